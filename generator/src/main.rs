@@ -1,0 +1,121 @@
+//! The `opp-site` command line: a thin layer over the library's build, check and serve.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use opp_site::{BuildOptions, display_path};
+
+#[derive(Parser)]
+#[command(
+    name = "opp-site",
+    version,
+    about = "Builds the Landelijk OPP Project website from content/ and theme/"
+)]
+struct Cli {
+    /// The site's folder (the one with config.yaml, content/ and theme/).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    /// Include pages marked `draft: true`.
+    #[arg(long, global = true)]
+    drafts: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder (replaced only when the build succeeds).
+    Build {
+        /// Where to write the site.
+        #[arg(long, default_value = "public")]
+        output: PathBuf,
+        /// Use this base URL instead of the one in config.yaml.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Preview the site on http://127.0.0.1:PORT, rebuilding and reloading on every change.
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Use this base URL instead of the local address.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Build without writing and check every internal link and #anchor.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut options = BuildOptions::new(&cli.root);
+    options.drafts = cli.drafts;
+    match cli.command {
+        Command::Build { output, base_url } => {
+            options.output = output;
+            options.base_url = base_url;
+            match opp_site::build(&options) {
+                Ok(summary) => {
+                    println!(
+                        "Built {} pages ({} meetings), {} files, into {} in {} ms",
+                        summary.pages,
+                        summary.meetings,
+                        summary.files,
+                        display_path(&options.output),
+                        summary.elapsed.as_millis()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    eprintln!(
+                        "\nBuild failed with {} problem(s); {} was left unchanged.",
+                        err.problems.len(),
+                        display_path(&options.output)
+                    );
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check => match opp_site::check(&options) {
+            Ok(summary) => {
+                println!(
+                    "Checked {} pages: every internal link and anchor resolves.",
+                    summary.pages
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("{err}");
+                eprintln!("\nCheck failed with {} problem(s).", err.problems.len());
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve { port, base_url } => {
+            options.base_url = base_url;
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    eprintln!("error: could not start the server runtime: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let serve = opp_site::serve::ServeOptions {
+                build: options,
+                port,
+                api: None,
+                after_build: None,
+            };
+            match runtime.block_on(opp_site::serve::run(serve)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

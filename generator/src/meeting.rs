@@ -1,0 +1,293 @@
+//! Meetings: the typed `meeting:` front-matter block, its checks, and the status at build time.
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::{Timestamp, ToSpan};
+use serde::{Deserialize, Serialize};
+
+use crate::dates;
+
+/// The `meeting:` block as an editor writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingFront {
+    pub id: String,
+    pub date: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub venue: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub city: String,
+    pub route: Option<String>,
+    pub capacity: u32,
+    pub registration_opens: Option<String>,
+    pub registration_closes: Option<String>,
+}
+
+/// Where a meeting stands relative to the build time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NotYetOpen,
+    Open,
+    Closed,
+    Past,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotYetOpen => "Aanmelden kan nog niet",
+            Status::Open => "Aanmelden kan",
+            Status::Closed => "Aanmelden is gesloten",
+            Status::Past => "Geweest",
+        }
+    }
+}
+
+/// A checked meeting.
+#[derive(Debug, Clone)]
+pub struct Meeting {
+    pub id: String,
+    pub date: Date,
+    pub start: Option<Time>,
+    pub end: Option<Time>,
+    pub venue: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub city: String,
+    pub route: Option<String>,
+    pub capacity: u32,
+    pub opens: Option<DateTime>,
+    pub closes: DateTime,
+}
+
+/// Field-level failure: (front-matter key, message).
+pub type FieldError = (&'static str, String);
+
+impl Meeting {
+    pub fn from_front(front: MeetingFront) -> Result<Meeting, FieldError> {
+        let id = front.id.trim().to_string();
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err((
+                "id",
+                format!(
+                    "meeting id `{id}` must be 1 to 64 characters of a-z, 0-9 and '-', e.g. 2025-03-utrecht"
+                ),
+            ));
+        }
+        let date = dates::parse_date(&front.date).map_err(|e| ("date", e))?;
+        let start = front
+            .start
+            .as_deref()
+            .map(dates::parse_time)
+            .transpose()
+            .map_err(|e| ("start", e))?;
+        let end = front
+            .end
+            .as_deref()
+            .map(dates::parse_time)
+            .transpose()
+            .map_err(|e| ("end", e))?;
+        match (start, end) {
+            (None, Some(_)) => {
+                return Err((
+                    "end",
+                    "an end time needs a start time; add `start: HH:MM`".into(),
+                ));
+            }
+            (Some(s), Some(e)) if e <= s => {
+                return Err((
+                    "end",
+                    format!("the end ({e}) must be after the start ({s})"),
+                ));
+            }
+            _ => {}
+        }
+        if front.capacity == 0 {
+            return Err(("capacity", "capacity must be at least 1".into()));
+        }
+        if let Some(route) = &front.route {
+            if !(route.starts_with("https://") || route.starts_with("http://")) {
+                return Err((
+                    "route",
+                    format!("route `{route}` must be a full web address starting with https://"),
+                ));
+            }
+        }
+        let non_empty = |value: String, key: &'static str| {
+            if value.trim().is_empty() {
+                Err((key, format!("`{key}` must not be empty")))
+            } else {
+                Ok(value)
+            }
+        };
+        let venue = non_empty(front.venue, "venue")?;
+        let city = non_empty(front.city, "city")?;
+        let opens = front
+            .registration_opens
+            .as_deref()
+            .map(dates::parse_date_time)
+            .transpose()
+            .map_err(|e| ("registration_opens", e))?;
+        let starts = date.to_datetime(start.unwrap_or(Time::midnight()));
+        let closes = match front.registration_closes.as_deref() {
+            Some(text) => dates::parse_date_time(text).map_err(|e| ("registration_closes", e))?,
+            None => starts,
+        };
+        if closes > starts {
+            return Err((
+                "registration_closes",
+                "registration must close before the meeting starts".into(),
+            ));
+        }
+        if let Some(opens) = opens {
+            if opens >= closes {
+                return Err((
+                    "registration_opens",
+                    "registration must open before it closes".into(),
+                ));
+            }
+        }
+        let tidy = |value: Option<String>| {
+            value
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Ok(Meeting {
+            id,
+            date,
+            start,
+            end,
+            venue: venue.trim().to_string(),
+            address: tidy(front.address),
+            postcode: tidy(front.postcode),
+            city: city.trim().to_string(),
+            route: tidy(front.route),
+            capacity: front.capacity,
+            opens,
+            closes,
+        })
+    }
+
+    /// The moment after which the meeting counts as held: its end, else the end of its day.
+    pub fn over_at(&self) -> Timestamp {
+        let end = match self.end {
+            Some(end) => self.date.to_datetime(end),
+            None => self.date.to_datetime(Time::midnight()) + 1.day(),
+        };
+        dates::zoned(end).timestamp()
+    }
+
+    pub fn status(&self, now: Timestamp) -> Status {
+        if now >= self.over_at() {
+            Status::Past
+        } else if self
+            .opens
+            .is_some_and(|opens| now < dates::zoned(opens).timestamp())
+        {
+            Status::NotYetOpen
+        } else if now >= dates::zoned(self.closes).timestamp() {
+            Status::Closed
+        } else {
+            Status::Open
+        }
+    }
+
+    pub fn starts_at(&self) -> Option<String> {
+        self.start
+            .map(|t| dates::rfc3339(&dates::zoned(self.date.to_datetime(t))))
+    }
+
+    pub fn ends_at(&self) -> Option<String> {
+        self.end
+            .map(|t| dates::rfc3339(&dates::zoned(self.date.to_datetime(t))))
+    }
+
+    pub fn opens_at(&self) -> Option<String> {
+        self.opens.map(|dt| dates::rfc3339(&dates::zoned(dt)))
+    }
+
+    pub fn closes_at(&self) -> String {
+        dates::rfc3339(&dates::zoned(self.closes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn front() -> MeetingFront {
+        MeetingFront {
+            id: "2030-05-zwolle".into(),
+            date: "2030-05-14".into(),
+            start: Some("13:00".into()),
+            end: Some("16:00".into()),
+            venue: "Nieuwe Buitensociëteit".into(),
+            address: None,
+            postcode: None,
+            city: "Zwolle".into(),
+            route: None,
+            capacity: 20,
+            registration_opens: Some("2030-03-01".into()),
+            registration_closes: None,
+        }
+    }
+
+    fn at(text: &str) -> Timestamp {
+        dates::zoned(dates::parse_date_time(text).unwrap()).timestamp()
+    }
+
+    #[test]
+    fn status_follows_the_clock() {
+        let m = Meeting::from_front(front()).unwrap();
+        assert_eq!(m.status(at("2030-02-01")), Status::NotYetOpen);
+        assert_eq!(m.status(at("2030-03-01")), Status::Open);
+        assert_eq!(m.status(at("2030-05-14 12:59")), Status::Open);
+        assert_eq!(m.status(at("2030-05-14 13:00")), Status::Closed);
+        assert_eq!(m.status(at("2030-05-14 16:00")), Status::Past);
+        assert_eq!(m.starts_at().unwrap(), "2030-05-14T13:00:00+02:00");
+        assert_eq!(m.closes_at(), "2030-05-14T13:00:00+02:00");
+    }
+
+    #[test]
+    fn unknown_time_closes_at_midnight_and_is_past_next_day() {
+        let mut f = front();
+        f.start = None;
+        f.end = None;
+        let m = Meeting::from_front(f).unwrap();
+        assert_eq!(m.starts_at(), None);
+        assert_eq!(m.status(at("2030-05-13 23:59")), Status::Open);
+        assert_eq!(m.status(at("2030-05-14 10:00")), Status::Closed);
+        assert_eq!(m.status(at("2030-05-15")), Status::Past);
+    }
+
+    #[test]
+    fn rejects_bad_fields() {
+        let cases: Vec<(fn(&mut MeetingFront), &str)> = vec![
+            (|f| f.id = "Zwolle 2030".into(), "id"),
+            (|f| f.date = "14-05-2030".into(), "date"),
+            (|f| f.end = Some("12:00".into()), "end"),
+            (|f| f.capacity = 0, "capacity"),
+            (|f| f.route = Some("osm.org/x".into()), "route"),
+            (
+                |f| f.registration_closes = Some("2030-05-15".into()),
+                "registration_closes",
+            ),
+            (
+                |f| f.registration_opens = Some("2030-06-01".into()),
+                "registration_opens",
+            ),
+        ];
+        for (change, key) in cases {
+            let mut f = front();
+            change(&mut f);
+            assert_eq!(Meeting::from_front(f).unwrap_err().0, key);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! `opp-site serve`: builds into a temporary folder, serves it on 127.0.0.1, rebuilds when content, theme or
+//! configuration change and reloads open browser tabs. The reload snippet is added while serving, never written.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use notify::{RecursiveMode, Watcher};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+use crate::{BuildOptions, build, load, markdown::escape_attr};
+
+/// Called after every successful build with the output folder (the local stack syncs meetings with it).
+pub type AfterBuild = Arc<dyn Fn(&Path) + Send + Sync>;
+
+pub struct ServeOptions {
+    pub build: BuildOptions,
+    pub port: u16,
+    /// Extra routes served on the same origin (the registration API under `/api/`).
+    pub api: Option<Router>,
+    pub after_build: Option<AfterBuild>,
+}
+
+struct Shared {
+    site_dir: PathBuf,
+    error: RwLock<Option<String>>,
+    version: watch::Sender<u64>,
+}
+
+const RELOAD_PATH: &str = "/__opp/changes";
+
+/// Builds, serves and watches until Ctrl-C.
+pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
+    let work_dir = std::env::temp_dir().join(format!("opp-site-serve-{}", std::process::id()));
+    let site_dir = work_dir.join("site");
+    let mut build_options = options.build.clone();
+    build_options.output = site_dir.clone();
+
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], options.port)))
+        .await
+        .map_err(|err| {
+            anyhow::anyhow!(
+                "could not listen on 127.0.0.1:{}: {err} (is another server using it? try --port)",
+                options.port
+            )
+        })?;
+    let address = listener.local_addr()?;
+    if build_options.base_url.is_none() {
+        build_options.base_url = Some(format!("http://{address}"));
+    }
+
+    let (version, _) = watch::channel(0u64);
+    let shared = Arc::new(Shared {
+        site_dir,
+        error: RwLock::new(None),
+        version,
+    });
+    rebuild(&shared, &build_options, options.after_build.as_ref());
+    let _watcher = watch_sources(
+        Arc::clone(&shared),
+        build_options.clone(),
+        options.after_build.clone(),
+    )?;
+
+    let mut app = Router::new()
+        .route(RELOAD_PATH, get(changes))
+        .fallback(get(static_file))
+        .with_state(Arc::clone(&shared));
+    if let Some(api) = options.api {
+        app = app.merge(api);
+    }
+    println!("Serving the site on http://{address}/ (Ctrl-C stops)");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    let _ = std::fs::remove_dir_all(&work_dir);
+    println!("Stopped.");
+    Ok(())
+}
+
+fn rebuild(shared: &Shared, options: &BuildOptions, after_build: Option<&AfterBuild>) {
+    let started = Instant::now();
+    let result = build(options);
+    let error = match result {
+        Ok(summary) => {
+            println!(
+                "Built {} pages ({} meetings) in {} ms",
+                summary.pages,
+                summary.meetings,
+                started.elapsed().as_millis()
+            );
+            if let Some(after_build) = after_build {
+                after_build(&options.output);
+            }
+            None
+        }
+        Err(err) => {
+            eprintln!(
+                "{err}\nBuild failed; still serving the last good build. Fix the problem and save again."
+            );
+            Some(err.to_string())
+        }
+    };
+    *shared.error.write().unwrap_or_else(|p| p.into_inner()) = error;
+    shared.version.send_modify(|v| *v += 1);
+}
+
+fn watch_sources(
+    shared: Arc<Shared>,
+    options: BuildOptions,
+    after_build: Option<AfterBuild>,
+) -> anyhow::Result<notify::RecommendedWatcher> {
+    let (events, incoming) = mpsc::channel::<notify::Event>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            let _ = events.send(event);
+        }
+    })?;
+    let root = &options.root;
+    for dir in [root.join("content"), root.join("theme")] {
+        watcher
+            .watch(&dir, RecursiveMode::Recursive)
+            .map_err(|err| anyhow::anyhow!("could not watch {}: {err}", dir.display()))?;
+    }
+    watcher.watch(root, RecursiveMode::NonRecursive)?;
+    let config_path = root.join(crate::config::CONFIG_FILE);
+    let content_root = root.join("content");
+    let theme_root = root.join("theme");
+    std::thread::spawn(move || {
+        let relevant = |event: &notify::Event| {
+            !matches!(event.kind, notify::EventKind::Access(_))
+                && event.paths.iter().any(|path| {
+                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    !load::is_ignored(name)
+                        && (path == &config_path
+                            || path.starts_with(&content_root)
+                            || path.starts_with(&theme_root))
+                })
+        };
+        while let Ok(event) = incoming.recv() {
+            if !relevant(&event) {
+                continue;
+            }
+            // Editors save in bursts (write, rename, chmod): wait until it is quiet.
+            while incoming.recv_timeout(Duration::from_millis(25)).is_ok() {}
+            rebuild(&shared, &options, after_build.as_ref());
+        }
+    });
+    Ok(watcher)
+}
+
+#[derive(serde::Deserialize)]
+struct ChangesQuery {
+    since: Option<u64>,
+}
+
+/// Long poll: answers when the site was rebuilt after version `since` (or after 25 s with the same version).
+async fn changes(State(shared): State<Arc<Shared>>, Query(query): Query<ChangesQuery>) -> Response {
+    let mut receiver = shared.version.subscribe();
+    let since = query.since.unwrap_or(0);
+    if *receiver.borrow() == since {
+        let _ = tokio::time::timeout(Duration::from_secs(25), receiver.changed()).await;
+    }
+    let version = *receiver.borrow();
+    ([(header::CACHE_CONTROL, "no-store")], version.to_string()).into_response()
+}
+
+fn reload_snippet(version: u64) -> String {
+    format!(
+        "<script>(function(){{var v={version};function poll(){{fetch('{RELOAD_PATH}?since='+v).then(function(r){{return r.text()}}).then(function(t){{if(t!==String(v)){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,1000)}})}}poll()}})();</script>"
+    )
+}
+
+async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    let version = *shared.version.borrow();
+    if let Some(error) = shared
+        .error
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+    {
+        if wants_html(uri.path()) {
+            return html_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_page(&error),
+                version,
+            );
+        }
+    }
+    let Some(rel) = safe_relative(uri.path()) else {
+        return (StatusCode::BAD_REQUEST, "bad path").into_response();
+    };
+    let mut path = shared.site_dir.join(&rel);
+    if path.is_dir() {
+        if !uri.path().ends_with('/') {
+            return Redirect::permanent(&format!("{}/", uri.path())).into_response();
+        }
+        path = path.join("index.html");
+    }
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let content_type = content_type(&path);
+            if content_type.starts_with("text/html") {
+                html_response(
+                    StatusCode::OK,
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    version,
+                )
+            } else {
+                let mut response = Response::new(Body::from(bytes));
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                response
+            }
+        }
+        Err(_) => {
+            let not_found = tokio::fs::read_to_string(shared.site_dir.join("404.html"))
+                .await
+                .unwrap_or_else(|_| "<h1>404</h1>".into());
+            html_response(StatusCode::NOT_FOUND, not_found, version)
+        }
+    }
+}
+
+fn wants_html(path: &str) -> bool {
+    path.ends_with('/')
+        || path.ends_with(".html")
+        || !path.rsplit('/').next().unwrap_or("").contains('.')
+}
+
+fn html_response(status: StatusCode, mut html: String, version: u64) -> Response {
+    let snippet = reload_snippet(version);
+    match html.rfind("</body>") {
+        Some(pos) => html.insert_str(pos, &snippet),
+        None => html.push_str(&snippet),
+    }
+    let mut response = (status, html).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn error_page(error: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error</title></head><body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>The site could not be built</h1><p>Fix the problem below and save; this page reloads by itself.</p><pre style=\"white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem\">{}</pre></body></html>",
+        escape_attr(error)
+    )
+}
+
+/// Maps a URL path to a relative file path, refusing anything that climbs out of the site.
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let mut rel = PathBuf::new();
+    for part in path.split('/') {
+        let decoded = percent_decode(part)?;
+        match decoded.as_str() {
+            "" | "." => {}
+            ".." => return None,
+            part if part.contains('\\') || part.contains('\0') => return None,
+            part => rel.push(part),
+        }
+    }
+    Some(rel)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "xml" => "application/xml",
+        "txt" => "text/plain; charset=utf-8",
+        "ics" => "text/calendar; charset=utf-8",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        "webmanifest" => "application/manifest+json",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_that_climb_out() {
+        assert_eq!(safe_relative("/a/b/").unwrap(), PathBuf::from("a/b"));
+        assert!(safe_relative("/a/../../etc/passwd").is_none());
+        assert!(safe_relative("/a/%2e%2e/x").is_none());
+        assert_eq!(
+            safe_relative("/bijeenkomsten/zwolle/qr.svg").unwrap(),
+            PathBuf::from("bijeenkomsten/zwolle/qr.svg")
+        );
+    }
+
+    #[test]
+    fn injects_the_reload_snippet_before_body_end() {
+        let response = html_response(
+            StatusCode::OK,
+            "<html><body><p>x</p></body></html>".into(),
+            3,
+        );
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(reload_snippet(3).contains("since='+v"));
+    }
+}

@@ -1,0 +1,442 @@
+//! The site model: pages with their URLs, sections and meetings, built from the content sources.
+//! Only metadata is kept here; bodies are read again when a page is rendered, so memory stays flat.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::dates;
+use crate::error::{BuildError, Problem};
+use crate::load::{self, Found};
+use crate::meeting::{Meeting, MeetingFront};
+use crate::suggest;
+use crate::yaml;
+
+/// Front matter as an editor writes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    description: Option<String>,
+    date: Option<String>,
+    #[serde(default)]
+    draft: bool,
+    template: Option<String>,
+    weight: Option<i64>,
+    slug: Option<String>,
+    extra: Option<serde_json::Value>,
+    meeting: Option<MeetingFront>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Path below `content/`, e.g. `bijeenkomsten/zwolle.md`.
+    pub rel: String,
+    pub path: std::path::PathBuf,
+    pub is_section: bool,
+    /// Root-relative URL with a trailing slash, e.g. `/bijeenkomsten/zwolle/`.
+    pub url: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub date: Option<Date>,
+    pub draft: bool,
+    pub template: String,
+    pub weight: i64,
+    pub extra: serde_json::Value,
+    pub meeting: Option<Meeting>,
+    pub body_offset: usize,
+    pub body_line: usize,
+}
+
+impl Page {
+    /// The folder a page lives in (`bijeenkomsten` for `bijeenkomsten/zwolle.md`), or, for a section, its own folder.
+    pub fn folder(&self) -> &str {
+        self.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+
+    /// The section folder that lists this page.
+    pub fn parent_folder(&self) -> Option<&str> {
+        if self.is_section {
+            let own = self.folder();
+            if own.is_empty() {
+                None
+            } else {
+                Some(own.rsplit_once('/').map_or("", |(dir, _)| dir))
+            }
+        } else {
+            Some(self.folder())
+        }
+    }
+}
+
+pub struct Site {
+    pub config: Config,
+    pub pages: Vec<Page>,
+    pub now: Timestamp,
+    by_rel: HashMap<String, usize>,
+    by_url: HashMap<String, usize>,
+    /// Indices into `pages`, sorted by date, then start time, then id.
+    pub meetings: Vec<usize>,
+}
+
+/// Names of the templates a site has, so pages can be checked against them.
+pub trait TemplateNames: Sync {
+    fn has(&self, name: &str) -> bool;
+    fn names(&self) -> Vec<&str>;
+}
+
+pub struct SiteOptions<'a> {
+    pub drafts: bool,
+    pub now: Timestamp,
+    pub templates: &'a dyn TemplateNames,
+}
+
+impl Site {
+    pub fn build(
+        config: Config,
+        content_dir: &Path,
+        markdown: &[Found],
+        options: &SiteOptions<'_>,
+    ) -> Result<Site, BuildError> {
+        let parsed: Vec<Result<Option<Page>, Problem>> = markdown
+            .par_iter()
+            .map(|found| parse_page(found, content_dir, options))
+            .collect();
+        let mut problems = Vec::new();
+        let mut pages = Vec::with_capacity(parsed.len());
+        for result in parsed {
+            match result {
+                Ok(Some(page)) => pages.push(page),
+                Ok(None) => {}
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let mut by_rel = HashMap::with_capacity(pages.len());
+        let mut by_url: HashMap<String, usize> = HashMap::with_capacity(pages.len());
+        let mut meeting_ids: HashMap<&str, usize> = HashMap::new();
+        for (index, page) in pages.iter().enumerate() {
+            by_rel.insert(page.rel.clone(), index);
+            if let Some(&other) = by_url.get(&page.url) {
+                problems.push(
+                    Problem::in_file(
+                        &page.path,
+                        format!("the URL {} is also made by {}", page.url, pages[other].rel),
+                    )
+                    .with_hint("rename one of the files or give one a different `slug`"),
+                );
+            } else {
+                by_url.insert(page.url.clone(), index);
+            }
+            if let Some(meeting) = &page.meeting {
+                if let Some(&other) = meeting_ids.get(meeting.id.as_str()) {
+                    problems.push(
+                        Problem::in_file(
+                            &page.path,
+                            format!("meeting id `{}` is already used by {}", meeting.id, pages[other].rel),
+                        )
+                        .with_hint("every meeting needs its own id; registrations are stored under it, so never reuse one"),
+                    );
+                } else {
+                    meeting_ids.insert(&meeting.id, index);
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems.into());
+        }
+        let mut meetings: Vec<usize> = (0..pages.len())
+            .filter(|&i| pages[i].meeting.is_some())
+            .collect();
+        meetings.sort_by(|&a, &b| {
+            let (ma, mb) = (pages[a].meeting.as_ref(), pages[b].meeting.as_ref());
+            let key = |m: Option<&Meeting>| m.map(|m| (m.date, m.start, m.id.clone()));
+            key(ma).cmp(&key(mb))
+        });
+        Ok(Site {
+            config,
+            pages,
+            now: options.now,
+            by_rel,
+            by_url,
+            meetings,
+        })
+    }
+
+    pub fn page_by_rel(&self, rel: &str) -> Option<&Page> {
+        self.by_rel.get(rel).map(|&i| &self.pages[i])
+    }
+
+    pub fn page_by_url(&self, url: &str) -> Option<&Page> {
+        self.by_url.get(url).map(|&i| &self.pages[i])
+    }
+
+    pub fn meeting_pages(&self) -> impl Iterator<Item = &Page> {
+        self.meetings.iter().map(|&i| &self.pages[i])
+    }
+
+    /// Resolves a content path (`@/bijeenkomsten/zwolle.md#route`) to a URL (`/bijeenkomsten/zwolle/#route`).
+    pub fn resolve_content_path(&self, link: &str) -> Result<String, String> {
+        let path = link
+            .strip_prefix("@/")
+            .ok_or_else(|| format!("`{link}` is not a content path (they start with @/)"))?;
+        let (path, fragment) = match path.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (path, None),
+        };
+        match self.page_by_rel(path) {
+            Some(page) => Ok(match fragment {
+                Some(fragment) => format!("{}#{fragment}", page.url),
+                None => page.url.clone(),
+            }),
+            None => {
+                let hint = suggest::closest(path, self.by_rel.keys().map(String::as_str))
+                    .map(|close| format!("; did you mean @/{close}?"))
+                    .unwrap_or_default();
+                Err(format!(
+                    "link to `{link}`, but content/{path} does not exist (or is a draft){hint}"
+                ))
+            }
+        }
+    }
+
+    /// Pages listed by a section: its direct pages and its direct subsections, sorted by weight, date, title.
+    /// Returned as indices into `pages`.
+    pub fn section_children(&self, section: &Page) -> (Vec<usize>, Vec<usize>) {
+        let folder = section.folder();
+        let mut pages = Vec::new();
+        let mut subsections = Vec::new();
+        for (index, page) in self.pages.iter().enumerate() {
+            if page.rel == section.rel || page.parent_folder() != Some(folder) {
+                continue;
+            }
+            if page.is_section {
+                subsections.push(index)
+            } else {
+                pages.push(index)
+            }
+        }
+        let order = |&a: &usize, &b: &usize| {
+            let (a, b) = (&self.pages[a], &self.pages[b]);
+            (a.weight, a.date, &a.title, &a.rel).cmp(&(b.weight, b.date, &b.title, &b.rel))
+        };
+        pages.sort_by(order);
+        subsections.sort_by(order);
+        (pages, subsections)
+    }
+
+    pub fn permalink(&self, url: &str) -> String {
+        format!("{}{}", self.config.base_url, url)
+    }
+}
+
+fn parse_page(
+    found: &Found,
+    content_dir: &Path,
+    options: &SiteOptions<'_>,
+) -> Result<Option<Page>, Problem> {
+    let display_path = content_dir.join(&found.rel);
+    let text = std::fs::read_to_string(&found.path).map_err(|err| {
+        crate::error::io_problem(&display_path, "read the page (is it UTF-8 text?)", &err)
+    })?;
+    let split = load::split_front_matter(&text, &display_path)?;
+    let front: FrontMatter =
+        yaml::parse(split.front_matter, &display_path, split.front_matter_line)?;
+    if front.draft && !options.drafts {
+        return Ok(None);
+    }
+    let key_problem = |key: &str, message: String| {
+        let problem = Problem::in_file(&display_path, message);
+        match yaml::key_line(split.front_matter, key) {
+            Some(line) => problem.at_line(line + split.front_matter_line),
+            None => problem,
+        }
+    };
+    if front.title.trim().is_empty() {
+        return Err(
+            key_problem("title", "the title is empty".into()).with_hint("every page needs a title")
+        );
+    }
+    let date = front
+        .date
+        .as_deref()
+        .map(dates::parse_date)
+        .transpose()
+        .map_err(|e| key_problem("date", e))?;
+    let file_name = found.rel.rsplit('/').next().unwrap_or(&found.rel);
+    let is_section = file_name == "_index.md";
+    if let Some(slug) = &front.slug {
+        if is_section {
+            return Err(key_problem(
+                "slug",
+                "a section (_index.md) takes its URL from its folder name".into(),
+            )
+            .with_hint("remove `slug` or rename the folder"));
+        }
+        check_slug(slug).map_err(|e| key_problem("slug", e))?;
+    }
+    let url = page_url(&found.rel, front.slug.as_deref()).map_err(|e| {
+        Problem::in_file(&display_path, e)
+            .with_hint("use lower-case letters, digits and '-' in file and folder names")
+    })?;
+    let meeting = match front.meeting {
+        Some(meeting_front) => Some(Meeting::from_front(meeting_front).map_err(
+            |(key, message)| {
+                let problem = Problem::in_file(&display_path, message);
+                match meeting_key_line(split.front_matter, key) {
+                    Some(line) => problem.at_line(line + split.front_matter_line),
+                    None => problem,
+                }
+            },
+        )?),
+        None => None,
+    };
+    if meeting.is_some() && is_section {
+        return Err(key_problem(
+            "meeting",
+            "a section (_index.md) cannot be a meeting".into(),
+        )
+        .with_hint("put the meeting in its own file, e.g. content/bijeenkomsten/zwolle.md"));
+    }
+    let template = match front.template {
+        Some(name) => {
+            if !options.templates.has(&name) {
+                let names = options.templates.names();
+                let hint = match suggest::closest(&name, names.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("templates in theme/templates: {}", names.join(", ")),
+                };
+                return Err(
+                    key_problem("template", format!("template `{name}` does not exist"))
+                        .with_hint(hint),
+                );
+            }
+            name
+        }
+        None => default_template(&found.rel, is_section, meeting.is_some()).to_string(),
+    };
+    Ok(Some(Page {
+        rel: found.rel.clone(),
+        path: display_path,
+        is_section,
+        url,
+        title: front.title.trim().to_string(),
+        description: front
+            .description
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty()),
+        date,
+        draft: front.draft,
+        template,
+        weight: front.weight.unwrap_or(0),
+        extra: front
+            .extra
+            .unwrap_or(serde_json::Value::Object(Default::default())),
+        meeting,
+        body_offset: split.body_offset,
+        body_line: split.body_line,
+    }))
+}
+
+fn default_template(rel: &str, is_section: bool, is_meeting: bool) -> &'static str {
+    if rel == "_index.md" {
+        "index.html"
+    } else if is_section {
+        "section.html"
+    } else if is_meeting {
+        "meeting.html"
+    } else {
+        "page.html"
+    }
+}
+
+/// The 0-based line of `key:` inside the `meeting:` block.
+fn meeting_key_line(front_matter: &str, key: &str) -> Option<usize> {
+    let start = yaml::key_line(front_matter, "meeting")?;
+    let rest: String = front_matter
+        .lines()
+        .skip(start + 1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    yaml::key_line(&rest, key)
+        .map(|line| line + start + 1)
+        .or(Some(start))
+}
+
+fn check_slug(slug: &str) -> Result<(), String> {
+    if !slug.is_empty()
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        Ok(())
+    } else {
+        Err(format!("slug `{slug}` may only hold a-z, 0-9, '-' and '_'"))
+    }
+}
+
+/// `bijeenkomsten/zwolle.md` -> `/bijeenkomsten/zwolle/`; `bijeenkomsten/_index.md` -> `/bijeenkomsten/`.
+pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, String> {
+    let without_ext = rel.strip_suffix(".md").unwrap_or(rel);
+    let mut segments: Vec<&str> = without_ext.split('/').collect();
+    if segments.last() == Some(&"_index") {
+        segments.pop();
+    } else if let Some(slug) = slug {
+        if let Some(last) = segments.last_mut() {
+            *last = slug;
+        }
+    }
+    for segment in &segments {
+        check_slug(segment).map_err(|_| {
+            format!("`{segment}` in `{rel}` cannot be part of a web address (only a-z, 0-9, '-' and '_')")
+        })?;
+    }
+    if segments.is_empty() {
+        Ok("/".into())
+    } else {
+        Ok(format!("/{}/", segments.join("/")))
+    }
+}
+
+/// A set of template names from the theme.
+impl TemplateNames for BTreeSet<String> {
+    fn has(&self, name: &str) -> bool {
+        self.contains(name)
+    }
+    fn names(&self) -> Vec<&str> {
+        self.iter()
+            .map(String::as_str)
+            .filter(|n| !n.starts_with("partials/"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_from_paths() {
+        assert_eq!(page_url("_index.md", None).unwrap(), "/");
+        assert_eq!(page_url("over.md", None).unwrap(), "/over/");
+        assert_eq!(
+            page_url("bijeenkomsten/_index.md", None).unwrap(),
+            "/bijeenkomsten/"
+        );
+        assert_eq!(
+            page_url("bijeenkomsten/zwolle.md", Some("zwolle-2030")).unwrap(),
+            "/bijeenkomsten/zwolle-2030/"
+        );
+        assert!(page_url("Over Ons.md", None).is_err());
+    }
+
+    #[test]
+    fn meeting_keys_are_found_inside_the_block() {
+        let fm = "title: A\ndate: 2024-01-01\nmeeting:\n  id: x\n  date: 2024-04-10\n";
+        assert_eq!(meeting_key_line(fm, "date"), Some(4));
+        assert_eq!(meeting_key_line(fm, "capacity"), Some(2));
+    }
+}

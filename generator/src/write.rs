@@ -1,0 +1,133 @@
+//! Writing the site: into a temporary folder beside the target, swapped in only when the whole build succeeded.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Problem, io_problem};
+
+/// Where a build's files go: a staging folder on disk, or nowhere (`check`). Either way the names are recorded.
+pub struct Output {
+    staging: Option<Staging>,
+    written: Mutex<BTreeSet<String>>,
+}
+
+struct Staging {
+    target: PathBuf,
+    temp: PathBuf,
+}
+
+impl Output {
+    /// Prepares a fresh staging folder next to `target` (same file system, so the final rename is cheap).
+    pub fn staged(target: &Path) -> Result<Output, Problem> {
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("public");
+        let parent = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|err| io_problem(&parent, "create the output's parent folder", &err))?;
+        let temp = parent.join(format!(".{name}.building-{}", std::process::id()));
+        if temp.exists() {
+            std::fs::remove_dir_all(&temp)
+                .map_err(|err| io_problem(&temp, "remove an old staging folder", &err))?;
+        }
+        std::fs::create_dir(&temp)
+            .map_err(|err| io_problem(&temp, "create the staging folder", &err))?;
+        Ok(Output {
+            staging: Some(Staging {
+                target: target.to_path_buf(),
+                temp,
+            }),
+            written: Mutex::default(),
+        })
+    }
+
+    /// Records names only; nothing touches the disk.
+    pub fn discard() -> Output {
+        Output {
+            staging: None,
+            written: Mutex::default(),
+        }
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Problem> {
+        if let Some(staging) = &self.staging {
+            let path = staging.temp.join(rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|err| io_problem(dir, "create a folder in the output", &err))?;
+            }
+            std::fs::write(&path, bytes)
+                .map_err(|err| io_problem(&path, "write the output file", &err))?;
+        }
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !written.insert(rel.to_string()) {
+            return Err(Problem::new(format!("two parts of the site both write /{rel}"))
+                .with_hint("a content file and a static file (or a generated file) have the same path; rename one"));
+        }
+        Ok(())
+    }
+
+    pub fn written(&self) -> BTreeSet<String> {
+        self.written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Swaps the staging folder in for the target. The old site is removed only after the new one is in place.
+    pub fn commit(mut self) -> Result<(), Problem> {
+        let Some(staging) = self.staging.take() else {
+            return Ok(());
+        };
+        let old = staging.temp.with_file_name(format!(
+            ".{}.old-{}",
+            staging
+                .target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("public"),
+            std::process::id()
+        ));
+        let had_old = staging.target.exists();
+        if had_old {
+            if old.exists() {
+                let _ = std::fs::remove_dir_all(&old);
+            }
+            std::fs::rename(&staging.target, &old)
+                .map_err(|err| io_problem(&staging.target, "move the previous site aside", &err))?;
+        }
+        if let Err(err) = std::fs::rename(&staging.temp, &staging.target) {
+            if had_old {
+                let _ = std::fs::rename(&old, &staging.target);
+            }
+            let _ = std::fs::remove_dir_all(&staging.temp);
+            return Err(io_problem(
+                &staging.target,
+                "put the new site in place",
+                &err,
+            ));
+        }
+        if had_old {
+            std::fs::remove_dir_all(&old)
+                .map_err(|err| io_problem(&old, "remove the previous site", &err))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    /// A build that did not commit leaves no half-written folder behind.
+    fn drop(&mut self) {
+        if let Some(staging) = &self.staging {
+            let _ = std::fs::remove_dir_all(&staging.temp);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Registration handler: to be built (see the handler issue).
