@@ -34,10 +34,10 @@ pub fn extract(html: &str) -> (Vec<String>, HashSet<String>) {
         if let Some(id) = attributes.id() {
             ids.insert(decode_entities(&id.as_utf8_str()));
         }
-        if tag.name().as_utf8_str() == "a" {
-            if let Some(Some(name)) = attributes.get("name") {
-                ids.insert(decode_entities(&name.as_utf8_str()));
-            }
+        if tag.name().as_utf8_str() == "a"
+            && let Some(Some(name)) = attributes.get("name")
+        {
+            ids.insert(decode_entities(&name.as_utf8_str()));
         }
     }
     (hrefs, ids)

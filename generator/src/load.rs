@@ -113,8 +113,7 @@ pub fn split_front_matter<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, P
         return Err(missing());
     };
     let mut offset = first_len;
-    let mut line = 2;
-    for raw_line in text[first_len..].split_inclusive('\n') {
+    for (line, raw_line) in (2..).zip(text[first_len..].split_inclusive('\n')) {
         if raw_line.trim_end() == "---" {
             return Ok(Split {
                 front_matter: &text[first_len..offset],
@@ -124,7 +123,6 @@ pub fn split_front_matter<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, P
             });
         }
         offset += raw_line.len();
-        line += 1;
     }
     Err(Problem::in_file(path, "the front matter is not closed")
         .at_line(1)

@@ -143,10 +143,10 @@ pub fn render(
                 push(&mut heading, &mut events, Event::Html("</a>".into()));
             }
             other => {
-                if let Some((_, _, _, text)) = heading.as_mut() {
-                    if let Event::Text(t) | Event::Code(t) = &other {
-                        text.push_str(t);
-                    }
+                if let Some((_, _, _, text)) = heading.as_mut()
+                    && let Event::Text(t) | Event::Code(t) = &other
+                {
+                    text.push_str(t);
                 }
                 push(&mut heading, &mut events, other);
             }

@@ -112,13 +112,13 @@ impl Meeting {
         if front.capacity == 0 {
             return Err(("capacity", "capacity must be at least 1".into()));
         }
-        if let Some(route) = &front.route {
-            if !(route.starts_with("https://") || route.starts_with("http://")) {
-                return Err((
-                    "route",
-                    format!("route `{route}` must be a full web address starting with https://"),
-                ));
-            }
+        if let Some(route) = &front.route
+            && !(route.starts_with("https://") || route.starts_with("http://"))
+        {
+            return Err((
+                "route",
+                format!("route `{route}` must be a full web address starting with https://"),
+            ));
         }
         let non_empty = |value: String, key: &'static str| {
             if value.trim().is_empty() {
@@ -146,13 +146,13 @@ impl Meeting {
                 "registration must close before the meeting starts".into(),
             ));
         }
-        if let Some(opens) = opens {
-            if opens >= closes {
-                return Err((
-                    "registration_opens",
-                    "registration must open before it closes".into(),
-                ));
-            }
+        if let Some(opens) = opens
+            && opens >= closes
+        {
+            return Err((
+                "registration_opens",
+                "registration must open before it closes".into(),
+            ));
         }
         let tidy = |value: Option<String>| {
             value
@@ -269,7 +269,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_fields() {
-        let cases: Vec<(fn(&mut MeetingFront), &str)> = vec![
+        type Change = fn(&mut MeetingFront);
+        let cases: Vec<(Change, &str)> = vec![
             (|f| f.id = "Zwolle 2030".into(), "id"),
             (|f| f.date = "14-05-2030".into(), "date"),
             (|f| f.end = Some("12:00".into()), "end"),

@@ -186,14 +186,13 @@ async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone()
+        && wants_html(uri.path())
     {
-        if wants_html(uri.path()) {
-            return html_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                error_page(&error),
-                version,
-            );
-        }
+        return html_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_page(&error),
+            version,
+        );
     }
     let Some(rel) = safe_relative(uri.path()) else {
         return (StatusCode::BAD_REQUEST, "bad path").into_response();

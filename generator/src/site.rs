@@ -384,10 +384,10 @@ pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, String> {
     let mut segments: Vec<&str> = without_ext.split('/').collect();
     if segments.last() == Some(&"_index") {
         segments.pop();
-    } else if let Some(slug) = slug {
-        if let Some(last) = segments.last_mut() {
-            *last = slug;
-        }
+    } else if let Some(slug) = slug
+        && let Some(last) = segments.last_mut()
+    {
+        *last = slug;
     }
     for segment in &segments {
         check_slug(segment).map_err(|_| {

@@ -1,0 +1,324 @@
+//! Bad input: every kind of mistake an editor can make stops the build with file:line and what to do,
+//! and a failed build leaves the previous site untouched.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// Builds a good site first, applies `break_it`, builds again, and returns the error text.
+fn failing_build(break_it: impl FnOnce(&Path)) -> String {
+    let (dir, root) = site_copy();
+    let out = dir.path().join("public");
+    opp_site::build(&options(&root, &out)).unwrap();
+    let before = read(out.join("over/index.html"));
+    break_it(&root);
+    let err = opp_site::build(&options(&root, &out)).expect_err("the build must fail");
+    assert_eq!(
+        read(out.join("over/index.html")),
+        before,
+        "the previous site is left untouched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no staging folder is left behind: {leftovers:?}"
+    );
+    err.to_string()
+}
+
+fn expect(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "expected {part:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn invalid_yaml() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/over.md"),
+            "title: Over het project",
+            "title: OPP: wat",
+        )
+    });
+    expect(&err, &["content/over.md:2: error:", "put in quotes"]);
+}
+
+#[test]
+fn unknown_front_matter_key_suggests_the_right_one() {
+    let err = failing_build(|root| edit(root.join("content/over.md"), "weight: 10", "wieght: 10"));
+    expect(
+        &err,
+        &[
+            "content/over.md:4: error: unknown field `wieght`",
+            "did you mean `weight`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_meeting_key_points_inside_the_block() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/bijeenkomsten/zwolle.md"),
+            "capacity: 20",
+            "capacty: 20",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/bijeenkomsten/zwolle.md:14: error:",
+            "unknown field `capacty`",
+            "did you mean `capacity`?",
+        ],
+    );
+}
+
+#[test]
+fn missing_field() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/over.md"),
+            "title: Over het project\n",
+            "",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/over.md",
+            "missing field `title`",
+            "add `title: ...`",
+        ],
+    );
+}
+
+#[test]
+fn wrong_date() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/bijeenkomsten/zwolle.md"),
+            "date: 2030-03-10",
+            "date: 10-03-2030",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/bijeenkomsten/zwolle.md:6: error: `10-03-2030` is not a date",
+            "YYYY-MM-DD",
+        ],
+    );
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/over.md"),
+            "date: 2030-01-02",
+            "date: 2030-02-30",
+        )
+    });
+    expect(
+        &err,
+        &["content/over.md:3: error: `2030-02-30` is not a date"],
+    );
+}
+
+#[test]
+fn duplicate_meeting_id() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/bijeenkomsten/utrecht.md"),
+            "id: 2030-06-utrecht",
+            "id: 2030-03-zwolle",
+        )
+    });
+    expect(
+        &err,
+        &["meeting id `2030-03-zwolle` is already used by bijeenkomsten/"],
+    );
+}
+
+#[test]
+fn duplicate_url() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/bijeenkomsten/utrecht.md"),
+            "title: Bijeenkomst Utrecht",
+            "title: U\nslug: zwolle",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "the URL /bijeenkomsten/zwolle/ is also made by",
+            "different `slug`",
+        ],
+    );
+}
+
+#[test]
+fn template_error_undefined_variable() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("theme/templates/page.html"),
+            "{{ page.title }}</h1>",
+            "{{ page.titel }}</h1>",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "theme/templates/page.html",
+            "page.titel",
+            "not found in context",
+            "docs/theme-contract.md",
+        ],
+    );
+}
+
+#[test]
+fn template_syntax_error_names_the_line() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("theme/templates/page.html"),
+            "{% endblock content %}",
+            "{% endblock content",
+        )
+    });
+    expect(
+        &err,
+        &["theme/templates/page.html:6: error: template error"],
+    );
+}
+
+#[test]
+fn unknown_template_in_front_matter() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/over.md"),
+            "weight: 10",
+            "template: pagina.html",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/over.md:4: error: template `pagina.html` does not exist",
+            "did you mean `page.html`?",
+        ],
+    );
+}
+
+#[test]
+fn broken_internal_link() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/_index.md"),
+            "@/over.md#doelen",
+            "@/ovr.md",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/_index.md:5: error: link to `@/ovr.md`",
+            "did you mean @/over.md?",
+        ],
+    );
+}
+
+#[test]
+fn missing_static_file() {
+    let err =
+        failing_build(|root| std::fs::remove_file(root.join("theme/static/css/site.css")).unwrap());
+    expect(&err, &["theme/static/css/site.css does not exist"]);
+}
+
+#[test]
+fn meeting_rules() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/bijeenkomsten/zwolle.md"),
+            "end: \"16:30\"",
+            "end: \"12:00\"",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/bijeenkomsten/zwolle.md:8: error: the end (12:00:00) must be after the start (13:00:00)",
+        ],
+    );
+}
+
+#[test]
+fn every_broken_page_is_reported_at_once() {
+    let err = failing_build(|root| {
+        edit(root.join("content/over.md"), "weight: 10", "wieght: 10");
+        edit(
+            root.join("content/bijeenkomsten/zwolle.md"),
+            "capacity: 20",
+            "capacity: twintig",
+        );
+    });
+    expect(
+        &err,
+        &[
+            "content/over.md:4",
+            "content/bijeenkomsten/zwolle.md:14: error: meeting.capacity: invalid type",
+        ],
+    );
+}
+
+#[test]
+fn check_reports_broken_links_with_their_source() {
+    let (dir, root) = site_copy();
+    edit(
+        root.join("content/over.md"),
+        "Meer kennis.",
+        "Meer [kennis](/bijeenkomsten/#bestaat-niet) en [weg](/weg/).",
+    );
+    edit(
+        root.join("theme/templates/404.html"),
+        "<a href=\"/\">",
+        "<a href=\"/start/\">",
+    );
+    let err = opp_site::check(&options(&root, &dir.path().join("out")))
+        .expect_err("check must fail")
+        .to_string();
+    expect(
+        &err,
+        &[
+            "content/over.md:14: error: broken anchor `/bijeenkomsten/#bestaat-niet`",
+            "content/over.md:14: error: broken link `/weg/`",
+            "theme/templates/404.html: error: broken link `/start/`",
+        ],
+    );
+}
+
+#[test]
+fn cli_exits_non_zero_and_says_the_site_was_left_alone() {
+    let (dir, root) = site_copy();
+    edit(root.join("content/over.md"), "weight: 10", "wieght: 10");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_opp-site"))
+        .args(["build", "--root"])
+        .arg(&root)
+        .arg("--output")
+        .arg(dir.path().join("public"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    expect(
+        &stderr,
+        &[
+            "over.md:4: error: unknown field `wieght`",
+            "was left unchanged",
+        ],
+    );
+}
