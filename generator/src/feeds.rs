@@ -32,6 +32,8 @@ struct MeetingEntry<'a> {
     time_label: &'a str,
     starts_at: Option<&'a str>,
     ends_at: Option<&'a str>,
+    /// From this moment the meeting counts as held (its end, or the end of its day when the time is unknown).
+    over_at: String,
     venue: &'a VenueView,
     capacity: u32,
     registration: Window<'a>,
@@ -64,6 +66,7 @@ pub fn meetings_json(site: &Site, meetings: &[MeetingView]) -> String {
                 time_label: &m.time_label,
                 starts_at: m.starts_at.as_deref(),
                 ends_at: m.ends_at.as_deref(),
+                over_at: m.over_at.clone(),
                 venue: &m.venue,
                 capacity: m.capacity,
                 registration: Window {

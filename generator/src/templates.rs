@@ -23,14 +23,20 @@ pub fn load(templates_dir: &Path) -> Result<Templates, BuildError> {
             .map_err(|err| crate::error::io_problem(&file.path, "read the template", &err))?;
         sources.push((file.rel.clone(), text));
     }
+    let tera = from_sources(sources).map_err(|err| template_problem(&err, templates_dir))?;
+    let names = files.into_iter().map(|f| f.rel).collect();
+    Ok(Templates { tera, names })
+}
+
+/// Parses templates given as (name, text) with the site's escaping rules (also used by the handler,
+/// which embeds the theme).
+pub fn from_sources(sources: Vec<(String, String)>) -> tera::Result<Tera> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     // Tera's default escaper also turns `/` into `&#x2F;`, which bloats every URL; quotes and <>& suffice.
     tera.set_escape_fn(crate::markdown::escape_attr);
-    tera.add_raw_templates(sources)
-        .map_err(|err| template_problem(&err, templates_dir))?;
-    let names = files.into_iter().map(|f| f.rel).collect();
-    Ok(Templates { tera, names })
+    tera.add_raw_templates(sources)?;
+    Ok(tera)
 }
 
 /// Turns a Tera error (with its chain of causes) into one problem, with the template's file and line when known.

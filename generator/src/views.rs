@@ -31,6 +31,7 @@ pub struct MeetingView {
     pub time_label: String,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
+    pub over_at: String,
     pub venue: VenueView,
     pub capacity: u32,
     pub status: Status,
@@ -62,6 +63,7 @@ impl MeetingView {
             time_label: dates::time_label(meeting.start, meeting.end),
             starts_at: meeting.starts_at(),
             ends_at: meeting.ends_at(),
+            over_at: dates::rfc3339(&meeting.over_at().to_zoned(dates::amsterdam())),
             venue: VenueView {
                 name: meeting.venue.clone(),
                 address: meeting.address.clone(),
