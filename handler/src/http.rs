@@ -2,7 +2,7 @@
 //! storage in `store`; this module only translates between them and HTTP.
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::pages::{Pages, ResultPage};
@@ -555,9 +554,3 @@ fn plain_error(status: StatusCode, message: &str, json: bool) -> Response {
     );
     html_response(status, html)
 }
-
-/// Values as entered, for tests and the error page.
-pub type Values = BTreeMap<String, String>;
-
-#[allow(dead_code)]
-fn _assert_body_type(_: Body) {}

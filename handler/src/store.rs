@@ -199,26 +199,17 @@ impl Store {
 
     /// Every meeting item, sorted by date.
     pub async fn meetings(&self) -> Result<Vec<MeetingRecord>, Unavailable> {
-        let mut meetings = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_values(":pk", s(MEETINGS_PK))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| unavailable("Query meetings", err))?;
-            meetings.extend(output.items().iter().filter_map(meeting_from_item));
-            match output.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":pk", s(MEETINGS_PK));
+        let items = query_all(query)
+            .await
+            .map_err(|err| unavailable("Query meetings", err))?;
+        let mut meetings: Vec<MeetingRecord> = items.iter().filter_map(meeting_from_item).collect();
         meetings.sort_by(|a, b| (&a.date, a.closes_at, &a.id).cmp(&(&b.date, b.closes_at, &b.id)));
         Ok(meetings)
     }
@@ -470,39 +461,27 @@ impl Store {
 
     /// The waitlisted registrations of a meeting in order of arrival: (SK, created_at).
     async fn waitlist(&self, meeting: &str) -> Result<Vec<(String, String)>, Unavailable> {
-        let mut waiting = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :reg)")
-                .filter_expression("#status = :waitlisted")
-                .projection_expression("#sk, created_at")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_names("#sk", SORT_KEY)
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":pk", s(&registration_pk(meeting)))
-                .expression_attribute_values(":reg", s("REG#"))
-                .expression_attribute_values(":waitlisted", s("waitlisted"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| unavailable("Query waitlist", err))?;
-            for item in output.items() {
-                if let (Some(sk), Some(created_at)) =
-                    (get_s(item, SORT_KEY), get_s(item, "created_at"))
-                {
-                    waiting.push((sk, created_at));
-                }
-            }
-            match output.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :reg)")
+            .filter_expression("#status = :waitlisted")
+            .projection_expression("#sk, created_at")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pk", s(&registration_pk(meeting)))
+            .expression_attribute_values(":reg", s("REG#"))
+            .expression_attribute_values(":waitlisted", s("waitlisted"))
+            .consistent_read(true);
+        let items = query_all(query)
+            .await
+            .map_err(|err| unavailable("Query waitlist", err))?;
+        let mut waiting: Vec<(String, String)> = items
+            .iter()
+            .filter_map(|item| Some((get_s(item, SORT_KEY)?, get_s(item, "created_at")?)))
+            .collect();
         waiting.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
         Ok(waiting)
     }
@@ -652,6 +631,26 @@ impl Store {
 pub enum PutMeetingError {
     CapacityBelowConfirmed { capacity: u32, confirmed: u32 },
     Unavailable(Unavailable),
+}
+
+/// Runs a query to the end, page by page.
+async fn query_all(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> Result<Vec<Item>, SdkError<aws_sdk_dynamodb::operation::query::QueryError>> {
+    let mut items = Vec::new();
+    let mut start: Option<Item> = None;
+    loop {
+        let output = query
+            .clone()
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await?;
+        items.extend(output.items().iter().cloned());
+        match output.last_evaluated_key() {
+            Some(key) if !key.is_empty() => start = Some(key.clone()),
+            _ => return Ok(items),
+        }
+    }
 }
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> Unavailable {
