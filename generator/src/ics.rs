@@ -3,13 +3,13 @@
 use jiff::Timestamp;
 
 use crate::config::Config;
+use crate::meeting::Meeting;
 use crate::site::Page;
 
 const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Amsterdam\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19810329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19961027T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
 
-/// The calendar file for one meeting page (which must have a meeting).
-pub fn calendar(config: &Config, page: &Page, now: Timestamp) -> Option<String> {
-    let meeting = page.meeting.as_ref()?;
+/// The calendar file for one meeting page.
+pub fn calendar(config: &Config, page: &Page, meeting: &Meeting, now: Timestamp) -> String {
     let mut out = String::with_capacity(1024);
     out.push_str("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Landelijk OPP Project//opp-site//NL\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
     out.push_str(VTIMEZONE);
@@ -73,7 +73,7 @@ pub fn calendar(config: &Config, page: &Page, now: Timestamp) -> Option<String> 
     );
     line(&mut out, &format!("URL:{url}"));
     out.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
-    Some(out)
+    out
 }
 
 /// Escapes TEXT values (RFC 5545 section 3.3.11).

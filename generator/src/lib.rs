@@ -76,22 +76,19 @@ pub struct BuildSummary {
 /// Builds the site into `options.output`. On any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let output = Output::staged(&options.output)?;
-    let (summary, _, output) = run(options, output, false)?;
-    output.commit()?;
-    Ok(summary)
+    let finished = run(options, output, false)?;
+    finished.output.commit()?;
+    Ok(finished.summary)
 }
 
 /// Builds without writing and checks every internal link and anchor. Broken links are returned as the error.
 pub fn check(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
-    let (summary, links, output) = run(options, Output::discard(), true)?;
-    let site_config = Config::load(&options.root)?;
-    let dynamic = vec![
-        "/api/".to_string(),
-        site_config.registration_endpoint.clone(),
-    ];
-    let problems = check::verify(&links, &output.written(), &dynamic);
+    let finished = run(options, Output::discard(), true)?;
+    // Paths the registration handler answers are not files of the site.
+    let dynamic = vec!["/api/".to_string(), finished.registration_endpoint];
+    let problems = check::verify(&finished.links, &finished.output.written(), &dynamic);
     if problems.is_empty() {
-        Ok(summary)
+        Ok(finished.summary)
     } else {
         Err(problems.into())
     }
@@ -121,7 +118,7 @@ fn run(
     options: &BuildOptions,
     output: Output,
     collect_links: bool,
-) -> Result<(BuildSummary, Vec<PageLinks>, Output), BuildError> {
+) -> Result<Finished, BuildError> {
     let started = Instant::now();
     let now = match options.now {
         Some(now) => now,
@@ -197,29 +194,32 @@ fn run(
 
     let mut special = Vec::new();
     special.push(renderer.render_special("404.html", "404.html".into(), "", &[]));
-    for page in site.meeting_pages() {
-        let mut write_file = |rel: String, bytes: Result<Vec<u8>, Problem>| {
-            if let Err(problem) = bytes.and_then(|bytes| output.write(&rel, &bytes)) {
+    // Meeting views are in the same order as `site.meetings`: one per meeting page.
+    for (page, view) in site.meeting_pages().zip(renderer.meeting_views()) {
+        let Some(meeting) = &page.meeting else {
+            continue;
+        };
+        let mut write_file = |rel: &str, bytes: Result<Vec<u8>, Problem>| {
+            if let Err(problem) =
+                bytes.and_then(|bytes| output.write(rel.trim_start_matches('/'), &bytes))
+            {
                 problems.push(problem);
             }
         };
-        let view = views::MeetingView::new(&site, page, has_poster);
         write_file(
-            views::ics_url(page).trim_start_matches('/').to_string(),
-            ics::calendar(&site.config, page, now)
-                .map(String::into_bytes)
-                .ok_or_else(|| Problem::new("not a meeting")),
+            &view.ics_url,
+            Ok(ics::calendar(&site.config, page, meeting, now).into_bytes()),
         );
         write_file(
-            views::qr_url(page).trim_start_matches('/').to_string(),
-            qr::svg_for(&site.permalink(&page.url)).map(String::into_bytes),
+            &view.qr_url,
+            qr::svg_for(&view.permalink).map(String::into_bytes),
         );
-        if has_poster {
-            let meeting = serde_json::to_value(&view).unwrap_or_default();
+        if let Some(poster_url) = &view.poster_url {
+            let meeting = serde_json::to_value(view).unwrap_or_default();
             special.push(renderer.render_special(
                 "poster.html",
-                render::out_path(&views::poster_url(page)),
-                &views::poster_url(page),
+                render::out_path(poster_url),
+                poster_url,
                 &[("meeting", meeting)],
             ));
         }
@@ -231,7 +231,7 @@ fn run(
         }
     }
     let registration_url = renderer.registration_url();
-    let general_qr = qr::svg_for(&site.permalink(&registration_url)).and_then(|svg| {
+    let general_qr = qr::svg_for(&site.permalink(registration_url)).and_then(|svg| {
         output.write(
             &format!("{}qr.svg", registration_url.trim_start_matches('/')),
             svg.as_bytes(),
@@ -274,7 +274,20 @@ fn run(
         elapsed: started.elapsed(),
     };
     let links = links.into_inner().unwrap_or_else(|p| p.into_inner());
-    Ok((summary, links, output))
+    Ok(Finished {
+        summary,
+        links,
+        output,
+        registration_endpoint: site.config.registration_endpoint.clone(),
+    })
+}
+
+/// What a successful pipeline run hands to `build` (to commit) or `check` (to verify links).
+struct Finished {
+    summary: BuildSummary,
+    links: Vec<PageLinks>,
+    output: Output,
+    registration_endpoint: String,
 }
 
 /// A path shown relative to the working folder when possible.

@@ -33,6 +33,7 @@ pub struct Renderer<'a> {
     base: Context,
     meeting_views: Vec<MeetingView>,
     meeting_of_page: HashMap<usize, usize>,
+    registration_url: String,
 }
 
 impl<'a> Renderer<'a> {
@@ -78,7 +79,10 @@ impl<'a> Renderer<'a> {
                 .with_hint("point registration_page at the page with the registration form")
             })?;
         let mut base = Context::new();
-        base.insert("site", &SiteView::new(config, menu, registration_url));
+        base.insert(
+            "site",
+            &SiteView::new(config, menu, registration_url.clone()),
+        );
         base.insert("meetings", &meeting_views);
         base.insert(
             "build",
@@ -95,6 +99,7 @@ impl<'a> Renderer<'a> {
             base,
             meeting_views,
             meeting_of_page,
+            registration_url,
         })
     }
 
@@ -102,13 +107,9 @@ impl<'a> Renderer<'a> {
         &self.meeting_views
     }
 
-    pub fn registration_url(&self) -> String {
-        self.base
-            .get("site")
-            .and_then(|site| site.get("registration_url"))
-            .and_then(|url| url.as_str())
-            .unwrap_or("/")
-            .to_string()
+    /// URL of the general registration page.
+    pub fn registration_url(&self) -> &str {
+        &self.registration_url
     }
 
     fn meeting_view(&self, page_index: usize) -> Option<&MeetingView> {

@@ -239,12 +239,18 @@ fn wants_html(path: &str) -> bool {
         || !path.rsplit('/').next().unwrap_or("").contains('.')
 }
 
-fn html_response(status: StatusCode, mut html: String, version: u64) -> Response {
+/// Adds the live-reload script just before `</body>` (or at the end when there is none).
+fn inject_reload(mut html: String, version: u64) -> String {
     let snippet = reload_snippet(version);
     match html.rfind("</body>") {
         Some(pos) => html.insert_str(pos, &snippet),
         None => html.push_str(&snippet),
     }
+    html
+}
+
+fn html_response(status: StatusCode, html: String, version: u64) -> Response {
+    let html = inject_reload(html, version);
     let mut response = (status, html).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -333,12 +339,10 @@ mod tests {
 
     #[test]
     fn injects_the_reload_snippet_before_body_end() {
-        let response = html_response(
-            StatusCode::OK,
-            "<html><body><p>x</p></body></html>".into(),
-            3,
-        );
-        assert_eq!(response.status(), StatusCode::OK);
-        assert!(reload_snippet(3).contains("since='+v"));
+        let html = inject_reload("<html><body><p>x</p></body></html>".into(), 3);
+        let snippet = reload_snippet(3);
+        assert_eq!(html, format!("<html><body><p>x</p>{snippet}</body></html>"));
+        assert!(snippet.contains("var v=3;"));
+        assert!(inject_reload("<p>fragment</p>".into(), 1).ends_with("</script>"));
     }
 }

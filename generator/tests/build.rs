@@ -294,7 +294,7 @@ fn drafts_flag_includes_drafts() {
 }
 
 #[test]
-fn check_passes_on_the_fixture_and_the_real_site() {
+fn check_passes_on_the_fixture_and_writes_nothing() {
     let (dir, root) = site_copy();
     opp_site::check(&options(&root, &dir.path().join("unused"))).unwrap_or_else(|e| panic!("{e}"));
     assert!(!dir.path().join("unused").exists(), "check writes nothing");

@@ -349,10 +349,9 @@ async fn show_registration(state: &AppState, token: &str, template: &str, json: 
         return not_found(state, now, json);
     };
     let position = if record.status == "waitlisted" {
-        let sk = format!("REG#{}", record.email);
         state
             .store
-            .waitlist_position(&record.meeting, &sk, &record.created_at)
+            .waitlist_position(&record.meeting, &record.email, &record.created_at)
             .await
             .ok()
     } else {

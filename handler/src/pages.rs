@@ -91,10 +91,6 @@ impl Pages {
         format!("{}{slug}/", self.registration_url)
     }
 
-    pub fn has(&self, template: &str) -> bool {
-        self.tera.get_template_names().any(|n| n == template)
-    }
-
     /// Renders `template` with the site, the meetings and `extra` variables.
     pub fn render(
         &self,

@@ -95,10 +95,13 @@ impl BodyError {
 
 /// Reads `application/x-www-form-urlencoded` bytes into field values; repeated known fields are refused.
 pub fn parse_form(body: &[u8]) -> Result<BTreeMap<String, String>, BodyError> {
-    std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
+    let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
+    // Percent-decoding replaces invalid UTF-8 with U+FFFD; one that the sender did not write means bad bytes.
+    let sent_replacement =
+        text.contains('\u{FFFD}') || text.to_ascii_uppercase().contains("%EF%BF%BD");
     let mut values = BTreeMap::new();
     for (key, value) in form_urlencoded::parse(body) {
-        if value.contains('\u{FFFD}') && !String::from_utf8_lossy(body).contains('\u{FFFD}') {
+        if !sent_replacement && (value.contains('\u{FFFD}') || key.contains('\u{FFFD}')) {
             return Err(BodyError::NotUtf8);
         }
         if !FIELDS.contains(&key.as_ref()) {
@@ -360,6 +363,11 @@ mod tests {
             Err(BodyError::NotUtf8)
         );
         assert_eq!(parse_form(b"name=%FF"), Err(BodyError::NotUtf8));
+        assert_eq!(
+            parse_form(b"name=%EF%BF%BD").unwrap()["name"],
+            "\u{FFFD}",
+            "a real U+FFFD is fine"
+        );
     }
 
     #[test]

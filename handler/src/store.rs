@@ -421,7 +421,11 @@ impl Store {
                         Seat::Confirmed
                     } else {
                         let position = self
-                            .waitlist_position(&registration.meeting, &sk, &created_at)
+                            .waitlist_position(
+                                &registration.meeting,
+                                &registration.email,
+                                &created_at,
+                            )
                             .await?;
                         Seat::Waitlisted { position }
                     });
@@ -490,9 +494,11 @@ impl Store {
     pub async fn waitlist_position(
         &self,
         meeting: &str,
-        sk: &str,
+        email: &str,
         created_at: &str,
     ) -> Result<u32, Unavailable> {
+        let sk = registration_sk(email);
+        let sk = sk.as_str();
         let waiting = self.waitlist(meeting).await?;
         let ahead = waiting
             .iter()
