@@ -230,6 +230,9 @@ if [[ $DOMAIN_SET -eq 1 ]]; then
 fi
 [[ $CERT_SET -eq 1 ]] && OVERRIDES+=("$(param AcmCertificateArn "$CERT_ARN")")
 [[ $SITE_ORIGIN_SET -eq 1 ]] && OVERRIDES+=("$(param SiteOrigin "$SITE_ORIGIN")")
+# One retention period: the function's fallback follows config.yaml, as the meeting items do.
+RETENTION="$(sed -n 's/^retention_days:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$REPO_ROOT/config.yaml" | head -n 1)"
+[[ -n "$RETENTION" ]] && OVERRIDES+=("RetentionDays=$RETENTION")
 
 say "Deploying stack $STACK_NAME to $REGION"
 sam_deploy "${OVERRIDES[@]}"

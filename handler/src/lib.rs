@@ -2,7 +2,9 @@
 //!
 //! [`registration`] holds the rules (plain Rust), [`store`] speaks DynamoDB, [`http`] maps HTTP to both,
 //! [`pages`] renders the theme's templates, [`meetings`] reads the generator's `meetings.json`.
+//! [`admin`] is `opp-admin`, the organisers' tool.
 
+pub mod admin;
 pub mod http;
 pub mod logging;
 pub mod meetings;

@@ -326,9 +326,10 @@ def test_distribution_settings(sam):
     assert cfg["PriceClass"] == "PriceClass_100"
     assert cfg["DefaultRootObject"] == "index.html"
     errors = {e["ErrorCode"]: e for e in cfg["CustomErrorResponses"]}
-    for code in (403, 404):
-        assert errors[code]["ResponseCode"] == 404
-        assert errors[code]["ResponsePagePath"] == "/404.html"
+    assert errors[403]["ResponseCode"] == 404
+    assert errors[403]["ResponsePagePath"] == "/404.html"
+    # The function's explaining 404 pages (unknown cancellation link) must not be replaced.
+    assert 404 not in errors
     behaviours = [cfg["DefaultCacheBehavior"], *cfg["CacheBehaviors"]]
     for b in behaviours:
         assert b["ViewerProtocolPolicy"] == "redirect-to-https"

@@ -40,9 +40,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         None => Pages::embedded(),
     }
     .map_err(|err| format!("the theme could not be loaded: {err}"))?;
+    let retention_days = match env("RETENTION_DAYS") {
+        Some(days) => days.parse::<u32>().map_err(|_| {
+            format!("RETENTION_DAYS is `{days}`: give a whole number of days, e.g. 90")
+        })?,
+        None => opp_handler::store::DEFAULT_RETENTION_DAYS,
+    };
     let client = opp_handler::dynamodb_client(env("AWS_ENDPOINT_URL").as_deref()).await;
     let state = AppState {
-        store: Store::new(client, table),
+        store: Store::new(client, table).with_fallback_retention(retention_days),
         pages: Arc::new(pages),
         settings: Settings {
             site_origin,

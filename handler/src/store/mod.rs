@@ -18,6 +18,9 @@ use std::time::Duration;
 use crate::meetings::{MeetingRecord, MeetingStatus};
 use crate::registration::Registration;
 
+mod organise;
+pub use organise::{Expired, Removed};
+
 pub const PARTITION_KEY: &str = "PK";
 pub const SORT_KEY: &str = "SK";
 pub const EMAIL_INDEX: &str = "email-index";
@@ -76,7 +79,12 @@ pub enum CancelOutcome {
 pub struct Store {
     client: Client,
     table: String,
+    /// Days registrations are kept after a meeting whose item has no retention date of its own.
+    fallback_retention_days: u32,
 }
+
+/// The privacy statement's default, used only for meeting items synced without a retention date.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_string())
@@ -126,6 +134,23 @@ impl Store {
         Store {
             client,
             table: table.into(),
+            fallback_retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
+
+    /// Sets the retention for meeting items that lack `registration_expires_at` (the `RETENTION_DAYS`
+    /// environment variable of the function; `opp-admin sync-meetings` normally sets the date per meeting).
+    pub fn with_fallback_retention(mut self, days: u32) -> Self {
+        self.fallback_retention_days = days;
+        self
+    }
+
+    /// When a meeting's registrations are to be deleted (epoch seconds).
+    fn retention_end(&self, meeting: &MeetingRecord) -> i64 {
+        if meeting.expires_at > 0 {
+            meeting.expires_at
+        } else {
+            meeting.over_at + i64::from(self.fallback_retention_days) * 86_400
         }
     }
 
@@ -328,6 +353,7 @@ impl Store {
             let confirmed = meeting.confirmed < meeting.capacity;
             let status = if confirmed { "confirmed" } else { "waitlisted" };
             let created_at = arrival_time(now);
+            let expires_at = self.retention_end(&meeting);
 
             let mut item: Item = HashMap::new();
             item.insert(PARTITION_KEY.into(), s(&pk));
@@ -349,7 +375,7 @@ impl Store {
             item.insert("status".into(), s(status));
             item.insert("created_at".into(), s(&created_at));
             item.insert("token_hash".into(), s(token_hash));
-            item.insert(TTL_ATTRIBUTE.into(), n(meeting.expires_at));
+            item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
             let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
             put = if replaces_cancelled {
                 put.condition_expression("#status = :cancelled")
@@ -366,7 +392,7 @@ impl Store {
                 ("meeting".to_string(), s(&registration.meeting)),
                 ("email".to_string(), s(&registration.email)),
                 ("created_at".to_string(), s(&created_at)),
-                (TTL_ATTRIBUTE.to_string(), n(meeting.expires_at)),
+                (TTL_ATTRIBUTE.to_string(), n(expires_at)),
             ]);
             let token_put = Put::builder()
                 .table_name(&self.table)
@@ -599,21 +625,7 @@ impl Store {
                         .build(),
                 );
             if let Some(sk) = &promote {
-                let promotion = Update::builder()
-                    .table_name(&self.table)
-                    .key(PARTITION_KEY, s(&pk))
-                    .key(SORT_KEY, s(sk))
-                    .update_expression("SET #status = :confirmed, promoted_at = :at")
-                    .condition_expression("#status = :waitlisted")
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(":confirmed", s("confirmed"))
-                    .expression_attribute_values(":waitlisted", s("waitlisted"))
-                    .expression_attribute_values(":at", s(&arrival_time(now)));
-                request = request.transact_items(
-                    TransactWriteItem::builder()
-                        .update(promotion.build().map_err(build_error)?)
-                        .build(),
-                );
+                request = request.transact_items(self.promotion(&pk, sk, now)?);
             }
             match request.send().await {
                 Ok(_) => {
@@ -633,6 +645,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The update that gives a freed seat to a waitlisted registration (only if it is still waiting).
+    fn promotion(
+        &self,
+        pk: &str,
+        sk: &str,
+        now: Timestamp,
+    ) -> Result<TransactWriteItem, Unavailable> {
+        let promotion = Update::builder()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(pk))
+            .key(SORT_KEY, s(sk))
+            .update_expression("SET #status = :confirmed, promoted_at = :at")
+            .condition_expression("#status = :waitlisted")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":confirmed", s("confirmed"))
+            .expression_attribute_values(":waitlisted", s("waitlisted"))
+            .expression_attribute_values(":at", s(&arrival_time(now)));
+        Ok(TransactWriteItem::builder()
+            .update(promotion.build().map_err(build_error)?)
+            .build())
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum PutMeetingError {
     CapacityBelowConfirmed { capacity: u32, confirmed: u32 },
@@ -643,6 +679,14 @@ pub enum PutMeetingError {
 async fn query_all(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
 ) -> Result<Vec<Item>, SdkError<aws_sdk_dynamodb::operation::query::QueryError>> {
+    query_pages(query, &mut |_| {}).await
+}
+
+/// Like [`query_all`], telling `on_page` the number of items read so far after each page.
+async fn query_pages(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    on_page: &mut (dyn FnMut(usize) + Send),
+) -> Result<Vec<Item>, SdkError<aws_sdk_dynamodb::operation::query::QueryError>> {
     let mut items = Vec::new();
     let mut start: Option<Item> = None;
     loop {
@@ -652,6 +696,7 @@ async fn query_all(
             .send()
             .await?;
         items.extend(output.items().iter().cloned());
+        on_page(items.len());
         match output.last_evaluated_key() {
             Some(key) if !key.is_empty() => start = Some(key.clone()),
             _ => return Ok(items),
@@ -751,7 +796,7 @@ mod tests {
     #[test]
     fn matches_the_shared_table_schema() {
         let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../table-schema.json")).unwrap();
+            serde_json::from_str(include_str!("../../table-schema.json")).unwrap();
         assert_eq!(schema["partition_key"], PARTITION_KEY);
         assert_eq!(schema["sort_key"], SORT_KEY);
         assert_eq!(schema["email_index"]["name"], EMAIL_INDEX);

@@ -1,0 +1,120 @@
+//! Connecting `opp-admin` to a table: the standard AWS configuration chain for the real table, or a local
+//! endpoint (`--endpoint-url`, e.g. `cargo dev`'s store), and one early call that turns the usual setup
+//! mistakes (unreachable, no credentials, no region, wrong table) into messages that say what to do.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+
+use super::{AdminError, Failure};
+use crate::store::Store;
+
+/// Where the table is.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub table: String,
+    pub endpoint_url: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The region used with a local endpoint when none is configured (any name works there).
+const LOCAL_REGION: &str = "eu-central-1";
+
+/// Builds a client for `target` and checks that the table answers.
+pub async fn connect(target: &Target) -> Result<Store, AdminError> {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(10))
+        .operation_timeout(Duration::from_secs(30))
+        .build();
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
+    if let Some(region) = &target.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(endpoint) = &target.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+        if target.region.is_none() && std::env::var_os("AWS_REGION").is_none() {
+            loader = loader.region(Region::new(LOCAL_REGION));
+        }
+        // A local store accepts any key; do not make people configure one.
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none()
+            && std::env::var_os("AWS_PROFILE").is_none()
+        {
+            loader = loader.credentials_provider(Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "opp-admin",
+            ));
+        }
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Err(AdminError::new(
+            Failure::Unreachable,
+            "no AWS region is configured: pass --region (e.g. eu-central-1, where the stack runs) or set AWS_REGION",
+        ));
+    }
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &target.table);
+    store
+        .describe_table()
+        .await
+        .map_err(|err| classify(target, &err))?;
+    Ok(store)
+}
+
+fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
+    let place = match &target.endpoint_url {
+        Some(endpoint) => endpoint.clone(),
+        None => "AWS".to_string(),
+    };
+    if let Some(service) = err.as_service_error() {
+        if service.is_resource_not_found_exception() {
+            return AdminError::new(
+                Failure::TableMissing,
+                format!(
+                    "table `{}` does not exist at {place}: check --table (the stack's `TableName` output) and the region{}",
+                    target.table,
+                    if target.endpoint_url.is_some() {
+                        "; `cargo dev` creates the local table when it starts"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        let code = service.meta().code().unwrap_or("an error");
+        let message = service.meta().message().unwrap_or("");
+        return AdminError::new(
+            Failure::Unreachable,
+            format!(
+                "{place} refused the request ({code}: {message}): check that your credentials may read table `{}`",
+                target.table
+            ),
+        );
+    }
+    let detail = format!("{err:?}");
+    if detail.contains("credentials") || detail.contains("Credentials") {
+        return AdminError::new(
+            Failure::Unreachable,
+            "no AWS credentials found: set AWS_PROFILE (after `aws sso login`) or AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY; for a local store pass --endpoint-url http://127.0.0.1:8000",
+        );
+    }
+    match &target.endpoint_url {
+        Some(endpoint) => AdminError::new(
+            Failure::Unreachable,
+            format!(
+                "cannot reach the store at {endpoint}: is it running? (`cargo dev` serves one on 127.0.0.1:8000)"
+            ),
+        ),
+        None => AdminError::new(
+            Failure::Unreachable,
+            "cannot reach DynamoDB: check your network connection and the region",
+        ),
+    }
+}

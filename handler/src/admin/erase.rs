@@ -1,0 +1,75 @@
+//! `opp-admin erase`: the AVG right to erasure. Finds every registration of an address through the email
+//! index, removes each with its token, keeps the counters right and gives a freed seat to the waiting list.
+
+use std::io::Write;
+
+use jiff::Timestamp;
+
+use super::progress::Progress;
+use super::{AdminError, normalise_email};
+use crate::store::{Removed, Store};
+
+pub async fn erase(
+    store: &Store,
+    email: &str,
+    dry_run: bool,
+    now: Timestamp,
+    out: &mut dyn Write,
+) -> Result<Vec<Removed>, AdminError> {
+    let email = normalise_email(email)?;
+    let found = store.registrations_of(&email).await?;
+    if found.is_empty() {
+        writeln!(out, "no registrations of {email}: nothing to erase").ok();
+        return Ok(Vec::new());
+    }
+    if dry_run {
+        for r in &found {
+            writeln!(
+                out,
+                "would remove {email} from {} ({}, registered {})",
+                r.meeting,
+                r.status,
+                super::local_time(&r.created_at)
+            )
+            .ok();
+        }
+        writeln!(
+            out,
+            "{} registration(s) found (dry run: nothing removed)",
+            found.len()
+        )
+        .ok();
+        return Ok(Vec::new());
+    }
+    let mut progress = Progress::new("erasing", Some(found.len()));
+    let mut removed = Vec::new();
+    for (i, r) in found.iter().enumerate() {
+        let result = store
+            .remove_registration(&r.meeting, &r.email, true, now)
+            .await?;
+        progress.set(i + 1);
+        if let Some(done) = result {
+            let promoted = match &done.promoted {
+                Some(other) => {
+                    format!("; the freed seat went to {other} (first on the waiting list)")
+                }
+                None => String::new(),
+            };
+            writeln!(
+                out,
+                "removed {email} from {} ({}){promoted}",
+                r.meeting, done.registration.status
+            )
+            .ok();
+            removed.push(done);
+        }
+    }
+    progress.finish();
+    writeln!(
+        out,
+        "{} registration(s) of {email} erased, with their cancellation links",
+        removed.len()
+    )
+    .ok();
+    Ok(removed)
+}

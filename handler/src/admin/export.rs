@@ -1,0 +1,250 @@
+//! `opp-admin export`: attendance lists and name-badge data as CSV (for Dutch Excel) or XLSX.
+//!
+//! CSV choices: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as Windows-1252 and breaks
+//! accents), `;` between fields (Dutch Excel uses the comma as decimal separator and expects `;`), CRLF line
+//! ends, fields quoted when needed (RFC 4180). Cells that a spreadsheet would run as a formula (starting with
+//! `=`, `+`, `-`, `@`, tab or carriage return) are neutralised: in CSV with a leading `'`, in XLSX with the
+//! cell's quote-prefix property, so the text stays exactly what the person typed.
+//! The file is written beside the target and renamed into place, so an export is never half written.
+
+use std::io::Write;
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::progress::Progress;
+use super::{AdminError, Failure, local_time};
+use crate::meetings::MeetingRecord;
+use crate::store::{RegistrationRecord, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Which registrations to export.
+pub struct Selection<'a> {
+    /// One meeting, or every meeting when `None`.
+    pub meeting: Option<&'a str>,
+    /// One status, or confirmed and waitlisted when `None` (cancelled ones only when asked for).
+    pub status: Option<&'a str>,
+}
+
+pub const HEADER: [&str; 12] = [
+    "Bijeenkomst",
+    "Datum",
+    "Plaats",
+    "Status",
+    "Plek op wachtlijst",
+    "Naam",
+    "E-mailadres",
+    "Rol",
+    "Sector",
+    "School of organisatie",
+    "Wat nodig om mee te doen",
+    "Aangemeld op",
+];
+
+/// Column widths for the XLSX sheet, in Excel's character units.
+const WIDTHS: [f64; 12] = [
+    14.0, 11.0, 14.0, 11.0, 10.0, 28.0, 32.0, 24.0, 8.0, 28.0, 40.0, 20.0,
+];
+
+/// Reads the selected registrations and writes them to `output`; returns the number of rows.
+pub async fn export(
+    store: &Store,
+    selection: &Selection<'_>,
+    format: ExportFormat,
+    output: &Path,
+    log: &mut dyn Write,
+) -> Result<usize, AdminError> {
+    let meetings: Vec<MeetingRecord> = match selection.meeting {
+        Some(id) => match store.meeting(id).await? {
+            Some(meeting) => vec![meeting],
+            None => return Err(super::unknown_meeting(store, id).await),
+        },
+        None => store.meetings().await?,
+    };
+    let expected: usize = meetings
+        .iter()
+        .map(|m| (m.confirmed + m.waitlisted + m.cancelled) as usize)
+        .sum();
+    let mut progress = Progress::new("reading registrations", Some(expected));
+    let mut rows = Vec::new();
+    for meeting in &meetings {
+        let before = rows.len();
+        let registrations = store
+            .registrations(&meeting.id, &mut |n| progress.set(before + n))
+            .await?;
+        let mut waiting = 0;
+        for registration in registrations {
+            let position = if registration.status == "waitlisted" {
+                waiting += 1;
+                Some(waiting)
+            } else {
+                None
+            };
+            let wanted = match selection.status {
+                Some(status) => registration.status == status,
+                None => registration.status != "cancelled",
+            };
+            if wanted {
+                rows.push(row(meeting, &registration, position));
+            }
+        }
+    }
+    progress.finish();
+
+    let bytes = match format {
+        ExportFormat::Csv => csv(&rows),
+        ExportFormat::Xlsx => xlsx(&rows)?,
+    };
+    write_atomically(output, &bytes)?;
+    writeln!(
+        log,
+        "wrote {} registration(s) to {}; it holds personal data: keep it safe and delete it after the meeting (AVG)",
+        rows.len(),
+        output.display()
+    )
+    .ok();
+    Ok(rows.len())
+}
+
+fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>) -> [String; 12] {
+    let status = match r.status.as_str() {
+        "confirmed" => "bevestigd",
+        "waitlisted" => "wachtlijst",
+        "cancelled" => "afgemeld",
+        other => other,
+    };
+    [
+        meeting.id.clone(),
+        meeting.date.clone(),
+        meeting.city.clone(),
+        status.to_string(),
+        position.map(|p| p.to_string()).unwrap_or_default(),
+        r.name.clone(),
+        r.email.clone(),
+        r.role.clone(),
+        r.sector.clone().unwrap_or_default(),
+        r.organisation.clone().unwrap_or_default(),
+        r.needs.clone().unwrap_or_default(),
+        local_time(&r.created_at),
+    ]
+}
+
+/// True for text a spreadsheet would take as the start of a formula.
+pub fn is_formula_like(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// One CSV field: neutralised when formula-like, quoted when it holds `;`, `"`, or a line break.
+pub fn csv_field(text: &str) -> String {
+    let text = if is_formula_like(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+pub fn csv(rows: &[[String; 12]]) -> Vec<u8> {
+    let mut text = String::from("\u{feff}");
+    let lines = std::iter::once(HEADER.map(str::to_string)).chain(rows.iter().cloned());
+    for line in lines {
+        let fields: Vec<String> = line.iter().map(|f| csv_field(f)).collect();
+        text.push_str(&fields.join(";"));
+        text.push_str("\r\n");
+    }
+    text.into_bytes()
+}
+
+pub fn xlsx(rows: &[[String; 12]]) -> Result<Vec<u8>, AdminError> {
+    let failed = |err: rust_xlsxwriter::XlsxError| {
+        AdminError::new(
+            Failure::Input,
+            format!("the XLSX file could not be made: {err}"),
+        )
+    };
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Aanmeldingen").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    let quoted = Format::new().set_quote_prefix();
+    for (col, (title, width)) in HEADER.iter().zip(WIDTHS).enumerate() {
+        let col = col as u16;
+        sheet
+            .write_string_with_format(0, col, *title, &bold)
+            .map_err(failed)?;
+        sheet.set_column_width(col, width).map_err(failed)?;
+    }
+    for (i, line) in rows.iter().enumerate() {
+        let row =
+            u32::try_from(i + 1).map_err(|_| AdminError::input("too many rows for one sheet"))?;
+        for (col, cell) in line.iter().enumerate() {
+            let col = col as u16;
+            if is_formula_like(cell) {
+                sheet
+                    .write_string_with_format(row, col, cell, &quoted)
+                    .map_err(failed)?;
+            } else {
+                sheet.write_string(row, col, cell).map_err(failed)?;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    if !rows.is_empty() {
+        sheet
+            .autofilter(0, 0, rows.len() as u32, (HEADER.len() - 1) as u16)
+            .map_err(failed)?;
+    }
+    workbook.save_to_buffer().map_err(failed)
+}
+
+fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
+    let problem = |what: &str, err: std::io::Error| {
+        AdminError::input(format!("cannot {what} {}: {err}", output.display()))
+    };
+    let name = output
+        .file_name()
+        .ok_or_else(|| AdminError::input(format!("{} is not a file name", output.display())))?;
+    let temp = output.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    std::fs::write(&temp, bytes).map_err(|err| problem("write", err))?;
+    std::fs::rename(&temp, output).map_err(|err| {
+        let _ = std::fs::remove_file(&temp);
+        problem("move the finished file to", err)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised_and_quoted() {
+        assert_eq!(csv_field("=SUM(A1:A9)"), "'=SUM(A1:A9)");
+        assert_eq!(csv_field("+31 6 1234"), "'+31 6 1234");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("@cmd"), "'@cmd");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("a;b"), "\"a;b\"");
+        assert_eq!(csv_field("zeg \"hoi\""), "\"zeg \"\"hoi\"\"\"");
+        assert_eq!(csv_field("Anne-Marie"), "Anne-Marie");
+        assert_eq!(csv_field("Zoë"), "Zoë");
+    }
+
+    #[test]
+    fn csv_has_bom_semicolons_and_crlf() {
+        let bytes = csv(&[std::array::from_fn(|i| format!("v{i}"))]);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("\u{feff}Bijeenkomst;Datum;"));
+        assert!(text.ends_with("v10;v11\r\n"));
+        assert_eq!(text.matches("\r\n").count(), 2);
+    }
+}

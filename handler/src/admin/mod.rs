@@ -1,0 +1,165 @@
+//! `opp-admin`, the organisers' jobs on the registrations table: one module per command, sharing the handler's
+//! [`Store`]. Errors carry an exit code that scripts can rely on and a message that says what to do.
+
+pub mod connect;
+pub mod erase;
+pub mod export;
+pub mod list;
+pub mod progress;
+pub mod purge;
+pub mod summary;
+pub mod sync;
+pub mod table;
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::store::{RegistrationRecord, Store, Unavailable};
+
+/// Why a command failed; each kind has its own exit code (documented in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 1: the store answered with an error in the middle of the job.
+    Store,
+    /// 2: the command or its input is wrong (a file, a meeting id, an address).
+    Input,
+    /// 3: the store cannot be reached, or credentials or region are missing or refused.
+    Unreachable,
+    /// 4: the table does not exist.
+    TableMissing,
+    /// 5: a rule refused the change (a capacity below the confirmed count).
+    Refused,
+}
+
+impl Failure {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Failure::Store => 1,
+            Failure::Input => 2,
+            Failure::Unreachable => 3,
+            Failure::TableMissing => 4,
+            Failure::Refused => 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminError {
+    pub failure: Failure,
+    pub message: String,
+}
+
+impl AdminError {
+    pub fn new(failure: Failure, message: impl Into<String>) -> Self {
+        AdminError {
+            failure,
+            message: message.into(),
+        }
+    }
+
+    pub fn input(message: impl Into<String>) -> Self {
+        AdminError::new(Failure::Input, message)
+    }
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+impl From<Unavailable> for AdminError {
+    fn from(err: Unavailable) -> Self {
+        AdminError::new(
+            Failure::Store,
+            format!(
+                "the store failed: {}; nothing after this point was changed",
+                err.0
+            ),
+        )
+    }
+}
+
+/// The registration statuses, as stored.
+pub const STATUSES: [&str; 3] = ["confirmed", "waitlisted", "cancelled"];
+
+/// Checks that a meeting exists and returns its registrations, for `list` and `export`.
+pub async fn meeting_registrations(
+    store: &Store,
+    meeting: &str,
+    on_page: &mut (dyn FnMut(usize) + Send),
+) -> Result<Vec<RegistrationRecord>, AdminError> {
+    if store.meeting(meeting).await?.is_none() {
+        return Err(unknown_meeting(store, meeting).await);
+    }
+    Ok(store.registrations(meeting, on_page).await?)
+}
+
+/// "No meeting X" with the ids that do exist, so a typo is easy to fix.
+pub async fn unknown_meeting(store: &Store, meeting: &str) -> AdminError {
+    let known = match store.meetings().await {
+        Ok(meetings) if !meetings.is_empty() => meetings
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        Ok(_) => "none; run `opp-admin sync-meetings public/meetings.json` first".to_string(),
+        Err(_) => "(could not be read)".to_string(),
+    };
+    AdminError::input(format!(
+        "there is no meeting `{meeting}` in table {}; known meetings: {known}",
+        store.table()
+    ))
+}
+
+/// An arrival time (UTC, RFC 3339) as organisers read it: Amsterdam time to the second.
+pub fn local_time(created_at: &str) -> String {
+    created_at
+        .parse::<Timestamp>()
+        .map(|t| {
+            t.to_zoned(opp_site::dates::amsterdam())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| created_at.to_string())
+}
+
+/// Trims and lower-cases an address the way the handler stored it, and checks its shape.
+pub fn normalise_email(email: &str) -> Result<String, AdminError> {
+    let email = email.trim().to_lowercase();
+    if crate::registration::is_email(&email) {
+        Ok(email)
+    } else {
+        Err(AdminError::input(format!(
+            "`{email}` is not an email address (expected something like naam@school.nl)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrival_times_are_shown_in_amsterdam_time() {
+        assert_eq!(
+            local_time("2030-01-15T11:00:00.000001Z"),
+            "2030-01-15 12:00:00"
+        );
+        assert_eq!(local_time("2030-07-15T11:00:00.5Z"), "2030-07-15 13:00:00");
+        assert_eq!(local_time("not a time"), "not a time");
+    }
+
+    #[test]
+    fn addresses_are_normalised_like_the_handler_does() {
+        assert_eq!(
+            normalise_email(" Anna@School.NL ").unwrap(),
+            "anna@school.nl"
+        );
+        let err = normalise_email("anna").unwrap_err();
+        assert_eq!(err.failure, Failure::Input);
+    }
+}

@@ -1,0 +1,167 @@
+//! `opp-admin summary`: per meeting its capacity and counters, and who registered by role and sector.
+//! Counters come from the meeting items; the breakdown from the registrations themselves, and any
+//! difference between the two is reported, since it would mean a bug or a manual edit.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::AdminError;
+use super::progress::Progress;
+use super::table;
+use crate::store::Store;
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct MeetingSummary {
+    pub id: String,
+    pub date: String,
+    pub city: String,
+    pub capacity: u32,
+    pub confirmed: u32,
+    pub waitlisted: u32,
+    pub cancelled: u32,
+    pub places_left: u32,
+    /// Active registrations (confirmed and waitlisted) per role and per sector.
+    pub by_role: BTreeMap<String, u32>,
+    pub by_sector: BTreeMap<String, u32>,
+    /// Set when the items do not add up to the counters.
+    pub mismatch: Option<String>,
+}
+
+pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError> {
+    let meetings = store.meetings().await?;
+    let mut progress = Progress::new("reading registrations", Some(meetings.len()));
+    let mut summaries = Vec::new();
+    for (i, meeting) in meetings.iter().enumerate() {
+        let registrations = store.registrations(&meeting.id, &mut |_| {}).await?;
+        progress.set(i + 1);
+        let mut by_role = BTreeMap::new();
+        let mut by_sector = BTreeMap::new();
+        let mut counted = [0u32; 3];
+        for r in &registrations {
+            match r.status.as_str() {
+                "confirmed" => counted[0] += 1,
+                "waitlisted" => counted[1] += 1,
+                _ => {
+                    counted[2] += 1;
+                    continue;
+                }
+            }
+            *by_role.entry(r.role.clone()).or_insert(0) += 1;
+            let sector = r.sector.clone().unwrap_or_else(|| "(geen)".into());
+            *by_sector.entry(sector).or_insert(0) += 1;
+        }
+        let counters = [meeting.confirmed, meeting.waitlisted, meeting.cancelled];
+        let mismatch = (counted != counters).then(|| {
+            format!(
+                "counters say {}/{}/{} (confirmed/waitlisted/cancelled) but the items are {}/{}/{}",
+                counters[0], counters[1], counters[2], counted[0], counted[1], counted[2]
+            )
+        });
+        summaries.push(MeetingSummary {
+            id: meeting.id.clone(),
+            date: meeting.date.clone(),
+            city: meeting.city.clone(),
+            capacity: meeting.capacity,
+            confirmed: meeting.confirmed,
+            waitlisted: meeting.waitlisted,
+            cancelled: meeting.cancelled,
+            places_left: meeting.places_left(),
+            by_role,
+            by_sector,
+            mismatch,
+        });
+    }
+    progress.finish();
+    Ok(summaries)
+}
+
+/// Prints the summaries as text tables (or JSON with `json`).
+pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(), AdminError> {
+    let summaries = summaries(store).await?;
+    if json {
+        let text = serde_json::to_string_pretty(&summaries).map_err(|err| {
+            AdminError::input(format!("summary could not be written as JSON: {err}"))
+        })?;
+        writeln!(out, "{text}").ok();
+        return Ok(());
+    }
+    if summaries.is_empty() {
+        writeln!(
+            out,
+            "No meetings in table {}. Run `opp-admin sync-meetings public/meetings.json` first.",
+            store.table()
+        )
+        .ok();
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                s.date.clone(),
+                s.city.clone(),
+                s.capacity.to_string(),
+                s.confirmed.to_string(),
+                s.waitlisted.to_string(),
+                s.cancelled.to_string(),
+                s.places_left.to_string(),
+            ]
+        })
+        .collect();
+    write!(
+        out,
+        "{}",
+        table::render(
+            &[
+                "meeting",
+                "date",
+                "city",
+                "capacity",
+                "confirmed",
+                "waitlisted",
+                "cancelled",
+                "places left"
+            ],
+            &rows
+        )
+    )
+    .ok();
+    for (title, pick) in [
+        (
+            "role",
+            (|s: &MeetingSummary| &s.by_role) as fn(&MeetingSummary) -> &BTreeMap<String, u32>,
+        ),
+        ("sector", |s: &MeetingSummary| &s.by_sector),
+    ] {
+        writeln!(out, "\nBy {title} (confirmed and waitlisted):").ok();
+        let mut keys: Vec<&String> = summaries.iter().flat_map(|s| pick(s).keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut header = vec![title];
+        header.extend(summaries.iter().map(|s| s.id.as_str()));
+        header.push("total");
+        let rows: Vec<Vec<String>> = keys
+            .iter()
+            .map(|key| {
+                let counts: Vec<u32> = summaries
+                    .iter()
+                    .map(|s| pick(s).get(*key).copied().unwrap_or(0))
+                    .collect();
+                let mut row = vec![(*key).clone()];
+                row.extend(counts.iter().map(u32::to_string));
+                row.push(counts.iter().sum::<u32>().to_string());
+                row
+            })
+            .collect();
+        write!(out, "{}", table::render(&header, &rows)).ok();
+    }
+    for s in &summaries {
+        if let Some(mismatch) = &s.mismatch {
+            writeln!(out, "\nwarning: meeting {}: {mismatch}", s.id).ok();
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! `opp-admin sync-meetings`: makes the meeting items match the generator's `meetings.json`. Details are
+//! replaced; counters are never touched; a capacity below the confirmed count is refused.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{AdminError, Failure};
+use crate::meetings::{MeetingRecord, from_meetings_json};
+use crate::store::{PutMeetingError, Store};
+
+/// What syncing did (or, with `--dry-run`, would do) per meeting.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// Meetings whose capacity would drop below the confirmed count: (id, capacity, confirmed).
+    pub refused: Vec<(String, u32, u32)>,
+    /// Meeting items in the table that `meetings.json` no longer lists (left as they are).
+    pub not_in_file: Vec<String>,
+}
+
+/// Reads `meetings.json` and syncs it; prints one line per meeting to `out`.
+pub async fn sync_meetings(
+    store: &Store,
+    file: &Path,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<SyncReport, AdminError> {
+    let text = std::fs::read_to_string(file).map_err(|err| {
+        AdminError::input(format!(
+            "cannot read {}: {err} (build the site first: `cargo site build` writes public/meetings.json)",
+            file.display()
+        ))
+    })?;
+    let wanted = from_meetings_json(&text)
+        .map_err(|err| AdminError::input(format!("{}: {err}", file.display())))?;
+    let existing = store.meetings().await?;
+    let mut report = SyncReport::default();
+    let verb = if dry_run { "would " } else { "" };
+
+    for meeting in &wanted {
+        let before = existing.iter().find(|m| m.id == meeting.id);
+        let changes = before.map(|b| differences(b, meeting));
+        if let Some(before) = before
+            && meeting.capacity < before.confirmed
+        {
+            writeln!(
+                out,
+                "refused   {}: capacity {} is below the {} confirmed registrations; raise it to at least {} or cancel registrations first",
+                meeting.id, meeting.capacity, before.confirmed, before.confirmed
+            )
+            .ok();
+            report
+                .refused
+                .push((meeting.id.clone(), meeting.capacity, before.confirmed));
+            continue;
+        }
+        match &changes {
+            Some(changes) if changes.is_empty() => {
+                writeln!(out, "unchanged {}", meeting.id).ok();
+                report.unchanged.push(meeting.id.clone());
+                continue;
+            }
+            Some(changes) => {
+                writeln!(out, "{verb}update {}: {}", meeting.id, changes.join("; ")).ok();
+                report.updated.push(meeting.id.clone());
+            }
+            None => {
+                writeln!(
+                    out,
+                    "{verb}create {}: {}, {}, capacity {}",
+                    meeting.id, meeting.date, meeting.city, meeting.capacity
+                )
+                .ok();
+                report.created.push(meeting.id.clone());
+            }
+        }
+        if dry_run {
+            continue;
+        }
+        match store.put_meeting_details(meeting).await {
+            Ok(_) => {}
+            Err(PutMeetingError::CapacityBelowConfirmed {
+                capacity,
+                confirmed,
+            }) => {
+                // Someone registered between our read and this write.
+                writeln!(
+                    out,
+                    "refused   {}: capacity {capacity} is below the {confirmed} confirmed registrations",
+                    meeting.id
+                )
+                .ok();
+                report.updated.retain(|id| id != &meeting.id);
+                report.created.retain(|id| id != &meeting.id);
+                report
+                    .refused
+                    .push((meeting.id.clone(), capacity, confirmed));
+            }
+            Err(PutMeetingError::Unavailable(err)) => return Err(err.into()),
+        }
+    }
+    for meeting in &existing {
+        if !wanted.iter().any(|w| w.id == meeting.id) {
+            writeln!(
+                out,
+                "kept      {}: not in {} (left as it is, with its registrations)",
+                meeting.id,
+                file.display()
+            )
+            .ok();
+            report.not_in_file.push(meeting.id.clone());
+        }
+    }
+    writeln!(
+        out,
+        "{} created, {} updated, {} unchanged, {} refused{}",
+        report.created.len(),
+        report.updated.len(),
+        report.unchanged.len(),
+        report.refused.len(),
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    )
+    .ok();
+    if !report.refused.is_empty() {
+        return Err(AdminError::new(
+            Failure::Refused,
+            format!(
+                "{} meeting(s) kept their capacity because it would drop below the confirmed count: {}",
+                report.refused.len(),
+                report
+                    .refused
+                    .iter()
+                    .map(|(id, _, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(report)
+}
+
+/// The details that differ, as `field old -> new`; counters are not details.
+fn differences(before: &MeetingRecord, after: &MeetingRecord) -> Vec<String> {
+    let mut changes = Vec::new();
+    let mut compare = |name: &str, old: String, new: String| {
+        if old != new {
+            changes.push(format!("{name} {old} -> {new}"));
+        }
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let time = |v: Option<i64>| {
+        v.and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map_or_else(|| "(none)".into(), |t| t.to_string())
+    };
+    compare("title", before.title.clone(), after.title.clone());
+    compare("path", before.path.clone(), after.path.clone());
+    compare("date", before.date.clone(), after.date.clone());
+    compare("time", before.time_label.clone(), after.time_label.clone());
+    compare("venue", before.venue_name.clone(), after.venue_name.clone());
+    compare(
+        "address",
+        opt(&before.venue_address),
+        opt(&after.venue_address),
+    );
+    compare(
+        "postcode",
+        opt(&before.venue_postcode),
+        opt(&after.venue_postcode),
+    );
+    compare("city", before.city.clone(), after.city.clone());
+    compare("calendar", before.ics_path.clone(), after.ics_path.clone());
+    compare(
+        "capacity",
+        before.capacity.to_string(),
+        after.capacity.to_string(),
+    );
+    compare("opens", time(before.opens_at), time(after.opens_at));
+    compare(
+        "closes",
+        time(Some(before.closes_at)),
+        time(Some(after.closes_at)),
+    );
+    compare(
+        "ends",
+        time(Some(before.over_at)),
+        time(Some(after.over_at)),
+    );
+    compare(
+        "retention until",
+        time(Some(before.expires_at)),
+        time(Some(after.expires_at)),
+    );
+    compare(
+        "date label",
+        before.date_label.clone(),
+        after.date_label.clone(),
+    );
+    changes
+}

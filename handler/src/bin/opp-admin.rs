@@ -1,0 +1,184 @@
+//! `opp-admin`: the organisers' command-line tool for the registrations table (see the README, "Organisers").
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
+
+use opp_handler::admin::connect::{Target, connect};
+use opp_handler::admin::export::{ExportFormat, Selection};
+use opp_handler::admin::{self, AdminError};
+
+#[derive(Parser)]
+#[command(
+    name = "opp-admin",
+    version,
+    about = "Counts, lists, exports and erasure for the Landelijk OPP Project's registrations table",
+    after_help = "Exit codes: 0 done, 1 store error during the job, 2 wrong command or input, \
+                  3 store unreachable or credentials/region missing, 4 table not found, 5 refused by a rule."
+)]
+struct Cli {
+    /// The DynamoDB table (the stack's `TableName` output).
+    #[arg(
+        long,
+        env = "TABLE_NAME",
+        default_value = "opp-registrations",
+        global = true
+    )]
+    table: String,
+    /// A DynamoDB-compatible endpoint instead of AWS, e.g. http://127.0.0.1:8000 for `cargo dev`.
+    #[arg(long, env = "AWS_ENDPOINT_URL", global = true)]
+    endpoint_url: Option<String>,
+    /// The AWS region (else AWS_REGION or the profile's).
+    #[arg(long, global = true)]
+    region: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or update the meeting items from the generator's meetings.json (counters are never reset).
+    SyncMeetings {
+        /// Usually public/meetings.json after `cargo site build`.
+        file: PathBuf,
+        /// Print the changes without writing them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Per meeting: capacity, confirmed, waitlisted, cancelled, places left; and counts by role and sector.
+    Summary {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A meeting's registrations in order of arrival.
+    List {
+        #[arg(long)]
+        meeting: String,
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attendance lists and name-badge data as CSV (Dutch Excel) or XLSX.
+    Export {
+        /// One meeting's registrations.
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        meeting: Option<String>,
+        /// Every meeting's registrations.
+        #[arg(long)]
+        all: bool,
+        /// Only this status (default: confirmed and waitlisted).
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+        #[arg(long, value_enum)]
+        format: Format,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Remove every registration of an email address (AVG right to erasure); freed seats go to the waiting list.
+    Erase {
+        #[arg(long)]
+        email: String,
+        /// Show what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove registrations whose retention period has ended.
+    PurgeExpired {
+        /// Show how many would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Count retention from this time instead of now (RFC 3339), e.g. to check what a later run removes.
+        #[arg(long)]
+        as_of: Option<Timestamp>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Status {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Confirmed => "confirmed",
+            Status::Waitlisted => "waitlisted",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.failure.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), AdminError> {
+    let target = Target {
+        table: cli.table,
+        endpoint_url: cli.endpoint_url,
+        region: cli.region,
+    };
+    let store = connect(&target).await?;
+    let mut out = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut out;
+    match cli.command {
+        Command::SyncMeetings { file, dry_run } => {
+            admin::sync::sync_meetings(&store, &file, dry_run, out).await?;
+        }
+        Command::Summary { json } => admin::summary::summary(&store, json, out).await?,
+        Command::List {
+            meeting,
+            status,
+            json,
+        } => {
+            admin::list::list(&store, &meeting, status.map(Status::as_str), json, out).await?;
+        }
+        Command::Export {
+            meeting,
+            all: _,
+            status,
+            format,
+            output,
+        } => {
+            let selection = Selection {
+                meeting: meeting.as_deref(),
+                status: status.map(Status::as_str),
+            };
+            let format = match format {
+                Format::Csv => ExportFormat::Csv,
+                Format::Xlsx => ExportFormat::Xlsx,
+            };
+            admin::export::export(&store, &selection, format, &output, &mut std::io::stderr())
+                .await?;
+        }
+        Command::Erase { email, dry_run } => {
+            admin::erase::erase(&store, &email, dry_run, Timestamp::now(), out).await?;
+        }
+        Command::PurgeExpired { dry_run, as_of } => {
+            let now = as_of.unwrap_or_else(Timestamp::now);
+            admin::purge::purge_expired(&store, now, dry_run, out).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,668 @@
+//! `opp-admin` end to end: the real binary against dynoxide on loopback, with meetings.json made by the
+//! generator from its fixture site.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{client, count_statuses, now, start_dynoxide};
+use jiff::Timestamp;
+use opp_handler::registration::Registration;
+use opp_handler::store::Store;
+
+const TABLE: &str = "registrations";
+const ZWOLLE: &str = "2030-03-zwolle";
+const UTRECHT: &str = "2030-06-utrecht";
+
+struct Env {
+    endpoint: String,
+    store: Store,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    async fn new() -> Env {
+        let endpoint = start_dynoxide().await;
+        let store = Store::new(client(&endpoint), TABLE);
+        store.create_table().await.unwrap();
+        Env {
+            endpoint,
+            store,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The generator's meetings.json for its fixture site, built at the tests' "now".
+    fn meetings_json(&self) -> PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/tests/fixtures/site");
+        let output = self.dir.path().join("public");
+        let mut options = opp_site::BuildOptions::new(&root);
+        options.output = output.clone();
+        options.now = Some(now());
+        opp_site::build(&options).unwrap();
+        output.join("meetings.json")
+    }
+
+    async fn admin(&self, args: &[&str]) -> Output {
+        self.admin_on(TABLE, args).await
+    }
+
+    async fn admin_on(&self, table: &str, args: &[&str]) -> Output {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
+        command
+            .args(["--endpoint-url", &self.endpoint, "--table", table])
+            .args(args)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("TABLE_NAME")
+            .env_remove("AWS_ENDPOINT_URL");
+        run(command).await
+    }
+
+    async fn register(&self, meeting: &str, email: &str, name: &str) {
+        let registration = Registration {
+            meeting: meeting.into(),
+            name: name.into(),
+            email: email.into(),
+            role: "ouder/verzorger".into(),
+            sector: Some("vo".into()),
+            organisation: None,
+            needs: None,
+        };
+        let token = opp_handler::token::new_token().unwrap();
+        self.store
+            .register(
+                &registration,
+                &opp_handler::token::hash(&token),
+                open_at(meeting),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// A time at which the meeting takes registrations (Utrecht's window opens in February 2030).
+fn open_at(meeting: &str) -> Timestamp {
+    if meeting == UTRECHT {
+        now() + jiff::SignedDuration::from_hours(24 * 31)
+    } else {
+        now()
+    }
+}
+
+async fn run(mut command: std::process::Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_is_idempotent_and_never_loses_counts() {
+    let env = Env::new().await;
+    let file = env.meetings_json();
+    let file = file.to_str().unwrap();
+
+    let dry = env.admin(&["sync-meetings", file, "--dry-run"]).await;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("would create 2030-03-zwolle"),
+        "{}",
+        stdout(&dry)
+    );
+    assert!(
+        env.store.meetings().await.unwrap().is_empty(),
+        "dry run wrote"
+    );
+
+    let first = env.admin(&["sync-meetings", file]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("4 created, 0 updated, 0 unchanged"),
+        "{}",
+        stdout(&first)
+    );
+
+    for i in 0..3 {
+        env.register(ZWOLLE, &format!("p{i}@example.nl"), "Piet")
+            .await;
+    }
+    let again = env.admin(&["sync-meetings", file]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("0 created, 0 updated, 4 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+    let zwolle = env.store.meeting(ZWOLLE).await.unwrap().unwrap();
+    assert_eq!((zwolle.capacity, zwolle.confirmed), (20, 3));
+
+    // A lower capacity that still fits is applied; one below the confirmed count is refused (exit 5).
+    let text = std::fs::read_to_string(file).unwrap();
+    let edited = env.dir.path().join("edited.json");
+    std::fs::write(&edited, text.replace("\"capacity\": 20", "\"capacity\": 2")).unwrap();
+    assert_ne!(
+        std::fs::read_to_string(&edited).unwrap(),
+        text,
+        "fixture shape changed"
+    );
+    let refused = env
+        .admin(&["sync-meetings", edited.to_str().unwrap()])
+        .await;
+    assert_eq!(refused.status.code(), Some(5), "{}", stdout(&refused));
+    assert!(
+        stdout(&refused).contains("below the 3 confirmed"),
+        "{}",
+        stdout(&refused)
+    );
+    assert!(
+        stderr(&refused).contains("2030-03-zwolle"),
+        "{}",
+        stderr(&refused)
+    );
+    let zwolle = env.store.meeting(ZWOLLE).await.unwrap().unwrap();
+    assert_eq!((zwolle.capacity, zwolle.confirmed), (20, 3));
+
+    std::fs::write(
+        &edited,
+        text.replace("\"capacity\": 20", "\"capacity\": 25"),
+    )
+    .unwrap();
+    let raised = env
+        .admin(&["sync-meetings", edited.to_str().unwrap()])
+        .await;
+    assert!(raised.status.success(), "{}", stderr(&raised));
+    assert!(
+        stdout(&raised).contains("update 2030-03-zwolle: capacity 20 -> 25"),
+        "{}",
+        stdout(&raised)
+    );
+    let zwolle = env.store.meeting(ZWOLLE).await.unwrap().unwrap();
+    assert_eq!(
+        (zwolle.capacity, zwolle.confirmed, zwolle.waitlisted),
+        (25, 3, 0)
+    );
+    assert_eq!(count_statuses(&env.store, ZWOLLE).await, (3, 0, 0, 3));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summary_and_list_report_counts_and_arrival_order() {
+    let env = Env::new().await;
+    let file = env.meetings_json();
+    assert!(
+        env.admin(&["sync-meetings", file.to_str().unwrap()])
+            .await
+            .status
+            .success()
+    );
+    env.register(ZWOLLE, "eerste@example.nl", "Eerste").await;
+    env.register(ZWOLLE, "tweede@example.nl", "Tweede").await;
+    env.register(UTRECHT, "derde@example.nl", "Derde").await;
+
+    let summary = env.admin(&["summary", "--json"]).await;
+    assert!(summary.status.success(), "{}", stderr(&summary));
+    let json: serde_json::Value = serde_json::from_slice(&summary.stdout).unwrap();
+    let zwolle = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == ZWOLLE)
+        .unwrap();
+    assert_eq!(zwolle["confirmed"], 2);
+    assert_eq!(zwolle["places_left"], 18);
+    assert_eq!(zwolle["by_role"]["ouder/verzorger"], 2);
+    assert_eq!(zwolle["by_sector"]["vo"], 2);
+    assert!(zwolle["mismatch"].is_null());
+
+    let text = env.admin(&["summary"]).await;
+    let text = stdout(&text);
+    assert!(text.contains("places left"), "{text}");
+    assert!(text.contains("By role"), "{text}");
+
+    let list = env.admin(&["list", "--meeting", ZWOLLE]).await;
+    let out = stdout(&list);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let first = out.find("eerste@example.nl").unwrap();
+    let second = out.find("tweede@example.nl").unwrap();
+    assert!(first < second, "arrival order: {out}");
+    assert!(!out.contains("derde@"), "other meeting listed: {out}");
+    assert!(out.contains("2 registration(s)"), "{out}");
+
+    let none = env
+        .admin(&["list", "--meeting", ZWOLLE, "--status", "waitlisted"])
+        .await;
+    assert!(
+        stdout(&none).contains("0 registration(s)"),
+        "{}",
+        stdout(&none)
+    );
+
+    let unknown = env.admin(&["list", "--meeting", "2030-03-zwole"]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("no meeting `2030-03-zwole`"),
+        "{}",
+        stderr(&unknown)
+    );
+    assert!(
+        stderr(&unknown).contains(ZWOLLE),
+        "known ids listed: {}",
+        stderr(&unknown)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_reads_every_page_and_neutralises_formulas() {
+    let env = Env::new().await;
+    let file = env.meetings_json();
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"capacity\": 20", "\"capacity\": 2400");
+    std::fs::write(&file, text).unwrap();
+    assert!(
+        env.admin(&["sync-meetings", file.to_str().unwrap()])
+            .await
+            .status
+            .success()
+    );
+
+    let hostile = [
+        "=HYPERLINK(\"http://x\")",
+        "+31 6",
+        "-1+1",
+        "@SUM(A1)",
+        "\tTab",
+        "\rCR",
+    ];
+    for (i, name) in hostile.iter().enumerate() {
+        env.register(ZWOLLE, &format!("h{i}@example.nl"), name)
+            .await;
+    }
+    // 2,500 in all: more than two Query pages of 1,000, and past capacity so the waiting list shows too.
+    let total = 2500;
+    let mut tasks = tokio::task::JoinSet::new();
+    let per_task = (total - hostile.len()) / 8;
+    for t in 0..8 {
+        let store = env.store.clone();
+        let count = if t == 7 {
+            total - hostile.len() - 7 * per_task
+        } else {
+            per_task
+        };
+        tasks.spawn(async move {
+            for i in 0..count {
+                let registration = Registration {
+                    meeting: ZWOLLE.into(),
+                    name: format!("Deelnemer {t}-{i}"),
+                    email: format!("d{t}-{i}@example.nl"),
+                    role: "onderwijsprofessional".into(),
+                    sector: Some("po".into()),
+                    organisation: Some("OBS De Linde; Zwolle".into()),
+                    needs: None,
+                };
+                let token = opp_handler::token::new_token().unwrap();
+                let hash = opp_handler::token::hash(&token);
+                store.register(&registration, &hash, now()).await.unwrap();
+            }
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.unwrap();
+    }
+
+    let csv_path = env.dir.path().join("zwolle.csv");
+    let csv = env
+        .admin(&[
+            "export",
+            "--meeting",
+            ZWOLLE,
+            "--format",
+            "csv",
+            "--output",
+            csv_path.to_str().unwrap(),
+        ])
+        .await;
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert!(
+        stderr(&csv).contains("wrote 2500 registration(s)"),
+        "{}",
+        stderr(&csv)
+    );
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFBijeenkomst;Datum;"));
+    let text = String::from_utf8(bytes).unwrap();
+    let records: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(records.len(), 2501, "header + 2500 rows");
+    assert!(
+        text.contains(";'=HYPERLINK(\"\"http://x\"\")\";")
+            || text.contains(";\"'=HYPERLINK(\"\"http://x\"\")\";"),
+        "{}",
+        &text[..600]
+    );
+    assert!(text.contains(";'+31 6;"));
+    assert!(text.contains(";'-1+1;"));
+    assert!(text.contains(";'@SUM(A1);"));
+    assert!(text.contains(";'\tTab;"));
+    assert!(text.contains(";\"'\rCR\";"));
+    assert!(text.contains(";\"OBS De Linde; Zwolle\";"));
+    assert!(
+        text.contains(";wachtlijst;1;"),
+        "waiting list positions exported"
+    );
+    assert!(!text.contains(";=") && !text.contains(";+") && !text.contains(";@"));
+
+    let xlsx_path = env.dir.path().join("alle.xlsx");
+    let xlsx = env
+        .admin(&[
+            "export",
+            "--all",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx_path.to_str().unwrap(),
+        ])
+        .await;
+    assert!(xlsx.status.success(), "{}", stderr(&xlsx));
+    let sheet = zip_entry(&xlsx_path, "xl/worksheets/sheet1.xml");
+    let styles = zip_entry(&xlsx_path, "xl/styles.xml");
+    let strings = zip_entry(&xlsx_path, "xl/sharedStrings.xml");
+    assert!(sheet.contains("<row r=\"2501\""), "2,500 rows and a header");
+    assert!(!sheet.contains("<row r=\"2502\""));
+    assert!(
+        sheet.contains("ySplit=\"1\"") && sheet.contains("state=\"frozen\""),
+        "frozen header"
+    );
+    assert!(sheet.contains("<cols>"), "column widths");
+    assert!(!sheet.contains("<f>"), "no formulas at all");
+    assert!(
+        styles.contains("quotePrefix=\"1\""),
+        "formula-like cells get the quote prefix"
+    );
+    assert!(strings.contains("=HYPERLINK"), "text kept as typed");
+    let quoted_cells = sheet.matches(" s=\"2\"").count();
+    assert_eq!(
+        quoted_cells,
+        hostile.len(),
+        "exactly the hostile cells are quote-prefixed"
+    );
+
+    // Only the registrations' file appears: no partial file left behind.
+    let mut names: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("csv") || n.contains("xlsx"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["alle.xlsx", "zwolle.csv"]);
+}
+
+fn zip_entry(path: &Path, name: &str) -> String {
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())",
+        ])
+        .arg(path)
+        .arg(name)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erase_removes_every_registration_and_promotes() {
+    let env = Env::new().await;
+    let file = env.meetings_json();
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"capacity\": 20", "\"capacity\": 1");
+    std::fs::write(&file, text).unwrap();
+    assert!(
+        env.admin(&["sync-meetings", file.to_str().unwrap()])
+            .await
+            .status
+            .success()
+    );
+
+    env.register(ZWOLLE, "anna@example.nl", "Anna").await; // the only seat
+    env.register(ZWOLLE, "bert@example.nl", "Bert").await; // waiting list 1
+    env.register(ZWOLLE, "cees@example.nl", "Cees").await; // waiting list 2
+    env.register(UTRECHT, "anna@example.nl", "Anna").await;
+
+    let dry = env
+        .admin(&["erase", "--email", " Anna@Example.nl ", "--dry-run"])
+        .await;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("2 registration(s) found"),
+        "{}",
+        stdout(&dry)
+    );
+    assert_eq!(count_statuses(&env.store, ZWOLLE).await, (1, 2, 0, 3));
+
+    let erased = env.admin(&["erase", "--email", " Anna@Example.nl "]).await;
+    let out = stdout(&erased);
+    assert!(erased.status.success(), "{}", stderr(&erased));
+    assert!(
+        out.contains("removed anna@example.nl from 2030-03-zwolle (confirmed)"),
+        "{out}"
+    );
+    assert!(out.contains("went to bert@example.nl"), "{out}");
+    assert!(
+        out.contains("2 registration(s) of anna@example.nl erased"),
+        "{out}"
+    );
+
+    // Bert has the seat, Cees is first in line; counters equal the items; Anna's tokens are gone too.
+    assert_eq!(count_statuses(&env.store, ZWOLLE).await, (1, 1, 0, 2));
+    assert_eq!(count_statuses(&env.store, UTRECHT).await, (0, 0, 0, 0));
+    let zwolle = env.store.meeting(ZWOLLE).await.unwrap().unwrap();
+    assert_eq!(
+        (zwolle.confirmed, zwolle.waitlisted, zwolle.cancelled),
+        (1, 1, 0)
+    );
+    let utrecht = env.store.meeting(UTRECHT).await.unwrap().unwrap();
+    assert_eq!(utrecht.confirmed, 0);
+    assert!(
+        env.store
+            .registrations_of("anna@example.nl")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let position = env
+        .store
+        .registrations(ZWOLLE, &mut |_| {})
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.email == "bert@example.nl")
+        .unwrap();
+    assert_eq!(position.status, "confirmed");
+
+    let again = env.admin(&["erase", "--email", "anna@example.nl"]).await;
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("nothing to erase"));
+
+    let bad = env.admin(&["erase", "--email", "anna"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not an email address"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn purge_removes_only_what_is_past_retention() {
+    let env = Env::new().await;
+    let file = env.meetings_json();
+    assert!(
+        env.admin(&["sync-meetings", file.to_str().unwrap()])
+            .await
+            .status
+            .success()
+    );
+    env.register(ZWOLLE, "a@example.nl", "A").await;
+    env.register(ZWOLLE, "b@example.nl", "B").await;
+    env.register(UTRECHT, "c@example.nl", "C").await;
+    let zwolle = env.store.meeting(ZWOLLE).await.unwrap().unwrap();
+    let utrecht = env.store.meeting(UTRECHT).await.unwrap().unwrap();
+    assert!(zwolle.expires_at < utrecht.expires_at);
+
+    let early = Timestamp::from_second(zwolle.expires_at - 1)
+        .unwrap()
+        .to_string();
+    let nothing = env.admin(&["purge-expired", "--as-of", &early]).await;
+    assert!(nothing.status.success(), "{}", stderr(&nothing));
+    assert!(
+        stdout(&nothing).contains("0 registration(s) removed"),
+        "{}",
+        stdout(&nothing)
+    );
+
+    let later = Timestamp::from_second(zwolle.expires_at + 1)
+        .unwrap()
+        .to_string();
+    let dry = env
+        .admin(&["purge-expired", "--as-of", &later, "--dry-run"])
+        .await;
+    assert!(
+        stdout(&dry).contains("2 registration(s) and 0 token(s)"),
+        "{}",
+        stdout(&dry)
+    );
+    let purged = env.admin(&["purge-expired", "--as-of", &later]).await;
+    assert!(purged.status.success(), "{}", stderr(&purged));
+    assert!(
+        stdout(&purged).contains("2 registration(s) removed"),
+        "{}",
+        stdout(&purged)
+    );
+    assert_eq!(count_statuses(&env.store, ZWOLLE).await, (0, 0, 0, 0));
+    assert_eq!(count_statuses(&env.store, UTRECHT).await, (1, 0, 0, 1));
+    let zwolle = env.store.meeting(ZWOLLE).await.unwrap().unwrap();
+    assert_eq!(zwolle.confirmed, 0, "counters follow the items");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_say_what_to_do_with_distinct_exit_codes() {
+    let env = Env::new().await;
+
+    let missing_table = env.admin_on("nope", &["summary"]).await;
+    assert_eq!(
+        missing_table.status.code(),
+        Some(4),
+        "{}",
+        stderr(&missing_table)
+    );
+    assert!(
+        stderr(&missing_table).contains("table `nope` does not exist"),
+        "{}",
+        stderr(&missing_table)
+    );
+
+    // A port where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
+    command.args(["--endpoint-url", &dead, "summary"]);
+    let unreachable = run(command).await;
+    assert_eq!(unreachable.status.code(), Some(3));
+    assert!(
+        stderr(&unreachable).contains(&format!("cannot reach the store at {dead}")),
+        "{}",
+        stderr(&unreachable)
+    );
+
+    // Real AWS without credentials or region: no network needed to tell.
+    let bare = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
+        command
+            .env_clear()
+            .env("HOME", env.dir.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", env.dir.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", env.dir.path().join("none"));
+        command
+    };
+    let mut no_region = bare();
+    no_region.arg("summary");
+    let no_region = run(no_region).await;
+    assert_eq!(no_region.status.code(), Some(3));
+    assert!(
+        stderr(&no_region).contains("no AWS region"),
+        "{}",
+        stderr(&no_region)
+    );
+    let mut no_credentials = bare();
+    no_credentials.args(["--region", "eu-central-1", "summary"]);
+    let no_credentials = run(no_credentials).await;
+    assert_eq!(no_credentials.status.code(), Some(3));
+    assert!(
+        stderr(&no_credentials).contains("no AWS credentials"),
+        "{}",
+        stderr(&no_credentials)
+    );
+
+    let no_file = env
+        .admin(&["sync-meetings", "/nonexistent/meetings.json"])
+        .await;
+    assert_eq!(no_file.status.code(), Some(2));
+    assert!(
+        stderr(&no_file).contains("cargo site build"),
+        "{}",
+        stderr(&no_file)
+    );
+    let bad_json = env.dir.path().join("bad.json");
+    std::fs::write(
+        &bad_json,
+        r#"{"version": 2, "retention_days": 1, "meetings": []}"#,
+    )
+    .unwrap();
+    let wrong_version = env
+        .admin(&["sync-meetings", bad_json.to_str().unwrap()])
+        .await;
+    assert_eq!(wrong_version.status.code(), Some(2));
+    assert!(
+        stderr(&wrong_version).contains("version 2"),
+        "{}",
+        stderr(&wrong_version)
+    );
+
+    let usage = env
+        .admin(&["export", "--format", "csv", "--output", "x.csv"])
+        .await;
+    assert_eq!(usage.status.code(), Some(2), "neither --meeting nor --all");
+    let unknown = env
+        .admin(&[
+            "export",
+            "--meeting",
+            "x",
+            "--format",
+            "csv",
+            "--output",
+            "/tmp/never.csv",
+        ])
+        .await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("sync-meetings"),
+        "{}",
+        stderr(&unknown)
+    );
+    assert!(!Path::new("/tmp/never.csv").exists());
+}
