@@ -1,0 +1,43 @@
+// Runs pa11y (HTML_CodeSniffer, WCAG 2 AA) in Debian's Chromium, reusing one browser for all pages.
+import { createRequire } from 'node:module';
+import pa11y from 'pa11y';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
+
+/** pa11y's own puppeteer (a dependency of pa11y), so the versions always match. */
+const puppeteer = createRequire(createRequire(import.meta.url).resolve('pa11y'))('puppeteer');
+
+/** How pa11y starts Chromium: Debian's binary, no download (install with PUPPETEER_SKIP_DOWNLOAD=true). */
+export const chromeLaunchConfig = { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true };
+
+/**
+ * Starts one Chromium for pa11y, with one tab that every check reuses.
+ * @returns {Promise<{check: (url: string, options?: object) => Promise<string[]>, close: () => Promise<void>}>}
+ *   check() gives one line per error: "code: selector: message"; empty when clean
+ */
+export async function startPa11y() {
+  const browser = await puppeteer.launch(chromeLaunchConfig);
+  const page = await browser.newPage();
+  return {
+    async check(url, options = {}) {
+      // Load the page here: pa11y's own navigation waits for network idle (+0.5 s a page); these pages have
+      // no scripts that change them after "load". ignoreUrl makes pa11y test the page as loaded.
+      const response = await page.goto(url, { waitUntil: 'load', timeout: 30000 });
+      if (!response) throw new Error(`no response for ${url}`);
+      const result = await pa11y(url, {
+        browser,
+        page,
+        ignoreUrl: true,
+        runners: ['htmlcs'],
+        standard: 'WCAG2AA',
+        includeNotices: false,
+        includeWarnings: false,
+        timeout: 30000,
+        ...options,
+      });
+      return result.issues
+        .filter((i) => i.type === 'error')
+        .map((i) => `${i.code}: ${i.selector}: ${i.message.replace(/\s+/g, ' ')}`);
+    },
+    close: () => browser.close(),
+  };
+}
