@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-use crate::pages::{Pages, ResultPage};
+use crate::pages::{ResultPage, SharedPages};
 use crate::registration::{self, BodyError, MAX_BODY_BYTES, Submission};
 use crate::store::{CancelOutcome, RegisterError, RegistrationRecord, Seat, Store};
 use crate::token;
@@ -33,7 +33,7 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub pages: Arc<Pages>,
+    pub pages: SharedPages,
     pub settings: Settings,
     pub clock: Clock,
 }
@@ -173,7 +173,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
                 )
                     .into_response()
             } else {
-                see_other(&state.pages.result_url(ResultPage::Received))
+                see_other(&state.pages.current().result_url(ResultPage::Received))
             }
         }
         Submission::Invalid { errors, values } => {
@@ -187,7 +187,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
             }
             let meetings = state.store.meetings().await.unwrap_or_default();
             let form = json!({ "values": values, "errors": errors });
-            match state.pages.render(
+            match state.pages.current().render(
                 "registration_form_errors.html",
                 "/api/registrations",
                 &meetings,
@@ -230,7 +230,12 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
                     if json {
                         (StatusCode::OK, axum::Json(json!({"status": "duplicate"}))).into_response()
                     } else {
-                        see_other(&state.pages.result_url(ResultPage::AlreadyRegistered))
+                        see_other(
+                            &state
+                                .pages
+                                .current()
+                                .result_url(ResultPage::AlreadyRegistered),
+                        )
                     }
                 }
                 Err(RegisterError::UnknownMeeting) => {
@@ -238,7 +243,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
                     if json {
                         (StatusCode::NOT_FOUND, axum::Json(json!({"errors": [{"field": "meeting", "message": "Deze bijeenkomst bestaat niet."}]}))).into_response()
                     } else {
-                        see_other(&state.pages.result_url(ResultPage::Closed))
+                        see_other(&state.pages.current().result_url(ResultPage::Closed))
                     }
                 }
                 Err(RegisterError::Closed) => {
@@ -246,7 +251,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
                     if json {
                         (StatusCode::CONFLICT, axum::Json(json!({"errors": [{"field": "meeting", "message": "Aanmelden voor deze bijeenkomst is niet mogelijk."}]}))).into_response()
                     } else {
-                        see_other(&state.pages.result_url(ResultPage::Closed))
+                        see_other(&state.pages.current().result_url(ResultPage::Closed))
                     }
                 }
                 Err(RegisterError::Unavailable(reason)) => {
@@ -266,7 +271,7 @@ fn unavailable_response(state: &AppState, json: bool) -> Response {
         )
             .into_response()
     } else {
-        see_other(&state.pages.result_url(ResultPage::Failed))
+        see_other(&state.pages.current().result_url(ResultPage::Failed))
     }
 }
 
@@ -391,7 +396,7 @@ async fn render_registration(
         "cancel_url": format!("{page_url}/cancel"),
     });
     let meetings: Vec<_> = meeting.into_iter().collect();
-    match state.pages.render(
+    match state.pages.current().render(
         template,
         &page_url,
         &meetings,
@@ -492,6 +497,7 @@ fn not_found(state: &AppState, now: Timestamp, json: bool) -> Response {
     }
     match state
         .pages
+        .current()
         .render("registration_not_found.html", "", &[], now, Vec::new())
     {
         Ok(html) => no_store(html_response(StatusCode::NOT_FOUND, html)),

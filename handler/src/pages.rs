@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 use tera::{Context, Tera};
 
 use opp_site::config::Config;
@@ -186,6 +187,31 @@ impl tera::Function for ContentUrl {
     }
     fn is_safe(&self) -> bool {
         true
+    }
+}
+
+/// The pages the router renders with, replaceable while it serves: the local stack reloads them after a
+/// theme edit, so the handler's pages preview like the static ones.
+#[derive(Clone)]
+pub struct SharedPages(Arc<RwLock<Arc<Pages>>>);
+
+impl SharedPages {
+    pub fn new(pages: Pages) -> Self {
+        SharedPages(Arc::new(RwLock::new(Arc::new(pages))))
+    }
+
+    pub fn current(&self) -> Arc<Pages> {
+        match self.0.read() {
+            Ok(pages) => pages.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, pages: Pages) {
+        match self.0.write() {
+            Ok(mut current) => *current = Arc::new(pages),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(pages),
+        }
     }
 }
 

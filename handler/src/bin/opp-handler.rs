@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use opp_handler::http::{AppState, Settings, router};
-use opp_handler::pages::Pages;
+use opp_handler::pages::{Pages, SharedPages};
 use opp_handler::store::Store;
 
 fn env(name: &str) -> Option<String> {
@@ -49,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let client = opp_handler::dynamodb_client(env("AWS_ENDPOINT_URL").as_deref()).await;
     let state = AppState {
         store: Store::new(client, table).with_fallback_retention(retention_days),
-        pages: Arc::new(pages),
+        pages: SharedPages::new(pages),
         settings: Settings {
             site_origin,
             origin_secret: env("ORIGIN_VERIFY_SECRET"),

@@ -7,7 +7,7 @@ use axum::Router;
 use jiff::Timestamp;
 use opp_handler::http::{AppState, Settings, router};
 use opp_handler::meetings::MeetingRecord;
-use opp_handler::pages::Pages;
+use opp_handler::pages::{Pages, SharedPages};
 use opp_handler::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -97,7 +97,7 @@ pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let state = AppState {
         store: store.clone(),
-        pages: Arc::new(Pages::from_root(root).unwrap()),
+        pages: SharedPages::new(Pages::from_root(root).unwrap()),
         settings: Settings {
             site_origin: Some(ORIGIN.into()),
             origin_secret: Some(SECRET.into()),

@@ -1,0 +1,103 @@
+//! `cargo dev`: the whole system on one machine, no AWS account needed. The site is built, served and rebuilt
+//! on change (`opp-site serve`), `/api/*` is the registration handler's router on the same origin, and the
+//! registrations go to an embedded DynamoDB-compatible store kept in a file and served on its own port, so
+//! `opp-admin` and the AWS CLI can read it.
+
+mod local_store;
+mod meetings_sync;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use opp_handler::http::{AppState, Settings, router};
+use opp_handler::pages::{Pages, SharedPages};
+use opp_site::BuildOptions;
+use opp_site::serve::{ServeOptions, run};
+
+#[derive(Parser)]
+#[command(
+    name = "opp-dev",
+    version,
+    about = "Runs the site, the registration API and a local DynamoDB-compatible store together"
+)]
+struct Cli {
+    /// The folder with config.yaml, content/ and theme/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Port of the site and its /api/ on 127.0.0.1.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Port of the DynamoDB-compatible store on 127.0.0.1 (for opp-admin and the AWS CLI).
+    #[arg(long, default_value_t = 8000)]
+    store_port: u16,
+    /// Where the store keeps its file (registrations survive a restart); relative to --root.
+    #[arg(long, default_value = ".opp-state")]
+    state_dir: PathBuf,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match start(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start(cli: Cli) -> anyhow::Result<()> {
+    let state_dir = cli.root.join(&cli.state_dir);
+    let store = local_store::start(&state_dir, cli.store_port).await?;
+    let site_origin = format!("http://127.0.0.1:{}", cli.port);
+
+    let pages = Pages::from_root(&cli.root).map_err(|err| {
+        anyhow::anyhow!("the theme's handler templates could not be loaded: {err}")
+    })?;
+    let pages = SharedPages::new(pages);
+    let api = router(AppState {
+        store: store.store.clone(),
+        pages: pages.clone(),
+        settings: Settings {
+            site_origin: Some(site_origin.clone()),
+            origin_secret: None,
+        },
+        clock: Arc::new(jiff::Timestamp::now),
+    });
+    let after_build = meetings_sync::after_build(
+        store.store.clone(),
+        pages,
+        cli.root.clone(),
+        site_origin.clone(),
+        store.endpoint.clone(),
+    );
+
+    let mut build = BuildOptions::new(&cli.root);
+    build.drafts = cli.drafts;
+    build.base_url = Some(site_origin);
+    let stop_store = store.stop;
+    // SIGTERM (a service manager, a test harness) stops as cleanly as Ctrl-C: each write is already durable.
+    #[cfg(unix)]
+    tokio::spawn(async {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            term.recv().await;
+            println!("Stopped.");
+            std::process::exit(0);
+        }
+    });
+    run(ServeOptions {
+        build,
+        port: cli.port,
+        api: Some(api),
+        after_build: Some(after_build),
+    })
+    .await?;
+    let _ = stop_store.send(());
+    Ok(())
+}
