@@ -25,3 +25,35 @@ export async function axeCheck(page, { tags = WCAG_TAGS, exclude = [] } = {}) {
   }
   return lines;
 }
+
+/**
+ * axe for a page that was loaded with JavaScript off. axe needs timers and promises in the page, which do not
+ * run there (axeCheck would wait forever). This loads an exact copy of the page's current HTML at the same URL
+ * (so styles and relative links resolve alike) in `jsContext`, a browser context with JavaScript on, with the
+ * page's own scripts blocked (so the copy stays as the no-JS user sees it), and runs axeCheck on the copy.
+ * Also works for pages that cannot be loaded again with a GET (the answer to a POST).
+ *
+ * @param {import('playwright-core').Page} page the no-JS page
+ * @param {import('playwright-core').BrowserContext} jsContext a context with JavaScript enabled
+ * @param {object} [options] as for axeCheck
+ * @returns {Promise<string[]>} as axeCheck
+ */
+export async function axeCheckCopy(page, jsContext, options) {
+  const url = page.url().replace(/#.*$/, '');
+  const html = await page.content();
+  const copy = await jsContext.newPage();
+  try {
+    await copy.route('**/*', (route) => {
+      const req = route.request();
+      if (req.isNavigationRequest() && req.url().replace(/#.*$/, '') === url) {
+        return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+      }
+      if (req.resourceType() === 'script') return route.abort('blockedbyclient');
+      return route.fallback();
+    });
+    await copy.goto(url, { waitUntil: 'load' });
+    return await axeCheck(copy, options);
+  } finally {
+    await copy.close();
+  }
+}

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use opp_handler::store::Store;
 use tokio::sync::oneshot;
 
@@ -53,13 +52,7 @@ pub async fn start(state_dir: &Path, port: u16) -> anyhow::Result<LocalStore> {
         }
     });
 
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-central-1"))
-        .endpoint_url(&endpoint)
-        .credentials_provider(Credentials::new("local", "local", None, None, "opp-dev"))
-        .build();
-    let store = Store::new(aws_sdk_dynamodb::Client::from_conf(config), TABLE);
+    let store = Store::new(opp_handler::local_client(&endpoint), TABLE);
     match store.describe_table().await {
         Ok(()) => {}
         Err(err)

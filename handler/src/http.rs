@@ -537,7 +537,9 @@ fn no_store(mut response: Response) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // Not `no-referrer`: with it, browsers send `Origin: null` on the page's own cancel form, which the
+        // origin check must refuse. `strict-origin` still never sends the path (the token) anywhere.
+        HeaderValue::from_static("strict-origin"),
     );
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     response

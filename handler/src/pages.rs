@@ -139,6 +139,8 @@ pub fn meeting_view(m: &MeetingRecord, now: Timestamp) -> Value {
         "date": m.date,
         "date_label": m.date_label,
         "time_label": m.time_label,
+        // Templates show the time only when it is known, as on the static pages.
+        "start": m.time_label != opp_site::dates::time_label(None, None),
         "venue": { "name": m.venue_name, "address": m.venue_address, "postcode": m.venue_postcode, "city": m.city },
         "capacity": m.capacity,
         "places_left": m.places_left(),

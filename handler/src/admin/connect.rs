@@ -29,8 +29,9 @@ pub async fn connect(target: &Target) -> Result<Store, AdminError> {
         .operation_attempt_timeout(Duration::from_secs(10))
         .operation_timeout(Duration::from_secs(30))
         .build();
-    let mut loader =
-        aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .http_client(crate::http_client());
     if let Some(region) = &target.region {
         loader = loader.region(Region::new(region.clone()));
     }

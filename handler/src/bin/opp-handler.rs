@@ -46,7 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         })?,
         None => opp_handler::store::DEFAULT_RETENTION_DAYS,
     };
-    let client = opp_handler::dynamodb_client(env("AWS_ENDPOINT_URL").as_deref()).await;
+    let client = opp_handler::function_client(env("AWS_ENDPOINT_URL").as_deref())?;
     let state = AppState {
         store: Store::new(client, table).with_fallback_retention(retention_days),
         pages: SharedPages::new(pages),

@@ -10,10 +10,13 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use jiff::Timestamp;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::meetings::{MeetingRecord, MeetingStatus};
 use crate::registration::Registration;
@@ -75,10 +78,21 @@ pub enum CancelOutcome {
     AlreadyCancelled,
 }
 
+/// How long a meeting's details are reused when registering (see [`Store::register`]).
+const MEETING_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// What a registration attempt writes: a seat or a waiting-list place, as a new item or over a cancelled one.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    confirmed: bool,
+    replaces_cancelled: bool,
+}
+
 #[derive(Clone)]
 pub struct Store {
     client: Client,
     table: String,
+    meeting_cache: Arc<Mutex<HashMap<String, (MeetingRecord, Instant)>>>,
     /// Days registrations are kept after a meeting whose item has no retention date of its own.
     fallback_retention_days: u32,
 }
@@ -134,6 +148,7 @@ impl Store {
         Store {
             client,
             table: table.into(),
+            meeting_cache: Arc::default(),
             fallback_retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
@@ -328,151 +343,228 @@ impl Store {
 
     /// Stores a registration: confirmed while there is room, else on the waiting list. One transaction:
     /// the registration (no second one for this meeting and email), its token, and the meeting's counter.
+    ///
+    /// The first attempt assumes the common case (a new registration, a free seat) and reads nothing
+    /// first, so it costs one round trip. When a condition fails, the transaction returns the items as
+    /// they were (`ALL_OLD`), which tell what to try next: the waiting list when full, a seat when one
+    /// came free, replacing a cancelled registration, or a final answer (duplicate, closed, unknown).
     pub async fn register(
         &self,
         registration: &Registration,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Seat, RegisterError> {
-        let pk = registration_pk(&registration.meeting);
-        let sk = registration_sk(&registration.email);
+        let mut plan = Plan {
+            confirmed: true,
+            replaces_cancelled: false,
+        };
+        let mut meeting = self.cached_meeting(&registration.meeting).await?;
         for attempt in 0..ATTEMPTS {
-            let meeting = self
-                .meeting(&registration.meeting)
-                .await?
-                .ok_or(RegisterError::UnknownMeeting)?;
-            if meeting.status(now) != MeetingStatus::Open {
+            let Some(known) = &meeting else {
+                return Err(RegisterError::UnknownMeeting);
+            };
+            if known.status(now) != MeetingStatus::Open {
                 return Err(RegisterError::Closed);
             }
-            let existing = self.registration_item(&pk, &sk).await?;
-            let replaces_cancelled = match &existing {
-                Some(item) if get_s(item, "status").as_deref() == Some("cancelled") => true,
-                Some(_) => return Err(RegisterError::Duplicate),
-                None => false,
-            };
-            let confirmed = meeting.confirmed < meeting.capacity;
-            let status = if confirmed { "confirmed" } else { "waitlisted" };
             let created_at = arrival_time(now);
-            let expires_at = self.retention_end(&meeting);
-
-            let mut item: Item = HashMap::new();
-            item.insert(PARTITION_KEY.into(), s(&pk));
-            item.insert(SORT_KEY.into(), s(&sk));
-            item.insert("type".into(), s("registration"));
-            item.insert("meeting".into(), s(&registration.meeting));
-            item.insert("email".into(), s(&registration.email));
-            item.insert("name".into(), s(&registration.name));
-            item.insert("role".into(), s(&registration.role));
-            for (key, value) in [
-                ("sector", &registration.sector),
-                ("organisation", &registration.organisation),
-                ("needs", &registration.needs),
-            ] {
-                if let Some(value) = value {
-                    item.insert(key.into(), s(value));
-                }
-            }
-            item.insert("status".into(), s(status));
-            item.insert("created_at".into(), s(&created_at));
-            item.insert("token_hash".into(), s(token_hash));
-            item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
-            let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
-            put = if replaces_cancelled {
-                put.condition_expression("#status = :cancelled")
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(":cancelled", s("cancelled"))
-            } else {
-                put.condition_expression("attribute_not_exists(PK)")
-            };
-
-            let token_item: Item = HashMap::from([
-                (PARTITION_KEY.to_string(), s(&token_pk(token_hash))),
-                (SORT_KEY.to_string(), s("TOKEN")),
-                ("type".to_string(), s("token")),
-                ("meeting".to_string(), s(&registration.meeting)),
-                ("email".to_string(), s(&registration.email)),
-                ("created_at".to_string(), s(&created_at)),
-                (TTL_ATTRIBUTE.to_string(), n(expires_at)),
-            ]);
-            let token_put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(token_item))
-                .condition_expression("attribute_not_exists(PK)");
-
-            let counter = if confirmed { "confirmed" } else { "waitlisted" };
-            let seat_condition = if confirmed {
-                "confirmed < #capacity"
-            } else {
-                "confirmed >= #capacity"
-            };
-            let mut expression = format!("SET {counter} = {counter} + :one");
-            if replaces_cancelled {
-                expression.push_str(", cancelled = cancelled - :one");
-            }
-            let meeting_update = Update::builder()
-                .table_name(&self.table)
-                .key(PARTITION_KEY, s(MEETINGS_PK))
-                .key(SORT_KEY, s(&meeting_sk(&registration.meeting)))
-                .update_expression(expression)
-                .condition_expression(format!(
-                    "{seat_condition} AND closes_at > :now AND (attribute_not_exists(opens_at) OR opens_at <= :now)"
-                ))
-                .expression_attribute_names("#capacity", "capacity")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":now", n(now.as_second()));
-
-            let result = self
-                .client
-                .transact_write_items()
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .put(put.build().map_err(build_error)?)
-                        .build(),
-                )
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .put(token_put.build().map_err(build_error)?)
-                        .build(),
-                )
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(meeting_update.build().map_err(build_error)?)
-                        .build(),
-                )
-                .send()
-                .await;
-            match result {
+            let expires_at = self.retention_end(known);
+            let request = self.registration_transaction(
+                registration,
+                token_hash,
+                now,
+                &created_at,
+                expires_at,
+                plan,
+            )?;
+            let err = match request.send().await {
+                Ok(_) if plan.confirmed => return Ok(Seat::Confirmed),
                 Ok(_) => {
-                    return Ok(if confirmed {
-                        Seat::Confirmed
-                    } else {
-                        let position = self
-                            .waitlist_position(
-                                &registration.meeting,
-                                &registration.email,
-                                &created_at,
-                            )
-                            .await?;
-                        Seat::Waitlisted { position }
-                    });
+                    let position = self
+                        .waitlist_position(&registration.meeting, &registration.email, &created_at)
+                        .await?;
+                    return Ok(Seat::Waitlisted { position });
                 }
-                Err(err) => match cancellation_reasons(&err) {
-                    Some(reasons)
-                        if reasons.first().map(String::as_str)
-                            == Some("ConditionalCheckFailed") =>
-                    {
-                        return Err(RegisterError::Duplicate);
-                    }
-                    // The meeting changed under us (filled up, a seat freed, closed) or a conflict: read again.
-                    Some(_) => backoff(attempt).await,
-                    None if is_throttled(&err) => backoff(attempt).await,
-                    None => return Err(unavailable("TransactWriteItems register", err).into()),
-                },
+                Err(err) => err,
+            };
+            let Some(reasons) = cancellation_details(&err) else {
+                if is_throttled(&err) {
+                    backoff(attempt).await;
+                    continue;
+                }
+                return Err(unavailable("TransactWriteItems register", err).into());
+            };
+            let failed = |i: usize| {
+                reasons
+                    .get(i)
+                    .is_some_and(|(code, _)| code == "ConditionalCheckFailed")
+            };
+            if failed(2) {
+                // The meeting as it is now decides: gone, closed, or the seat count changed.
+                let current = reasons.get(2).and_then(|(_, item)| item.as_ref());
+                let Some(current) = current.and_then(meeting_from_item) else {
+                    self.forget_meeting(&registration.meeting);
+                    return Err(RegisterError::UnknownMeeting);
+                };
+                if current.status(now) != MeetingStatus::Open {
+                    self.forget_meeting(&registration.meeting);
+                    return Err(RegisterError::Closed);
+                }
+                plan.confirmed = current.confirmed < current.capacity;
+                meeting = Some(current);
+            }
+            if failed(0) {
+                let previous = reasons.first().and_then(|(_, item)| item.as_ref());
+                match previous.and_then(|item| get_s(item, "status")).as_deref() {
+                    Some("cancelled") => plan.replaces_cancelled = true,
+                    Some(_) => return Err(RegisterError::Duplicate),
+                    // Replaced a cancelled registration meanwhile, or it vanished: look again.
+                    None => plan.replaces_cancelled = false,
+                }
+            }
+            if !failed(0) && !failed(2) {
+                // A conflict with another transaction (or a token collision): wait a little, try again.
+                backoff(attempt).await;
             }
         }
         Err(RegisterError::Unavailable(
             "TransactWriteItems register: still conflicting after retries".into(),
         ))
+    }
+
+    /// The three writes of one registration, conditioned so that nothing is oversold or written twice.
+    fn registration_transaction(
+        &self,
+        registration: &Registration,
+        token_hash: &str,
+        now: Timestamp,
+        created_at: &str,
+        expires_at: i64,
+        plan: Plan,
+    ) -> Result<aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder, Unavailable>
+    {
+        let pk = registration_pk(&registration.meeting);
+        let sk = registration_sk(&registration.email);
+        let status = if plan.confirmed {
+            "confirmed"
+        } else {
+            "waitlisted"
+        };
+        let mut item: Item = HashMap::new();
+        item.insert(PARTITION_KEY.into(), s(&pk));
+        item.insert(SORT_KEY.into(), s(&sk));
+        item.insert("type".into(), s("registration"));
+        item.insert("meeting".into(), s(&registration.meeting));
+        item.insert("email".into(), s(&registration.email));
+        item.insert("name".into(), s(&registration.name));
+        item.insert("role".into(), s(&registration.role));
+        for (key, value) in [
+            ("sector", &registration.sector),
+            ("organisation", &registration.organisation),
+            ("needs", &registration.needs),
+        ] {
+            if let Some(value) = value {
+                item.insert(key.into(), s(value));
+            }
+        }
+        item.insert("status".into(), s(status));
+        item.insert("created_at".into(), s(created_at));
+        item.insert("token_hash".into(), s(token_hash));
+        item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        put = if plan.replaces_cancelled {
+            put.condition_expression("#status = :cancelled")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":cancelled", s("cancelled"))
+        } else {
+            put.condition_expression("attribute_not_exists(PK)")
+        };
+
+        let token_item: Item = HashMap::from([
+            (PARTITION_KEY.to_string(), s(&token_pk(token_hash))),
+            (SORT_KEY.to_string(), s("TOKEN")),
+            ("type".to_string(), s("token")),
+            ("meeting".to_string(), s(&registration.meeting)),
+            ("email".to_string(), s(&registration.email)),
+            ("created_at".to_string(), s(created_at)),
+            (TTL_ATTRIBUTE.to_string(), n(expires_at)),
+        ]);
+        let token_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(token_item))
+            .condition_expression("attribute_not_exists(PK)");
+
+        let counter = if plan.confirmed {
+            "confirmed"
+        } else {
+            "waitlisted"
+        };
+        let seat_condition = if plan.confirmed {
+            "confirmed < #capacity"
+        } else {
+            "confirmed >= #capacity"
+        };
+        let mut expression = format!("SET {counter} = {counter} + :one");
+        if plan.replaces_cancelled {
+            expression.push_str(", cancelled = cancelled - :one");
+        }
+        let meeting_update = Update::builder()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(MEETINGS_PK))
+            .key(SORT_KEY, s(&meeting_sk(&registration.meeting)))
+            .update_expression(expression)
+            .condition_expression(format!(
+                "{seat_condition} AND closes_at > :now AND over_at > :now AND (attribute_not_exists(opens_at) OR opens_at <= :now)"
+            ))
+            .expression_attribute_names("#capacity", "capacity")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.as_second()))
+            .return_values_on_condition_check_failure(
+                ReturnValuesOnConditionCheckFailure::AllOld,
+            );
+
+        Ok(self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(build_error)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(token_put.build().map_err(build_error)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(meeting_update.build().map_err(build_error)?)
+                    .build(),
+            ))
+    }
+
+    /// A meeting's details for registering, from a short-lived cache: they change only when organisers
+    /// sync, and the transaction's conditions check the parts that matter (window, seats) anyway.
+    async fn cached_meeting(&self, id: &str) -> Result<Option<MeetingRecord>, Unavailable> {
+        if let Ok(cache) = self.meeting_cache.lock()
+            && let Some((meeting, read_at)) = cache.get(id)
+            && read_at.elapsed() < MEETING_CACHE_TTL
+        {
+            return Ok(Some(meeting.clone()));
+        }
+        let meeting = self.meeting(id).await?;
+        if let (Some(meeting), Ok(mut cache)) = (&meeting, self.meeting_cache.lock()) {
+            cache.insert(id.to_string(), (meeting.clone(), Instant::now()));
+        }
+        Ok(meeting)
+    }
+
+    fn forget_meeting(&self, id: &str) {
+        if let Ok(mut cache) = self.meeting_cache.lock() {
+            cache.remove(id);
+        }
     }
 
     async fn registration_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, Unavailable> {
@@ -716,6 +808,22 @@ fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<Vec<S
                 .cancellation_reasons()
                 .iter()
                 .map(|r| r.code().unwrap_or("None").to_string())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Per item of a cancelled transaction: its reason code and, where asked for (`ALL_OLD`), the item as it was.
+fn cancellation_details(
+    err: &SdkError<TransactWriteItemsError>,
+) -> Option<Vec<(String, Option<Item>)>> {
+    match err.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| (r.code().unwrap_or("None").to_string(), r.item().cloned()))
                 .collect(),
         ),
         _ => None,

@@ -2,7 +2,6 @@
 //! driven with API Gateway HTTP API (payload 2.0) events.
 #![allow(dead_code)]
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use axum::Router;
 use jiff::Timestamp;
 use opp_handler::http::{AppState, Settings, router};
@@ -33,13 +32,7 @@ pub async fn start_dynoxide() -> String {
 }
 
 pub fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-central-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+    opp_handler::local_client(endpoint)
 }
 
 pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# End-to-end tests of registering in a real browser against the local stack (README.md, "Browser checks").
+# Installs what is missing (Debian's Chromium when root; browser/node_modules from the lock), builds opp-dev and
+# opp-admin if they are missing, then runs browser/e2e.mjs. Exits non-zero when any check failed.
+# Environment: OPP_DEV_BIN, OPP_ADMIN_BIN (default <target>/debug/opp-dev and opp-admin, where <target> is
+# $CARGO_TARGET_DIR or target/), CHROMIUM_PATH (default /usr/bin/chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing chromium (apt)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: $chromium is missing: install it with apt-get install -y chromium (or set CHROMIUM_PATH)" >&2
+    exit 1
+  fi
+fi
+
+# npm packages, exactly as in browser/package-lock.json, without install scripts (see run.sh).
+if [ ! -f browser/node_modules/.package-lock.json ] || [ browser/package-lock.json -nt browser/node_modules/.package-lock.json ]; then
+  echo "==> npm ci (browser/)"
+  (cd browser && PUPPETEER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+fi
+
+target="${CARGO_TARGET_DIR:-target}"
+export OPP_DEV_BIN="${OPP_DEV_BIN:-$target/debug/opp-dev}"
+export OPP_ADMIN_BIN="${OPP_ADMIN_BIN:-$target/debug/opp-admin}"
+if [ ! -x "$OPP_DEV_BIN" ] || [ ! -x "$OPP_ADMIN_BIN" ]; then
+  echo "==> building opp-dev and opp-admin ($OPP_DEV_BIN or $OPP_ADMIN_BIN is missing)"
+  cargo build --quiet --locked --bin opp-dev --bin opp-admin
+fi
+
+exec node browser/e2e.mjs
