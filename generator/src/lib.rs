@@ -3,7 +3,7 @@
 //! The build is a pipeline: [`load`] finds the files, [`site`] parses them into a model (front matter,
 //! meetings, URLs), [`render`] turns pages into HTML (Markdown + Tera), the output modules ([`assets`],
 //! [`feeds`], [`ics`], [`qr`]) make the other files, and [`write`] puts the result in place atomically.
-//! [`check`] verifies links; [`serve`] rebuilds on change for a live preview.
+//! [`check`] verifies links; [`serve`] rebuilds on change for a live preview, through [`incremental`].
 
 pub mod assets;
 pub mod check;
@@ -12,6 +12,7 @@ pub mod dates;
 pub mod error;
 pub mod feeds;
 pub mod ics;
+pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod meeting;
@@ -26,6 +27,7 @@ pub mod write;
 mod yaml;
 
 use jiff::Timestamp;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -75,18 +77,27 @@ pub struct BuildSummary {
 
 /// Builds the site into `options.output`. On any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
+    let mut timings = Timings::from_env();
+    let prepared = Prepared::load(options, &mut timings)?;
     let output = Output::staged(&options.output)?;
-    let finished = run(options, output, false)?;
+    let finished = prepared.render_all(output, false, &mut timings)?;
     finished.output.commit()?;
+    timings.mark("commit");
     Ok(finished.summary)
 }
 
 /// Builds without writing and checks every internal link and anchor. Broken links are returned as the error.
 pub fn check(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
-    let finished = run(options, Output::discard(), true)?;
+    let mut timings = Timings::from_env();
+    let prepared = Prepared::load(options, &mut timings)?;
+    let finished = prepared.render_all(Output::discard(), true, &mut timings)?;
     // Paths the registration handler answers are not files of the site.
-    let dynamic = vec!["/api/".to_string(), finished.registration_endpoint];
+    let dynamic = vec![
+        "/api/".to_string(),
+        prepared.site.config.registration_endpoint.clone(),
+    ];
     let problems = check::verify(&finished.links, &finished.output.written(), &dynamic);
+    timings.mark("check links");
     if problems.is_empty() {
         Ok(finished.summary)
     } else {
@@ -114,180 +125,296 @@ pub fn build_time() -> Result<Timestamp, Problem> {
     }
 }
 
-fn run(
-    options: &BuildOptions,
-    output: Output,
-    collect_links: bool,
-) -> Result<Finished, BuildError> {
-    let started = Instant::now();
-    let now = match options.now {
-        Some(now) => now,
-        None => build_time()?,
-    };
-    let root = &options.root;
-    let mut config = Config::load(root)?;
-    if let Some(base_url) = &options.base_url {
-        config.base_url = config::normalise_base_url(base_url).map_err(Problem::new)?;
-    }
-    let templates_dir = root.join("theme").join("templates");
-    let mut templates = templates::load(&templates_dir)?;
-    for required in ["404.html"] {
-        if !templates.names.contains(required) {
-            return Err(Problem::in_file(
-                templates_dir.join(required),
-                "the theme has no such template",
-            )
-            .with_hint("every site needs a 404 page template")
-            .into());
-        }
-    }
-    let static_dir = root.join("theme").join("static");
-    let static_files = if static_dir.is_dir() {
-        load::walk(&static_dir)?
-    } else {
-        Vec::new()
-    };
-    let (assets, asset_urls) = assets::hash_all(&static_files)?;
-    let content_dir = root.join("content");
-    let content = load::content_files(&content_dir)?;
-    let site = Site::build(
-        config,
-        &content_dir,
-        &content.markdown,
-        &SiteOptions {
-            drafts: options.drafts,
-            now,
-            templates: &templates.names,
-        },
-    )?;
-    let page_urls = site
-        .pages
-        .iter()
-        .map(|p| (p.rel.clone(), p.url.clone()))
-        .collect();
-    templates::register_functions(
-        &mut templates.tera,
-        Arc::new(asset_urls),
-        Arc::new(page_urls),
-    );
-    let has_poster = templates.names.contains("poster.html");
-    let renderer = Renderer::new(&site, &templates.tera, &templates_dir, has_poster)?;
-
-    let links = Mutex::new(Vec::new());
-    let emit = |page: RenderedPage<'_>| -> Result<(), Problem> {
-        output.write(&page.out_path, page.html.as_bytes())?;
-        if collect_links {
-            let (hrefs, ids) = check::extract(&page.html);
-            let entry = PageLinks {
-                out_path: page.out_path,
-                source: page.source.map(|p| p.path.clone()),
-                template_file: templates_dir.join(&page.template),
-                hrefs,
-                ids,
-                markdown_links: page.links,
-            };
-            links.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
-        }
-        Ok(())
-    };
-    let mut problems = renderer.render_pages(emit);
-
-    let mut special = Vec::new();
-    special.push(renderer.render_special("404.html", "404.html".into(), "", &[]));
-    // Meeting views are in the same order as `site.meetings`: one per meeting page.
-    for (page, view) in site.meeting_pages().zip(renderer.meeting_views()) {
-        let Some(meeting) = &page.meeting else {
-            continue;
-        };
-        let mut write_file = |rel: &str, bytes: Result<Vec<u8>, Problem>| {
-            if let Err(problem) =
-                bytes.and_then(|bytes| output.write(rel.trim_start_matches('/'), &bytes))
-            {
-                problems.push(problem);
-            }
-        };
-        write_file(
-            &view.ics_url,
-            Ok(ics::calendar(&site.config, page, meeting, now).into_bytes()),
-        );
-        write_file(
-            &view.qr_url,
-            qr::svg_for(&view.permalink).map(String::into_bytes),
-        );
-        if let Some(poster_url) = &view.poster_url {
-            let meeting = serde_json::to_value(view).unwrap_or_default();
-            special.push(renderer.render_special(
-                "poster.html",
-                render::out_path(poster_url),
-                poster_url,
-                &[("meeting", meeting)],
-            ));
-        }
-    }
-    for page in special {
-        match page {
-            Ok(page) => emit(page).unwrap_or_else(|problem| problems.push(problem)),
-            Err(problem) => problems.push(problem),
-        }
-    }
-    let registration_url = renderer.registration_url();
-    let general_qr = qr::svg_for(&site.permalink(registration_url)).and_then(|svg| {
-        output.write(
-            &format!("{}qr.svg", registration_url.trim_start_matches('/')),
-            svg.as_bytes(),
-        )
-    });
-    let feeds = [
-        (
-            "meetings.json",
-            feeds::meetings_json(&site, renderer.meeting_views()),
-        ),
-        ("sitemap.xml", feeds::sitemap(&site)),
-        ("robots.txt", feeds::robots(&site)),
-    ];
-    let mut results = vec![general_qr];
-    results.extend(
-        feeds
-            .iter()
-            .map(|(name, text)| output.write(name, text.as_bytes())),
-    );
-    for asset in &assets {
-        results.push(output.write(&asset.hashed_rel, &asset.bytes));
-        results.push(output.write(&asset.rel, &asset.bytes));
-    }
-    for file in &content.other {
-        results.push(
-            std::fs::read(&file.path)
-                .map_err(|err| error::io_problem(&file.path, "read the file", &err))
-                .and_then(|bytes| output.write(&file.rel, &bytes)),
-        );
-    }
-    problems.extend(results.into_iter().filter_map(Result::err));
-    if !problems.is_empty() {
-        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        return Err(problems.into());
-    }
-    let summary = BuildSummary {
-        pages: site.pages.len(),
-        meetings: site.meetings.len(),
-        files: output.written().len(),
-        elapsed: started.elapsed(),
-    };
-    let links = links.into_inner().unwrap_or_else(|p| p.into_inner());
-    Ok(Finished {
-        summary,
-        links,
-        output,
-        registration_endpoint: site.config.registration_endpoint.clone(),
-    })
+/// Everything a build reads and parses before rendering: configuration, templates, static files and the site
+/// model (page metadata only). `serve` keeps it between rebuilds so one edited page can be rendered alone.
+pub(crate) struct Prepared {
+    pub(crate) started: Instant,
+    pub(crate) now: Timestamp,
+    pub(crate) templates: templates::Templates,
+    pub(crate) templates_dir: PathBuf,
+    pub(crate) assets: Vec<assets::Asset>,
+    pub(crate) content: load::ContentFiles,
+    pub(crate) site: Site,
+    pub(crate) has_poster: bool,
 }
 
-/// What a successful pipeline run hands to `build` (to commit) or `check` (to verify links).
+impl Prepared {
+    pub(crate) fn load(options: &BuildOptions, timings: &mut Timings) -> Result<Self, BuildError> {
+        let started = Instant::now();
+        let now = match options.now {
+            Some(now) => now,
+            None => build_time()?,
+        };
+        let root = &options.root;
+        let mut config = Config::load(root)?;
+        if let Some(base_url) = &options.base_url {
+            config.base_url = config::normalise_base_url(base_url).map_err(Problem::new)?;
+        }
+        let templates_dir = root.join("theme").join("templates");
+        let template_files = load::walk(&templates_dir)?;
+        let names: BTreeSet<String> = template_files.iter().map(|f| f.rel.clone()).collect();
+        let content_dir = root.join("content");
+        // Parsing the templates (one thread) overlaps with listing and reading the pages (all threads): pages
+        // only need the templates' names. Errors keep their order: templates, theme, then content.
+        let (tera, pages) = rayon::join(
+            || templates::parse(&templates_dir, &template_files),
+            || -> Result<_, BuildError> {
+                let content = load::content_files(&content_dir)?;
+                let site = Site::build(
+                    config,
+                    &content_dir,
+                    &content.markdown,
+                    &SiteOptions {
+                        drafts: options.drafts,
+                        now,
+                        templates: &names,
+                    },
+                )?;
+                Ok((content, site))
+            },
+        );
+        let mut templates = templates::Templates { tera: tera?, names };
+        for required in ["404.html"] {
+            if !templates.names.contains(required) {
+                return Err(Problem::in_file(
+                    templates_dir.join(required),
+                    "the theme has no such template",
+                )
+                .with_hint("every site needs a 404 page template")
+                .into());
+            }
+        }
+        let static_dir = root.join("theme").join("static");
+        let static_files = if static_dir.is_dir() {
+            load::walk(&static_dir)?
+        } else {
+            Vec::new()
+        };
+        let (assets, asset_urls) = assets::hash_all(&static_files)?;
+        let (content, site) = pages?;
+        timings.mark("templates, static files, front matter");
+        let page_urls = site
+            .pages
+            .iter()
+            .map(|p| (p.rel.clone(), p.url.clone()))
+            .collect();
+        templates::register_functions(
+            &mut templates.tera,
+            Arc::new(asset_urls),
+            Arc::new(page_urls),
+        );
+        let has_poster = templates.names.contains("poster.html");
+        Ok(Prepared {
+            started,
+            now,
+            templates,
+            templates_dir,
+            assets,
+            content,
+            site,
+            has_poster,
+        })
+    }
+
+    pub(crate) fn renderer(&self) -> Result<Renderer<'_>, Problem> {
+        Renderer::new(
+            &self.site,
+            &self.templates.tera,
+            &self.templates_dir,
+            self.has_poster,
+        )
+    }
+
+    /// Renders and writes every output file. Pages are rendered and written in parallel, one at a time per
+    /// thread, so the site's HTML is never held in memory as a whole.
+    fn render_all(
+        &self,
+        output: Output,
+        collect_links: bool,
+        timings: &mut Timings,
+    ) -> Result<Finished, BuildError> {
+        let site = &self.site;
+        let templates_dir = &self.templates_dir;
+        let renderer = self.renderer()?;
+
+        let links = Mutex::new(Vec::new());
+        let emit = |page: &RenderedPage<'_>| -> Result<(), Problem> {
+            output.write(&page.out_path, page.html)?;
+            if collect_links {
+                let (hrefs, ids) = check::extract(&String::from_utf8_lossy(page.html));
+                let entry = PageLinks {
+                    out_path: page.out_path.clone(),
+                    source: page.source.map(|p| p.path.clone()),
+                    template_file: templates_dir.join(page.template),
+                    hrefs,
+                    ids,
+                    markdown_links: page.links.clone(),
+                };
+                links.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
+            }
+            Ok(())
+        };
+        // The other files (404, meetings' calendars, QR codes and posters, feeds, static files) are written
+        // while the pages are rendered, instead of after them.
+        let (mut problems, others) = rayon::join(
+            || renderer.render_pages(&emit),
+            || self.write_other_files(&renderer, &output, &emit),
+        );
+        problems.extend(others);
+        timings.mark("render and write pages and other files");
+
+        if !problems.is_empty() {
+            // Pages are rendered in parallel: sort so the report reads the same every time.
+            problems
+                .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+            return Err(problems.into());
+        }
+        let summary = BuildSummary {
+            pages: site.pages.len(),
+            meetings: site.meetings.len(),
+            files: output.written_count(),
+            elapsed: self.started.elapsed(),
+        };
+        let links = links.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(Finished {
+            summary,
+            links,
+            output,
+        })
+    }
+
+    /// Everything besides the pages; returns the problems found.
+    fn write_other_files<F>(
+        &self,
+        renderer: &Renderer<'_>,
+        output: &Output,
+        emit: &F,
+    ) -> Vec<Problem>
+    where
+        F: Fn(&RenderedPage<'_>) -> Result<(), Problem>,
+    {
+        let site = &self.site;
+        let now = self.now;
+        let mut problems = Vec::new();
+
+        let mut special = Vec::new();
+        special.push(renderer.render_special("404.html", "404.html".into(), "", &[]));
+        // Meeting views are in the same order as `site.meetings`: one per meeting page.
+        for (page, view) in site.meeting_pages().zip(renderer.meeting_views()) {
+            let Some(meeting) = &page.meeting else {
+                continue;
+            };
+            let mut write_file = |rel: &str, bytes: Result<Vec<u8>, Problem>| {
+                if let Err(problem) =
+                    bytes.and_then(|bytes| output.write(rel.trim_start_matches('/'), &bytes))
+                {
+                    problems.push(problem);
+                }
+            };
+            write_file(
+                &view.ics_url,
+                Ok(ics::calendar(&site.config, page, meeting, now).into_bytes()),
+            );
+            write_file(
+                &view.qr_url,
+                qr::svg_for(&view.permalink).map(String::into_bytes),
+            );
+            if let Some(poster_url) = &view.poster_url {
+                let meeting = serde_json::to_value(view).unwrap_or_default();
+                special.push(renderer.render_special(
+                    "poster.html",
+                    render::out_path(poster_url),
+                    poster_url,
+                    &[("meeting", meeting)],
+                ));
+            }
+        }
+        for page in special {
+            match page {
+                Ok(page) => {
+                    emit(&page.as_rendered()).unwrap_or_else(|problem| problems.push(problem))
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let registration_url = renderer.registration_url();
+        let general_qr = qr::svg_for(&site.permalink(registration_url)).and_then(|svg| {
+            output.write(
+                &format!("{}qr.svg", registration_url.trim_start_matches('/')),
+                svg.as_bytes(),
+            )
+        });
+        let feeds = [
+            (
+                "meetings.json",
+                feeds::meetings_json(site, renderer.meeting_views()),
+            ),
+            ("sitemap.xml", feeds::sitemap(site)),
+            ("robots.txt", feeds::robots(site)),
+        ];
+        let mut results = vec![general_qr];
+        results.extend(
+            feeds
+                .iter()
+                .map(|(name, text)| output.write(name, text.as_bytes())),
+        );
+        for asset in &self.assets {
+            results.push(output.write(&asset.hashed_rel, &asset.bytes));
+            results.push(output.write(&asset.rel, &asset.bytes));
+        }
+        for file in &self.content.other {
+            results.push(
+                std::fs::read(&file.path)
+                    .map_err(|err| error::io_problem(&file.path, "read the file", &err))
+                    .and_then(|bytes| output.write(&file.rel, &bytes)),
+            );
+        }
+        problems.extend(results.into_iter().filter_map(Result::err));
+        problems
+    }
+}
+
+/// What a successful render hands to `build` (to commit) or `check` (to verify links).
 struct Finished {
     summary: BuildSummary,
     links: Vec<PageLinks>,
     output: Output,
-    registration_endpoint: String,
+}
+
+/// Phase timings on stderr when `OPP_SITE_TIMINGS` is set: the profile behind BENCHMARKS.md, kept so the next
+/// regression can be located without a profiler.
+pub(crate) struct Timings {
+    last: Option<Instant>,
+}
+
+impl Timings {
+    pub(crate) fn from_env() -> Self {
+        Timings {
+            last: std::env::var_os("OPP_SITE_TIMINGS").map(|_| Instant::now()),
+        }
+    }
+
+    pub(crate) fn mark(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            let now = Instant::now();
+            // Resident memory so far, split into heap/stacks (anonymous) and mapped code (file).
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let rss = |key: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map_or(String::new(), |v| v.trim().to_string())
+            };
+            eprintln!(
+                "timing: {phase}: {:.1} ms (peak RSS {}, now anon {}, file {})",
+                now.duration_since(last).as_secs_f64() * 1000.0,
+                rss("VmHWM:"),
+                rss("RssAnon:"),
+                rss("RssFile:")
+            );
+            self.last = Some(now);
+        }
+    }
 }
 
 /// A path shown relative to the working folder when possible.

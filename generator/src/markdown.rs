@@ -44,127 +44,220 @@ pub fn render(
     first_line: usize,
     resolve: &dyn Fn(&str) -> Result<String, String>,
 ) -> Rendered {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of =
-        |offset: usize| line_starts.partition_point(|&start| start <= offset) + first_line - 1;
+    render_into(
+        body,
+        first_line,
+        resolve,
+        String::with_capacity(body.len() * 3 / 2),
+    )
+}
 
-    let mut out = Rendered {
-        html: String::with_capacity(body.len() * 3 / 2),
-        ..Rendered::default()
+/// [`render`] into a buffer the caller reuses from page to page (a fresh large buffer per page is one of the
+/// costlier allocations of a build); `html` is cleared first and returned as `Rendered::html`.
+pub fn render_into(
+    body: &str,
+    first_line: usize,
+    resolve: &dyn Fn(&str) -> Result<String, String>,
+    mut html: String,
+) -> Rendered {
+    html.clear();
+    // Events stream from the parser into the HTML writer; only a heading's inner events wait, for its id.
+    let mut events = Events {
+        parser: Parser::new_ext(body, options()).into_offset_iter(),
+        pending: Vec::new().into_iter(),
+        heading: None,
+        external_link_open: false,
+        lines: Lines {
+            text: body,
+            offset: 0,
+            line: first_line,
+            first_line,
+        },
+        resolve,
+        used_ids: HashSet::new(),
+        headings: Vec::new(),
+        links: Vec::new(),
+        broken: Vec::new(),
     };
-    let mut events: Vec<Event> = Vec::with_capacity(body.len() / 8);
-    let mut used_ids: HashSet<String> = HashSet::new();
-    let mut headings: Vec<(u8, String, String)> = Vec::new();
-    let mut heading: Option<(HeadingLevel, Option<CowStr>, Vec<Event>, String)> = None;
-    let mut external_link_open = false;
+    pulldown_cmark::html::push_html(&mut html, &mut events);
+    Rendered {
+        html,
+        toc: nest_toc(events.headings),
+        links: events.links,
+        broken: events.broken,
+    }
+}
 
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((level, id, Vec::new(), String::new()));
+/// A heading being read: level, explicit id, inner events and plain text (for the id and the TOC).
+type OpenHeading<'a> = (HeadingLevel, Option<CowStr<'a>>, Vec<Event<'a>>, String);
+
+/// The parser's events with heading ids and anchors, resolved content paths and safe external links.
+struct Events<'a, 'r> {
+    parser: pulldown_cmark::OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>,
+    pending: std::vec::IntoIter<Event<'a>>,
+    heading: Option<OpenHeading<'a>>,
+    external_link_open: bool,
+    lines: Lines<'a>,
+    resolve: &'r dyn Fn(&str) -> Result<String, String>,
+    used_ids: HashSet<String>,
+    headings: Vec<(u8, String, String)>,
+    links: Vec<SourceLink>,
+    broken: Vec<(usize, String)>,
+}
+
+impl<'a> Iterator for Events<'a, '_> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        loop {
+            if let Some(event) = self.pending.next() {
+                return Some(event);
             }
-            Event::End(TagEnd::Heading(_)) => {
-                let Some((level, explicit_id, inner, text)) = heading.take() else {
+            let (event, range) = self.parser.next()?;
+            let event = match event {
+                Event::Start(Tag::Heading { level, id, .. }) => {
+                    self.heading = Some((level, id, Vec::new(), String::new()));
                     continue;
-                };
-                let base = explicit_id
-                    .map(|id| id.to_string())
-                    .unwrap_or_else(|| slugify(&text));
-                let id = unique_id(base, &mut used_ids);
-                let n = level as u8;
-                events.push(Event::Html(format!("<h{n} id=\"{id}\">").into()));
-                events.extend(inner);
-                events.push(Event::Html(
-                    format!("<a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{n}>\n")
-                        .into(),
-                ));
-                headings.push((n, id, text.trim().to_string()));
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    let Some((level, explicit_id, inner, text)) = self.heading.take() else {
+                        continue;
+                    };
+                    let base = explicit_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| slugify(&text));
+                    let id = unique_id(base, &mut self.used_ids);
+                    let n = level as u8;
+                    let mut out = Vec::with_capacity(inner.len() + 2);
+                    // Built by hand: `format!` is a visible part of a page's cost at two per heading.
+                    let digit = char::from(b'0' + n);
+                    let mut open = String::with_capacity(id.len() + 12);
+                    open.push_str("<h");
+                    open.push(digit);
+                    open.push_str(" id=\"");
+                    open.push_str(&id);
+                    open.push_str("\">");
+                    let mut close = String::with_capacity(id.len() + 96);
+                    close.push_str("<a class=\"heading-anchor\" href=\"#");
+                    close.push_str(&id);
+                    close.push_str("\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h");
+                    close.push(digit);
+                    close.push_str(">\n");
+                    out.push(Event::Html(open.into()));
+                    out.extend(inner);
+                    out.push(Event::Html(close.into()));
+                    self.headings.push((n, id, text.trim().to_string()));
+                    self.pending = out.into_iter();
+                    continue;
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => self.link(link_type, dest_url, title, id, range.start),
+                Event::End(TagEnd::Link) if self.external_link_open => {
+                    self.external_link_open = false;
+                    Event::Html("</a>".into())
+                }
+                other => {
+                    if let Some((_, _, _, text)) = self.heading.as_mut()
+                        && let Event::Text(t) | Event::Code(t) = &other
+                    {
+                        text.push_str(t);
+                    }
+                    other
+                }
+            };
+            match self.heading.as_mut() {
+                Some((_, _, inner, _)) => inner.push(event),
+                None => return Some(event),
+            }
+        }
+    }
+}
+
+impl<'a> Events<'a, '_> {
+    /// A link's start: content paths resolved (and recorded), external links marked `rel="noopener"`.
+    fn link(
+        &mut self,
+        link_type: pulldown_cmark::LinkType,
+        dest_url: CowStr<'a>,
+        title: CowStr<'a>,
+        id: CowStr<'a>,
+        offset: usize,
+    ) -> Event<'a> {
+        let line = self.lines.line_of(offset);
+        if dest_url.starts_with("@/") {
+            let url = match (self.resolve)(&dest_url) {
+                Ok(url) => url,
+                Err(message) => {
+                    self.broken.push((line, message));
+                    "#".to_string()
+                }
+            };
+            self.links.push(SourceLink {
+                url: url.clone(),
+                line,
+            });
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url: url.into(),
+                title,
+                id,
+            })
+        } else if is_external(&dest_url) {
+            self.external_link_open = true;
+            let title_attr = if title.is_empty() {
+                String::new()
+            } else {
+                format!(" title=\"{}\"", escape_attr(&title))
+            };
+            Event::Html(
+                format!(
+                    "<a href=\"{}\" rel=\"noopener\"{title_attr}>",
+                    escape_attr(&dest_url)
+                )
+                .into(),
+            )
+        } else {
+            if !dest_url.contains(':') {
+                self.links.push(SourceLink {
+                    url: dest_url.to_string(),
+                    line,
+                });
             }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let line = line_of(range.start);
-                let event =
-                    if let Some(path) = dest_url.strip_prefix("@/").map(|_| dest_url.to_string()) {
-                        let url = match resolve(&path) {
-                            Ok(url) => url,
-                            Err(message) => {
-                                out.broken.push((line, message));
-                                "#".to_string()
-                            }
-                        };
-                        out.links.push(SourceLink {
-                            url: url.clone(),
-                            line,
-                        });
-                        Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: url.into(),
-                            title,
-                            id,
-                        })
-                    } else if is_external(&dest_url) {
-                        external_link_open = true;
-                        let title_attr = if title.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" title=\"{}\"", escape_attr(&title))
-                        };
-                        Event::Html(
-                            format!(
-                                "<a href=\"{}\" rel=\"noopener\"{title_attr}>",
-                                escape_attr(&dest_url)
-                            )
-                            .into(),
-                        )
-                    } else {
-                        if !dest_url.contains(':') {
-                            out.links.push(SourceLink {
-                                url: dest_url.to_string(),
-                                line,
-                            });
-                        }
-                        Event::Start(Tag::Link {
-                            link_type,
-                            dest_url,
-                            title,
-                            id,
-                        })
-                    };
-                push(&mut heading, &mut events, event);
-            }
-            Event::End(TagEnd::Link) if external_link_open => {
-                external_link_open = false;
-                push(&mut heading, &mut events, Event::Html("</a>".into()));
-            }
-            other => {
-                if let Some((_, _, _, text)) = heading.as_mut()
-                    && let Event::Text(t) | Event::Code(t) = &other
-                {
-                    text.push_str(t);
-                }
-                push(&mut heading, &mut events, other);
-            }
+            })
         }
     }
-    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    out.toc = nest_toc(headings);
-    out
 }
 
-fn push<'a>(
-    heading: &mut Option<(HeadingLevel, Option<CowStr<'a>>, Vec<Event<'a>>, String)>,
-    events: &mut Vec<Event<'a>>,
-    event: Event<'a>,
-) {
-    match heading {
-        Some((_, _, inner, _)) => inner.push(event),
-        None => events.push(event),
+/// Line numbers for byte offsets, counted forward from the last asked offset (links come in text order).
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    first_line: usize,
+}
+
+impl Lines<'_> {
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = self.first_line;
+        }
+        self.line += self.text.as_bytes()[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
     }
 }
 
@@ -172,25 +265,32 @@ fn is_external(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://") || url.starts_with("//")
 }
 
+/// Escapes text for HTML (also Tera's escaper, so it runs for every printed variable): copies the runs between
+/// the five special bytes as they are.
 pub fn escape_attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut copied = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[copied..i]);
+        out.push_str(entity);
+        copied = i + 1;
     }
+    out.push_str(&text[copied..]);
     out
 }
 
 /// "Wat is een OPP?" -> "wat-is-een-opp"; accents are folded ("sociëteit" -> "societeit").
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
+    let mut push = |c: char| {
         let folded = match c {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
             'è' | 'é' | 'ê' | 'ë' => 'e',
@@ -205,6 +305,14 @@ pub fn slugify(text: &str) -> String {
             slug.push(folded);
         } else if !slug.ends_with('-') && !slug.is_empty() {
             slug.push('-');
+        }
+    };
+    for c in text.chars() {
+        // Full Unicode lowercasing (which may give several characters) only where ASCII's does not apply.
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(&mut push);
         }
     }
     while slug.ends_with('-') {
@@ -308,6 +416,16 @@ mod tests {
         assert!(out.html.contains("“quote”"));
         assert!(out.html.contains("footnote"));
         assert!(out.links.is_empty());
+    }
+
+    #[test]
+    fn escapes_the_five_special_characters() {
+        assert_eq!(
+            escape_attr("a & b <c> \"d\" 'e' ë"),
+            "a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39; ë"
+        );
+        assert_eq!(escape_attr(""), "");
+        assert_eq!(escape_attr("&"), "&amp;");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates;
 
 /// The `meeting:` block as an editor writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingFront {
     pub id: String,

@@ -14,15 +14,44 @@ use crate::views::{
     BuildView, FormView, MeetingView, MenuView, PageSummary, PageView, SectionView, SiteView,
 };
 
-/// One rendered output file, before it is written.
+/// One rendered output file, before it is written. The HTML is borrowed from the rendering thread's buffer,
+/// which is reused for its next page.
 pub struct RenderedPage<'a> {
     /// Output path below the site root, e.g. `bijeenkomsten/zwolle/index.html`.
     pub out_path: String,
-    pub html: String,
+    pub html: &'a [u8],
     /// The content file it came from, if any, with the links written in its Markdown.
     pub source: Option<&'a Page>,
-    pub template: String,
+    pub template: &'a str,
     pub links: Vec<SourceLink>,
+}
+
+/// A page without a Markdown source (`404.html`, posters), rendered into its own buffer.
+pub struct SpecialPage {
+    pub out_path: String,
+    pub html: String,
+    pub template: String,
+}
+
+impl SpecialPage {
+    pub fn as_rendered(&self) -> RenderedPage<'_> {
+        RenderedPage {
+            out_path: self.out_path.clone(),
+            html: self.html.as_bytes(),
+            source: None,
+            template: &self.template,
+            links: Vec::new(),
+        }
+    }
+}
+
+/// What each rendering thread reuses from page to page: a copy of the shared context (only the per-page keys
+/// are replaced) and the output buffer, so a page costs no context clone and few allocations.
+pub struct Scratch {
+    context: Context,
+    html: Vec<u8>,
+    source: Vec<u8>,
+    content: String,
 }
 
 /// The parts of the template context that are the same for every page, built once.
@@ -118,33 +147,68 @@ impl<'a> Renderer<'a> {
             .map(|&i| &self.meeting_views[i])
     }
 
-    /// Renders every page in parallel and hands each result to `sink` (which may write it or inspect it).
-    pub fn render_pages<F>(&self, sink: F) -> Vec<Problem>
-    where
-        F: Fn(RenderedPage<'_>) -> Result<(), Problem> + Sync,
-    {
-        (0..self.site.pages.len())
-            .into_par_iter()
-            .flat_map_iter(|index| {
-                match self
-                    .render_page(index)
-                    .and_then(|page| sink(page).map_err(|p| vec![p]))
-                {
-                    Ok(()) => Vec::new(),
-                    Err(problems) => problems,
-                }
-                .into_iter()
-            })
-            .collect()
+    /// A fresh per-thread scratch space for [`Renderer::render_page`].
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            context: self.base.clone(),
+            html: Vec::with_capacity(16 * 1024),
+            source: Vec::new(),
+            content: String::new(),
+        }
     }
 
-    fn render_page(&self, index: usize) -> Result<RenderedPage<'_>, Vec<Problem>> {
+    /// Renders every page in parallel and hands each result to `sink` (which may write it or inspect it).
+    pub fn render_pages<F>(&self, sink: &F) -> Vec<Problem>
+    where
+        F: Fn(&RenderedPage<'_>) -> Result<(), Problem> + Sync,
+    {
+        self.render_some(0..self.site.pages.len(), sink)
+    }
+
+    /// Renders the pages with the given indices in parallel and hands each to `sink`.
+    pub fn render_some<F>(
+        &self,
+        indices: impl IntoParallelIterator<Item = usize>,
+        sink: &F,
+    ) -> Vec<Problem>
+    where
+        F: Fn(&RenderedPage<'_>) -> Result<(), Problem> + Sync,
+    {
+        let problems = std::sync::Mutex::new(Vec::new());
+        indices.into_par_iter().for_each_init(
+            || self.scratch(),
+            |scratch, index| {
+                let result = self
+                    .render_page(index, scratch)
+                    .and_then(|page| sink(&page).map_err(|p| vec![p]));
+                if let Err(found) = result {
+                    problems
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .extend(found);
+                }
+            },
+        );
+        problems.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Renders page `index` into `scratch`'s buffer.
+    pub fn render_page<'s>(
+        &'s self,
+        index: usize,
+        scratch: &'s mut Scratch,
+    ) -> Result<RenderedPage<'s>, Vec<Problem>> {
         let page = &self.site.pages[index];
-        let text = std::fs::read_to_string(&page.path)
+        let text = crate::load::read_text(&page.path, &mut scratch.source)
             .map_err(|err| vec![crate::error::io_problem(&page.path, "read the page", &err)])?;
         let body = text.get(page.body_offset..).unwrap_or_default();
         let resolve = |link: &str| self.site.resolve_content_path(link);
-        let rendered = markdown::render(body, page.body_line, &resolve);
+        let rendered = markdown::render_into(
+            body,
+            page.body_line,
+            &resolve,
+            std::mem::take(&mut scratch.content),
+        );
         if !rendered.broken.is_empty() {
             return Err(rendered
                 .broken
@@ -167,16 +231,26 @@ impl<'a> Renderer<'a> {
             weight: page.weight,
             extra: &page.extra,
             source: &page.rel,
-            content: rendered.html,
+            // Moved in below rather than copied: it is most of the page.
+            content: "",
             toc: rendered.toc,
             meeting,
         };
-        let mut context = self.base.clone();
-        context.insert("page", &view);
+        let mut page_value = serde_json::to_value(&view).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut page_value {
+            map.insert(
+                "content".to_string(),
+                serde_json::Value::String(rendered.html),
+            );
+        }
+        let context = &mut scratch.context;
+        let mut keys = serde_json::Map::with_capacity(1);
+        keys.insert("page".to_string(), page_value);
+        context.extend(Context::from_value(serde_json::Value::Object(keys)).unwrap_or_default());
         context.insert("current_url", &page.url);
         if page.is_section {
-            let (pages, subsections) = self.site.section_children(page);
-            let summary = |i: usize| {
+            let (pages, subsections) = self.site.section_children(index);
+            let summary = |&i: &usize| {
                 let p = &self.site.pages[i];
                 PageSummary {
                     title: &p.title,
@@ -191,20 +265,30 @@ impl<'a> Renderer<'a> {
             context.insert(
                 "section",
                 &SectionView {
-                    pages: pages.into_iter().map(summary).collect(),
-                    subsections: subsections.into_iter().map(summary).collect(),
+                    pages: pages.iter().map(summary).collect(),
+                    subsections: subsections.iter().map(summary).collect(),
                 },
             );
+        } else {
+            // The scratch context may hold the previous page's section listing.
+            context.remove("section");
         }
-        let html = self
+        scratch.html.clear();
+        let result = self
             .tera
-            .render(&page.template, &context)
-            .map_err(|err| vec![self.page_template_problem(&err, page)])?;
+            .render_to(&page.template, context, &mut scratch.html);
+        // Take the page's HTML back as the next page's Markdown buffer (and do not keep it in the context).
+        if let Some(serde_json::Value::Object(mut page)) = context.remove("page")
+            && let Some(serde_json::Value::String(html)) = page.remove("content")
+        {
+            scratch.content = html;
+        }
+        result.map_err(|err| vec![self.page_template_problem(&err, page)])?;
         Ok(RenderedPage {
             out_path: out_path(&page.url),
-            html,
+            html: &scratch.html,
             source: Some(page),
-            template: page.template.clone(),
+            template: &page.template,
             links: rendered.links,
         })
     }
@@ -226,7 +310,7 @@ impl<'a> Renderer<'a> {
         out_path: String,
         current_url: &str,
         extra: &[(&str, serde_json::Value)],
-    ) -> Result<RenderedPage<'_>, Problem> {
+    ) -> Result<SpecialPage, Problem> {
         let mut context = self.base.clone();
         context.insert("current_url", current_url);
         for (key, value) in extra {
@@ -236,12 +320,10 @@ impl<'a> Renderer<'a> {
             .tera
             .render(template, &context)
             .map_err(|err| template_problem(&err, self.templates_dir))?;
-        Ok(RenderedPage {
+        Ok(SpecialPage {
             out_path,
             html,
-            source: None,
             template: template.to_string(),
-            links: Vec::new(),
         })
     }
 }

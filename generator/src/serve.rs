@@ -1,5 +1,6 @@
 //! `opp-site serve`: builds into a temporary folder, serves it on 127.0.0.1, rebuilds when content, theme or
-//! configuration change and reloads open browser tabs. The reload snippet is added while serving, never written.
+//! configuration change (only the edited pages when that gives the same result, see [`crate::incremental`])
+//! and reloads open browser tabs. The reload snippet is added while serving, never written.
 
 use axum::Router;
 use axum::body::Body;
@@ -7,14 +8,16 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use notify::{RecursiveMode, Watcher};
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+use notify::{EventKind, RecursiveMode, Watcher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, mpsc};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-use crate::{BuildOptions, build, load, markdown::escape_attr};
+use crate::incremental::{Outcome, Session};
+use crate::{BuildOptions, load, markdown::escape_attr};
 
 /// Called after every successful build with the output folder (the local stack syncs meetings with it).
 pub type AfterBuild = Arc<dyn Fn(&Path) + Send + Sync>;
@@ -61,12 +64,24 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         error: RwLock::new(None),
         version,
     });
-    rebuild(&shared, &build_options, options.after_build.as_ref());
-    let _watcher = watch_sources(
+    // Watching starts before the first build, so a save during that build is not missed.
+    let (_watcher, incoming) = watch_sources(&build_options.root)?;
+    let mut session = Session::new(build_options);
+    let started = Instant::now();
+    let result = session.full().map(Outcome::Full);
+    report(
+        &shared,
+        &session,
+        result,
+        started,
+        options.after_build.as_ref(),
+    );
+    rebuild_on_change(
         Arc::clone(&shared),
-        build_options.clone(),
+        session,
+        incoming,
         options.after_build.clone(),
-    )?;
+    );
 
     let mut app = Router::new()
         .route(RELOAD_PATH, get(changes))
@@ -86,19 +101,35 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn rebuild(shared: &Shared, options: &BuildOptions, after_build: Option<&AfterBuild>) {
-    let started = Instant::now();
-    let result = build(options);
+/// Prints the outcome of a (re)build, publishes it to the browser tabs and calls `after_build` on success.
+/// `since` is when the change was first seen, so the time printed is what the editor waits.
+fn report(
+    shared: &Shared,
+    session: &Session,
+    result: Result<Outcome, crate::error::BuildError>,
+    since: Instant,
+    after_build: Option<&AfterBuild>,
+) {
+    let ms = || since.elapsed().as_secs_f64() * 1000.0;
     let error = match result {
-        Ok(summary) => {
-            println!(
-                "Built {} pages ({} meetings) in {} ms",
-                summary.pages,
-                summary.meetings,
-                started.elapsed().as_millis()
-            );
+        Ok(Outcome::Unchanged) => return,
+        Ok(outcome) => {
+            match outcome {
+                Outcome::Full(summary) => println!(
+                    "Built {} pages ({} meetings) in {:.1} ms",
+                    summary.pages,
+                    summary.meetings,
+                    ms()
+                ),
+                Outcome::Partial { files, .. } => println!(
+                    "Rebuilt {} in {:.1} ms (incremental)",
+                    files.join(", "),
+                    ms()
+                ),
+                Outcome::Unchanged => {}
+            }
             if let Some(after_build) = after_build {
-                after_build(&options.output);
+                after_build(&session.options().output);
             }
             None
         }
@@ -113,30 +144,53 @@ fn rebuild(shared: &Shared, options: &BuildOptions, after_build: Option<&AfterBu
     shared.version.send_modify(|v| *v += 1);
 }
 
+/// How long to wait for more events after the last one: editors save in bursts (write, rename, chmod). After
+/// an event that ends a write (close after writing, rename into place, removal) more rarely follows, so the
+/// wait is short; after one that starts or continues a write it is long enough for the rest to arrive.
+const QUIET_AFTER_COMPLETE: Duration = Duration::from_millis(2);
+const QUIET_AFTER_PARTIAL: Duration = Duration::from_millis(25);
+
+/// Watches `content/`, `theme/` and `config.yaml`; the events arrive on the returned channel.
 fn watch_sources(
-    shared: Arc<Shared>,
-    options: BuildOptions,
-    after_build: Option<AfterBuild>,
-) -> anyhow::Result<notify::RecommendedWatcher> {
+    root: &Path,
+) -> anyhow::Result<(notify::RecommendedWatcher, mpsc::Receiver<notify::Event>)> {
     let (events, incoming) = mpsc::channel::<notify::Event>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             let _ = events.send(event);
         }
     })?;
-    let root = &options.root;
     for dir in [root.join("content"), root.join("theme")] {
         watcher
             .watch(&dir, RecursiveMode::Recursive)
             .map_err(|err| anyhow::anyhow!("could not watch {}: {err}", dir.display()))?;
     }
     watcher.watch(root, RecursiveMode::NonRecursive)?;
+    Ok((watcher, incoming))
+}
+
+/// On a thread: waits for a burst of changes to end, then brings the site up to date and reports.
+fn rebuild_on_change(
+    shared: Arc<Shared>,
+    mut session: Session,
+    incoming: mpsc::Receiver<notify::Event>,
+    after_build: Option<AfterBuild>,
+) {
+    let root = session.options().root.clone();
     let config_path = root.join(crate::config::CONFIG_FILE);
     let content_root = root.join("content");
     let theme_root = root.join("theme");
+    // The watcher reports absolute paths; the build knows the root as given (often `.`), and shows paths
+    // that way in its messages. Events are turned back into paths below the root as given.
+    let absolute_root = std::path::absolute(&root).unwrap_or_else(|_| root.clone());
+    let as_given = move |path: PathBuf| match path.strip_prefix(&absolute_root) {
+        Ok(rest) => root.join(rest),
+        Err(_) => path,
+    };
     std::thread::spawn(move || {
         let relevant = |event: &notify::Event| {
-            !matches!(event.kind, notify::EventKind::Access(_))
+            // Reading a file (the build itself does) changes nothing; closing it after writing ends a save.
+            (!matches!(event.kind, EventKind::Access(_)) || ends_write(&event.kind))
                 && event.paths.iter().any(|path| {
                     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                     !load::is_ignored(name)
@@ -145,16 +199,58 @@ fn watch_sources(
                             || path.starts_with(&theme_root))
                 })
         };
-        while let Ok(event) = incoming.recv() {
+        let localise = |mut event: notify::Event| {
+            event.paths = event.paths.into_iter().map(&as_given).collect();
+            event
+        };
+        while let Ok(event) = incoming.recv().map(localise) {
             if !relevant(&event) {
                 continue;
             }
-            // Editors save in bursts (write, rename, chmod): wait until it is quiet.
-            while incoming.recv_timeout(Duration::from_millis(25)).is_ok() {}
-            rebuild(&shared, &options, after_build.as_ref());
+            let since = Instant::now();
+            let mut changed: Vec<PathBuf> = Vec::new();
+            let mut quiet = quiet_after(&event.kind);
+            changed.extend(event.paths);
+            let mut deadline = Instant::now() + quiet;
+            loop {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                match incoming.recv_timeout(deadline - now).map(localise) {
+                    Ok(event) if relevant(&event) => {
+                        quiet = quiet_after(&event.kind);
+                        changed.extend(event.paths);
+                        deadline = Instant::now() + quiet;
+                    }
+                    Ok(_) => {}
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            changed.sort();
+            changed.dedup();
+            let result = session.update(&changed);
+            report(&shared, &session, result, since, after_build.as_ref());
         }
     });
-    Ok(watcher)
+}
+
+fn ends_write(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+            | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+            | EventKind::Remove(_)
+    )
+}
+
+fn quiet_after(kind: &EventKind) -> Duration {
+    if ends_write(kind) {
+        QUIET_AFTER_COMPLETE
+    } else {
+        QUIET_AFTER_PARTIAL
+    }
 }
 
 #[derive(serde::Deserialize)]

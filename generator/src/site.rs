@@ -17,7 +17,7 @@ use crate::suggest;
 use crate::yaml;
 
 /// Front matter as an editor writes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
     title: String,
@@ -47,7 +47,8 @@ pub struct Page {
     pub template: String,
     pub weight: i64,
     pub extra: serde_json::Value,
-    pub meeting: Option<Meeting>,
+    /// Boxed: few pages are meetings, and an inline meeting would double the size of every page in memory.
+    pub meeting: Option<Box<Meeting>>,
     pub body_offset: usize,
     pub body_line: usize,
 }
@@ -81,6 +82,15 @@ pub struct Site {
     by_url: HashMap<String, usize>,
     /// Indices into `pages`, sorted by date, then start time, then id.
     pub meetings: Vec<usize>,
+    /// Per section (page index): what it lists, built once instead of scanning every page per section.
+    children: HashMap<usize, Children>,
+}
+
+/// The pages and subsections a section lists, as indices into `pages`, each sorted by weight, date, title.
+#[derive(Debug, Default)]
+struct Children {
+    pages: Vec<usize>,
+    subsections: Vec<usize>,
 }
 
 /// Names of the templates a site has, so pages can be checked against them.
@@ -104,7 +114,9 @@ impl Site {
     ) -> Result<Site, BuildError> {
         let parsed: Vec<Result<Option<Page>, Problem>> = markdown
             .par_iter()
-            .map(|found| parse_page(found, content_dir, options))
+            .map_init(Vec::new, |buf, found| {
+                parse_page_with(found, content_dir, options, buf)
+            })
             .collect();
         let mut problems = Vec::new();
         let mut pages = Vec::with_capacity(parsed.len());
@@ -152,10 +164,11 @@ impl Site {
             .filter(|&i| pages[i].meeting.is_some())
             .collect();
         meetings.sort_by(|&a, &b| {
-            let (ma, mb) = (pages[a].meeting.as_ref(), pages[b].meeting.as_ref());
+            let (ma, mb) = (pages[a].meeting.as_deref(), pages[b].meeting.as_deref());
             let key = |m: Option<&Meeting>| m.map(|m| (m.date, m.start, m.id.clone()));
             key(ma).cmp(&key(mb))
         });
+        let children = index_children(&pages);
         Ok(Site {
             config,
             pages,
@@ -163,11 +176,37 @@ impl Site {
             by_rel,
             by_url,
             meetings,
+            children,
+        })
+    }
+
+    /// Replaces a page's metadata after its file changed (`serve`). The caller has checked that the change
+    /// keeps its URL, kind and meeting, so only the order of its parent's listing can change.
+    pub(crate) fn replace_page(&mut self, index: usize, page: Page) {
+        self.pages[index] = page;
+        let pages = &self.pages;
+        for children in self.children.values_mut() {
+            if children.pages.contains(&index) || children.subsections.contains(&index) {
+                sort_listing(pages, &mut children.pages);
+                sort_listing(pages, &mut children.subsections);
+            }
+        }
+    }
+
+    /// The index of the section that lists page `index`, if any.
+    pub(crate) fn parent_section(&self, index: usize) -> Option<usize> {
+        self.children.iter().find_map(|(&section, children)| {
+            (children.pages.contains(&index) || children.subsections.contains(&index))
+                .then_some(section)
         })
     }
 
     pub fn page_by_rel(&self, rel: &str) -> Option<&Page> {
         self.by_rel.get(rel).map(|&i| &self.pages[i])
+    }
+
+    pub(crate) fn index_of(&self, rel: &str) -> Option<usize> {
+        self.by_rel.get(rel).copied()
     }
 
     pub fn page_by_url(&self, url: &str) -> Option<&Page> {
@@ -203,29 +242,13 @@ impl Site {
         }
     }
 
-    /// Pages listed by a section: its direct pages and its direct subsections, sorted by weight, date, title.
-    /// Returned as indices into `pages`.
-    pub fn section_children(&self, section: &Page) -> (Vec<usize>, Vec<usize>) {
-        let folder = section.folder();
-        let mut pages = Vec::new();
-        let mut subsections = Vec::new();
-        for (index, page) in self.pages.iter().enumerate() {
-            if page.rel == section.rel || page.parent_folder() != Some(folder) {
-                continue;
-            }
-            if page.is_section {
-                subsections.push(index)
-            } else {
-                pages.push(index)
-            }
+    /// Pages listed by the section at `index`: its direct pages and its direct subsections, sorted by weight,
+    /// date, title. Returned as indices into `pages`.
+    pub fn section_children(&self, index: usize) -> (&[usize], &[usize]) {
+        match self.children.get(&index) {
+            Some(children) => (&children.pages, &children.subsections),
+            None => (&[], &[]),
         }
-        let order = |&a: &usize, &b: &usize| {
-            let (a, b) = (&self.pages[a], &self.pages[b]);
-            (a.weight, a.date, &a.title, &a.rel).cmp(&(b.weight, b.date, &b.title, &b.rel))
-        };
-        pages.sort_by(order);
-        subsections.sort_by(order);
-        (pages, subsections)
     }
 
     pub fn permalink(&self, url: &str) -> String {
@@ -233,18 +256,67 @@ impl Site {
     }
 }
 
-fn parse_page(
+/// Groups every page under the section of its folder (pages whose folder has no `_index.md` are not listed).
+fn index_children(pages: &[Page]) -> HashMap<usize, Children> {
+    let sections: HashMap<&str, usize> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| page.is_section)
+        .map(|(index, page)| (page.folder(), index))
+        .collect();
+    let mut children: HashMap<usize, Children> = sections
+        .values()
+        .map(|&index| (index, Children::default()))
+        .collect();
+    for (index, page) in pages.iter().enumerate() {
+        let Some(&section) = page.parent_folder().and_then(|folder| sections.get(folder)) else {
+            continue;
+        };
+        let listing = children.entry(section).or_default();
+        if page.is_section {
+            listing.subsections.push(index);
+        } else {
+            listing.pages.push(index);
+        }
+    }
+    for listing in children.values_mut() {
+        sort_listing(pages, &mut listing.pages);
+        sort_listing(pages, &mut listing.subsections);
+    }
+    children
+}
+
+fn sort_listing(pages: &[Page], listing: &mut [usize]) {
+    listing.sort_by(|&a, &b| {
+        let (a, b) = (&pages[a], &pages[b]);
+        (a.weight, a.date, &a.title, &a.rel).cmp(&(b.weight, b.date, &b.title, &b.rel))
+    });
+}
+
+/// Reads and checks one page's front matter (`serve` uses this for a page that changed).
+pub(crate) fn parse_page(
     found: &Found,
     content_dir: &Path,
     options: &SiteOptions<'_>,
 ) -> Result<Option<Page>, Problem> {
+    parse_page_with(found, content_dir, options, &mut Vec::new())
+}
+
+fn parse_page_with(
+    found: &Found,
+    content_dir: &Path,
+    options: &SiteOptions<'_>,
+    buf: &mut Vec<u8>,
+) -> Result<Option<Page>, Problem> {
     let display_path = content_dir.join(&found.rel);
-    let text = std::fs::read_to_string(&found.path).map_err(|err| {
+    let text = load::read_text(&found.path, buf).map_err(|err| {
         crate::error::io_problem(&display_path, "read the page (is it UTF-8 text?)", &err)
     })?;
-    let split = load::split_front_matter(&text, &display_path)?;
-    let front: FrontMatter =
-        yaml::parse(split.front_matter, &display_path, split.front_matter_line)?;
+    let split = load::split_front_matter(text, &display_path)?;
+    let front: FrontMatter = match parse_simple(split.front_matter) {
+        Some(front) => front,
+        None => yaml::parse(split.front_matter, &display_path, split.front_matter_line)?,
+    };
     if front.draft && !options.drafts {
         return Ok(None);
     }
@@ -283,7 +355,7 @@ fn parse_page(
             .with_hint("use lower-case letters, digits and '-' in file and folder names")
     })?;
     let meeting = match front.meeting {
-        Some(meeting_front) => Some(Meeting::from_front(meeting_front).map_err(
+        Some(meeting_front) => Some(Meeting::from_front(meeting_front).map(Box::new).map_err(
             |(key, message)| {
                 let problem = Problem::in_file(&display_path, message);
                 match meeting_key_line(split.front_matter, key) {
@@ -339,6 +411,110 @@ fn parse_page(
         body_offset: split.body_offset,
         body_line: split.body_line,
     }))
+}
+
+/// The usual front matter without the YAML parser, which is a large part of reading a page: one `key: value`
+/// per line, scalar keys only, each value written so that YAML can read it only one way (a quoted text without
+/// escapes, a plain text that starts with a letter, `YYYY-MM-DD`, a whole number, true/false). Anything else
+/// (nesting, comments, escapes, repeated or unknown keys, a missing title) returns `None` and goes to the YAML
+/// parser, which also words the errors. The `fast_front_matter_agrees_with_yaml` test holds the two together.
+fn parse_simple(text: &str) -> Option<FrontMatter> {
+    let mut front = FrontMatter {
+        title: String::new(),
+        description: None,
+        date: None,
+        draft: false,
+        template: None,
+        weight: None,
+        slug: None,
+        extra: None,
+        meeting: None,
+    };
+    let mut seen = 0u8;
+    for line in text.split('\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let (key, rest) = line.split_once(':')?;
+        let value = rest.strip_prefix(' ')?.trim_matches(' ');
+        let bit = match key {
+            "title" => 1,
+            "description" => 2,
+            "date" => 4,
+            "draft" => 8,
+            "template" => 16,
+            "weight" => 32,
+            "slug" => 64,
+            _ => return None,
+        };
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        match key {
+            "title" => front.title = simple_text(value)?,
+            "description" => front.description = Some(simple_text(value)?),
+            "date" => {
+                front.date = Some(if is_iso_date(value) {
+                    value.to_string()
+                } else {
+                    simple_text(value)?
+                })
+            }
+            "draft" => {
+                front.draft = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => return None,
+                }
+            }
+            "template" => front.template = Some(simple_text(value)?),
+            "slug" => front.slug = Some(simple_text(value)?),
+            _ => front.weight = Some(simple_integer(value)?),
+        }
+    }
+    (seen & 1 != 0).then_some(front)
+}
+
+/// A text value YAML reads literally: quoted without escapes, or plain starting with a letter and without
+/// anything that would end it (`: `, ` #`), and not a word YAML reads as true/false/null.
+fn simple_text(value: &str) -> Option<String> {
+    if value.chars().any(char::is_control) {
+        return None;
+    }
+    for quote in ['"', '\''] {
+        if let Some(rest) = value.strip_prefix(quote) {
+            let inner = rest.strip_suffix(quote)?;
+            return (!inner.contains(quote) && !inner.contains('\\')).then(|| inner.to_string());
+        }
+    }
+    let first = value.chars().next()?;
+    let special = ["true", "false", "yes", "no", "on", "off", "null", "y", "n"];
+    let plain = first.is_alphabetic()
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.ends_with(':')
+        && !special.iter().any(|word| value.eq_ignore_ascii_case(word));
+    plain.then(|| value.to_string())
+}
+
+fn is_iso_date(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// `0` or a whole number without leading zeros or `+`, small enough for i64.
+fn simple_integer(value: &str) -> Option<i64> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let valid = !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if valid { value.parse().ok() } else { None }
 }
 
 fn default_template(rel: &str, is_section: bool, is_meeting: bool) -> &'static str {
@@ -431,6 +607,93 @@ mod tests {
             "/bijeenkomsten/zwolle-2030/"
         );
         assert!(page_url("Over Ons.md", None).is_err());
+    }
+
+    #[test]
+    fn fast_front_matter_agrees_with_yaml() {
+        let mut samples: Vec<String> = vec![
+            "title: Over het project\n".into(),
+            "title: \"OPP: wat is dat?\"\ndescription: 'Korte uitleg.'\ndate: 2024-03-15\nweight: 31\n".into(),
+            "title: Zwolle\ndraft: true\ntemplate: page.html\nslug: zwolle-2030\nweight: -5\n".into(),
+            "title: Welkom\n\ndescription: Tekst met [haken], {accolades}, nummer#1 en \"quotes\".\n".into(),
+            "title: Über ons\ndescription: Één zin, met accenten; geen probleem\n".into(),
+            "title:   Ruimte rondom   \nweight: 0\n".into(),
+            "title: Nee\ndate: 2030-01-02\n".into(),
+        ];
+        // Values the fast path must leave to YAML (it may not read them itself): each gets a title first.
+        let tricky = [
+            "description: yes",
+            "description: No",
+            "description: null",
+            "description: ~",
+            "description: 12",
+            "description: 1.5",
+            "description: -x",
+            "description: \"a\\\"b\"",
+            "description: 'it''s'",
+            "description: a: b",
+            "description: a # comment",
+            "description: \"x\" # c",
+            "description:",
+            "description: [a, b]",
+            "description: {a: b}",
+            "description: &anchor x",
+            "description: *alias",
+            "description: !tag x",
+            "description: |",
+            "description: >",
+            "weight: 007",
+            "weight: +3",
+            "weight: 1e3",
+            "weight: 0x10",
+            "weight: 99999999999999999999",
+            "draft: True",
+            "draft: yes",
+            "date: 2024-3-5",
+            "date: \"2024-03-15\"",
+            "date: 20240315",
+            "extra: {noindex: true}",
+            "extra:\n  noindex: true",
+            "unknown: x",
+            "title: Tweede",
+            "  title: ingesprongen",
+            "description: tab\there",
+            "description: Y",
+            "description: on",
+        ];
+        for value in tricky {
+            samples.push(format!("title: Pagina\n{value}\n"));
+        }
+        samples.push("description: zonder titel\n".into());
+        // Every page of the fixture and of the real site.
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in [
+            manifest.join("tests/fixtures/site/content"),
+            manifest.join("../content"),
+        ] {
+            for found in load::walk(&dir).unwrap_or_default() {
+                let text = std::fs::read_to_string(&found.path).unwrap();
+                if let Ok(split) = load::split_front_matter(&text, &found.path) {
+                    samples.push(split.front_matter.to_string());
+                }
+            }
+        }
+        samples.push("title: x\r\n".into());
+        let mut fast = 0;
+        for sample in &samples {
+            let slow: Result<FrontMatter, _> = serde_yaml::from_str(sample);
+            if let Some(quick) = parse_simple(sample) {
+                fast += 1;
+                assert_eq!(Some(&quick), slow.as_ref().ok(), "{sample:?}");
+            }
+        }
+        assert!(
+            fast >= 7,
+            "the usual front matter takes the fast path ({fast})"
+        );
+        for sample in &samples[..7] {
+            assert!(parse_simple(sample).is_some(), "{sample:?}");
+        }
     }
 
     #[test]

@@ -17,15 +17,21 @@ pub struct Templates {
 /// Reads every template under `templates_dir` and parses them once.
 pub fn load(templates_dir: &Path) -> Result<Templates, BuildError> {
     let files = load::walk(templates_dir)?;
+    let tera = parse(templates_dir, &files)?;
+    let names = files.into_iter().map(|f| f.rel).collect();
+    Ok(Templates { tera, names })
+}
+
+/// Reads and parses the template `files` found under `templates_dir` (the names are known before this, from
+/// the folder listing alone, so pages can be checked while the templates are parsed).
+pub fn parse(templates_dir: &Path, files: &[load::Found]) -> Result<Tera, BuildError> {
     let mut sources = Vec::with_capacity(files.len());
-    for file in &files {
+    for file in files {
         let text = std::fs::read_to_string(&file.path)
             .map_err(|err| crate::error::io_problem(&file.path, "read the template", &err))?;
         sources.push((file.rel.clone(), text));
     }
-    let tera = from_sources(sources).map_err(|err| template_problem(&err, templates_dir))?;
-    let names = files.into_iter().map(|f| f.rel).collect();
-    Ok(Templates { tera, names })
+    Ok(from_sources(sources).map_err(|err| template_problem(&err, templates_dir))?)
 }
 
 /// Parses templates given as (name, text) with the site's escaping rules (also used by the handler,

@@ -149,7 +149,7 @@ pub struct PageView<'a> {
     pub weight: i64,
     pub extra: &'a serde_json::Value,
     pub source: &'a str,
-    pub content: String,
+    pub content: &'a str,
     pub toc: Vec<TocEntry>,
     pub meeting: Option<&'a MeetingView>,
 }

@@ -1,4 +1,5 @@
-//! Writing the site: into a temporary folder beside the target, swapped in only when the whole build succeeded.
+//! Writing the site: into a temporary folder beside the target, swapped in only when the whole build succeeded;
+//! for `serve`, single files of the live site replaced in place.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -75,6 +76,13 @@ impl Output {
         Ok(())
     }
 
+    pub fn written_count(&self) -> usize {
+        self.written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
     pub fn written(&self) -> BTreeSet<String> {
         self.written
             .lock()
@@ -121,6 +129,23 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// Replaces one file of a live site (the folder `serve` serves): written beside it, then renamed over it, so a
+/// request never sees half a file.
+pub fn replace_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Problem> {
+    let path = root.join(rel);
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file")
+        .to_string();
+    let temp = path.with_file_name(format!(".{name}.writing-{}", std::process::id()));
+    std::fs::write(&temp, bytes).map_err(|err| io_problem(&temp, "write the output file", &err))?;
+    std::fs::rename(&temp, &path).map_err(|err| {
+        let _ = std::fs::remove_file(&temp);
+        io_problem(&path, "replace the output file", &err)
+    })
 }
 
 impl Drop for Output {

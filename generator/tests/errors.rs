@@ -322,3 +322,13 @@ fn cli_exits_non_zero_and_says_the_site_was_left_alone() {
         ],
     );
 }
+
+#[test]
+fn a_file_beside_content_with_a_page_path_is_a_conflict() {
+    // Pages and the other files are written at the same time; whichever comes second is reported.
+    let err = failing_build(|root| {
+        std::fs::create_dir_all(root.join("content/over")).unwrap();
+        std::fs::write(root.join("content/over/index.html"), "<p>ook</p>").unwrap();
+    });
+    expect(&err, &["two parts of the site both write /over/index.html"]);
+}
