@@ -546,6 +546,18 @@ fn no_store(mut response: Response) -> Response {
 }
 
 /// A short page (or JSON) for errors that have no page of their own in the theme.
+/// Headings in the site's language for the few answers rendered without the theme.
+fn dutch_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Het formulier kon niet worden gelezen",
+        403 => "Dit kan alleen via de website",
+        404 => "Niet gevonden",
+        413 => "Het formulier is te groot",
+        415 => "Het formulier kon niet worden gelezen",
+        _ => "Er ging iets mis",
+    }
+}
+
 fn plain_error(status: StatusCode, message: &str, json: bool) -> Response {
     if json {
         return (
@@ -556,7 +568,7 @@ fn plain_error(status: StatusCode, message: &str, json: bool) -> Response {
     }
     let html = format!(
         "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/css/site.css\"></head><body><main id=\"inhoud\"><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Naar de startpagina</a></p></main></body></html>",
-        title = status.canonical_reason().unwrap_or("Fout"),
+        title = dutch_title(status),
         message = opp_site::markdown::escape_attr(message)
     );
     html_response(status, html)
