@@ -7,23 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
-if [ ! -x "$chromium" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing chromium (apt)"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "error: $chromium is missing: install it with apt-get install -y chromium (or set CHROMIUM_PATH)" >&2
-    exit 1
-  fi
-fi
-
-# npm packages, exactly as in browser/package-lock.json, without install scripts (see run.sh).
-if [ ! -f browser/node_modules/.package-lock.json ] || [ browser/package-lock.json -nt browser/node_modules/.package-lock.json ]; then
-  echo "==> npm ci (browser/)"
-  (cd browser && PUPPETEER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-fi
+# shellcheck source=lib/setup.sh
+BROWSER_NEEDS_JAVA=0
+source browser/lib/setup.sh
 
 target="${CARGO_TARGET_DIR:-target}"
 export OPP_DEV_BIN="${OPP_DEV_BIN:-$target/debug/opp-dev}"

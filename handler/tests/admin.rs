@@ -44,6 +44,20 @@ impl Env {
         output.join("meetings.json")
     }
 
+    /// A store whose meetings are synced from the fixture site, Zwolle with `zwolle_capacity` places.
+    async fn synced(zwolle_capacity: u32) -> Env {
+        let env = Env::new().await;
+        let file = env.meetings_json();
+        let text = std::fs::read_to_string(&file).unwrap().replace(
+            "\"capacity\": 20",
+            &format!("\"capacity\": {zwolle_capacity}"),
+        );
+        std::fs::write(&file, text).unwrap();
+        let sync = env.admin(&["sync-meetings", file.to_str().unwrap()]).await;
+        assert!(sync.status.success(), "{}", stderr(&sync));
+        env
+    }
+
     async fn admin(&self, args: &[&str]) -> Output {
         self.admin_on(TABLE, args).await
     }
@@ -194,14 +208,7 @@ async fn sync_is_idempotent_and_never_loses_counts() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn summary_and_list_report_counts_and_arrival_order() {
-    let env = Env::new().await;
-    let file = env.meetings_json();
-    assert!(
-        env.admin(&["sync-meetings", file.to_str().unwrap()])
-            .await
-            .status
-            .success()
-    );
+    let env = Env::synced(20).await;
     env.register(ZWOLLE, "eerste@example.nl", "Eerste").await;
     env.register(ZWOLLE, "tweede@example.nl", "Tweede").await;
     env.register(UTRECHT, "derde@example.nl", "Derde").await;
@@ -260,18 +267,7 @@ async fn summary_and_list_report_counts_and_arrival_order() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_reads_every_page_and_neutralises_formulas() {
-    let env = Env::new().await;
-    let file = env.meetings_json();
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("\"capacity\": 20", "\"capacity\": 2400");
-    std::fs::write(&file, text).unwrap();
-    assert!(
-        env.admin(&["sync-meetings", file.to_str().unwrap()])
-            .await
-            .status
-            .success()
-    );
+    let env = Env::synced(2400).await;
 
     let hostile = [
         "=HYPERLINK(\"http://x\")",
@@ -423,18 +419,7 @@ fn zip_entry(path: &Path, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn erase_removes_every_registration_and_promotes() {
-    let env = Env::new().await;
-    let file = env.meetings_json();
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("\"capacity\": 20", "\"capacity\": 1");
-    std::fs::write(&file, text).unwrap();
-    assert!(
-        env.admin(&["sync-meetings", file.to_str().unwrap()])
-            .await
-            .status
-            .success()
-    );
+    let env = Env::synced(1).await;
 
     env.register(ZWOLLE, "anna@example.nl", "Anna").await; // the only seat
     env.register(ZWOLLE, "bert@example.nl", "Bert").await; // waiting list 1
@@ -507,14 +492,7 @@ async fn erase_removes_every_registration_and_promotes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn purge_removes_only_what_is_past_retention() {
-    let env = Env::new().await;
-    let file = env.meetings_json();
-    assert!(
-        env.admin(&["sync-meetings", file.to_str().unwrap()])
-            .await
-            .status
-            .success()
-    );
+    let env = Env::synced(20).await;
     env.register(ZWOLLE, "a@example.nl", "A").await;
     env.register(ZWOLLE, "b@example.nl", "B").await;
     env.register(UTRECHT, "c@example.nl", "C").await;
