@@ -15,6 +15,9 @@ use opp_handler::pages::{Pages, SharedPages};
 use opp_site::BuildOptions;
 use opp_site::serve::{ServeOptions, run};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "opp-dev",

@@ -19,6 +19,9 @@ use opp_handler::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ORIGIN: &str = "http://127.0.0.1";
 
 #[derive(Parser)]
