@@ -173,7 +173,7 @@ pub fn validate(values: BTreeMap<String, String>) -> Submission {
         ));
     }
 
-    let email = get("email").to_lowercase();
+    let email = normalise_email(get("email"));
     if email.is_empty() {
         errors.push(FieldError::new("email", "Vul je e-mailadres in."));
     } else if !is_email(&email) {
@@ -253,6 +253,11 @@ fn optional(text: &str) -> Option<String> {
 
 fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An address as it is stored and looked up: trimmed and lower-cased (one registration per address).
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// The shape of an email address: one `@`, a local part, a domain with a dot, no spaces.

@@ -82,20 +82,23 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A store on loopback with one big meeting, and the handler's router in front of it.
-async fn stack(
-    root: &std::path::Path,
-    capacity: u32,
-) -> anyhow::Result<(Store, axum::Router, String)> {
+/// An in-memory store on loopback with an empty table; returns the store and its endpoint.
+async fn empty_store(table: &str) -> anyhow::Result<(Store, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     let database = dynoxide::Database::memory().map_err(|e| anyhow::anyhow!("{e}"))?;
     tokio::spawn(dynoxide::server::serve_on(listener, database));
-    let store = Store::new(opp_handler::local_client(&endpoint), "bench");
+    let store = Store::new(opp_handler::local_client(&endpoint), table);
     store
         .create_table()
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    Ok((store, endpoint))
+}
+
+/// A store on loopback with one big meeting, and the handler's router in front of it.
+async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, axum::Router)> {
+    let (store, _) = empty_store("bench").await?;
     store
         .put_meeting_details(&meeting(capacity))
         .await
@@ -109,7 +112,7 @@ async fn stack(
         },
         clock: Arc::new(jiff::Timestamp::now),
     });
-    Ok((store, app, endpoint))
+    Ok((store, app))
 }
 
 fn meeting(capacity: u32) -> MeetingRecord {
@@ -145,7 +148,7 @@ fn form(email: &str) -> String {
 
 /// Mean microseconds per registration: through the router, and as the bare transaction.
 async fn per_request(root: &std::path::Path, requests: usize) -> anyhow::Result<(f64, f64)> {
-    let (store, app, _) = stack(root, u32::MAX / 2).await?;
+    let (store, app) = stack(root, u32::MAX / 2).await?;
     // Warm up both paths (connection pool, meeting cache, SQLite pages).
     for i in 0..20 {
         send_form(&app, &format!("warm{i}%40example.nl")).await?;
@@ -270,7 +273,7 @@ async fn throughput(
     clients: usize,
     per_client: usize,
 ) -> anyhow::Result<(f64, usize)> {
-    let (store, app, _) = stack(root, u32::MAX / 2).await?;
+    let (store, app) = stack(root, u32::MAX / 2).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -360,15 +363,7 @@ async fn startup(cli: &Cli) -> anyhow::Result<Duration> {
         "{} is missing: build opp-handler first",
         binary.display()
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
-    let database = dynoxide::Database::memory().map_err(|e| anyhow::anyhow!("{e}"))?;
-    tokio::spawn(dynoxide::server::serve_on(listener, database));
-    let store = Store::new(opp_handler::local_client(&endpoint), "opp-registrations");
-    store
-        .create_table()
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let (_store, endpoint) = empty_store("opp-registrations").await?;
     let mut times = Vec::new();
     for _ in 0..cli.starts {
         let port = {

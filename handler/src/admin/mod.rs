@@ -129,7 +129,7 @@ pub fn local_time(created_at: &str) -> String {
 
 /// Trims and lower-cases an address the way the handler stored it, and checks its shape.
 pub fn normalise_email(email: &str) -> Result<String, AdminError> {
-    let email = email.trim().to_lowercase();
+    let email = crate::registration::normalise_email(email);
     if crate::registration::is_email(&email) {
         Ok(email)
     } else {

@@ -2,7 +2,7 @@
 //! Counters come from the meeting items; the breakdown from the registrations themselves, and any
 //! difference between the two is reported, since it would mean a bug or a manual edit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use serde::Serialize;
@@ -129,39 +129,41 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
         )
     )
     .ok();
-    for (title, pick) in [
-        (
-            "role",
-            (|s: &MeetingSummary| &s.by_role) as fn(&MeetingSummary) -> &BTreeMap<String, u32>,
-        ),
-        ("sector", |s: &MeetingSummary| &s.by_sector),
-    ] {
-        writeln!(out, "\nBy {title} (confirmed and waitlisted):").ok();
-        let mut keys: Vec<&String> = summaries.iter().flat_map(|s| pick(s).keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let mut header = vec![title];
-        header.extend(summaries.iter().map(|s| s.id.as_str()));
-        header.push("total");
-        let rows: Vec<Vec<String>> = keys
-            .iter()
-            .map(|key| {
-                let counts: Vec<u32> = summaries
-                    .iter()
-                    .map(|s| pick(s).get(*key).copied().unwrap_or(0))
-                    .collect();
-                let mut row = vec![(*key).clone()];
-                row.extend(counts.iter().map(u32::to_string));
-                row.push(counts.iter().sum::<u32>().to_string());
-                row
-            })
-            .collect();
-        write!(out, "{}", table::render(&header, &rows)).ok();
-    }
+    write!(out, "{}", breakdown("role", &summaries, |s| &s.by_role)).ok();
+    write!(out, "{}", breakdown("sector", &summaries, |s| &s.by_sector)).ok();
     for s in &summaries {
         if let Some(mismatch) = &s.mismatch {
             writeln!(out, "\nwarning: meeting {}: {mismatch}", s.id).ok();
         }
     }
     Ok(())
+}
+
+/// One count table: a row per role (or sector), a column per meeting, and the total.
+fn breakdown(
+    title: &str,
+    summaries: &[MeetingSummary],
+    pick: fn(&MeetingSummary) -> &BTreeMap<String, u32>,
+) -> String {
+    let keys: BTreeSet<&String> = summaries.iter().flat_map(|s| pick(s).keys()).collect();
+    let mut header = vec![title];
+    header.extend(summaries.iter().map(|s| s.id.as_str()));
+    header.push("total");
+    let rows: Vec<Vec<String>> = keys
+        .into_iter()
+        .map(|key| {
+            let counts: Vec<u32> = summaries
+                .iter()
+                .map(|s| pick(s).get(key).copied().unwrap_or(0))
+                .collect();
+            let mut row = vec![key.clone()];
+            row.extend(counts.iter().map(u32::to_string));
+            row.push(counts.iter().sum::<u32>().to_string());
+            row
+        })
+        .collect();
+    format!(
+        "\nBy {title} (confirmed and waitlisted):\n{}",
+        table::render(&header, &rows)
+    )
 }

@@ -19,11 +19,8 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
                 line.push_str("  ");
             }
             line.push_str(cell);
-            let pad = widths.get(i).copied().unwrap_or(0)
-                - cell
-                    .chars()
-                    .count()
-                    .min(widths.get(i).copied().unwrap_or(0));
+            let width = widths.get(i).copied().unwrap_or(0);
+            let pad = width.saturating_sub(cell.chars().count());
             line.extend(std::iter::repeat_n(' ', pad));
         }
         text.push_str(line.trim_end());

@@ -725,7 +725,7 @@ impl Store {
                         promoted: promote.is_some(),
                     }));
                 }
-                Err(err) if cancellation_reasons(&err).is_some() || is_throttled(&err) => {
+                Err(err) if cancellation_details(&err).is_some() || is_throttled(&err) => {
                     backoff(attempt).await
                 }
                 Err(err) => return Err(unavailable("TransactWriteItems cancel", err)),
@@ -798,20 +798,6 @@ async fn query_pages(
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> Unavailable {
     Unavailable(format!("request could not be built: {err}"))
-}
-
-/// The per-item reasons of a cancelled transaction ("None", "ConditionalCheckFailed", "TransactionConflict", ...).
-fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<Vec<String>> {
-    match err.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
-            cancelled
-                .cancellation_reasons()
-                .iter()
-                .map(|r| r.code().unwrap_or("None").to_string())
-                .collect(),
-        ),
-        _ => None,
-    }
 }
 
 /// Per item of a cancelled transaction: its reason code and, where asked for (`ALL_OLD`), the item as it was.
