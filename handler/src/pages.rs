@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use tera::{Context, Tera};
@@ -16,6 +16,16 @@ use crate::meetings::MeetingRecord;
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
 }
+
+/// The theme templates the handler renders. Only these and what they extend, include or import are
+/// parsed: the rest of the theme would only add to the function's cold start.
+pub const RENDERED_TEMPLATES: [&str; 5] = [
+    "registration.html",
+    "registration_cancel.html",
+    "registration_cancelled.html",
+    "registration_form_errors.html",
+    "registration_not_found.html",
+];
 
 pub struct Pages {
     tera: Tera,
@@ -60,6 +70,7 @@ impl Pages {
     fn new(sources: Vec<(String, String)>, config_text: &str) -> Result<Pages, String> {
         let config =
             Config::parse(config_text, Path::new("config.yaml")).map_err(|p| p.to_string())?;
+        let sources = needed_templates(sources, &RENDERED_TEMPLATES);
         let mut tera = opp_site::templates::from_sources(sources)
             .map_err(|e| format!("theme templates: {e}"))?;
         tera.register_function("asset", StaticAsset);
@@ -150,6 +161,54 @@ pub fn meeting_view(m: &MeetingRecord, now: Timestamp) -> Value {
     })
 }
 
+/// `sources` narrowed to `roots` and every template they reach through extends, include and import.
+fn needed_templates(sources: Vec<(String, String)>, roots: &[&str]) -> Vec<(String, String)> {
+    let texts: HashMap<&str, &str> = sources
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    let mut needed = HashSet::new();
+    let mut queue: Vec<String> = roots.iter().map(|name| name.to_string()).collect();
+    while let Some(name) = queue.pop() {
+        if needed.contains(&name) {
+            continue;
+        }
+        if let Some(text) = texts.get(name.as_str()) {
+            queue.extend(template_references(text));
+        }
+        needed.insert(name);
+    }
+    sources
+        .into_iter()
+        .filter(|(name, _)| needed.contains(name))
+        .collect()
+}
+
+/// The template names quoted in `{% extends %}`, `{% include %}` and `{% import %}` tags.
+fn template_references(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{%") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("%}") else { break };
+        let tag = after[..close].trim_start_matches('-').trim_start();
+        if ["extends", "include", "import"]
+            .iter()
+            .any(|keyword| tag.starts_with(keyword))
+        {
+            // Between quotes: every second piece when the tag is split at its quote marks.
+            names.extend(
+                tag.split(['"', '\''])
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string),
+            );
+        }
+        rest = &after[close + 2..];
+    }
+    names
+}
+
 /// `@/aanmelden/_index.md` -> `/aanmelden/` (file-name URLs; `slug` overrides are not known here).
 fn content_url(path: &str) -> String {
     let rel = path.strip_prefix("@/").unwrap_or(path);
@@ -220,6 +279,62 @@ impl SharedPages {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_rendered_templates_and_what_they_use_are_parsed() {
+        let source = |name: &str, text: &str| (name.to_string(), text.to_string());
+        let sources = vec![
+            source(
+                "base.html",
+                "{% import 'macros.html' as m %}<main>{% block main %}{% endblock %}</main>",
+            ),
+            source("macros.html", "{% import 'base.html' as cycle %}"),
+            source(
+                "registration.html",
+                "{% extends \"base.html\" %}{%- include \"partials/form.html\" -%}",
+            ),
+            source("partials/form.html", "<form></form>"),
+            source(
+                "index.html",
+                "{% extends \"base.html\" %}{% include \"partials/list.html\" %}",
+            ),
+            source("partials/list.html", "<ul></ul>"),
+        ];
+        let mut kept: Vec<String> = needed_templates(sources, &["registration.html"])
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [
+                "base.html",
+                "macros.html",
+                "partials/form.html",
+                "registration.html"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_embedded_theme_has_every_rendered_template() {
+        let sources: Vec<(String, String)> = embedded::TEMPLATES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let kept = needed_templates(sources.clone(), &RENDERED_TEMPLATES);
+        for name in RENDERED_TEMPLATES {
+            assert!(
+                kept.iter().any(|(n, _)| n == name),
+                "{name} is missing from the theme"
+            );
+        }
+        assert!(
+            kept.len() < sources.len(),
+            "pages the handler never renders are still parsed"
+        );
+        Pages::embedded().expect("the narrowed theme parses");
+    }
 
     #[test]
     fn content_paths_become_urls() {
