@@ -520,7 +520,8 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     def index(prefix, start=0):
         return next(i for i, c in enumerate(commands) if i >= start and c.startswith(prefix))
 
-    build = index("sam build --template infra/template.yaml")
+    build = index("env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat")
+    assert "CARGO_PROFILE_RELEASE_PANIC=abort sam build --template infra/template.yaml" in commands[build]
     first = index("sam deploy", build)
     assert "--stack-name opp-test" in commands[first] and "--region eu-west-1" in commands[first]
     assert "OriginVerifySecret=****" in commands[first]

@@ -44,6 +44,9 @@ struct Cli {
     /// A tiny run that only checks that everything works (CI).
     #[arg(long)]
     quick: bool,
+    /// Only time the start-up of `--handler-bin` and print the median in milliseconds.
+    #[arg(long)]
+    startup_only: bool,
 }
 
 #[tokio::main]
@@ -58,6 +61,10 @@ async fn main() -> anyhow::Result<()> {
     let root = std::env::current_dir()?;
 
     let startup = startup(&cli).await?;
+    if cli.startup_only {
+        println!("{:.1}", startup.as_secs_f64() * 1000.0);
+        return Ok(());
+    }
     let (handler_us, raw_us) = per_request(&root, cli.requests).await?;
     let (rate, total) = throughput(&root, cli.clients, cli.per_client).await?;
 
