@@ -21,7 +21,8 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 
 cargo build --quiet --locked --release -p opp-handler -p opp-dev --bins
-mapfile -t lambda_build_env < <(grep -E '^[A-Z_]+=' infra/lambda-build.env)
+lambda_build_env=()  # (a read loop, not mapfile: macOS still ships bash 3.2)
+while IFS= read -r setting; do lambda_build_env+=("$setting"); done < <(grep -E '^[A-Z_]+=' infra/lambda-build.env)
 # The function's settings differ from the release profile, so this build gets its own target directory.
 lambda_x86="$target/lambda-settings"
 env "${lambda_build_env[@]}" CARGO_TARGET_DIR="$lambda_x86" cargo build --quiet --locked --release -p opp-handler --bin opp-handler

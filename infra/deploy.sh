@@ -200,7 +200,8 @@ check_prerequisites
 # 2. Build the function (cargo lambda, arm64) with SAM
 # ------------------------------------------------------------------------------------------------
 # The size settings of infra/lambda-build.env reach cargo through sam build -> cargo lambda build.
-mapfile -t LAMBDA_BUILD_ENV < <(grep -E '^[A-Z_]+=' infra/lambda-build.env)
+LAMBDA_BUILD_ENV=()  # (a read loop, not mapfile: macOS still ships bash 3.2)
+while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z_]+=' infra/lambda-build.env)
 [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
 say "Building the function (sam build; cargo lambda build --release --arm64 --bin opp-handler)"
 run env "${LAMBDA_BUILD_ENV[@]}" sam build --template "$TEMPLATE" --build-dir "$BUILD_DIR" --region "$REGION"
