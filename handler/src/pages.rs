@@ -184,29 +184,52 @@ fn needed_templates(sources: Vec<(String, String)>, roots: &[&str]) -> Vec<(Stri
         .collect()
 }
 
-/// The template names quoted in `{% extends %}`, `{% include %}` and `{% import %}` tags.
+/// The template names quoted in `{% extends %}`, `{% include %}` and `{% import %}` tags. Comments and
+/// `{{ }}` expressions are stepped over whole, so a `{%` inside them does not hide the tag after them.
 fn template_references(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
-    while let Some(open) = rest.find("{%") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("%}") else { break };
-        let tag = after[..close].trim_start_matches('-').trim_start();
-        if ["extends", "include", "import"]
-            .iter()
-            .any(|keyword| tag.starts_with(keyword))
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let closing = match after.as_bytes().first() {
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            Some(b'{') => "}}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let Some(close) = after[1..].find(closing) else {
+            break;
+        };
+        let tag = after[1..1 + close].trim_start_matches('-').trim_start();
+        if closing == "%}"
+            && ["extends", "include", "import"]
+                .iter()
+                .any(|keyword| tag.starts_with(keyword))
         {
-            // Between quotes: every second piece when the tag is split at its quote marks.
-            names.extend(
-                tag.split(['"', '\''])
-                    .skip(1)
-                    .step_by(2)
-                    .map(str::to_string),
-            );
+            names.extend(quoted_strings(tag));
         }
-        rest = &after[close + 2..];
+        rest = &after[1 + close + closing.len()..];
     }
     names
+}
+
+/// The strings between `"`, `'` or `` ` `` quotes (Tera's three kinds) in a tag.
+fn quoted_strings(tag: &str) -> Vec<String> {
+    let mut strings = Vec::new();
+    let mut rest = tag;
+    while let Some(start) = rest.find(['"', '\'', '`']) {
+        let quote = &rest[start..start + 1];
+        let after = &rest[start + 1..];
+        let Some(end) = after.find(quote) else {
+            break;
+        };
+        strings.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    strings
 }
 
 /// `@/aanmelden/_index.md` -> `/aanmelden/` (file-name URLs; `slug` overrides are not known here).
@@ -299,19 +322,38 @@ mod tests {
                 "{% extends \"base.html\" %}{% include \"partials/list.html\" %}",
             ),
             source("partials/list.html", "<ul></ul>"),
+            source(
+                "registration_cancel.html",
+                "{# not {% here #}{{ \"{%\" }}{% extends `base.html` %}{% include [\"partials/it's.html\", 'partials/b.html'] ignore missing %}",
+            ),
+            source("partials/it's.html", ""),
+            source("partials/b.html", ""),
         ];
-        let mut kept: Vec<String> = needed_templates(sources, &["registration.html"])
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect();
-        kept.sort();
+        let kept = |roots: &[&str]| {
+            let mut names: Vec<String> = needed_templates(sources.clone(), roots)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            names.sort();
+            names
+        };
         assert_eq!(
-            kept,
+            kept(&["registration.html"]),
             [
                 "base.html",
                 "macros.html",
                 "partials/form.html",
                 "registration.html"
+            ]
+        );
+        assert_eq!(
+            kept(&["registration_cancel.html"]),
+            [
+                "base.html",
+                "macros.html",
+                "partials/b.html",
+                "partials/it's.html",
+                "registration_cancel.html"
             ]
         );
     }
