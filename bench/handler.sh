@@ -22,7 +22,8 @@ fi
 
 cargo build --quiet --locked --release -p opp-handler -p opp-dev --bins
 lambda_build_env=()  # (a read loop, not mapfile: macOS still ships bash 3.2)
-while IFS= read -r setting; do lambda_build_env+=("$setting"); done < <(grep -E '^[A-Z_]+=' infra/lambda-build.env)
+while IFS= read -r setting; do lambda_build_env+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
+[ ${#lambda_build_env[@]} -gt 0 ] || { echo "infra/lambda-build.env has no KEY=VALUE lines" >&2; exit 1; }
 # The function's settings differ from the release profile, so this build gets its own target directory.
 lambda_x86="$target/lambda-settings"
 env "${lambda_build_env[@]}" CARGO_TARGET_DIR="$lambda_x86" cargo build --quiet --locked --release -p opp-handler --bin opp-handler

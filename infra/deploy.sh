@@ -94,7 +94,8 @@ cd "$REPO_ROOT"
 TEMPLATE="infra/template.yaml"
 BUILD_DIR="target/sam/build"
 PUBLIC_DIR="public"
-export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION" SAM_CLI_TELEMETRY=0
+# SAM CLI versions that still call the cargo-lambda build method a beta ask for confirmation without this.
+export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION" SAM_CLI_TELEMETRY=0 SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 # ------------------------------------------------------------------------------------------------
 # Running commands (or printing them with --dry-run). Commands are echoed to stderr as '+ cmd';
@@ -201,7 +202,7 @@ check_prerequisites
 # ------------------------------------------------------------------------------------------------
 # The size settings of infra/lambda-build.env reach cargo through sam build -> cargo lambda build.
 LAMBDA_BUILD_ENV=()  # (a read loop, not mapfile: macOS still ships bash 3.2)
-while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z_]+=' infra/lambda-build.env)
+while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
 [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
 say "Building the function (sam build; cargo lambda build --release --arm64 --bin opp-handler)"
 run env "${LAMBDA_BUILD_ENV[@]}" sam build --template "$TEMPLATE" --build-dir "$BUILD_DIR" --region "$REGION"
