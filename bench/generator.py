@@ -4,8 +4,8 @@ Hugo, several times each and interleaved (so both see the same machine load), on
 
 - wall time: time.perf_counter() around the process (GNU time's %e has a 10 ms resolution, a fifth of what is
   measured at 1,000 pages);
-- peak memory: ru_maxrss of the process from wait4(2), the same number as GNU time's %M;
-- CPU time: user + system from the same rusage, which shows how much of the wall time is the machine's load;
+- peak memory: GNU time's %M (the process's ru_maxrss; see run_measured for why not wait4's own);
+- CPU time: user + system from wait4(2)'s rusage, which shows how much of the wall time is the machine's load;
 - the rebuild latency of `serve` after editing one page: from just before the file is written to the moment the
   server prints that the rebuild is done (and its own figure), for opp-site and for `hugo server` (which serves
   from memory in fast-render mode by default in 0.111).

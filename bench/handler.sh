@@ -16,7 +16,7 @@ out="$target/bench/handler.md"
 
 if [ "${1:-}" = "--quick" ]; then
   cargo build --quiet --locked -p opp-handler -p opp-dev --bins
-  "$target/debug/opp-bench-handler" --quick --handler-bin "$target/debug/opp-handler" | tee "$out"
+  "$target/debug/opp-bench-handler" --quick --handler-bin "$target/debug/opp-handler" | tee "$target/bench/handler-quick.md"
   exit 0
 fi
 

@@ -4,14 +4,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use crate::error::{BuildError, Problem};
 use crate::load::{self, Found};
 use crate::render::RenderedPage;
 use crate::site::{self, Page, SiteOptions};
-use crate::write::{self, Output};
-use crate::{BuildOptions, BuildSummary, Prepared, Timings, feeds};
+use crate::write;
+use crate::{BuildOptions, BuildSummary, Prepared, feeds};
 
 /// A site being served: its options and, after a successful build, what that build read and parsed.
 pub struct Session {
@@ -26,10 +25,7 @@ pub enum Outcome {
     /// Everything was built and swapped in.
     Full(BuildSummary),
     /// Only these output files were written again, in place.
-    Partial {
-        files: Vec<String>,
-        elapsed: Duration,
-    },
+    Partial { files: Vec<String> },
     /// The changes cannot affect the output (e.g. an editor's temporary file that came and went).
     Unchanged,
 }
@@ -54,27 +50,18 @@ impl Session {
     /// Builds everything into a staging folder and swaps it in, like [`crate::build`], keeping the model.
     pub fn full(&mut self) -> Result<BuildSummary, BuildError> {
         self.prepared = None;
-        let mut timings = Timings::from_env();
-        let prepared = Prepared::load(&self.options, &mut timings)?;
-        let output = Output::staged(&self.options.output)?;
-        let finished = prepared.render_all(output, false, &mut timings)?;
-        finished.output.commit()?;
-        timings.mark("commit");
+        let (prepared, summary) = crate::build_prepared(&self.options)?;
         self.prepared = Some(prepared);
-        Ok(finished.summary)
+        Ok(summary)
     }
 
     /// Brings the output up to date after `changed` paths changed (files or folders, as the watcher saw them).
     /// On an error the output is left as it was and the error is what a full build reports.
     pub fn update(&mut self, changed: &[PathBuf]) -> Result<Outcome, BuildError> {
-        let started = Instant::now();
         match self.plan(changed) {
             Ok(plan) if plan.is_empty() => Ok(Outcome::Unchanged),
             Ok(plan) => match self.apply(plan) {
-                Ok(files) => Ok(Outcome::Partial {
-                    files,
-                    elapsed: started.elapsed(),
-                }),
+                Ok(files) => Ok(Outcome::Partial { files }),
                 // The full build gives the complete, ordered list of problems and leaves the output alone.
                 Err(NeedsFull) => self.full().map(Outcome::Full),
             },
@@ -133,16 +120,16 @@ impl Session {
         let mut replaced = Vec::with_capacity(rels.len());
         let mut render = BTreeSet::new();
         let mut sitemap = false;
+        let options = SiteOptions {
+            drafts: self.options.drafts,
+            now: prepared.now,
+            templates: &prepared.templates.names,
+        };
         for rel in rels {
             let index = prepared.site.index_of(&rel).ok_or(NeedsFull)?;
             let found = Found {
                 path: content_dir.join(&rel),
                 rel,
-            };
-            let options = SiteOptions {
-                drafts: self.options.drafts,
-                now: prepared.now,
-                templates: &prepared.templates.names,
             };
             let page = site::parse_page(&found, &content_dir, &options)
                 .ok()
@@ -162,24 +149,11 @@ impl Session {
             render.insert(index);
             replaced.push((index, page));
         }
-        let previous: Vec<(usize, Page)> = replaced
-            .iter()
-            .map(|(index, _)| (*index, prepared.site.pages[*index].clone()))
-            .collect();
         for (index, page) in replaced {
             prepared.site.replace_page(index, page);
         }
-        let result = render_in_memory(prepared, &render, sitemap);
-        let files = match result {
-            Ok(files) => files,
-            Err(()) => {
-                // Put the model back as it was, so the full build starts from a consistent state.
-                for (index, page) in previous {
-                    prepared.site.replace_page(index, page);
-                }
-                return Err(NeedsFull);
-            }
-        };
+        // On `NeedsFull` the full build throws this model away, so a half-updated one does no harm.
+        let files = render_in_memory(prepared, &render, sitemap).map_err(|()| NeedsFull)?;
         let mut written = Vec::with_capacity(files.len());
         for (rel, bytes) in &files {
             if write::replace_file(&self.options.output, rel, bytes).is_err() {

@@ -77,13 +77,20 @@ pub struct BuildSummary {
 
 /// Builds the site into `options.output`. On any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
+    build_prepared(options).map(|(_, summary)| summary)
+}
+
+/// [`build`], also handing back what the build read and parsed (`serve` keeps it for incremental rebuilds).
+pub(crate) fn build_prepared(
+    options: &BuildOptions,
+) -> Result<(Prepared, BuildSummary), BuildError> {
     let mut timings = Timings::from_env();
     let prepared = Prepared::load(options, &mut timings)?;
     let output = Output::staged(&options.output)?;
     let finished = prepared.render_all(output, false, &mut timings)?;
     finished.output.commit()?;
     timings.mark("commit");
-    Ok(finished.summary)
+    Ok((prepared, finished.summary))
 }
 
 /// Builds without writing and checks every internal link and anchor. Broken links are returned as the error.
@@ -135,7 +142,6 @@ pub(crate) struct Prepared {
     pub(crate) assets: Vec<assets::Asset>,
     pub(crate) content: load::ContentFiles,
     pub(crate) site: Site,
-    pub(crate) has_poster: bool,
 }
 
 impl Prepared {
@@ -203,7 +209,6 @@ impl Prepared {
             Arc::new(asset_urls),
             Arc::new(page_urls),
         );
-        let has_poster = templates.names.contains("poster.html");
         Ok(Prepared {
             started,
             now,
@@ -212,7 +217,6 @@ impl Prepared {
             assets,
             content,
             site,
-            has_poster,
         })
     }
 
@@ -221,7 +225,7 @@ impl Prepared {
             &self.site,
             &self.templates.tera,
             &self.templates_dir,
-            self.has_poster,
+            self.templates.names.contains("poster.html"),
         )
     }
 

@@ -113,24 +113,21 @@ fn report(
     let ms = || since.elapsed().as_secs_f64() * 1000.0;
     let error = match result {
         Ok(Outcome::Unchanged) => return,
-        Ok(outcome) => {
-            match outcome {
-                Outcome::Full(summary) => println!(
-                    "Built {} pages ({} meetings) in {:.1} ms",
-                    summary.pages,
-                    summary.meetings,
-                    ms()
-                ),
-                Outcome::Partial { files, .. } => println!(
-                    "Rebuilt {} in {:.1} ms (incremental)",
-                    files.join(", "),
-                    ms()
-                ),
-                Outcome::Unchanged => {}
-            }
-            if let Some(after_build) = after_build {
-                after_build(&session.options().output);
-            }
+        Ok(Outcome::Full(summary)) => {
+            println!(
+                "Built {} pages ({} meetings) in {:.1} ms",
+                summary.pages,
+                summary.meetings,
+                ms()
+            );
+            None
+        }
+        Ok(Outcome::Partial { files }) => {
+            println!(
+                "Rebuilt {} in {:.1} ms (incremental)",
+                files.join(", "),
+                ms()
+            );
             None
         }
         Err(err) => {
@@ -140,6 +137,11 @@ fn report(
             Some(err.to_string())
         }
     };
+    if error.is_none()
+        && let Some(after_build) = after_build
+    {
+        after_build(&session.options().output);
+    }
     *shared.error.write().unwrap_or_else(|p| p.into_inner()) = error;
     shared.version.send_modify(|v| *v += 1);
 }

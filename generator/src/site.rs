@@ -679,18 +679,13 @@ mod tests {
             }
         }
         samples.push("title: x\r\n".into());
-        let mut fast = 0;
         for sample in &samples {
             let slow: Result<FrontMatter, _> = serde_yaml::from_str(sample);
             if let Some(quick) = parse_simple(sample) {
-                fast += 1;
                 assert_eq!(Some(&quick), slow.as_ref().ok(), "{sample:?}");
             }
         }
-        assert!(
-            fast >= 7,
-            "the usual front matter takes the fast path ({fast})"
-        );
+        // The usual front matter takes the fast path.
         for sample in &samples[..7] {
             assert!(parse_simple(sample).is_some(), "{sample:?}");
         }

@@ -14,14 +14,6 @@ pub struct Templates {
     pub names: BTreeSet<String>,
 }
 
-/// Reads every template under `templates_dir` and parses them once.
-pub fn load(templates_dir: &Path) -> Result<Templates, BuildError> {
-    let files = load::walk(templates_dir)?;
-    let tera = parse(templates_dir, &files)?;
-    let names = files.into_iter().map(|f| f.rel).collect();
-    Ok(Templates { tera, names })
-}
-
 /// Reads and parses the template `files` found under `templates_dir` (the names are known before this, from
 /// the folder listing alone, so pages can be checked while the templates are parsed).
 pub fn parse(templates_dir: &Path, files: &[load::Found]) -> Result<Tera, BuildError> {

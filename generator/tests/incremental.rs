@@ -55,6 +55,16 @@ fn partial_files(outcome: Outcome) -> Vec<String> {
     }
 }
 
+/// Updates `session` after `changed` and checks that it built everything, the same as a fresh full build.
+fn builds_everything(session: &mut Session, changed: PathBuf, root: &Path, served: &Path) {
+    let outcome = session.update(&[changed]).unwrap();
+    assert!(
+        matches!(outcome, Outcome::Full(_)),
+        "expected a full build, got {outcome:?}"
+    );
+    assert_same_as_full_build(root, served);
+}
+
 #[test]
 fn a_body_edit_renders_only_that_page() {
     let (_dir, root, served, mut session) = started();
@@ -99,36 +109,19 @@ fn meetings_theme_and_new_files_build_everything() {
     let (_dir, root, served, mut session) = started();
     let meeting = root.join("content/bijeenkomsten/zwolle.md");
     edit(&meeting, "capacity: 20", "capacity: 25");
-    assert!(matches!(
-        session.update(&[meeting]).unwrap(),
-        Outcome::Full(_)
-    ));
-    assert_same_as_full_build(&root, &served);
+    builds_everything(&mut session, meeting, &root, &served);
 
     let template = root.join("theme/templates/page.html");
     edit(&template, "<h1>", "<h1 class=\"titel\">");
-    assert!(matches!(
-        session.update(&[template]).unwrap(),
-        Outcome::Full(_)
-    ));
-    assert_same_as_full_build(&root, &served);
+    builds_everything(&mut session, template, &root, &served);
 
     let new_page = root.join("content/nieuw.md");
     std::fs::write(&new_page, "---\ntitle: Nieuw\n---\nTekst.\n").unwrap();
-    assert!(matches!(
-        session.update(&[new_page]).unwrap(),
-        Outcome::Full(_)
-    ));
+    builds_everything(&mut session, new_page.clone(), &root, &served);
     assert!(served.join("nieuw/index.html").is_file());
-    assert_same_as_full_build(&root, &served);
 
-    let removed = root.join("content/nieuw.md");
-    std::fs::remove_file(&removed).unwrap();
-    assert!(matches!(
-        session.update(&[removed]).unwrap(),
-        Outcome::Full(_)
-    ));
-    assert_same_as_full_build(&root, &served);
+    std::fs::remove_file(&new_page).unwrap();
+    builds_everything(&mut session, new_page, &root, &served);
 }
 
 #[test]
