@@ -347,6 +347,16 @@ async fn cancelling_promotes_exactly_the_first_waitlisted() {
     );
     let m = s.store.meeting(M).await.unwrap().unwrap();
     assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (1, 2, 0));
+    assert_eq!(
+        count_statuses(&s.store, M).await,
+        (1, 2, 0, 3),
+        "the replaced registration's link is deleted with it"
+    );
+    let old_link = send(&s.app, event("GET", &first, &[], "")).await;
+    assert_eq!(
+        old_link.status, 404,
+        "the old link no longer opens anything"
+    );
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ use super::{AdminError, Failure, local_time};
 use crate::meetings::MeetingRecord;
 use crate::store::{RegistrationRecord, Store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     Csv,
     Xlsx,

@@ -83,9 +83,6 @@ impl From<Unavailable> for AdminError {
     }
 }
 
-/// The registration statuses, as stored.
-pub const STATUSES: [&str; 3] = ["confirmed", "waitlisted", "cancelled"];
-
 /// Checks that a meeting exists and returns its registrations, for `list` and `export`.
 pub async fn meeting_registrations(
     store: &Store,

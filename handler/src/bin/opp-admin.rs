@@ -75,7 +75,7 @@ enum Command {
         #[arg(long, value_enum)]
         status: Option<Status>,
         #[arg(long, value_enum)]
-        format: Format,
+        format: ExportFormat,
         #[arg(long)]
         output: PathBuf,
     },
@@ -113,12 +113,6 @@ impl Status {
             Status::Cancelled => "cancelled",
         }
     }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Csv,
-    Xlsx,
 }
 
 #[tokio::main]
@@ -164,10 +158,6 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             let selection = Selection {
                 meeting: meeting.as_deref(),
                 status: status.map(Status::as_str),
-            };
-            let format = match format {
-                Format::Csv => ExportFormat::Csv,
-                Format::Xlsx => ExportFormat::Xlsx,
             };
             admin::export::export(&store, &selection, format, &output, &mut std::io::stderr())
                 .await?;

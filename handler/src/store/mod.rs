@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -82,10 +82,11 @@ pub enum CancelOutcome {
 const MEETING_CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// What a registration attempt writes: a seat or a waiting-list place, as a new item or over a cancelled one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Plan {
     confirmed: bool,
-    replaces_cancelled: bool,
+    /// The token hash of the cancelled registration this one replaces: its link is deleted with it.
+    replaces_cancelled: Option<String>,
 }
 
 #[derive(Clone)]
@@ -354,11 +355,12 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Seat, RegisterError> {
-        let mut plan = Plan {
-            confirmed: true,
-            replaces_cancelled: false,
-        };
         let mut meeting = self.cached_meeting(&registration.meeting).await?;
+        // The cached counters guess seat or waiting list; the transaction's conditions correct a stale guess.
+        let mut plan = Plan {
+            confirmed: meeting.as_ref().is_none_or(|m| m.confirmed < m.capacity),
+            replaces_cancelled: None,
+        };
         for attempt in 0..ATTEMPTS {
             let Some(known) = &meeting else {
                 return Err(RegisterError::UnknownMeeting);
@@ -374,7 +376,7 @@ impl Store {
                 now,
                 &created_at,
                 expires_at,
-                plan,
+                &plan,
             )?;
             let err = match request.send().await {
                 Ok(_) if plan.confirmed => return Ok(Seat::Confirmed),
@@ -410,15 +412,19 @@ impl Store {
                     return Err(RegisterError::Closed);
                 }
                 plan.confirmed = current.confirmed < current.capacity;
+                self.remember_meeting(&current);
                 meeting = Some(current);
             }
             if failed(0) {
                 let previous = reasons.first().and_then(|(_, item)| item.as_ref());
                 match previous.and_then(|item| get_s(item, "status")).as_deref() {
-                    Some("cancelled") => plan.replaces_cancelled = true,
+                    Some("cancelled") => {
+                        plan.replaces_cancelled =
+                            previous.and_then(|item| get_s(item, "token_hash"));
+                    }
                     Some(_) => return Err(RegisterError::Duplicate),
                     // Replaced a cancelled registration meanwhile, or it vanished: look again.
-                    None => plan.replaces_cancelled = false,
+                    None => plan.replaces_cancelled = None,
                 }
             }
             if !failed(0) && !failed(2) {
@@ -439,7 +445,7 @@ impl Store {
         now: Timestamp,
         created_at: &str,
         expires_at: i64,
-        plan: Plan,
+        plan: &Plan,
     ) -> Result<aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder, Unavailable>
     {
         let pk = registration_pk(&registration.meeting);
@@ -474,10 +480,12 @@ impl Store {
             .table_name(&self.table)
             .set_item(Some(item))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        put = if plan.replaces_cancelled {
-            put.condition_expression("#status = :cancelled")
+        put = if let Some(old_token) = &plan.replaces_cancelled {
+            // The same cancelled registration whose link is deleted below, not one that replaced it meanwhile.
+            put.condition_expression("#status = :cancelled AND token_hash = :old_token")
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(":cancelled", s("cancelled"))
+                .expression_attribute_values(":old_token", s(old_token))
         } else {
             put.condition_expression("attribute_not_exists(PK)")
         };
@@ -507,7 +515,7 @@ impl Store {
             "confirmed >= #capacity"
         };
         let mut expression = format!("SET {counter} = {counter} + :one");
-        if plan.replaces_cancelled {
+        if plan.replaces_cancelled.is_some() {
             expression.push_str(", cancelled = cancelled - :one");
         }
         let meeting_update = Update::builder()
@@ -525,7 +533,7 @@ impl Store {
                 ReturnValuesOnConditionCheckFailure::AllOld,
             );
 
-        Ok(self
+        let mut request = self
             .client
             .transact_write_items()
             .transact_items(
@@ -542,7 +550,18 @@ impl Store {
                 TransactWriteItem::builder()
                     .update(meeting_update.build().map_err(build_error)?)
                     .build(),
-            ))
+            );
+        if let Some(old_token) = &plan.replaces_cancelled {
+            // The replaced registration's link would otherwise keep its address until the retention date.
+            let old_link = Delete::builder()
+                .table_name(&self.table)
+                .key(PARTITION_KEY, s(&token_pk(old_token)))
+                .key(SORT_KEY, s("TOKEN"))
+                .build()
+                .map_err(build_error)?;
+            request = request.transact_items(TransactWriteItem::builder().delete(old_link).build());
+        }
+        Ok(request)
     }
 
     /// A meeting's details for registering, from a short-lived cache: they change only when organisers
@@ -555,10 +574,16 @@ impl Store {
             return Ok(Some(meeting.clone()));
         }
         let meeting = self.meeting(id).await?;
-        if let (Some(meeting), Ok(mut cache)) = (&meeting, self.meeting_cache.lock()) {
-            cache.insert(id.to_string(), (meeting.clone(), Instant::now()));
+        if let Some(meeting) = &meeting {
+            self.remember_meeting(meeting);
         }
         Ok(meeting)
+    }
+
+    fn remember_meeting(&self, meeting: &MeetingRecord) {
+        if let Ok(mut cache) = self.meeting_cache.lock() {
+            cache.insert(meeting.id.clone(), (meeting.clone(), Instant::now()));
+        }
     }
 
     fn forget_meeting(&self, id: &str) {
