@@ -83,17 +83,7 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
     build.drafts = cli.drafts;
     build.base_url = Some(site_origin);
     let stop_store = store.stop;
-    // SIGTERM (a service manager, a test harness) stops as cleanly as Ctrl-C: each write is already durable.
-    #[cfg(unix)]
-    tokio::spawn(async {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            term.recv().await;
-            println!("Stopped.");
-            std::process::exit(0);
-        }
-    });
+    // Ctrl-C and SIGTERM both end `run` (which removes its served copy), then the store stops.
     run(ServeOptions {
         build,
         port: cli.port,

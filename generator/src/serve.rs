@@ -92,9 +92,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     }
     println!("Serving the site on http://{address}/ (Ctrl-C stops)");
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_requested())
         .await?;
     let _ = std::fs::remove_dir_all(&work_dir);
     println!("Stopped.");
@@ -144,6 +142,23 @@ fn report(
     }
     *shared.error.write().unwrap_or_else(|p| p.into_inner()) = error;
     shared.version.send_modify(|v| *v += 1);
+}
+
+/// Ctrl-C, or SIGTERM (a service manager, a test harness): both stop the server the same way, so the
+/// served copy in the temporary folder is removed either way.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// How long to wait for more events after the last one: editors save in bursts (write, rename, chmod). After

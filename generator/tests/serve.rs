@@ -254,3 +254,25 @@ fn a_relative_root_is_watched_too() {
         get(&server.address, "/over/").1.contains("gezien")
     });
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_like_ctrl_c_and_removes_the_served_copy() {
+    let (_dir, root) = site_copy();
+    let mut server = start(&root);
+    let pid = server.child.id();
+    let served = std::env::temp_dir().join(format!("opp-site-serve-{pid}"));
+    assert!(
+        served.is_dir(),
+        "the site is served from {}",
+        served.display()
+    );
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(!served.exists(), "{} is left behind", served.display());
+}
