@@ -100,11 +100,7 @@ impl Config {
 
     /// The host name of the base URL (used in calendar UIDs).
     pub fn host(&self) -> &str {
-        let rest = self
-            .base_url
-            .split_once("://")
-            .map_or(self.base_url.as_str(), |(_, rest)| rest);
-        rest.split(['/', ':']).next().unwrap_or(rest)
+        opp_model::urls::host(&self.base_url)
     }
 }
 

@@ -1,86 +1,51 @@
-//! Machine-readable outputs: `meetings.json` (the contract with the handler and `opp-admin`), `sitemap.xml`, `robots.txt`.
+//! Machine-readable outputs: `meetings.json` (the contract with the handler and `opp-admin`, defined in
+//! `opp_model::meetings_json`), `sitemap.xml`, `robots.txt`.
 
-use serde::Serialize;
+use opp_model::meetings_json::{self, MeetingEntry, MeetingsFile, Venue, Window};
 
 use crate::dates;
 use crate::markdown::escape_attr;
-use crate::meeting::Status;
 use crate::site::Site;
-use crate::views::{MeetingView, VenueView};
-
-/// Bumped when a field changes meaning or disappears; new fields may be added without a bump.
-pub const MEETINGS_JSON_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct MeetingsFile<'a> {
-    version: u32,
-    generated_at: String,
-    base_url: &'a str,
-    registration_endpoint: &'a str,
-    retention_days: u32,
-    meetings: Vec<MeetingEntry<'a>>,
-}
-
-#[derive(Serialize)]
-struct MeetingEntry<'a> {
-    id: &'a str,
-    title: &'a str,
-    url: &'a str,
-    path: &'a str,
-    date: &'a str,
-    date_label: &'a str,
-    time_label: &'a str,
-    starts_at: Option<&'a str>,
-    ends_at: Option<&'a str>,
-    /// From this moment the meeting counts as held (its end, or the end of its day when the time is unknown).
-    over_at: String,
-    venue: &'a VenueView,
-    capacity: u32,
-    registration: Window<'a>,
-    status: Status,
-    ics_url: String,
-}
-
-#[derive(Serialize)]
-struct Window<'a> {
-    opens_at: Option<&'a str>,
-    closes_at: &'a str,
-}
+use crate::views::MeetingView;
 
 pub fn meetings_json(site: &Site, meetings: &[MeetingView]) -> String {
     let file = MeetingsFile {
-        version: MEETINGS_JSON_VERSION,
+        version: meetings_json::VERSION,
         generated_at: dates::rfc3339_utc(site.now),
-        base_url: &site.config.base_url,
-        registration_endpoint: &site.config.registration_endpoint,
+        base_url: site.config.base_url.clone(),
+        registration_endpoint: site.config.registration_endpoint.clone(),
         retention_days: site.config.retention_days,
         meetings: meetings
             .iter()
             .map(|m| MeetingEntry {
-                id: &m.id,
-                title: &m.title,
-                url: &m.permalink,
-                path: &m.url,
-                date: &m.date,
-                date_label: &m.date_label,
-                time_label: &m.time_label,
-                starts_at: m.starts_at.as_deref(),
-                ends_at: m.ends_at.as_deref(),
+                id: m.id.clone(),
+                title: m.title.clone(),
+                url: m.permalink.clone(),
+                path: m.url.clone(),
+                date: m.date.clone(),
+                date_label: m.date_label.clone(),
+                time_label: m.time_label.clone(),
+                starts_at: m.starts_at.clone(),
+                ends_at: m.ends_at.clone(),
                 over_at: m.over_at.clone(),
-                venue: &m.venue,
+                venue: Venue {
+                    name: m.venue.name.clone(),
+                    address: m.venue.address.clone(),
+                    postcode: m.venue.postcode.clone(),
+                    city: m.venue.city.clone(),
+                    route: m.venue.route.clone(),
+                },
                 capacity: m.capacity,
                 registration: Window {
-                    opens_at: m.opens_at.as_deref(),
-                    closes_at: &m.closes_at,
+                    opens_at: m.opens_at.clone(),
+                    closes_at: m.closes_at.clone(),
                 },
                 status: m.status,
                 ics_url: site.permalink(&m.ics_url),
             })
             .collect(),
     };
-    let mut json = serde_json::to_string_pretty(&file).expect("plain data serialises");
-    json.push('\n');
-    json
+    file.to_json()
 }
 
 /// Pages marked `extra: {noindex: true}` (result pages) stay out of the sitemap.

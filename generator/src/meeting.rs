@@ -2,7 +2,7 @@
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::{Timestamp, ToSpan};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::dates;
 
@@ -24,26 +24,8 @@ pub struct MeetingFront {
     pub registration_closes: Option<String>,
 }
 
-/// Where a meeting stands relative to the build time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    NotYetOpen,
-    Open,
-    Closed,
-    Past,
-}
-
-impl Status {
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::NotYetOpen => "Aanmelden kan nog niet",
-            Status::Open => "Aanmelden kan",
-            Status::Closed => "Aanmelden is gesloten",
-            Status::Past => "Geweest",
-        }
-    }
-}
+/// Where a meeting stands relative to the build time (one definition, shared with the handler).
+pub use opp_model::MeetingStatus as Status;
 
 /// A checked meeting.
 #[derive(Debug, Clone)]

@@ -15,6 +15,7 @@ use crate::load::{self, Found};
 use crate::meeting::{Meeting, MeetingFront};
 use crate::suggest;
 use crate::yaml;
+use opp_model::urls::{check_slug, page_url};
 
 /// Front matter as an editor writes it.
 #[derive(Debug, PartialEq, Deserialize)]
@@ -542,41 +543,6 @@ fn meeting_key_line(front_matter: &str, key: &str) -> Option<usize> {
         .or(Some(start))
 }
 
-fn check_slug(slug: &str) -> Result<(), String> {
-    if !slug.is_empty()
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
-        Ok(())
-    } else {
-        Err(format!("slug `{slug}` may only hold a-z, 0-9, '-' and '_'"))
-    }
-}
-
-/// `bijeenkomsten/zwolle.md` -> `/bijeenkomsten/zwolle/`; `bijeenkomsten/_index.md` -> `/bijeenkomsten/`.
-pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, String> {
-    let without_ext = rel.strip_suffix(".md").unwrap_or(rel);
-    let mut segments: Vec<&str> = without_ext.split('/').collect();
-    if segments.last() == Some(&"_index") {
-        segments.pop();
-    } else if let Some(slug) = slug
-        && let Some(last) = segments.last_mut()
-    {
-        *last = slug;
-    }
-    for segment in &segments {
-        check_slug(segment).map_err(|_| {
-            format!("`{segment}` in `{rel}` cannot be part of a web address (only a-z, 0-9, '-' and '_')")
-        })?;
-    }
-    if segments.is_empty() {
-        Ok("/".into())
-    } else {
-        Ok(format!("/{}/", segments.join("/")))
-    }
-}
-
 /// A set of template names from the theme.
 impl TemplateNames for BTreeSet<String> {
     fn has(&self, name: &str) -> bool {
@@ -593,21 +559,6 @@ impl TemplateNames for BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_from_paths() {
-        assert_eq!(page_url("_index.md", None).unwrap(), "/");
-        assert_eq!(page_url("over.md", None).unwrap(), "/over/");
-        assert_eq!(
-            page_url("bijeenkomsten/_index.md", None).unwrap(),
-            "/bijeenkomsten/"
-        );
-        assert_eq!(
-            page_url("bijeenkomsten/zwolle.md", Some("zwolle-2030")).unwrap(),
-            "/bijeenkomsten/zwolle-2030/"
-        );
-        assert!(page_url("Over Ons.md", None).is_err());
-    }
 
     #[test]
     fn fast_front_matter_agrees_with_yaml() {

@@ -8,14 +8,8 @@ use crate::markdown::TocEntry;
 use crate::meeting::Status;
 use crate::site::{Page, Site};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct VenueView {
-    pub name: String,
-    pub address: Option<String>,
-    pub postcode: Option<String>,
-    pub city: String,
-    pub route: Option<String>,
-}
+/// The venue as templates and `meetings.json` see it.
+pub use opp_model::meetings_json::Venue as VenueView;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MeetingView {

@@ -133,7 +133,13 @@ fn meetings_have_status_labels_and_sorted_order() {
 #[test]
 fn meetings_json_is_the_contract() {
     let (_dir, out) = build_fixture();
-    let json: serde_json::Value = serde_json::from_str(&read(out.join("meetings.json"))).unwrap();
+    let text = read(out.join("meetings.json"));
+    // What the handler and opp-admin read: the one definition in opp-model.
+    let file = opp_model::meetings_json::MeetingsFile::parse(&text)
+        .unwrap_or_else(|err| panic!("the generator's meetings.json does not parse: {err}"));
+    assert_eq!(file.version, opp_model::meetings_json::VERSION);
+    assert_eq!(file.meetings.len(), 4);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["version"], 1);
     assert_eq!(json["retention_days"], 60);
     let meetings = json["meetings"].as_array().unwrap();

@@ -16,6 +16,7 @@ use crate::pages::{ResultPage, SharedPages};
 use crate::registration::{self, BodyError, MAX_BODY_BYTES, Submission};
 use crate::store::{CancelOutcome, RegisterError, RegistrationRecord, Seat, Store};
 use crate::token;
+use opp_model::RegistrationStatus;
 
 /// The header CloudFront adds with the shared secret.
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
@@ -169,7 +170,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
             if json {
                 (
                     StatusCode::CREATED,
-                    axum::Json(json!({"status": "confirmed"})),
+                    axum::Json(json!({"status": RegistrationStatus::Confirmed})),
                 )
                     .into_response()
             } else {
@@ -211,10 +212,12 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
             {
                 Ok(seat) => {
                     let (status, position) = match seat {
-                        Seat::Confirmed => ("confirmed", None),
-                        Seat::Waitlisted { position } => ("waitlisted", Some(position)),
+                        Seat::Confirmed => (RegistrationStatus::Confirmed, None),
+                        Seat::Waitlisted { position } => {
+                            (RegistrationStatus::Waitlisted, Some(position))
+                        }
                     };
-                    tracing::info!(outcome = status, meeting = %meeting, "registration stored");
+                    tracing::info!(outcome = status.as_str(), meeting = %meeting, "registration stored");
                     if json {
                         let mut body = json!({ "status": status });
                         if let Some(position) = position {
@@ -353,7 +356,7 @@ async fn show_registration(state: &AppState, token: &str, template: &str, json: 
     let Some(record) = found else {
         return not_found(state, now, json);
     };
-    let position = if record.status == "waitlisted" {
+    let position = if record.status == RegistrationStatus::Waitlisted {
         state
             .store
             .waitlist_position(&record.meeting, &record.email, &record.created_at)
@@ -429,10 +432,16 @@ async fn cancel(
     match state.store.cancel(&hash, now).await {
         Ok(Some(outcome)) => {
             if let CancelOutcome::Cancelled { promoted } = outcome {
-                tracing::info!(outcome = "cancelled", promoted, "registration cancelled");
+                tracing::info!(
+                    outcome = RegistrationStatus::Cancelled.as_str(),
+                    promoted,
+                    "registration cancelled"
+                );
             }
             if json {
-                return no_store(axum::Json(json!({"status": "cancelled"})).into_response());
+                return no_store(
+                    axum::Json(json!({"status": RegistrationStatus::Cancelled})).into_response(),
+                );
             }
             match state.store.registration_by_token(&hash).await {
                 Ok(Some(record)) => {

@@ -1,7 +1,8 @@
-//! Meetings as the handler knows them: the meeting items in the table, made from the generator's `meetings.json`.
+//! Meetings as the handler knows them: the meeting items in the table, made from the generator's
+//! `meetings.json` (whose types live in `opp_model::meetings_json`).
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A meeting item: what registrations need (capacity, window, counters) and what the pages show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,20 +32,12 @@ pub struct MeetingRecord {
 }
 
 /// The same four states the site shows, so the handler's pages and the static pages agree.
-pub use opp_site::meeting::Status as MeetingStatus;
+pub use opp_model::MeetingStatus;
+use opp_model::meetings_json::MeetingsFile;
 
 impl MeetingRecord {
     pub fn status(&self, now: Timestamp) -> MeetingStatus {
-        let now = now.as_second();
-        if now >= self.over_at {
-            MeetingStatus::Past
-        } else if self.opens_at.is_some_and(|opens| now < opens) {
-            MeetingStatus::NotYetOpen
-        } else if now >= self.closes_at {
-            MeetingStatus::Closed
-        } else {
-            MeetingStatus::Open
-        }
+        MeetingStatus::at(now.as_second(), self.opens_at, self.closes_at, self.over_at)
     }
 
     pub fn places_left(&self) -> u32 {
@@ -52,53 +45,9 @@ impl MeetingRecord {
     }
 }
 
-/// `meetings.json` as the generator writes it (version 1).
-#[derive(Debug, Deserialize)]
-pub struct MeetingsFile {
-    pub version: u32,
-    pub retention_days: u32,
-    pub meetings: Vec<MeetingEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct MeetingEntry {
-    pub id: String,
-    pub title: String,
-    pub path: String,
-    pub date: String,
-    pub date_label: String,
-    pub time_label: String,
-    pub over_at: String,
-    pub venue: Venue,
-    pub capacity: u32,
-    pub registration: Window,
-    pub ics_url: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Venue {
-    pub name: String,
-    pub address: Option<String>,
-    pub postcode: Option<String>,
-    pub city: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Window {
-    pub opens_at: Option<String>,
-    pub closes_at: String,
-}
-
 /// Reads `meetings.json` into meeting records (counters zero: syncing never touches counters).
 pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
-    let file: MeetingsFile = serde_json::from_str(text)
-        .map_err(|err| format!("meetings.json is not what opp-site writes: {err}"))?;
-    if file.version != 1 {
-        return Err(format!(
-            "meetings.json has version {}, this tool reads version 1; rebuild the site",
-            file.version
-        ));
-    }
+    let file = MeetingsFile::parse(text)?;
     let seconds = |text: &str, what: &str, id: &str| {
         text.parse::<Timestamp>()
             .map(|t| t.as_second())
@@ -108,11 +57,6 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
         .into_iter()
         .map(|m| {
             let over_at = seconds(&m.over_at, "over_at", &m.id)?;
-            let ics_path = m
-                .ics_url
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
-                .unwrap_or(m.ics_url.clone());
             Ok(MeetingRecord {
                 opens_at: m
                     .registration
@@ -123,6 +67,7 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
                 closes_at: seconds(&m.registration.closes_at, "closes_at", &m.id)?,
                 over_at,
                 expires_at: over_at + i64::from(file.retention_days) * 86_400,
+                ics_path: m.ics_path(),
                 id: m.id,
                 title: m.title,
                 path: m.path,
@@ -133,7 +78,6 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
                 venue_address: m.venue.address,
                 venue_postcode: m.venue.postcode,
                 city: m.venue.city,
-                ics_path,
                 capacity: m.capacity,
                 confirmed: 0,
                 waitlisted: 0,

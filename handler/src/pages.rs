@@ -12,6 +12,7 @@ use opp_site::config::Config;
 use opp_site::views::{MenuView, SiteView};
 
 use crate::meetings::MeetingRecord;
+use opp_model::urls::content_url;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
@@ -232,26 +233,13 @@ fn quoted_strings(tag: &str) -> Vec<String> {
     strings
 }
 
-/// `@/aanmelden/_index.md` -> `/aanmelden/` (file-name URLs; `slug` overrides are not known here).
-fn content_url(path: &str) -> String {
-    let rel = path.strip_prefix("@/").unwrap_or(path);
-    let (rel, fragment) = rel
-        .split_once('#')
-        .map_or((rel, None), |(r, f)| (r, Some(f)));
-    let url = opp_site::site::page_url(rel, None).unwrap_or_else(|_| "/".into());
-    match fragment {
-        Some(fragment) => format!("{url}#{fragment}"),
-        None => url,
-    }
-}
-
 /// `asset(path=...)` on handler pages: the unhashed copy the generator also writes (served with a short cache).
 struct StaticAsset;
 
 impl tera::Function for StaticAsset {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         match args.get("path").and_then(Value::as_str) {
-            Some(path) => Ok(Value::String(format!("/{}", path.trim_start_matches('/')))),
+            Some(path) => Ok(Value::String(opp_model::urls::static_asset_url(path))),
             None => Err(tera::Error::msg("asset() needs path=\"...\"")),
         }
     }
@@ -376,15 +364,5 @@ mod tests {
             "pages the handler never renders are still parsed"
         );
         Pages::embedded().expect("the narrowed theme parses");
-    }
-
-    #[test]
-    fn content_paths_become_urls() {
-        assert_eq!(content_url("@/aanmelden/_index.md"), "/aanmelden/");
-        assert_eq!(
-            content_url("@/privacyverklaring.md#bewaren"),
-            "/privacyverklaring/#bewaren"
-        );
-        assert_eq!(content_url("@/_index.md"), "/");
     }
 }

@@ -475,7 +475,7 @@ async fn erase_removes_every_registration_and_promotes() {
         .into_iter()
         .find(|r| r.email == "bert@example.nl")
         .unwrap();
-    assert_eq!(position.status, "confirmed");
+    assert_eq!(position.status, opp_model::RegistrationStatus::Confirmed);
 
     let again = env.admin(&["erase", "--email", "anna@example.nl"]).await;
     assert!(again.status.success());

@@ -16,6 +16,7 @@ use super::progress::Progress;
 use super::{AdminError, Failure, local_time};
 use crate::meetings::MeetingRecord;
 use crate::store::{RegistrationRecord, Store};
+use opp_model::RegistrationStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -28,7 +29,7 @@ pub struct Selection<'a> {
     /// One meeting, or every meeting when `None`.
     pub meeting: Option<&'a str>,
     /// One status, or confirmed and waitlisted when `None` (cancelled ones only when asked for).
-    pub status: Option<&'a str>,
+    pub status: Option<RegistrationStatus>,
 }
 
 pub const HEADER: [&str; 12] = [
@@ -79,7 +80,7 @@ pub async fn export(
             .await?;
         let mut waiting = 0;
         for registration in registrations {
-            let position = if registration.status == "waitlisted" {
+            let position = if registration.status == RegistrationStatus::Waitlisted {
                 waiting += 1;
                 Some(waiting)
             } else {
@@ -87,7 +88,7 @@ pub async fn export(
             };
             let wanted = match selection.status {
                 Some(status) => registration.status == status,
-                None => registration.status != "cancelled",
+                None => registration.status.is_live(),
             };
             if wanted {
                 rows.push(row(meeting, &registration, position));
@@ -112,12 +113,7 @@ pub async fn export(
 }
 
 fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>) -> [String; 12] {
-    let status = match r.status.as_str() {
-        "confirmed" => "bevestigd",
-        "waitlisted" => "wachtlijst",
-        "cancelled" => "afgemeld",
-        other => other,
-    };
+    let status = r.status.label_nl();
     [
         meeting.id.clone(),
         meeting.date.clone(),

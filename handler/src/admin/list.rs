@@ -4,11 +4,12 @@ use std::io::Write;
 
 use super::{AdminError, local_time, meeting_registrations, table};
 use crate::store::{RegistrationRecord, Store};
+use opp_model::RegistrationStatus;
 
 pub async fn list(
     store: &Store,
     meeting: &str,
-    status: Option<&str>,
+    status: Option<RegistrationStatus>,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<Vec<RegistrationRecord>, AdminError> {
@@ -37,7 +38,7 @@ pub async fn list(
             vec![
                 (i + 1).to_string(),
                 local_time(&r.created_at),
-                r.status.clone(),
+                r.status.to_string(),
                 r.name.clone(),
                 r.email.clone(),
                 r.role.clone(),

@@ -11,6 +11,7 @@ use super::AdminError;
 use super::progress::Progress;
 use super::table;
 use crate::store::Store;
+use opp_model::RegistrationStatus;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct MeetingSummary {
@@ -40,10 +41,10 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
         let mut by_sector = BTreeMap::new();
         let mut counted = [0u32; 3];
         for r in &registrations {
-            match r.status.as_str() {
-                "confirmed" => counted[0] += 1,
-                "waitlisted" => counted[1] += 1,
-                _ => {
+            match r.status {
+                RegistrationStatus::Confirmed => counted[0] += 1,
+                RegistrationStatus::Waitlisted => counted[1] += 1,
+                RegistrationStatus::Cancelled => {
                     counted[2] += 1;
                     continue;
                 }

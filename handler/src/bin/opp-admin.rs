@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use jiff::Timestamp;
+use opp_model::RegistrationStatus;
 
 use opp_handler::admin::connect::{Target, connect};
 use opp_handler::admin::export::{ExportFormat, Selection};
@@ -58,8 +59,8 @@ enum Command {
     List {
         #[arg(long)]
         meeting: String,
-        #[arg(long, value_enum)]
-        status: Option<Status>,
+        #[arg(long, value_parser = status_parser())]
+        status: Option<RegistrationStatus>,
         #[arg(long)]
         json: bool,
     },
@@ -72,8 +73,8 @@ enum Command {
         #[arg(long)]
         all: bool,
         /// Only this status (default: confirmed and waitlisted).
-        #[arg(long, value_enum)]
-        status: Option<Status>,
+        #[arg(long, value_parser = status_parser())]
+        status: Option<RegistrationStatus>,
         #[arg(long, value_enum)]
         format: ExportFormat,
         #[arg(long)]
@@ -98,21 +99,13 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Status {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Confirmed => "confirmed",
-            Status::Waitlisted => "waitlisted",
-            Status::Cancelled => "cancelled",
-        }
-    }
+/// `--status`: the stored values of `opp_model::RegistrationStatus`.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = RegistrationStatus> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(
+        RegistrationStatus::ALL.map(RegistrationStatus::as_str),
+    )
+    .try_map(|text| text.parse::<RegistrationStatus>())
 }
 
 #[tokio::main]
@@ -146,7 +139,7 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             status,
             json,
         } => {
-            admin::list::list(&store, &meeting, status.map(Status::as_str), json, out).await?;
+            admin::list::list(&store, &meeting, status, json, out).await?;
         }
         Command::Export {
             meeting,
@@ -157,7 +150,7 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
         } => {
             let selection = Selection {
                 meeting: meeting.as_deref(),
-                status: status.map(Status::as_str),
+                status,
             };
             admin::export::export(&store, &selection, format, &output, &mut std::io::stderr())
                 .await?;

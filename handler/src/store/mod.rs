@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::meetings::{MeetingRecord, MeetingStatus};
 use crate::registration::Registration;
+use opp_model::RegistrationStatus;
 
 mod organise;
 pub use organise::{Expired, Removed};
@@ -67,7 +68,7 @@ pub struct RegistrationRecord {
     pub sector: Option<String>,
     pub organisation: Option<String>,
     pub needs: Option<String>,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub created_at: String,
     pub token_hash: String,
 }
@@ -114,6 +115,21 @@ fn get_n(item: &Item, key: &str) -> Option<i64> {
     item.get(key)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
+}
+
+/// A status as the table stores it.
+fn status_value(status: RegistrationStatus) -> AttributeValue {
+    s(status.as_str())
+}
+
+/// A registration item's status (None when missing or not a status).
+fn status_of(item: &Item) -> Option<RegistrationStatus> {
+    get_s(item, "status")?.parse().ok()
+}
+
+/// The meeting item's counter of registrations with this status: named like the status itself.
+fn counter_of(status: RegistrationStatus) -> &'static str {
+    status.as_str()
 }
 
 fn meeting_sk(id: &str) -> String {
@@ -417,8 +433,8 @@ impl Store {
             }
             if failed(0) {
                 let previous = reasons.first().and_then(|(_, item)| item.as_ref());
-                match previous.and_then(|item| get_s(item, "status")).as_deref() {
-                    Some("cancelled") => {
+                match previous.and_then(status_of) {
+                    Some(RegistrationStatus::Cancelled) => {
                         plan.replaces_cancelled =
                             previous.and_then(|item| get_s(item, "token_hash"));
                     }
@@ -451,9 +467,9 @@ impl Store {
         let pk = registration_pk(&registration.meeting);
         let sk = registration_sk(&registration.email);
         let status = if plan.confirmed {
-            "confirmed"
+            RegistrationStatus::Confirmed
         } else {
-            "waitlisted"
+            RegistrationStatus::Waitlisted
         };
         let mut item: Item = HashMap::new();
         item.insert(PARTITION_KEY.into(), s(&pk));
@@ -472,7 +488,7 @@ impl Store {
                 item.insert(key.into(), s(value));
             }
         }
-        item.insert("status".into(), s(status));
+        item.insert("status".into(), status_value(status));
         item.insert("created_at".into(), s(created_at));
         item.insert("token_hash".into(), s(token_hash));
         item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
@@ -484,7 +500,10 @@ impl Store {
             // The same cancelled registration whose link is deleted below, not one that replaced it meanwhile.
             put.condition_expression("#status = :cancelled AND token_hash = :old_token")
                 .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":cancelled", s("cancelled"))
+                .expression_attribute_values(
+                    ":cancelled",
+                    status_value(RegistrationStatus::Cancelled),
+                )
                 .expression_attribute_values(":old_token", s(old_token))
         } else {
             put.condition_expression("attribute_not_exists(PK)")
@@ -504,11 +523,7 @@ impl Store {
             .set_item(Some(token_item))
             .condition_expression("attribute_not_exists(PK)");
 
-        let counter = if plan.confirmed {
-            "confirmed"
-        } else {
-            "waitlisted"
-        };
+        let counter = counter_of(status);
         let seat_condition = if plan.confirmed {
             "confirmed < #capacity"
         } else {
@@ -620,7 +635,10 @@ impl Store {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pk", s(&registration_pk(meeting)))
             .expression_attribute_values(":reg", s("REG#"))
-            .expression_attribute_values(":waitlisted", s("waitlisted"))
+            .expression_attribute_values(
+                ":waitlisted",
+                status_value(RegistrationStatus::Waitlisted),
+            )
             .consistent_read(true);
         let items = query_all(query)
             .await
@@ -688,14 +706,14 @@ impl Store {
             let Some(registration) = self.registration_by_token(token_hash).await? else {
                 return Ok(None);
             };
-            if registration.status == "cancelled" {
+            if registration.status == RegistrationStatus::Cancelled {
                 return Ok(Some(CancelOutcome::AlreadyCancelled));
             }
             let Some(meeting) = self.meeting(&registration.meeting).await? else {
                 return Ok(None);
             };
             let pk = registration_pk(&registration.meeting);
-            let was_confirmed = registration.status == "confirmed";
+            let was_confirmed = registration.status == RegistrationStatus::Confirmed;
             let waiting = if was_confirmed {
                 self.waitlist(&registration.meeting).await?
             } else {
@@ -710,9 +728,12 @@ impl Store {
                 .update_expression("SET #status = :cancelled, cancelled_at = :at")
                 .condition_expression("#status = :was AND token_hash = :hash")
                 .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":cancelled", s("cancelled"))
+                .expression_attribute_values(
+                    ":cancelled",
+                    status_value(RegistrationStatus::Cancelled),
+                )
                 .expression_attribute_values(":at", s(&arrival_time(now)))
-                .expression_attribute_values(":was", s(&registration.status))
+                .expression_attribute_values(":was", status_value(registration.status))
                 .expression_attribute_values(":hash", s(token_hash));
             let counters = match (was_confirmed, promote.is_some()) {
                 (true, true) | (false, _) => {
@@ -777,8 +798,11 @@ impl Store {
             .update_expression("SET #status = :confirmed, promoted_at = :at")
             .condition_expression("#status = :waitlisted")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":confirmed", s("confirmed"))
-            .expression_attribute_values(":waitlisted", s("waitlisted"))
+            .expression_attribute_values(":confirmed", status_value(RegistrationStatus::Confirmed))
+            .expression_attribute_values(
+                ":waitlisted",
+                status_value(RegistrationStatus::Waitlisted),
+            )
             .expression_attribute_values(":at", s(&arrival_time(now)));
         Ok(TransactWriteItem::builder()
             .update(promotion.build().map_err(build_error)?)
@@ -886,9 +910,9 @@ fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
         closes_at: get_n(item, "closes_at")?,
         over_at: get_n(item, "over_at")?,
         expires_at: get_n(item, "registration_expires_at").unwrap_or(0),
-        confirmed: count("confirmed"),
-        waitlisted: count("waitlisted"),
-        cancelled: count("cancelled"),
+        confirmed: count(counter_of(RegistrationStatus::Confirmed)),
+        waitlisted: count(counter_of(RegistrationStatus::Waitlisted)),
+        cancelled: count(counter_of(RegistrationStatus::Cancelled)),
     })
 }
 
@@ -901,7 +925,7 @@ fn registration_from_item(item: &Item) -> Option<RegistrationRecord> {
         sector: get_s(item, "sector"),
         organisation: get_s(item, "organisation"),
         needs: get_s(item, "needs"),
-        status: get_s(item, "status")?,
+        status: status_of(item)?,
         created_at: get_s(item, "created_at").unwrap_or_default(),
         token_hash: get_s(item, "token_hash").unwrap_or_default(),
     })

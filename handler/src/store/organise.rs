@@ -126,7 +126,7 @@ impl Store {
                 )));
             };
             let meeting = self.meeting(meeting_id).await?;
-            let held_seat = registration.status == "confirmed";
+            let held_seat = registration.status == RegistrationStatus::Confirmed;
             let waiting = match &meeting {
                 Some(_) if held_seat && promote => self.waitlist(meeting_id).await?,
                 _ => Vec::new(),
@@ -142,7 +142,7 @@ impl Store {
                             .key(SORT_KEY, s(&sk))
                             .condition_expression("#status = :was")
                             .expression_attribute_names("#status", "status")
-                            .expression_attribute_values(":was", s(&registration.status))
+                            .expression_attribute_values(":was", status_value(registration.status))
                             .build()
                             .map_err(build_error)?,
                     )
@@ -163,12 +163,12 @@ impl Store {
                 );
             }
             if let Some(meeting) = &meeting {
-                let counter = match (registration.status.as_str(), promoted_sk.is_some()) {
+                let counter = match (registration.status, promoted_sk.is_some()) {
                     // The promoted registration takes over the seat: one fewer waiting.
-                    ("confirmed", true) => "waitlisted",
-                    ("confirmed", false) => "confirmed",
-                    ("waitlisted", _) => "waitlisted",
-                    _ => "cancelled",
+                    (RegistrationStatus::Confirmed, true) => {
+                        counter_of(RegistrationStatus::Waitlisted)
+                    }
+                    (status, _) => counter_of(status),
                 };
                 let update = Update::builder()
                     .table_name(&self.table)

@@ -1,0 +1,17 @@
+//! `opp-model`: what more than one binary of the Landelijk OPP Project must agree on.
+//!
+//! - [`meetings_json`]: the `meetings.json` contract, written by the generator and read by the handler and
+//!   `opp-admin`;
+//! - [`status`]: a registration's status and a meeting's status, each with one string mapping;
+//! - [`urls`]: the site's URL rules (`url_for` and `asset` paths, page URLs from content paths);
+//! - [`calendar`]: calendar files (RFC 5545), and [`calendar::registration_uid`], the one calendar UID of a
+//!   registration.
+//!
+//! This crate holds plain data and rules: no AWS, no Tera, no I/O.
+
+pub mod calendar;
+pub mod meetings_json;
+pub mod status;
+pub mod urls;
+
+pub use status::{MeetingStatus, RegistrationStatus};

@@ -1,0 +1,157 @@
+//! Statuses with one string mapping each: a registration's (stored in the table) and a meeting's (shown on
+//! the site and written to `meetings.json`).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a registration stands. The strings are the values of the table's `status` attribute and of
+/// `--json` output: they never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub const ALL: [RegistrationStatus; 3] = [
+        RegistrationStatus::Confirmed,
+        RegistrationStatus::Waitlisted,
+        RegistrationStatus::Cancelled,
+    ];
+
+    /// The stored value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::Confirmed => "confirmed",
+            RegistrationStatus::Waitlisted => "waitlisted",
+            RegistrationStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The Dutch word organisers and registrants read.
+    pub const fn label_nl(self) -> &'static str {
+        match self {
+            RegistrationStatus::Confirmed => "bevestigd",
+            RegistrationStatus::Waitlisted => "wachtlijst",
+            RegistrationStatus::Cancelled => "afgemeld",
+        }
+    }
+
+    /// Still holds a seat or a place on the waiting list.
+    pub const fn is_live(self) -> bool {
+        !matches!(self, RegistrationStatus::Cancelled)
+    }
+}
+
+impl fmt::Display for RegistrationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored value that is not a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStatus(pub String);
+
+impl fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a registration status (confirmed, waitlisted or cancelled)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
+
+impl FromStr for RegistrationStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        RegistrationStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| UnknownStatus(text.to_string()))
+    }
+}
+
+/// Where a meeting stands relative to a moment: the same four states on static pages, handler pages and
+/// in `meetings.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingStatus {
+    NotYetOpen,
+    Open,
+    Closed,
+    Past,
+}
+
+impl MeetingStatus {
+    /// The status at `now` (epoch seconds) of a meeting with this registration window.
+    pub fn at(now: i64, opens_at: Option<i64>, closes_at: i64, over_at: i64) -> MeetingStatus {
+        if now >= over_at {
+            MeetingStatus::Past
+        } else if opens_at.is_some_and(|opens| now < opens) {
+            MeetingStatus::NotYetOpen
+        } else if now >= closes_at {
+            MeetingStatus::Closed
+        } else {
+            MeetingStatus::Open
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingStatus::NotYetOpen => "Aanmelden kan nog niet",
+            MeetingStatus::Open => "Aanmelden kan",
+            MeetingStatus::Closed => "Aanmelden is gesloten",
+            MeetingStatus::Past => "Geweest",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_status_strings_round_trip() {
+        for status in RegistrationStatus::ALL {
+            assert_eq!(status.as_str().parse::<RegistrationStatus>(), Ok(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().into())
+            );
+        }
+        assert!("bevestigd".parse::<RegistrationStatus>().is_err());
+    }
+
+    #[test]
+    fn meeting_status_follows_the_window() {
+        let (opens, closes, over) = (Some(10), 20, 30);
+        assert_eq!(
+            MeetingStatus::at(5, opens, closes, over),
+            MeetingStatus::NotYetOpen
+        );
+        assert_eq!(
+            MeetingStatus::at(10, opens, closes, over),
+            MeetingStatus::Open
+        );
+        assert_eq!(
+            MeetingStatus::at(20, opens, closes, over),
+            MeetingStatus::Closed
+        );
+        assert_eq!(
+            MeetingStatus::at(30, opens, closes, over),
+            MeetingStatus::Past
+        );
+        assert_eq!(
+            MeetingStatus::at(5, None, closes, over),
+            MeetingStatus::Open
+        );
+    }
+}
