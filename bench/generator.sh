@@ -32,8 +32,8 @@ if [ "$quick" = 1 ]; then
   edits="${EDITS:-2}"
 else
   if [ -z "${OPP_SITE_BIN:-}" ]; then
-    echo "==> cargo build --release -p opp-generator" >&2
-    cargo build --release --locked -p opp-generator --bin opp-site >&2
+    echo "==> cargo build --release -p opp-site" >&2
+    cargo build --release --locked -p opp-site --bin opp-site >&2
   fi
   bin="${OPP_SITE_BIN:-$target/release/opp-site}"
   [ ${#pages[@]} -gt 0 ] || pages=(1000 10000)

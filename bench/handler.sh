@@ -15,12 +15,12 @@ mkdir -p "$target/bench"
 out="$target/bench/handler.md"
 
 if [ "${1:-}" = "--quick" ]; then
-  cargo build --quiet --locked -p opp-handler -p opp-dev --bins
+  cargo build --quiet --locked -p opp-handler -p opp-bench --bins
   "$target/debug/opp-bench-handler" --quick --handler-bin "$target/debug/opp-handler" | tee "$target/bench/handler-quick.md"
   exit 0
 fi
 
-cargo build --quiet --locked --release -p opp-handler -p opp-dev --bins
+cargo build --quiet --locked --release -p opp-handler -p opp-bench --bins
 lambda_build_env=()  # (a read loop, not mapfile: macOS still ships bash 3.2)
 while IFS= read -r setting; do lambda_build_env+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
 [ ${#lambda_build_env[@]} -gt 0 ] || { echo "infra/lambda-build.env has no KEY=VALUE lines" >&2; exit 1; }

@@ -271,7 +271,7 @@ say "Site: $SITE_URL  bucket: $BUCKET  distribution: $DISTRIBUTION_ID  table: $T
 # 5. Build the site for its public URL
 # ------------------------------------------------------------------------------------------------
 say "Building the site"
-run cargo run --release -p opp-generator --bin opp-site -- build --output "$PUBLIC_DIR" --base-url "$SITE_URL"
+run cargo run --release -p opp-site --bin opp-site -- build --output "$PUBLIC_DIR" --base-url "$SITE_URL"
 if [[ $DRY_RUN -eq 0 ]]; then
   [[ -f "$PUBLIC_DIR/index.html" ]] || die "$PUBLIC_DIR/index.html missing after the site build"
   [[ -f "$PUBLIC_DIR/404.html" ]] || die "$PUBLIC_DIR/404.html missing (CloudFront's error page)"
@@ -305,7 +305,7 @@ run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --pa
 # ------------------------------------------------------------------------------------------------
 if [[ $SKIP_MEETINGS -eq 0 ]]; then
   say "Syncing meetings into $TABLE"
-  run cargo run --release -p opp-handler --bin opp-admin -- \
+  run cargo run --release -p opp-admin --bin opp-admin -- \
     --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
 fi
 

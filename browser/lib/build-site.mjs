@@ -45,7 +45,7 @@ export async function buildSite({ root = REPO_ROOT, output, baseUrl, env = {} })
     await fs.access(bin);
   } catch {
     throw new Error(
-      `${bin} does not exist: build it with \`cargo build -p opp-generator --bin opp-site\` or set OPP_SITE_BIN`,
+      `${bin} does not exist: build it with \`cargo build -p opp-site --bin opp-site\` or set OPP_SITE_BIN`,
     );
   }
   const args = ['build', '--root', root, '--output', output];

@@ -164,7 +164,7 @@ export async function startOppDev({ root, port, storePort, stateDir, timeoutMs =
  */
 export async function oppAdmin(storeUrl, args, { table = TABLE } = {}) {
   const bin = oppAdminBin();
-  await mustExist(bin, 'OPP_ADMIN_BIN', 'cargo build -p opp-handler --bin opp-admin');
+  await mustExist(bin, 'OPP_ADMIN_BIN', 'cargo build -p opp-admin --bin opp-admin');
   const all = ['--endpoint-url', storeUrl, '--table', table, ...args];
   return new Promise((resolve) => {
     execFile(bin, all, { cwd: REPO_ROOT, maxBuffer: 16 << 20, timeout: 60000 }, (err, stdout, stderr) => {

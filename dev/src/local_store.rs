@@ -52,7 +52,7 @@ pub async fn start(state_dir: &Path, port: u16) -> anyhow::Result<LocalStore> {
         }
     });
 
-    let store = Store::new(opp_handler::local_client(&endpoint), TABLE);
+    let store = Store::new(opp_handler::aws::local_client(&endpoint), TABLE);
     match store.describe_table().await {
         Ok(()) => {}
         Err(err)

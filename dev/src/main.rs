@@ -7,7 +7,6 @@ mod local_store;
 mod meetings_sync;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Parser;
 use opp_handler::http::{AppState, Settings, router};
@@ -62,15 +61,14 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         anyhow::anyhow!("the theme's handler templates could not be loaded: {err}")
     })?;
     let pages = SharedPages::new(pages);
-    let api = router(AppState {
-        store: store.store.clone(),
-        pages: pages.clone(),
-        settings: Settings {
+    let api = router(AppState::new(
+        store.store.clone(),
+        pages.clone(),
+        Settings {
             site_origin: Some(site_origin.clone()),
             origin_secret: None,
         },
-        clock: Arc::new(jiff::Timestamp::now),
-    });
+    ));
     let after_build = meetings_sync::after_build(
         store.store.clone(),
         pages,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opp_handler::admin::sync::sync_meetings;
+use opp_admin::sync::sync_meetings;
 use opp_handler::pages::{Pages, SharedPages};
 use opp_handler::store::Store;
 use opp_site::serve::AfterBuild;

@@ -1,18 +1,10 @@
 //! Dates and times in Europe/Amsterdam: parsing editor input and printing Dutch labels.
 
 use jiff::civil::{Date, DateTime, Time};
-use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
-use std::sync::OnceLock;
 
 /// The one time zone the project publishes in.
-pub fn amsterdam() -> TimeZone {
-    static TZ: OnceLock<TimeZone> = OnceLock::new();
-    TZ.get_or_init(|| {
-        TimeZone::get("Europe/Amsterdam").expect("the bundled tz database has Europe/Amsterdam")
-    })
-    .clone()
-}
+pub use opp_model::zone::amsterdam;
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Result<Date, String> {

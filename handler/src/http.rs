@@ -31,12 +31,31 @@ pub struct Settings {
 
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
+/// What every request handler shares. Made only by [`AppState::new`].
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub pages: SharedPages,
     pub settings: Settings,
     pub clock: Clock,
+}
+
+impl AppState {
+    /// The state with the real clock.
+    pub fn new(store: Store, pages: SharedPages, settings: Settings) -> Self {
+        AppState {
+            store,
+            pages,
+            settings,
+            clock: Arc::new(Timestamp::now),
+        }
+    }
+
+    /// The same state with another clock (tests and benchmarks that need a fixed "now").
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -528,7 +528,7 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     assert "--no-fail-on-empty-changeset" in commands[first]
     second = index("sam deploy", first + 1)
     assert "SiteOrigin=https://" in commands[second] and "OriginVerifySecret" not in commands[second]
-    site = index("cargo run --release -p opp-generator --bin opp-site -- build --output public --base-url", second)
+    site = index("cargo run --release -p opp-site --bin opp-site -- build --output public --base-url", second)
     hashed = index("aws s3 sync public/", site)
     assert "immutable" in commands[hashed] and "--include" in commands[hashed]
     assert commands[hashed].count("[0-9a-f") == 8
@@ -538,7 +538,7 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     assert "--delete" in commands[delete]
     inval = index("aws cloudfront create-invalidation", delete)
     assert "/\\*" in commands[inval] or "'/*'" in commands[inval]
-    admin = index("cargo run --release -p opp-handler --bin opp-admin --", inval)
+    admin = index("cargo run --release -p opp-admin --bin opp-admin --", inval)
     assert "sync-meetings public/meetings.json" in commands[admin]
     assert "--region eu-west-1" in commands[admin]
     import re

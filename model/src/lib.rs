@@ -4,6 +4,7 @@
 //!   `opp-admin`;
 //! - [`status`]: a registration's status and a meeting's status, each with one string mapping;
 //! - [`urls`]: the site's URL rules (`url_for` and `asset` paths, page URLs from content paths);
+//! - [`zone`]: Amsterdam time, the one time zone the project publishes in;
 //! - [`calendar`]: calendar files (RFC 5545), and [`calendar::registration_uid`], the one calendar UID of a
 //!   registration.
 //!
@@ -13,5 +14,6 @@ pub mod calendar;
 pub mod meetings_json;
 pub mod status;
 pub mod urls;
+pub mod zone;
 
 pub use status::{MeetingStatus, RegistrationStatus};

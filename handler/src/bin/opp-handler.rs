@@ -1,65 +1,83 @@
 //! The Lambda entry point (`opp-handler`), and `opp-handler --local` to serve the same router on 127.0.0.1.
+//! Only wiring: settings from the environment Lambda sets, one client, one state, the router.
 
-use std::sync::Arc;
+use std::path::PathBuf;
 
+use clap::Parser;
+use opp_handler::aws::{ClientSettings, dynamodb_client};
 use opp_handler::http::{AppState, Settings, router};
 use opp_handler::pages::{Pages, SharedPages};
-use opp_handler::store::Store;
+use opp_handler::store::{DEFAULT_RETENTION_DAYS, Store};
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+#[derive(Parser)]
+#[command(
+    name = "opp-handler",
+    version,
+    about = "The registration function: runs under AWS Lambda, or with --local on 127.0.0.1"
+)]
+struct Cli {
+    /// Serve on 127.0.0.1 instead of waiting for Lambda events.
+    #[arg(long)]
+    local: bool,
+    /// Port for --local.
+    #[arg(long, default_value_t = 3000, requires = "local")]
+    port: u16,
+    /// Render the handler's pages from this site folder's theme instead of the one compiled in.
+    #[arg(long)]
+    site_root: Option<PathBuf>,
+    /// The DynamoDB table (infra/template.yaml sets it); `opp-registrations` with --local.
+    #[arg(long, env = "TABLE_NAME", hide_env_values = true)]
+    table: Option<String>,
+    /// The site's origin, e.g. https://www.example.nl: posts from elsewhere are refused.
+    #[arg(long, env = "SITE_ORIGIN")]
+    site_origin: Option<String>,
+    /// The secret CloudFront adds to every request (x-origin-verify).
+    #[arg(long, env = "ORIGIN_VERIFY_SECRET", hide_env_values = true)]
+    origin_secret: Option<String>,
+    /// Days registrations are kept after a meeting whose item has no retention date of its own.
+    #[arg(long, env = "RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
+    retention_days: u32,
+    /// A local DynamoDB-compatible store instead of AWS.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint_url: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     opp_handler::logging::init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let local = args.iter().any(|a| a == "--local");
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let cli = Cli::parse();
+    let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
 
-    let table = env("TABLE_NAME").or_else(|| local.then(|| "opp-registrations".to_string()));
-    let Some(table) = table else {
+    let Some(table) =
+        non_empty(cli.table).or_else(|| cli.local.then(|| "opp-registrations".into()))
+    else {
         return Err(
             "TABLE_NAME is not set: it names the DynamoDB table (see infra/template.yaml)".into(),
         );
     };
-    let site_origin = env("SITE_ORIGIN");
-    if site_origin.is_none() && !local {
+    let site_origin = non_empty(cli.site_origin);
+    if site_origin.is_none() && !cli.local {
         return Err("SITE_ORIGIN is not set: posts are only accepted from the site's origin, e.g. https://www.example.nl".into());
     }
-    let pages = match arg("--site-root") {
-        Some(root) => Pages::from_root(std::path::Path::new(&root)),
+    let pages = match &cli.site_root {
+        Some(root) => Pages::from_root(root),
         None => Pages::embedded(),
     }
     .map_err(|err| format!("the theme could not be loaded: {err}"))?;
-    let retention_days = match env("RETENTION_DAYS") {
-        Some(days) => days.parse::<u32>().map_err(|_| {
-            format!("RETENTION_DAYS is `{days}`: give a whole number of days, e.g. 90")
-        })?,
-        None => opp_handler::store::DEFAULT_RETENTION_DAYS,
-    };
-    let client = opp_handler::function_client(env("AWS_ENDPOINT_URL").as_deref())?;
-    let state = AppState {
-        store: Store::new(client, table).with_fallback_retention(retention_days),
-        pages: SharedPages::new(pages),
-        settings: Settings {
+    let client = dynamodb_client(ClientSettings::from_environment(non_empty(
+        cli.endpoint_url,
+    )))?;
+    let state = AppState::new(
+        Store::new(client, table).with_fallback_retention(cli.retention_days),
+        SharedPages::new(pages),
+        Settings {
             site_origin,
-            origin_secret: env("ORIGIN_VERIFY_SECRET"),
+            origin_secret: non_empty(cli.origin_secret),
         },
-        clock: Arc::new(jiff::Timestamp::now),
-    };
+    );
     let app = router(state);
-    if local {
-        let port: u16 = arg("--port").and_then(|p| p.parse().ok()).unwrap_or(3000);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    if cli.local {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;
         println!(
             "Registration API on http://{}/api/ (Ctrl-C stops)",
             listener.local_addr()?

@@ -2,8 +2,10 @@
 //! driven with API Gateway HTTP API (payload 2.0) events.
 #![allow(dead_code)]
 
+mod store;
+pub use store::*;
+
 use axum::Router;
-use jiff::Timestamp;
 use opp_handler::http::{AppState, Settings, router};
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::pages::{Pages, SharedPages};
@@ -14,59 +16,6 @@ use tower::ServiceExt;
 
 pub const ORIGIN: &str = "https://www.landelijkoppproject.nl";
 pub const SECRET: &str = "test-secret-test-secret-test-secret";
-
-/// 15 January 2030, 12:00 in Amsterdam, and ticking from there, so arrival order is real.
-pub fn now() -> Timestamp {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = START.get_or_init(std::time::Instant::now);
-    let base: Timestamp = "2030-01-15T11:00:00Z".parse().unwrap();
-    base + jiff::SignedDuration::try_from(start.elapsed()).unwrap()
-}
-
-pub async fn start_dynoxide() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let db = dynoxide::Database::memory().unwrap();
-    tokio::spawn(dynoxide::server::serve_on(listener, db));
-    format!("http://{address}")
-}
-
-pub fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    opp_handler::local_client(endpoint)
-}
-
-pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
-    MeetingRecord {
-        id: id.to_string(),
-        title: format!("Bijeenkomst {id}"),
-        path: "/bijeenkomsten/zwolle/".into(),
-        date: "2030-03-10".into(),
-        date_label: "zondag 10 maart 2030".into(),
-        time_label: "13.00 tot 16.30 uur".into(),
-        venue_name: "Nieuwe Buitensociëteit".into(),
-        venue_address: Some("Stationsweg 7".into()),
-        venue_postcode: None,
-        city: "Zwolle".into(),
-        ics_path: "/bijeenkomsten/zwolle/zwolle.ics".into(),
-        capacity,
-        opens_at: None,
-        closes_at: "2030-03-10T12:00:00Z"
-            .parse::<Timestamp>()
-            .unwrap()
-            .as_second(),
-        over_at: "2030-03-10T15:30:00Z"
-            .parse::<Timestamp>()
-            .unwrap()
-            .as_second(),
-        expires_at: "2030-06-10T00:00:00Z"
-            .parse::<Timestamp>()
-            .unwrap()
-            .as_second(),
-        confirmed: 0,
-        waitlisted: 0,
-        cancelled: 0,
-    }
-}
 
 pub struct Stack {
     pub store: Store,
@@ -88,15 +37,15 @@ pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) 
         }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let state = AppState {
-        store: store.clone(),
-        pages: SharedPages::new(Pages::from_root(root).unwrap()),
-        settings: Settings {
+    let state = AppState::new(
+        store.clone(),
+        SharedPages::new(Pages::from_root(root).unwrap()),
+        Settings {
             site_origin: Some(ORIGIN.into()),
             origin_secret: Some(SECRET.into()),
         },
-        clock: Arc::new(now),
-    };
+    )
+    .with_clock(Arc::new(now));
     Stack {
         store,
         app: router(state),
@@ -176,43 +125,4 @@ pub async fn post_json(app: &Router, body: &str) -> Reply {
         ),
     )
     .await
-}
-
-/// Counts items per status for a meeting by scanning the whole table (tests only).
-pub async fn count_statuses(store: &Store, meeting: &str) -> (u32, u32, u32, usize) {
-    let mut counts = (0, 0, 0, 0);
-    let mut start = None;
-    loop {
-        let out = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .unwrap();
-        for item in out.items() {
-            let get = |k: &str| {
-                item.get(k)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            if get("meeting") != meeting {
-                continue;
-            }
-            match (get("type").as_str(), get("status").as_str()) {
-                ("registration", "confirmed") => counts.0 += 1,
-                ("registration", "waitlisted") => counts.1 += 1,
-                ("registration", "cancelled") => counts.2 += 1,
-                ("token", _) => counts.3 += 1,
-                _ => {}
-            }
-        }
-        match out.last_evaluated_key() {
-            Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => break,
-        }
-    }
-    counts
 }

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use super::{AdminError, local_time, meeting_registrations, table};
-use crate::store::{RegistrationRecord, Store};
+use crate::{AdminError, local_time, meeting_registrations, table};
+use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
 
 pub async fn list(

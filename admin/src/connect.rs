@@ -2,14 +2,16 @@
 //! endpoint (`--endpoint-url`, e.g. `cargo dev`'s store), and one early call that turns the usual setup
 //! mistakes (unreachable, no credentials, no region, wrong table) into messages that say what to do.
 
-use std::time::Duration;
-
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+use opp_handler::aws::{ClientSettings, LOCAL_REGION, Patience, dynamodb_client};
 
-use super::{AdminError, Failure};
-use crate::store::Store;
+use crate::{AdminError, Failure};
+use opp_handler::store::Store;
+
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE (after `aws sso login`) or \
+     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; for a local store pass --endpoint-url http://127.0.0.1:8000";
 
 /// Where the table is.
 #[derive(Debug, Clone)]
@@ -19,24 +21,16 @@ pub struct Target {
     pub region: Option<String>,
 }
 
-/// The region used with a local endpoint when none is configured (any name works there).
-const LOCAL_REGION: &str = "eu-central-1";
-
-/// Builds a client for `target` and checks that the table answers.
+/// Builds a client for `target` and checks that the table answers. Region and credentials are found the
+/// way the AWS CLI finds them (flags, environment, profiles, SSO); the client is the workspace's one.
 pub async fn connect(target: &Target) -> Result<Store, AdminError> {
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(3))
-        .operation_attempt_timeout(Duration::from_secs(10))
-        .operation_timeout(Duration::from_secs(30))
-        .build();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .http_client(crate::http_client());
+        .http_client(opp_handler::aws::http_client());
     if let Some(region) = &target.region {
         loader = loader.region(Region::new(region.clone()));
     }
-    if let Some(endpoint) = &target.endpoint_url {
-        loader = loader.endpoint_url(endpoint);
+    let local = target.endpoint_url.is_some();
+    if local {
         if target.region.is_none() && std::env::var_os("AWS_REGION").is_none() {
             loader = loader.region(Region::new(LOCAL_REGION));
         }
@@ -54,13 +48,23 @@ pub async fn connect(target: &Target) -> Result<Store, AdminError> {
         }
     }
     let config = loader.load().await;
-    if config.region().is_none() {
+    let Some(region) = config.region() else {
         return Err(AdminError::new(
             Failure::Unreachable,
             "no AWS region is configured: pass --region (e.g. eu-central-1, where the stack runs) or set AWS_REGION",
         ));
-    }
-    let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &target.table);
+    };
+    let Some(credentials) = config.credentials_provider() else {
+        return Err(AdminError::new(Failure::Unreachable, NO_CREDENTIALS));
+    };
+    let client = dynamodb_client(ClientSettings {
+        patience: Patience::Organiser,
+        region: Some(region.to_string()),
+        endpoint_url: target.endpoint_url.clone(),
+        credentials: Some(credentials),
+    })
+    .map_err(|err| AdminError::new(Failure::Unreachable, err.0))?;
+    let store = Store::new(client, &target.table);
     store
         .describe_table()
         .await
@@ -100,11 +104,7 @@ fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
     }
     let detail = format!("{err:?}");
     if detail.contains("credentials") || detail.contains("Credentials") {
-        return AdminError::new(
-            Failure::Unreachable,
-            "no AWS credentials found: set AWS_PROFILE (after `aws sso login`) or AWS_ACCESS_KEY_ID and \
-             AWS_SECRET_ACCESS_KEY; for a local store pass --endpoint-url http://127.0.0.1:8000",
-        );
+        return AdminError::new(Failure::Unreachable, NO_CREDENTIALS);
     }
     match &target.endpoint_url {
         Some(endpoint) => AdminError::new(

@@ -5,9 +5,9 @@ use std::io::Write;
 
 use jiff::Timestamp;
 
-use super::AdminError;
-use super::progress::Progress;
-use crate::store::{Expired, Store};
+use crate::AdminError;
+use crate::progress::Progress;
+use opp_handler::store::{Expired, Store};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Purged {

@@ -7,10 +7,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::AdminError;
-use super::progress::Progress;
-use super::table;
-use crate::store::Store;
+use crate::AdminError;
+use crate::progress::Progress;
+use crate::table;
+use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
@@ -95,7 +94,7 @@ async fn empty_store(table: &str) -> anyhow::Result<(Store, String)> {
     let endpoint = format!("http://{}", listener.local_addr()?);
     let database = dynoxide::Database::memory().map_err(|e| anyhow::anyhow!("{e}"))?;
     tokio::spawn(dynoxide::server::serve_on(listener, database));
-    let store = Store::new(opp_handler::local_client(&endpoint), table);
+    let store = Store::new(opp_handler::aws::local_client(&endpoint), table);
     store
         .create_table()
         .await
@@ -110,15 +109,14 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
         .put_meeting_details(&meeting(capacity))
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let app = router(AppState {
-        store: store.clone(),
-        pages: SharedPages::new(Pages::from_root(root).map_err(anyhow::Error::msg)?),
-        settings: Settings {
+    let app = router(AppState::new(
+        store.clone(),
+        SharedPages::new(Pages::from_root(root).map_err(anyhow::Error::msg)?),
+        Settings {
             site_origin: Some(ORIGIN.into()),
             origin_secret: None,
         },
-        clock: Arc::new(jiff::Timestamp::now),
-    });
+    ));
     Ok((store, app))
 }
 

@@ -1,5 +1,9 @@
 //! `opp-admin`, the organisers' jobs on the registrations table: one module per command, sharing the handler's
 //! [`Store`]. Errors carry an exit code that scripts can rely on and a message that says what to do.
+//!
+//! A crate of its own so that what only organisers need (XLSX, the AWS configuration chain with profiles and
+//! SSO, progress bars) never reaches the Lambda function. It may depend on `opp-handler` and `opp-model`;
+//! nothing but `opp-dev` depends on it.
 
 pub mod connect;
 pub mod erase;
@@ -15,7 +19,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use crate::store::{RegistrationRecord, Store, Unavailable};
+use opp_handler::store::{RegistrationRecord, Store, Unavailable};
 
 /// Why a command failed; each kind has its own exit code (documented in the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +121,7 @@ pub fn local_time(created_at: &str) -> String {
     created_at
         .parse::<Timestamp>()
         .map(|t| {
-            t.to_zoned(opp_site::dates::amsterdam())
+            t.to_zoned(opp_model::zone::amsterdam())
                 .strftime("%Y-%m-%d %H:%M:%S")
                 .to_string()
         })
@@ -126,8 +130,8 @@ pub fn local_time(created_at: &str) -> String {
 
 /// Trims and lower-cases an address the way the handler stored it, and checks its shape.
 pub fn normalise_email(email: &str) -> Result<String, AdminError> {
-    let email = crate::registration::normalise_email(email);
-    if crate::registration::is_email(&email) {
+    let email = opp_handler::registration::normalise_email(email);
+    if opp_handler::registration::is_email(&email) {
         Ok(email)
     } else {
         Err(AdminError::input(format!(

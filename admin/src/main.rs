@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 use opp_model::RegistrationStatus;
 
-use opp_handler::admin::connect::{Target, connect};
-use opp_handler::admin::export::{ExportFormat, Selection};
-use opp_handler::admin::{self, AdminError};
+use opp_admin::connect::{Target, connect};
+use opp_admin::export::{ExportFormat, Selection};
+use opp_admin::{self as admin, AdminError};
 
 #[derive(Parser)]
 #[command(

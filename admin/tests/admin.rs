@@ -1,6 +1,7 @@
 //! `opp-admin` end to end: the real binary against dynoxide on loopback, with meetings.json made by the
 //! generator from its fixture site.
 
+#[path = "../../handler/tests/common/store.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{AdminError, Failure};
-use crate::meetings::{MeetingRecord, from_meetings_json};
-use crate::store::{PutMeetingError, Store};
+use crate::{AdminError, Failure};
+use opp_handler::meetings::{MeetingRecord, from_meetings_json};
+use opp_handler::store::{PutMeetingError, Store};
 
 /// What syncing did (or, with `--dry-run`, would do) per meeting.
 #[derive(Debug, Default, PartialEq, Eq)]

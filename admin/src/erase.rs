@@ -5,9 +5,9 @@ use std::io::Write;
 
 use jiff::Timestamp;
 
-use super::progress::Progress;
-use super::{AdminError, normalise_email};
-use crate::store::{Removed, Store};
+use crate::progress::Progress;
+use crate::{AdminError, normalise_email};
+use opp_handler::store::{Removed, Store};
 
 pub async fn erase(
     store: &Store,
@@ -29,7 +29,7 @@ pub async fn erase(
                 "would remove {email} from {} ({}, registered {})",
                 r.meeting,
                 r.status,
-                super::local_time(&r.created_at)
+                crate::local_time(&r.created_at)
             )
             .ok();
         }

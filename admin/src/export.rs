@@ -12,10 +12,10 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::progress::Progress;
-use super::{AdminError, Failure, local_time};
-use crate::meetings::MeetingRecord;
-use crate::store::{RegistrationRecord, Store};
+use crate::progress::Progress;
+use crate::{AdminError, Failure, local_time};
+use opp_handler::meetings::MeetingRecord;
+use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,7 +63,7 @@ pub async fn export(
     let meetings: Vec<MeetingRecord> = match selection.meeting {
         Some(id) => match store.meeting(id).await? {
             Some(meeting) => vec![meeting],
-            None => return Err(super::unknown_meeting(store, id).await),
+            None => return Err(crate::unknown_meeting(store, id).await),
         },
         None => store.meetings().await?,
     };
