@@ -61,14 +61,17 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         anyhow::anyhow!("the theme's handler templates could not be loaded: {err}")
     })?;
     let pages = SharedPages::new(pages);
-    let api = router(AppState::new(
-        store.store.clone(),
-        pages.clone(),
-        Settings {
-            site_origin: Some(site_origin.clone()),
-            origin_secret: None,
-        },
-    ));
+    let api = router(
+        AppState::new(
+            store.store.clone(),
+            pages.clone(),
+            Settings {
+                site_origin: Some(site_origin.clone()),
+                origin_secret: None,
+            },
+        )
+        .map_err(|err| anyhow::anyhow!("config.yaml: {err}"))?,
+    );
     let after_build = meetings_sync::after_build(
         store.store.clone(),
         pages,

@@ -79,15 +79,11 @@ impl Config {
         config.base_url = normalise_base_url(&config.base_url).map_err(|message| {
             at_key("base_url", message).with_hint("e.g. base_url: https://www.example.nl")
         })?;
-        if !config.registration_endpoint.starts_with('/') {
-            return Err(at_key(
-                "registration_endpoint",
-                format!(
-                    "registration_endpoint `{}` must be a path on this site",
-                    config.registration_endpoint
-                ),
-            )
-            .with_hint("e.g. registration_endpoint: /api/registrations"));
+        if let Err(message) =
+            opp_model::urls::check_registration_endpoint(&config.registration_endpoint)
+        {
+            return Err(at_key("registration_endpoint", message)
+                .with_hint("e.g. registration_endpoint: /api/registrations"));
         }
         if config.retention_days == 0 {
             return Err(at_key(

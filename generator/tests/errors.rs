@@ -332,3 +332,22 @@ fn a_file_beside_content_with_a_page_path_is_a_conflict() {
     });
     expect(&err, &["two parts of the site both write /over/index.html"]);
 }
+
+#[test]
+fn registration_endpoint_outside_the_api_is_refused_with_its_line() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("config.yaml"),
+            "registration_endpoint: /api/registrations",
+            "registration_endpoint: /aanmelden/versturen",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "config.yaml:5: error:",
+            "must start with /api/",
+            "e.g. registration_endpoint: /api/registrations",
+        ],
+    );
+}

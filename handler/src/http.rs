@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::pages::{ResultPage, SharedPages};
 use crate::registration::{self, BodyError, MAX_BODY_BYTES, Submission};
+use crate::routes::Routes;
 use crate::store::{CancelOutcome, RegisterError, RegistrationRecord, Seat, Store};
 use crate::token;
 use opp_model::RegistrationStatus;
@@ -38,17 +39,21 @@ pub struct AppState {
     pub pages: SharedPages,
     pub settings: Settings,
     pub clock: Clock,
+    pub routes: Arc<Routes>,
 }
 
 impl AppState {
-    /// The state with the real clock.
-    pub fn new(store: Store, pages: SharedPages, settings: Settings) -> Self {
-        AppState {
+    /// The state with the real clock. The routes follow the theme's configuration
+    /// (`registration_endpoint`), which must lie under `/api/`.
+    pub fn new(store: Store, pages: SharedPages, settings: Settings) -> Result<Self, String> {
+        let routes = Routes::new(pages.current().registration_endpoint())?;
+        Ok(AppState {
             store,
             pages,
             settings,
             clock: Arc::new(Timestamp::now),
-        }
+            routes: Arc::new(routes),
+        })
     }
 
     /// The same state with another clock (tests and benchmarks that need a fixed "now").
@@ -59,17 +64,18 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let routes = state.routes.clone();
     Router::new()
         .route(
-            "/api/registrations",
+            routes.registrations(),
             get(personal_page_by_query).post(register),
         )
-        .route("/api/registrations/{token}", get(personal_page))
+        .route(&routes.personal_page_pattern(), get(personal_page))
         .route(
-            "/api/registrations/{token}/cancel",
+            &routes.cancel_pattern(),
             get(cancel_confirmation).post(cancel),
         )
-        .route("/api/meetings", get(meetings))
+        .route(routes.meetings(), get(meetings))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             verify_origin_secret,
@@ -209,7 +215,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
             let form = json!({ "values": values, "errors": errors });
             match state.pages.current().render(
                 "registration_form_errors.html",
-                "/api/registrations",
+                state.routes.registrations(),
                 &meetings,
                 now,
                 vec![("form", form)],
@@ -244,7 +250,7 @@ async fn register(State(state): State<AppState>, request: Request) -> Response {
                         }
                         (StatusCode::CREATED, axum::Json(body)).into_response()
                     } else {
-                        see_other(&format!("/api/registrations/{token}"))
+                        see_other(&state.routes.personal_page(&token))
                     }
                 }
                 Err(RegisterError::Duplicate) => {
@@ -407,7 +413,7 @@ async fn render_registration(
         .as_ref()
         .map(|m| crate::pages::meeting_view(m, now))
         .unwrap_or(Value::Null);
-    let page_url = format!("/api/registrations/{token}");
+    let page_url = state.routes.personal_page(token);
     let registration = json!({
         "status": record.status,
         "position": position,
@@ -415,7 +421,7 @@ async fn render_registration(
         "token": token,
         "meeting": meeting_value,
         "page_url": page_url,
-        "cancel_url": format!("{page_url}/cancel"),
+        "cancel_url": state.routes.cancel(token),
     });
     let meetings: Vec<_> = meeting.into_iter().collect();
     match state.pages.current().render(

@@ -13,5 +13,6 @@ pub mod logging;
 pub mod meetings;
 pub mod pages;
 pub mod registration;
+pub mod routes;
 pub mod store;
 pub mod token;

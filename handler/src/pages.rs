@@ -32,6 +32,7 @@ pub struct Pages {
     tera: Tera,
     site: Value,
     registration_url: String,
+    registration_endpoint: String,
 }
 
 /// Where the handler sends a form post that did not give a personal page (static pages of the site).
@@ -91,7 +92,13 @@ impl Pages {
             tera,
             site,
             registration_url,
+            registration_endpoint: config.registration_endpoint.clone(),
         })
+    }
+
+    /// `registration_endpoint` from the configuration: where the form posts.
+    pub fn registration_endpoint(&self) -> &str {
+        &self.registration_endpoint
     }
 
     pub fn result_url(&self, page: ResultPage) -> String {

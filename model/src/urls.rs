@@ -68,6 +68,36 @@ pub fn static_asset_url(path: &str) -> String {
     format!("/{}", path.trim_start_matches('/'))
 }
 
+/// Where the handler's paths live: CloudFront and the HTTP API route only this prefix to the function.
+pub const API_PREFIX: &str = "/api/";
+
+/// The handler's meeting counters (`GET`), next to the registration endpoint.
+pub const MEETINGS_API: &str = "/api/meetings";
+
+/// Checks `registration_endpoint` from `config.yaml`: the form's `action`, and the path the handler
+/// answers registrations on. It must lie under [`API_PREFIX`] (else CloudFront sends the post to the
+/// bucket), be made of URL segments, and not be another route of the handler.
+pub fn check_registration_endpoint(path: &str) -> Result<(), String> {
+    let Some(rest) = path.strip_prefix(API_PREFIX) else {
+        return Err(format!(
+            "registration_endpoint `{path}` must start with {API_PREFIX}: only paths under {API_PREFIX} reach \
+             the registration function"
+        ));
+    };
+    if rest.is_empty() || rest.split('/').any(|segment| check_slug(segment).is_err()) {
+        return Err(format!(
+            "registration_endpoint `{path}` must be a path like /api/registrations (a-z, 0-9, '-' and '_' \
+             between the slashes, no slash at the end)"
+        ));
+    }
+    if path == MEETINGS_API {
+        return Err(format!(
+            "registration_endpoint `{path}` is taken: the handler answers the meeting counters there"
+        ));
+    }
+    Ok(())
+}
+
 /// The site's host name: `https://opp.example:8080/x` -> `opp.example`.
 pub fn host(base_url: &str) -> &str {
     let rest = base_url
@@ -103,6 +133,23 @@ mod tests {
             "/privacyverklaring/#bewaren"
         );
         assert_eq!(content_url("@/_index.md"), "/");
+    }
+
+    #[test]
+    fn registration_endpoints_lie_under_the_api() {
+        assert!(check_registration_endpoint("/api/registrations").is_ok());
+        assert!(check_registration_endpoint("/api/v2/aanmelden").is_ok());
+        for wrong in [
+            "/registrations",
+            "/apiregistrations",
+            "/api/",
+            "/api/registrations/",
+            "/api//x",
+            "/api/Aanmelden",
+            "/api/meetings",
+        ] {
+            assert!(check_registration_endpoint(wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]

@@ -109,14 +109,17 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
         .put_meeting_details(&meeting(capacity))
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let app = router(AppState::new(
-        store.clone(),
-        SharedPages::new(Pages::from_root(root).map_err(anyhow::Error::msg)?),
-        Settings {
-            site_origin: Some(ORIGIN.into()),
-            origin_secret: None,
-        },
-    ));
+    let app = router(
+        AppState::new(
+            store.clone(),
+            SharedPages::new(Pages::from_root(root).map_err(anyhow::Error::msg)?),
+            Settings {
+                site_origin: Some(ORIGIN.into()),
+                origin_secret: None,
+            },
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
     Ok((store, app))
 }
 

@@ -74,7 +74,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             site_origin,
             origin_secret: non_empty(cli.origin_secret),
         },
-    );
+    )
+    .map_err(|err| format!("config.yaml compiled into the function: {err}"))?;
     let app = router(state);
     if cli.local {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;

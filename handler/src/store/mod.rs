@@ -9,7 +9,6 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -23,7 +22,9 @@ use crate::registration::Registration;
 use opp_model::RegistrationStatus;
 
 mod organise;
+mod outcome;
 pub use organise::{Expired, Removed};
+use outcome::{Reasons, Slot, cancellation_reasons, is_throttled};
 
 pub const PARTITION_KEY: &str = "PK";
 pub const SORT_KEY: &str = "SK";
@@ -386,7 +387,7 @@ impl Store {
             }
             let created_at = arrival_time(now);
             let expires_at = self.retention_end(known);
-            let request = self.registration_transaction(
+            let (request, slots) = self.registration_transaction(
                 registration,
                 token_hash,
                 now,
@@ -404,22 +405,17 @@ impl Store {
                 }
                 Err(err) => err,
             };
-            let Some(reasons) = cancellation_details(&err) else {
+            let Some(reasons) = Reasons::of(&err, &slots) else {
                 if is_throttled(&err) {
                     backoff(attempt).await;
                     continue;
                 }
                 return Err(unavailable("TransactWriteItems register", err).into());
             };
-            let failed = |i: usize| {
-                reasons
-                    .get(i)
-                    .is_some_and(|(code, _)| code == "ConditionalCheckFailed")
-            };
-            if failed(2) {
+            if reasons.failed(Slot::Meeting) {
                 // The meeting as it is now decides: gone, closed, or the seat count changed.
-                let current = reasons.get(2).and_then(|(_, item)| item.as_ref());
-                let Some(current) = current.and_then(meeting_from_item) else {
+                let current = reasons.item(Slot::Meeting).and_then(meeting_from_item);
+                let Some(current) = current else {
                     self.forget_meeting(&registration.meeting);
                     return Err(RegisterError::UnknownMeeting);
                 };
@@ -431,8 +427,8 @@ impl Store {
                 self.remember_meeting(&current);
                 meeting = Some(current);
             }
-            if failed(0) {
-                let previous = reasons.first().and_then(|(_, item)| item.as_ref());
+            if reasons.failed(Slot::Registration) {
+                let previous = reasons.item(Slot::Registration);
                 match previous.and_then(status_of) {
                     Some(RegistrationStatus::Cancelled) => {
                         plan.replaces_cancelled =
@@ -443,7 +439,7 @@ impl Store {
                     None => plan.replaces_cancelled = None,
                 }
             }
-            if !failed(0) && !failed(2) {
+            if !reasons.failed(Slot::Registration) && !reasons.failed(Slot::Meeting) {
                 // A conflict with another transaction (or a token collision): wait a little, try again.
                 backoff(attempt).await;
             }
@@ -453,7 +449,8 @@ impl Store {
         ))
     }
 
-    /// The three writes of one registration, conditioned so that nothing is oversold or written twice.
+    /// The writes of one registration, conditioned so that nothing is oversold or written twice, with the
+    /// slot of each item in order (the answer is read through them).
     fn registration_transaction(
         &self,
         registration: &Registration,
@@ -462,8 +459,13 @@ impl Store {
         created_at: &str,
         expires_at: i64,
         plan: &Plan,
-    ) -> Result<aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder, Unavailable>
-    {
+    ) -> Result<
+        (
+            aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder,
+            Vec<Slot>,
+        ),
+        Unavailable,
+    >{
         let pk = registration_pk(&registration.meeting);
         let sk = registration_sk(&registration.email);
         let status = if plan.confirmed {
@@ -548,24 +550,26 @@ impl Store {
                 ReturnValuesOnConditionCheckFailure::AllOld,
             );
 
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(
+        let mut items = vec![
+            (
+                Slot::Registration,
                 TransactWriteItem::builder()
                     .put(put.build().map_err(build_error)?)
                     .build(),
-            )
-            .transact_items(
+            ),
+            (
+                Slot::Token,
                 TransactWriteItem::builder()
                     .put(token_put.build().map_err(build_error)?)
                     .build(),
-            )
-            .transact_items(
+            ),
+            (
+                Slot::Meeting,
                 TransactWriteItem::builder()
                     .update(meeting_update.build().map_err(build_error)?)
                     .build(),
-            );
+            ),
+        ];
         if let Some(old_token) = &plan.replaces_cancelled {
             // The replaced registration's link would otherwise keep its address until the retention date.
             let old_link = Delete::builder()
@@ -574,9 +578,17 @@ impl Store {
                 .key(SORT_KEY, s("TOKEN"))
                 .build()
                 .map_err(build_error)?;
-            request = request.transact_items(TransactWriteItem::builder().delete(old_link).build());
+            items.push((
+                Slot::ReplacedLink,
+                TransactWriteItem::builder().delete(old_link).build(),
+            ));
         }
-        Ok(request)
+        let (slots, items): (Vec<Slot>, Vec<TransactWriteItem>) = items.into_iter().unzip();
+        let request = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items));
+        Ok((request, slots))
     }
 
     /// A meeting's details for registering, from a short-lived cache: they change only when organisers
@@ -771,7 +783,7 @@ impl Store {
                         promoted: promote.is_some(),
                     }));
                 }
-                Err(err) if cancellation_details(&err).is_some() || is_throttled(&err) => {
+                Err(err) if cancellation_reasons(&err).is_some() || is_throttled(&err) => {
                     backoff(attempt).await
                 }
                 Err(err) => return Err(unavailable("TransactWriteItems cancel", err)),
@@ -847,34 +859,6 @@ async fn query_pages(
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> Unavailable {
     Unavailable(format!("request could not be built: {err}"))
-}
-
-/// Per item of a cancelled transaction: its reason code and, where asked for (`ALL_OLD`), the item as it was.
-fn cancellation_details(
-    err: &SdkError<TransactWriteItemsError>,
-) -> Option<Vec<(String, Option<Item>)>> {
-    match err.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
-            cancelled
-                .cancellation_reasons()
-                .iter()
-                .map(|r| (r.code().unwrap_or("None").to_string(), r.item().cloned()))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-fn is_throttled(err: &SdkError<TransactWriteItemsError>) -> bool {
-    err.as_service_error().is_some_and(|e| {
-        matches!(
-            e,
-            TransactWriteItemsError::ProvisionedThroughputExceededException(_)
-                | TransactWriteItemsError::ThrottlingException(_)
-                | TransactWriteItemsError::RequestLimitExceeded(_)
-                | TransactWriteItemsError::TransactionInProgressException(_)
-        )
-    })
 }
 
 async fn backoff(attempt: u32) {

@@ -200,7 +200,7 @@ impl Store {
                     }));
                 }
                 // Someone registered, cancelled or was promoted meanwhile: read again.
-                Err(err) if cancellation_details(&err).is_some() || is_throttled(&err) => {
+                Err(err) if cancellation_reasons(&err).is_some() || is_throttled(&err) => {
                     backoff(attempt).await
                 }
                 Err(err) => return Err(unavailable("TransactWriteItems remove", err)),

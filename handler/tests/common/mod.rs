@@ -45,6 +45,7 @@ pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) 
             origin_secret: Some(SECRET.into()),
         },
     )
+    .unwrap()
     .with_clock(Arc::new(now));
     Stack {
         store,

@@ -1,0 +1,68 @@
+//! Every path the handler answers, from one table fed by `registration_endpoint` in `config.yaml` (the
+//! form's `action`), so the router, the redirects and the pages' links cannot disagree.
+
+use opp_model::urls::{MEETINGS_API, check_registration_endpoint};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    registrations: String,
+}
+
+impl Routes {
+    /// The routes for this registration endpoint; refused unless it lies under `/api/`.
+    pub fn new(registration_endpoint: &str) -> Result<Routes, String> {
+        check_registration_endpoint(registration_endpoint)?;
+        Ok(Routes {
+            registrations: registration_endpoint.to_string(),
+        })
+    }
+
+    /// `POST` registers; `GET ?token=` shows the personal page.
+    pub fn registrations(&self) -> &str {
+        &self.registrations
+    }
+
+    /// The personal page behind a link token.
+    pub fn personal_page(&self, token: &str) -> String {
+        format!("{}/{token}", self.registrations)
+    }
+
+    /// `GET` asks to confirm, `POST` cancels.
+    pub fn cancel(&self, token: &str) -> String {
+        format!("{}/cancel", self.personal_page(token))
+    }
+
+    pub fn meetings(&self) -> &'static str {
+        MEETINGS_API
+    }
+
+    /// The router's pattern for [`Routes::personal_page`].
+    pub(crate) fn personal_page_pattern(&self) -> String {
+        self.personal_page("{token}")
+    }
+
+    /// The router's pattern for [`Routes::cancel`].
+    pub(crate) fn cancel_pattern(&self) -> String {
+        self.cancel("{token}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_follows_the_endpoint() {
+        let routes = Routes::new("/api/aanmelden").unwrap();
+        assert_eq!(routes.registrations(), "/api/aanmelden");
+        assert_eq!(routes.personal_page("abc"), "/api/aanmelden/abc");
+        assert_eq!(routes.cancel("abc"), "/api/aanmelden/abc/cancel");
+        assert_eq!(routes.personal_page_pattern(), "/api/aanmelden/{token}");
+        assert_eq!(routes.meetings(), "/api/meetings");
+    }
+
+    #[test]
+    fn an_endpoint_outside_the_api_is_refused() {
+        assert!(Routes::new("/aanmelden").is_err());
+    }
+}
