@@ -6,7 +6,16 @@ use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use jiff::Timestamp;
 
-use super::*;
+use super::codec::{Item, counter_of, get_s, n, registration_from_item, s, status_value};
+use super::keys::{
+    EMAIL_ATTRIBUTE, EMAIL_INDEX, MEETINGS_PK, PARTITION_KEY, REGISTRATION_SK_PREFIX, SORT_KEY,
+    TOKEN_SK, TTL_ATTRIBUTE, meeting_sk, registration_pk, registration_sk, token_pk,
+};
+use super::outcome::{cancellation_reasons, is_throttled};
+use super::read::{query_all, query_pages};
+use super::retry::{ATTEMPTS, backoff};
+use super::{RegistrationRecord, Store, Unavailable, build_error, unavailable};
+use opp_model::RegistrationStatus;
 
 /// Registrations per Query page when reading a whole meeting: small enough for a steady progress bar.
 const REGISTRATION_PAGE: i32 = 1000;
@@ -58,7 +67,7 @@ impl Store {
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_names("#sk", SORT_KEY)
             .expression_attribute_values(":pk", s(&registration_pk(meeting)))
-            .expression_attribute_values(":reg", s("REG#"))
+            .expression_attribute_values(":reg", s(REGISTRATION_SK_PREFIX))
             .limit(REGISTRATION_PAGE);
         let items = query_pages(query, on_page)
             .await
@@ -91,7 +100,7 @@ impl Store {
             let (Some(pk), Some(sk)) = (get_s(&key, PARTITION_KEY), get_s(&key, SORT_KEY)) else {
                 continue;
             };
-            if !sk.starts_with("REG#") {
+            if !sk.starts_with(REGISTRATION_SK_PREFIX) {
                 continue;
             }
             if let Some(item) = self.registration_item(&pk, &sk).await?
@@ -155,7 +164,7 @@ impl Store {
                             Delete::builder()
                                 .table_name(&self.table)
                                 .key(PARTITION_KEY, s(&token_pk(&registration.token_hash)))
-                                .key(SORT_KEY, s("TOKEN"))
+                                .key(SORT_KEY, s(TOKEN_SK))
                                 .build()
                                 .map_err(build_error)?,
                         )
@@ -195,8 +204,9 @@ impl Store {
                 Ok(_) => {
                     return Ok(Some(Removed {
                         registration,
-                        promoted: promoted_sk
-                            .and_then(|sk| sk.strip_prefix("REG#").map(str::to_string)),
+                        promoted: promoted_sk.and_then(|sk| {
+                            sk.strip_prefix(REGISTRATION_SK_PREFIX).map(str::to_string)
+                        }),
                     }));
                 }
                 // Someone registered, cancelled or was promoted meanwhile: read again.
@@ -274,7 +284,7 @@ impl Store {
             .delete_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(key))
-            .key(SORT_KEY, s("TOKEN"))
+            .key(SORT_KEY, s(TOKEN_SK))
             .send()
             .await
             .map_err(|err| unavailable("DeleteItem token", err))?;

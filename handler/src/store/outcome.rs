@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
-use super::Item;
+use super::codec::Item;
 
 /// What one item of a registration transaction is. The transaction is built as a list of (slot, item)
 /// pairs, and its answer is read back through the same list.

@@ -1,0 +1,112 @@
+//! The attribute encoding: Rust values to DynamoDB attributes and back, and items to records.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::Timestamp;
+use opp_model::RegistrationStatus;
+use std::collections::HashMap;
+
+use super::RegistrationRecord;
+use crate::meetings::MeetingRecord;
+
+/// One item as the SDK hands it over.
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+pub(super) fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+pub(super) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+pub(super) fn get_s(item: &Item, key: &str) -> Option<String> {
+    item.get(key).and_then(|v| v.as_s().ok()).cloned()
+}
+pub(super) fn get_n(item: &Item, key: &str) -> Option<i64> {
+    item.get(key)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// A status as the table stores it.
+pub(super) fn status_value(status: RegistrationStatus) -> AttributeValue {
+    s(status.as_str())
+}
+
+/// A registration item's status (None when missing or not a status).
+pub(super) fn status_of(item: &Item) -> Option<RegistrationStatus> {
+    get_s(item, "status")?.parse().ok()
+}
+
+/// The meeting item's counter of registrations with this status: named like the status itself.
+pub(super) fn counter_of(status: RegistrationStatus) -> &'static str {
+    status.as_str()
+}
+
+/// RFC 3339 in UTC with microseconds, so arrival order sorts as text.
+pub fn arrival_time(now: Timestamp) -> String {
+    now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
+    let count = |key: &str| {
+        get_n(item, key)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0)
+    };
+    Some(MeetingRecord {
+        id: get_s(item, "meeting")?,
+        title: get_s(item, "title").unwrap_or_default(),
+        path: get_s(item, "path").unwrap_or_else(|| "/".into()),
+        date: get_s(item, "date").unwrap_or_default(),
+        date_label: get_s(item, "date_label").unwrap_or_default(),
+        time_label: get_s(item, "time_label").unwrap_or_default(),
+        venue_name: get_s(item, "venue_name").unwrap_or_default(),
+        venue_address: get_s(item, "venue_address"),
+        venue_postcode: get_s(item, "venue_postcode"),
+        city: get_s(item, "city").unwrap_or_default(),
+        ics_path: get_s(item, "ics_path").unwrap_or_default(),
+        capacity: count("capacity"),
+        opens_at: get_n(item, "opens_at"),
+        closes_at: get_n(item, "closes_at")?,
+        over_at: get_n(item, "over_at")?,
+        expires_at: get_n(item, "registration_expires_at").unwrap_or(0),
+        confirmed: count(counter_of(RegistrationStatus::Confirmed)),
+        waitlisted: count(counter_of(RegistrationStatus::Waitlisted)),
+        cancelled: count(counter_of(RegistrationStatus::Cancelled)),
+    })
+}
+
+pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> {
+    Some(RegistrationRecord {
+        meeting: get_s(item, "meeting")?,
+        email: get_s(item, "email")?,
+        name: get_s(item, "name").unwrap_or_default(),
+        role: get_s(item, "role").unwrap_or_default(),
+        sector: get_s(item, "sector"),
+        organisation: get_s(item, "organisation"),
+        needs: get_s(item, "needs"),
+        status: status_of(item)?,
+        created_at: get_s(item, "created_at").unwrap_or_default(),
+        token_hash: get_s(item, "token_hash").unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrival_times_sort_as_text() {
+        let a = arrival_time("2030-01-15T11:00:00.000009Z".parse().unwrap());
+        let b = arrival_time("2030-01-15T11:00:00.00001Z".parse().unwrap());
+        assert!(a < b, "{a} < {b}");
+    }
+
+    #[test]
+    fn statuses_and_counters_round_trip() {
+        for status in RegistrationStatus::ALL {
+            let item = Item::from([("status".to_string(), status_value(status))]);
+            assert_eq!(status_of(&item), Some(status));
+        }
+        assert_eq!(counter_of(RegistrationStatus::Waitlisted), "waitlisted");
+    }
+}

@@ -1,0 +1,71 @@
+//! The table's schema, as `infra/template.yaml` creates it in AWS: created here for the local stack and
+//! the tests, and checked against `handler/table-schema.json`, which the infrastructure's tests read too.
+
+use super::keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY};
+use super::{Store, Unavailable, unavailable};
+
+impl Store {
+    /// Creates the table with the same design as `infra/template.yaml` (for the local stack and tests).
+    pub async fn create_table(&self) -> Result<(), Unavailable> {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+            Projection, ProjectionType, ScalarAttributeType,
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .expect("complete key element")
+        };
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("complete attribute definition")
+        };
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(EMAIL_INDEX)
+            .key_schema(key(EMAIL_ATTRIBUTE, KeyType::Hash))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .expect("complete index");
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .attribute_definitions(attribute(PARTITION_KEY))
+            .attribute_definitions(attribute(SORT_KEY))
+            .attribute_definitions(attribute(EMAIL_ATTRIBUTE))
+            .key_schema(key(PARTITION_KEY, KeyType::Hash))
+            .key_schema(key(SORT_KEY, KeyType::Range))
+            .global_secondary_indexes(index)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .map_err(|err| unavailable("CreateTable", err))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::keys::TTL_ATTRIBUTE;
+    use super::*;
+
+    /// The infrastructure template is checked against the same file, so the table has one design.
+    #[test]
+    fn matches_the_shared_table_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../table-schema.json")).unwrap();
+        assert_eq!(schema["partition_key"], PARTITION_KEY);
+        assert_eq!(schema["sort_key"], SORT_KEY);
+        assert_eq!(schema["email_index"]["name"], EMAIL_INDEX);
+        assert_eq!(schema["email_index"]["partition_key"], EMAIL_ATTRIBUTE);
+        assert_eq!(schema["ttl_attribute"], TTL_ATTRIBUTE);
+    }
+}
