@@ -1,0 +1,286 @@
+//! The handler's one response type: every outcome is an [`Answer`] that holds both its JSON and its HTML
+//! form, and [`Answer::respond`] is the one place that picks the form the client asked for.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::pages::ResultPage;
+use crate::store::RegistrationRecord;
+
+/// How the client wants its answers: a browser (HTML) or a script (`Accept: application/json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Json,
+}
+
+/// One outcome of a request, in both forms.
+pub struct Answer {
+    /// The status of the JSON answer and of an HTML page (a redirect is always 303).
+    status: StatusCode,
+    json: Value,
+    html: Html,
+    /// `Cache-Control` when the answer may be cached; every other answer is `no-store`.
+    cache: Option<&'static str>,
+}
+
+/// The HTML form of an answer.
+enum Html {
+    /// 303 to a page (Post/Redirect/Get).
+    SeeOther(String),
+    /// 303 to one of the site's static result pages.
+    ResultPage(ResultPage),
+    /// A short page without the theme, for errors that have no page of their own.
+    Message(String),
+    /// The registration form again, with the errors and the values as entered.
+    FormErrors(Value),
+    /// A page of the theme about one registration.
+    Registration {
+        template: &'static str,
+        token: String,
+        record: Box<RegistrationRecord>,
+        position: Option<u32>,
+    },
+    /// The theme's page for a link that leads nowhere.
+    NotFound,
+}
+
+impl Answer {
+    /// The same message in both forms: `{"errors": [{"field": null, "message": ...}]}` or a short page.
+    pub fn error(status: StatusCode, message: &str) -> Answer {
+        Answer {
+            status,
+            json: json!({ "errors": [{ "field": null, "message": message }] }),
+            html: Html::Message(message.to_string()),
+            cache: None,
+        }
+    }
+
+    /// JSON `status` with `json`; HTML 303 to `location`.
+    pub fn see_other(status: StatusCode, json: Value, location: String) -> Answer {
+        Answer {
+            status,
+            json,
+            html: Html::SeeOther(location),
+            cache: None,
+        }
+    }
+
+    /// JSON `status` with `json`; HTML 303 to one of the site's result pages.
+    pub fn result_page(status: StatusCode, json: Value, page: ResultPage) -> Answer {
+        Answer {
+            status,
+            json,
+            html: Html::ResultPage(page),
+            cache: None,
+        }
+    }
+
+    /// 422: the field errors, and for a browser the form filled in again.
+    pub fn form_errors(errors: Value, values: Value) -> Answer {
+        Answer {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            json: json!({ "errors": errors }),
+            html: Html::FormErrors(json!({ "values": values, "errors": errors })),
+            cache: None,
+        }
+    }
+
+    /// 200: a registration's own page (`template`), or its state as JSON.
+    pub fn registration(
+        template: &'static str,
+        token: &str,
+        record: RegistrationRecord,
+        position: Option<u32>,
+        json: Value,
+    ) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            json,
+            html: Html::Registration {
+                template,
+                token: token.to_string(),
+                record: Box::new(record),
+                position,
+            },
+            cache: None,
+        }
+    }
+
+    /// 404 for a link that leads nowhere.
+    pub fn not_found() -> Answer {
+        Answer {
+            status: StatusCode::NOT_FOUND,
+            json: json!({ "status": "not_found" }),
+            html: Html::NotFound,
+            cache: None,
+        }
+    }
+
+    /// Public data that caches may keep (`cache` is its `Cache-Control`); its route answers JSON only.
+    pub fn data(json: Value, cache: &'static str) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            json,
+            html: Html::Message(String::new()),
+            cache: Some(cache),
+        }
+    }
+
+    /// The answer in the client's form. Only HTML pages of the theme need the state (and, for a
+    /// registration's page, one read of its meeting).
+    pub async fn respond(self, format: Format, state: &AppState) -> Response {
+        let cache = self.cache;
+        let mut response = match (format, self.html) {
+            (Format::Json, _) => (self.status, axum::Json(self.json)).into_response(),
+            (Format::Html, Html::SeeOther(location)) => see_other(&location),
+            (Format::Html, Html::ResultPage(page)) => {
+                see_other(&state.pages.current().result_url(page))
+            }
+            (Format::Html, Html::Message(message)) => message_page(self.status, &message),
+            (Format::Html, Html::FormErrors(form)) => form_errors_page(state, form).await,
+            (
+                Format::Html,
+                Html::Registration {
+                    template,
+                    token,
+                    record,
+                    position,
+                },
+            ) => registration_page(state, template, &token, &record, position).await,
+            (Format::Html, Html::NotFound) => not_found_page(state),
+        };
+        let headers = response.headers_mut();
+        match cache {
+            Some(cache) => {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            }
+            None => private(headers),
+        }
+        response
+    }
+}
+
+/// Answers of the registration routes can carry a secret in their URL or personal data: never cached,
+/// never indexed, never sent on as a referrer.
+fn private(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        // Not `no-referrer`: with it, browsers send `Origin: null` on the page's own cancel form, which the
+        // origin check must refuse. `strict-origin` still never sends the path (the token) anywhere.
+        HeaderValue::from_static("strict-origin"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+}
+
+async fn form_errors_page(state: &AppState, form: Value) -> Response {
+    let now = (state.clock)();
+    let meetings = state.store.meetings().await.unwrap_or_default();
+    let rendered = state.pages.current().render(
+        "registration_form_errors.html",
+        state.routes.registrations(),
+        &meetings,
+        now,
+        vec![("form", form)],
+    );
+    html_or_failure(StatusCode::UNPROCESSABLE_ENTITY, rendered)
+}
+
+async fn registration_page(
+    state: &AppState,
+    template: &str,
+    token: &str,
+    record: &RegistrationRecord,
+    position: Option<u32>,
+) -> Response {
+    let now = (state.clock)();
+    let meeting = state.store.meeting(&record.meeting).await.ok().flatten();
+    let meeting_value = meeting
+        .as_ref()
+        .map(|m| crate::pages::meeting_view(m, now))
+        .unwrap_or(Value::Null);
+    let page_url = state.routes.personal_page(token);
+    let registration = json!({
+        "status": record.status,
+        "position": position,
+        "name": record.name,
+        "token": token,
+        "meeting": meeting_value,
+        "page_url": page_url,
+        "cancel_url": state.routes.cancel(token),
+    });
+    let meetings: Vec<_> = meeting.into_iter().collect();
+    let rendered = state.pages.current().render(
+        template,
+        &page_url,
+        &meetings,
+        now,
+        vec![("registration", registration)],
+    );
+    html_or_failure(StatusCode::OK, rendered)
+}
+
+fn not_found_page(state: &AppState) -> Response {
+    let now = (state.clock)();
+    let rendered =
+        state
+            .pages
+            .current()
+            .render("registration_not_found.html", "", &[], now, Vec::new());
+    html_or_failure(StatusCode::NOT_FOUND, rendered)
+}
+
+fn html_or_failure(status: StatusCode, rendered: Result<String, String>) -> Response {
+    match rendered {
+        Ok(html) => html_response(status, html),
+        Err(err) => {
+            tracing::error!(reason = %err, "page could not be rendered");
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Er ging iets mis. Probeer het later nog eens.",
+            )
+        }
+    }
+}
+
+fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// Headings in the site's language for the few answers rendered without the theme.
+fn dutch_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Het formulier kon niet worden gelezen",
+        403 => "Dit kan alleen via de website",
+        404 => "Niet gevonden",
+        413 => "Het formulier is te groot",
+        415 => "Het formulier kon niet worden gelezen",
+        _ => "Er ging iets mis",
+    }
+}
+
+/// A short page for errors that have no page of their own in the theme.
+pub(super) fn message_page(status: StatusCode, message: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/css/site.css\"></head><body><main id=\"inhoud\"><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Naar de startpagina</a></p></main></body></html>",
+        title = dutch_title(status),
+        message = opp_site::markdown::escape_attr(message)
+    );
+    html_response(status, html)
+}

@@ -1,0 +1,113 @@
+//! The HTTP side: the router over the route table, the CDN's origin header, and the state every request
+//! shares. Rules live in `registration`, storage in `store`; the handlers here only translate between them
+//! and HTTP, each outcome as one [`answer::Answer`] that renders as HTML or JSON from one place.
+
+mod answer;
+mod meetings;
+mod personal;
+mod register;
+mod request;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use jiff::Timestamp;
+use std::sync::Arc;
+
+use crate::pages::SharedPages;
+use crate::routes::Routes;
+use crate::store::Store;
+use meetings::meetings;
+use personal::{cancel, cancel_confirmation, personal_page, personal_page_by_query};
+use register::register;
+
+/// The header CloudFront adds with the shared secret.
+pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// The site's origin (`https://www.example.nl`); posts from elsewhere are refused. None: no check (tests).
+    pub site_origin: Option<String>,
+    /// When set, every request must carry it in `x-origin-verify` (only CloudFront knows it).
+    pub origin_secret: Option<String>,
+}
+
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// What every request handler shares. Made only by [`AppState::new`].
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub pages: SharedPages,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub routes: Arc<Routes>,
+}
+
+impl AppState {
+    /// The state with the real clock. The routes follow the theme's configuration
+    /// (`registration_endpoint`), which must lie under `/api/`.
+    pub fn new(store: Store, pages: SharedPages, settings: Settings) -> Result<Self, String> {
+        let routes = Routes::new(pages.current().registration_endpoint())?;
+        Ok(AppState {
+            store,
+            pages,
+            settings,
+            clock: Arc::new(Timestamp::now),
+            routes: Arc::new(routes),
+        })
+    }
+
+    /// The same state with another clock (tests and benchmarks that need a fixed "now").
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = state.routes.clone();
+    Router::new()
+        .route(
+            routes.registrations(),
+            get(personal_page_by_query).post(register),
+        )
+        .route(&routes.personal_page_pattern(), get(personal_page))
+        .route(
+            &routes.cancel_pattern(),
+            get(cancel_confirmation).post(cancel),
+        )
+        .route(routes.meetings(), get(meetings))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            verify_origin_secret,
+        ))
+        .with_state(state)
+}
+
+/// Every request must carry CloudFront's secret header when one is configured: only the CDN reaches the
+/// function.
+async fn verify_origin_secret(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(secret) = &state.settings.origin_secret {
+        let given = request
+            .headers()
+            .get(ORIGIN_VERIFY_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        if !request::constant_time_eq(given, secret.as_bytes()) {
+            tracing::warn!(status = 403, "request without the CDN's origin header");
+            return answer::message_page(
+                StatusCode::FORBIDDEN,
+                "Deze pagina is alleen via de website te bereiken.",
+            );
+        }
+    }
+    next.run(request).await
+}

@@ -1,0 +1,140 @@
+//! A registration's own pages behind its link: the personal page, the cancel confirmation (a `GET`
+//! changes nothing) and the cancellation itself.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+use super::AppState;
+use super::answer::Answer;
+use super::request;
+use crate::store::CancelOutcome;
+use crate::token;
+use opp_model::RegistrationStatus;
+
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+pub async fn personal_page_by_query(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let token = query.token.unwrap_or_default();
+    show(&state, &token, "registration.html")
+        .await
+        .respond(request::format(&headers), &state)
+        .await
+}
+
+pub async fn personal_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    show(&state, &token, "registration.html")
+        .await
+        .respond(request::format(&headers), &state)
+        .await
+}
+
+pub async fn cancel_confirmation(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    show(&state, &token, "registration_cancel.html")
+        .await
+        .respond(request::format(&headers), &state)
+        .await
+}
+
+/// The registration behind `token` as `template`, with its place on the waiting list.
+async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
+    let found = if token::looks_valid(token) {
+        match state.store.registration_by_token(&token::hash(token)).await {
+            Ok(found) => found,
+            Err(err) => {
+                tracing::error!(reason = %err.0, "personal page: store unavailable");
+                return Answer::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Het lukt nu niet om je aanmelding op te halen. Probeer het later nog eens.",
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let Some(record) = found else {
+        return Answer::not_found();
+    };
+    let position = if record.status == RegistrationStatus::Waitlisted {
+        state
+            .store
+            .waitlist_position(&record.meeting, &record.email, &record.created_at)
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let mut body = json!({ "status": record.status, "meeting": record.meeting });
+    if let Some(position) = position {
+        body["position"] = json!(position);
+    }
+    Answer::registration(template, token, record, position, body)
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let format = request::format(&headers);
+    let answer = if request::same_origin(&headers, &state.settings) {
+        cancelled(&state, &token).await
+    } else {
+        Answer::error(
+            StatusCode::FORBIDDEN,
+            "Afmelden kan alleen via je persoonlijke pagina op de website.",
+        )
+    };
+    answer.respond(format, &state).await
+}
+
+/// Cancels the registration behind `token` and answers with its "afgemeld" page.
+async fn cancelled(state: &AppState, token: &str) -> Answer {
+    if !token::looks_valid(token) {
+        return Answer::not_found();
+    }
+    let now = (state.clock)();
+    let hash = token::hash(token);
+    match state.store.cancel(&hash, now).await {
+        Ok(Some(outcome)) => {
+            if let CancelOutcome::Cancelled { promoted } = outcome {
+                tracing::info!(
+                    outcome = RegistrationStatus::Cancelled.as_str(),
+                    promoted,
+                    "registration cancelled"
+                );
+            }
+            let body = json!({ "status": RegistrationStatus::Cancelled });
+            match state.store.registration_by_token(&hash).await {
+                Ok(Some(record)) => {
+                    Answer::registration("registration_cancelled.html", token, record, None, body)
+                }
+                _ => Answer::not_found(),
+            }
+        }
+        Ok(None) => Answer::not_found(),
+        Err(err) => {
+            tracing::error!(reason = %err.0, "cancel: store unavailable");
+            Answer::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Afmelden lukt nu niet. Probeer het later nog eens.",
+            )
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `POST` on the registration endpoint: the form or JSON body through the rules into the store, and every
+//! outcome as one [`Answer`]. A registration is acknowledged only after the store committed it.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::AppState;
+use super::answer::Answer;
+use super::request;
+use crate::pages::ResultPage;
+use crate::registration::{self, Registration, Submission};
+use crate::store::{RegisterError, Seat};
+use crate::token;
+use opp_model::RegistrationStatus;
+
+pub async fn register(State(state): State<AppState>, request: Request) -> Response {
+    let format = request::format(request.headers());
+    let answer = match checked_fields(&state, request).await {
+        Ok(values) => match registration::validate(values) {
+            Submission::Bot => {
+                tracing::info!(outcome = "honeypot", "registration answered but not stored");
+                Answer::result_page(
+                    StatusCode::CREATED,
+                    json!({ "status": RegistrationStatus::Confirmed }),
+                    ResultPage::Received,
+                )
+            }
+            Submission::Invalid { errors, values } => {
+                tracing::info!(outcome = "invalid", fields = ?errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), "registration refused");
+                Answer::form_errors(json!(errors), json!(values))
+            }
+            Submission::Valid(registration) => store(&state, &registration).await,
+        },
+        Err(refusal) => refusal,
+    };
+    answer.respond(format, &state).await
+}
+
+/// The body's fields, if the post comes from the site and can be read at all.
+async fn checked_fields(
+    state: &AppState,
+    request: Request,
+) -> Result<std::collections::BTreeMap<String, String>, Answer> {
+    if !request::same_origin(request.headers(), &state.settings) {
+        tracing::warn!(status = 403, "registration post from another origin");
+        return Err(Answer::error(
+            StatusCode::FORBIDDEN,
+            "Aanmelden kan alleen via het formulier op de website.",
+        ));
+    }
+    let (parts, body) = request.into_parts();
+    request::fields(&parts.headers, body).await
+}
+
+/// Stores a valid registration with a new personal link, and answers what the store decided.
+async fn store(state: &AppState, registration: &Registration) -> Answer {
+    let Ok(token) = token::new_token() else {
+        return unavailable();
+    };
+    let meeting = &registration.meeting;
+    let now = (state.clock)();
+    match state
+        .store
+        .register(registration, &token::hash(&token), now)
+        .await
+    {
+        Ok(seat) => {
+            let (status, position) = match seat {
+                Seat::Confirmed => (RegistrationStatus::Confirmed, None),
+                Seat::Waitlisted { position } => (RegistrationStatus::Waitlisted, Some(position)),
+            };
+            tracing::info!(outcome = status.as_str(), meeting = %meeting, "registration stored");
+            let mut body = json!({ "status": status });
+            if let Some(position) = position {
+                body["position"] = json!(position);
+            }
+            Answer::see_other(
+                StatusCode::CREATED,
+                body,
+                state.routes.personal_page(&token),
+            )
+        }
+        Err(RegisterError::Duplicate) => {
+            tracing::info!(outcome = "duplicate", meeting = %meeting, "registration already stored");
+            Answer::result_page(
+                StatusCode::OK,
+                json!({ "status": "duplicate" }),
+                ResultPage::AlreadyRegistered,
+            )
+        }
+        Err(RegisterError::UnknownMeeting) => {
+            tracing::info!(outcome = "unknown_meeting", meeting = %meeting, "registration refused");
+            refused(StatusCode::NOT_FOUND, "Deze bijeenkomst bestaat niet.")
+        }
+        Err(RegisterError::Closed) => {
+            tracing::info!(outcome = "closed", meeting = %meeting, "registration refused");
+            refused(
+                StatusCode::CONFLICT,
+                "Aanmelden voor deze bijeenkomst is niet mogelijk.",
+            )
+        }
+        Err(RegisterError::Unavailable(reason)) => {
+            tracing::error!(outcome = "store_unavailable", meeting = %meeting, reason = %reason, "registration not stored");
+            unavailable()
+        }
+    }
+}
+
+/// The meeting cannot be registered for: the field error for scripts, the "gesloten" page for people.
+fn refused(status: StatusCode, message: &str) -> Answer {
+    Answer::result_page(
+        status,
+        json!({ "errors": [{ "field": "meeting", "message": message }] }),
+        ResultPage::Closed,
+    )
+}
+
+/// Nothing was stored: 503 for scripts, the "mislukt" page for people.
+fn unavailable() -> Answer {
+    Answer::result_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({ "status": "unavailable" }),
+        ResultPage::Failed,
+    )
+}
