@@ -33,7 +33,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::check::PageLinks;
-use crate::config::Config;
 use crate::error::{BuildError, Problem};
 use crate::render::{RenderedPage, Renderer};
 use crate::site::{Site, SiteOptions};
@@ -152,7 +151,7 @@ impl Prepared {
             None => build_time()?,
         };
         let root = &options.root;
-        let mut config = Config::load(root)?;
+        let mut config = config::load(root)?;
         if let Some(base_url) = &options.base_url {
             config.base_url = config::normalise_base_url(base_url).map_err(Problem::new)?;
         }

@@ -265,27 +265,8 @@ fn is_external(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://") || url.starts_with("//")
 }
 
-/// Escapes text for HTML (also Tera's escaper, so it runs for every printed variable): copies the runs between
-/// the five special bytes as they are.
-pub fn escape_attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut copied = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&text[copied..i]);
-        out.push_str(entity);
-        copied = i + 1;
-    }
-    out.push_str(&text[copied..]);
-    out
-}
+/// Escapes text for HTML (one definition, opp-render's: also Tera's escaper).
+pub use opp_render::escape_attr;
 
 /// "Wat is een OPP?" -> "wat-is-een-opp"; accents are folded ("sociëteit" -> "societeit").
 pub fn slugify(text: &str) -> String {

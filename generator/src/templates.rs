@@ -1,10 +1,10 @@
-//! The theme's Tera templates: loading them once, turning Tera's errors into file:line problems,
-//! and the functions templates call (`asset`, `url_for`).
+//! The theme's Tera templates: loading them once and turning Tera's errors into file:line problems. The
+//! Tera setup itself (escaping, `asset`, `url_for`) is opp-render's.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
-use tera::{Tera, Value};
+use tera::Tera;
 
 use crate::error::{BuildError, Problem};
 use crate::load;
@@ -26,15 +26,10 @@ pub fn parse(templates_dir: &Path, files: &[load::Found]) -> Result<Tera, BuildE
     Ok(from_sources(sources).map_err(|err| template_problem(&err, templates_dir))?)
 }
 
-/// Parses templates given as (name, text) with the site's escaping rules (also used by the handler,
-/// which embeds the theme).
+/// Parses templates given as (name, text) with the site's escaping rules (opp-render's, shared with the
+/// handler).
 pub fn from_sources(sources: Vec<(String, String)>) -> tera::Result<Tera> {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
-    // Tera's default escaper also turns `/` into `&#x2F;`, which bloats every URL; quotes and <>& suffice.
-    tera.set_escape_fn(crate::markdown::escape_attr);
-    tera.add_raw_templates(sources)?;
-    Ok(tera)
+    opp_render::theme::from_sources(sources)
 }
 
 /// Turns a Tera error (with its chain of causes) into one problem, with the template's file and line when known.
@@ -76,70 +71,11 @@ fn tidy(text: &str) -> String {
         .join("\n    ")
 }
 
-/// `asset(path="css/site.css")` -> the URL of the (hashed) copy.
-pub struct AssetFunction {
-    pub urls: Arc<HashMap<String, String>>,
-}
-
-impl tera::Function for AssetFunction {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let path = string_arg(args, "asset", "path")?;
-        let path = path.trim_start_matches('/');
-        match self.urls.get(path) {
-            Some(url) => Ok(Value::String(url.clone())),
-            None => Err(tera::Error::msg(format!(
-                "asset(path=\"{path}\"): theme/static/{path} does not exist; add the file or fix the path"
-            ))),
-        }
-    }
-
-    fn is_safe(&self) -> bool {
-        true
-    }
-}
-
-/// `url_for(path="@/aanmelden/_index.md")` -> "/aanmelden/".
-pub struct UrlForFunction {
-    pub urls: Arc<HashMap<String, String>>,
-}
-
-impl tera::Function for UrlForFunction {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let link = string_arg(args, "url_for", "path")?;
-        let path = link.strip_prefix("@/").unwrap_or(&link);
-        let (path, fragment) = path
-            .split_once('#')
-            .map_or((path, None), |(p, f)| (p, Some(f)));
-        match self.urls.get(path) {
-            Some(url) => Ok(Value::String(match fragment {
-                Some(fragment) => format!("{url}#{fragment}"),
-                None => url.clone(),
-            })),
-            None => Err(tera::Error::msg(format!(
-                "url_for(path=\"{link}\"): content/{path} does not exist (or is a draft)"
-            ))),
-        }
-    }
-
-    fn is_safe(&self) -> bool {
-        true
-    }
-}
-
-fn string_arg(args: &HashMap<String, Value>, function: &str, name: &str) -> tera::Result<String> {
-    match args.get(name) {
-        Some(Value::String(value)) => Ok(value.clone()),
-        _ => Err(tera::Error::msg(format!(
-            "{function}() needs a text argument `{name}`, e.g. {function}({name}=\"...\")"
-        ))),
-    }
-}
-
+/// `asset` and `url_for` answer from the build's maps (opp-render's functions).
 pub fn register_functions(
     tera: &mut Tera,
     assets: Arc<HashMap<String, String>>,
     pages: Arc<HashMap<String, String>>,
 ) {
-    tera.register_function("asset", AssetFunction { urls: assets });
-    tera.register_function("url_for", UrlForFunction { urls: pages });
+    opp_render::functions::register(tera, opp_render::functions::Urls::Site { assets, pages });
 }

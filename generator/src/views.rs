@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::dates;
 use crate::markdown::TocEntry;
 use crate::meeting::Status;
@@ -95,42 +94,8 @@ pub fn poster_url(page: &Page) -> String {
     format!("{}poster/", page.url)
 }
 
-#[derive(Debug, Serialize)]
-pub struct MenuView {
-    pub title: String,
-    pub url: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SiteView<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub base_url: &'a str,
-    pub language: &'a str,
-    pub registration_endpoint: &'a str,
-    pub retention_days: u32,
-    pub contact: &'a crate::config::Contact,
-    pub menu: Vec<MenuView>,
-    pub registration_url: String,
-    pub registration_qr_url: String,
-}
-
-impl<'a> SiteView<'a> {
-    pub fn new(config: &'a Config, menu: Vec<MenuView>, registration_url: String) -> Self {
-        SiteView {
-            title: &config.title,
-            description: &config.description,
-            base_url: &config.base_url,
-            language: &config.language,
-            registration_endpoint: &config.registration_endpoint,
-            retention_days: config.retention_days,
-            contact: &config.contact,
-            registration_qr_url: format!("{registration_url}qr.svg"),
-            menu,
-            registration_url,
-        }
-    }
-}
+/// The `site` variable: one definition in opp-render, shared with the handler.
+pub use opp_render::site::{MenuView, SiteView};
 
 #[derive(Debug, Serialize)]
 pub struct PageView<'a> {

@@ -14,6 +14,9 @@ pub struct MeetingRecord {
     pub date: String,
     pub date_label: String,
     pub time_label: String,
+    /// Start and end (epoch seconds), when the meeting has times.
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
     pub venue_name: String,
     pub venue_address: Option<String>,
     pub venue_postcode: Option<String>,
@@ -57,6 +60,11 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
         .into_iter()
         .map(|m| {
             let over_at = seconds(&m.over_at, "over_at", &m.id)?;
+            let optional = |time: &Option<String>, what: &str| {
+                time.as_deref().map(|t| seconds(t, what, &m.id)).transpose()
+            };
+            let starts_at = optional(&m.starts_at, "starts_at")?;
+            let ends_at = optional(&m.ends_at, "ends_at")?;
             Ok(MeetingRecord {
                 opens_at: m
                     .registration
@@ -74,6 +82,8 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
                 date: m.date,
                 date_label: m.date_label,
                 time_label: m.time_label,
+                starts_at,
+                ends_at,
                 venue_name: m.venue.name,
                 venue_address: m.venue.address,
                 venue_postcode: m.venue.postcode,

@@ -3,16 +3,16 @@
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use tera::{Context, Tera};
 
-use opp_site::config::Config;
-use opp_site::views::{MenuView, SiteView};
+use opp_model::config::{CONFIG_FILE, Config};
+use opp_render::functions::{self, Urls};
+use opp_render::site::SiteView;
+use opp_render::theme::{needed_templates, read_templates};
 
 use crate::meetings::MeetingRecord;
-use opp_model::urls::content_url;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
@@ -56,38 +56,25 @@ impl Pages {
 
     /// The theme and configuration of a site folder on disk (local stack, so edits show at once).
     pub fn from_root(root: &Path) -> Result<Pages, String> {
-        let dir = root.join("theme").join("templates");
-        let files = opp_site::load::walk(&dir).map_err(|p| p.to_string())?;
-        let mut sources = Vec::new();
-        for file in files {
-            let text = std::fs::read_to_string(&file.path)
-                .map_err(|e| format!("{}: {e}", file.path.display()))?;
-            sources.push((file.rel, text));
-        }
-        let config = std::fs::read_to_string(root.join("config.yaml"))
-            .map_err(|e| format!("config.yaml: {e}"))?;
+        let sources = read_templates(&root.join("theme").join("templates"))?;
+        let config = std::fs::read_to_string(root.join(CONFIG_FILE))
+            .map_err(|e| format!("{CONFIG_FILE}: {e}"))?;
         Pages::new(sources, &config)
     }
 
     fn new(sources: Vec<(String, String)>, config_text: &str) -> Result<Pages, String> {
-        let config =
-            Config::parse(config_text, Path::new("config.yaml")).map_err(|p| p.to_string())?;
+        // The generator checked the same file with file:line errors; here a short message suffices.
+        let config: Config = serde_yaml::from_str::<Config>(config_text)
+            .map_err(|e| format!("{CONFIG_FILE}: {e}"))?
+            .checked()
+            .map_err(|e| format!("{CONFIG_FILE}: {}", e.message))?;
         let sources = needed_templates(sources, &RENDERED_TEMPLATES);
-        let mut tera = opp_site::templates::from_sources(sources)
-            .map_err(|e| format!("theme templates: {e}"))?;
-        tera.register_function("asset", StaticAsset);
-        tera.register_function("url_for", ContentUrl);
-        let menu = config
-            .menu
-            .iter()
-            .map(|item| MenuView {
-                title: item.title.clone(),
-                url: content_url(&item.page),
-            })
-            .collect();
-        let registration_url = content_url(&config.registration_page);
-        let site = serde_json::to_value(SiteView::new(&config, menu, registration_url.clone()))
-            .map_err(|e| format!("site view: {e}"))?;
+        let mut tera = opp_render::theme::from_sources(sources)
+            .map_err(|e| format!("theme templates: {}", opp_render::error_chain(&e)))?;
+        functions::register(&mut tera, Urls::Rules);
+        let site_view = SiteView::from_rules(&config);
+        let registration_url = site_view.registration_url.clone();
+        let site = serde_json::to_value(site_view).map_err(|e| format!("site view: {e}"))?;
         Ok(Pages {
             tera,
             site,
@@ -135,22 +122,25 @@ impl Pages {
         for (key, value) in extra {
             context.insert(key, &value);
         }
-        self.tera.render(template, &context).map_err(|err| {
-            let mut text = err.to_string();
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text
-        })
+        opp_render::render(&self.tera, template, &context)
     }
 }
 
-/// A meeting as templates see it (the same names as the generator's meeting view).
+/// A meeting as templates see it: the names and shapes of the generator's meeting view (`start` and
+/// `end` are `"13:00"` or null, `starts_at`/`ends_at` RFC 3339 in Amsterdam time).
 pub fn meeting_view(m: &MeetingRecord, now: Timestamp) -> Value {
     let status = m.status(now);
+    let local = |seconds: Option<i64>| {
+        seconds
+            .and_then(|s| Timestamp::from_second(s).ok())
+            .map(|t| t.to_zoned(opp_model::zone::amsterdam()))
+    };
+    let (starts, ends) = (local(m.starts_at), local(m.ends_at));
+    let clock = |z: &Option<jiff::Zoned>| z.as_ref().map(|z| z.strftime("%H:%M").to_string());
+    let rfc3339 = |z: &Option<jiff::Zoned>| {
+        z.as_ref()
+            .map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+    };
     json!({
         "id": m.id,
         "title": m.title,
@@ -158,8 +148,10 @@ pub fn meeting_view(m: &MeetingRecord, now: Timestamp) -> Value {
         "date": m.date,
         "date_label": m.date_label,
         "time_label": m.time_label,
-        // Templates show the time only when it is known, as on the static pages.
-        "start": m.time_label != opp_site::dates::time_label(None, None),
+        "start": clock(&starts),
+        "end": clock(&ends),
+        "starts_at": rfc3339(&starts),
+        "ends_at": rfc3339(&ends),
         "venue": { "name": m.venue_name, "address": m.venue_address, "postcode": m.venue_postcode, "city": m.city },
         "capacity": m.capacity,
         "places_left": m.places_left(),
@@ -167,106 +159,6 @@ pub fn meeting_view(m: &MeetingRecord, now: Timestamp) -> Value {
         "status_label": status.label(),
         "ics_url": m.ics_path,
     })
-}
-
-/// `sources` narrowed to `roots` and every template they reach through extends, include and import.
-fn needed_templates(sources: Vec<(String, String)>, roots: &[&str]) -> Vec<(String, String)> {
-    let texts: HashMap<&str, &str> = sources
-        .iter()
-        .map(|(name, text)| (name.as_str(), text.as_str()))
-        .collect();
-    let mut needed = HashSet::new();
-    let mut queue: Vec<String> = roots.iter().map(|name| name.to_string()).collect();
-    while let Some(name) = queue.pop() {
-        if needed.contains(&name) {
-            continue;
-        }
-        if let Some(text) = texts.get(name.as_str()) {
-            queue.extend(template_references(text));
-        }
-        needed.insert(name);
-    }
-    sources
-        .into_iter()
-        .filter(|(name, _)| needed.contains(name))
-        .collect()
-}
-
-/// The template names quoted in `{% extends %}`, `{% include %}` and `{% import %}` tags. Comments and
-/// `{{ }}` expressions are stepped over whole, so a `{%` inside them does not hide the tag after them.
-fn template_references(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let closing = match after.as_bytes().first() {
-            Some(b'%') => "%}",
-            Some(b'#') => "#}",
-            Some(b'{') => "}}",
-            _ => {
-                rest = after;
-                continue;
-            }
-        };
-        let Some(close) = after[1..].find(closing) else {
-            break;
-        };
-        let tag = after[1..1 + close].trim_start_matches('-').trim_start();
-        if closing == "%}"
-            && ["extends", "include", "import"]
-                .iter()
-                .any(|keyword| tag.starts_with(keyword))
-        {
-            names.extend(quoted_strings(tag));
-        }
-        rest = &after[1 + close + closing.len()..];
-    }
-    names
-}
-
-/// The strings between `"`, `'` or `` ` `` quotes (Tera's three kinds) in a tag.
-fn quoted_strings(tag: &str) -> Vec<String> {
-    let mut strings = Vec::new();
-    let mut rest = tag;
-    while let Some(start) = rest.find(['"', '\'', '`']) {
-        let quote = &rest[start..start + 1];
-        let after = &rest[start + 1..];
-        let Some(end) = after.find(quote) else {
-            break;
-        };
-        strings.push(after[..end].to_string());
-        rest = &after[end + 1..];
-    }
-    strings
-}
-
-/// `asset(path=...)` on handler pages: the unhashed copy the generator also writes (served with a short cache).
-struct StaticAsset;
-
-impl tera::Function for StaticAsset {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        match args.get("path").and_then(Value::as_str) {
-            Some(path) => Ok(Value::String(opp_model::urls::static_asset_url(path))),
-            None => Err(tera::Error::msg("asset() needs path=\"...\"")),
-        }
-    }
-    fn is_safe(&self) -> bool {
-        true
-    }
-}
-
-struct ContentUrl;
-
-impl tera::Function for ContentUrl {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        match args.get("path").and_then(Value::as_str) {
-            Some(path) => Ok(Value::String(content_url(path))),
-            None => Err(tera::Error::msg("url_for() needs path=\"...\"")),
-        }
-    }
-    fn is_safe(&self) -> bool {
-        true
-    }
 }
 
 /// The pages the router renders with, replaceable while it serves: the local stack reloads them after a
@@ -299,61 +191,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_rendered_templates_and_what_they_use_are_parsed() {
-        let source = |name: &str, text: &str| (name.to_string(), text.to_string());
-        let sources = vec![
-            source(
-                "base.html",
-                "{% import 'macros.html' as m %}<main>{% block main %}{% endblock %}</main>",
-            ),
-            source("macros.html", "{% import 'base.html' as cycle %}"),
-            source(
-                "registration.html",
-                "{% extends \"base.html\" %}{%- include \"partials/form.html\" -%}",
-            ),
-            source("partials/form.html", "<form></form>"),
-            source(
-                "index.html",
-                "{% extends \"base.html\" %}{% include \"partials/list.html\" %}",
-            ),
-            source("partials/list.html", "<ul></ul>"),
-            source(
-                "registration_cancel.html",
-                "{# not {% here #}{{ \"{%\" }}{% extends `base.html` %}{% include [\"partials/it's.html\", 'partials/b.html'] ignore missing %}",
-            ),
-            source("partials/it's.html", ""),
-            source("partials/b.html", ""),
-        ];
-        let kept = |roots: &[&str]| {
-            let mut names: Vec<String> = needed_templates(sources.clone(), roots)
-                .into_iter()
-                .map(|(name, _)| name)
-                .collect();
-            names.sort();
-            names
-        };
-        assert_eq!(
-            kept(&["registration.html"]),
-            [
-                "base.html",
-                "macros.html",
-                "partials/form.html",
-                "registration.html"
-            ]
-        );
-        assert_eq!(
-            kept(&["registration_cancel.html"]),
-            [
-                "base.html",
-                "macros.html",
-                "partials/b.html",
-                "partials/it's.html",
-                "registration_cancel.html"
-            ]
-        );
-    }
-
-    #[test]
     fn the_embedded_theme_has_every_rendered_template() {
         let sources: Vec<(String, String)> = embedded::TEMPLATES
             .iter()
@@ -371,5 +208,50 @@ mod tests {
             "pages the handler never renders are still parsed"
         );
         Pages::embedded().expect("the narrowed theme parses");
+    }
+
+    #[test]
+    fn meeting_times_have_the_generators_shape() {
+        let at = |text: &str| text.parse::<Timestamp>().unwrap().as_second();
+        let meeting = MeetingRecord {
+            id: "2030-03-zwolle".into(),
+            title: "Zwolle".into(),
+            path: "/bijeenkomsten/zwolle/".into(),
+            date: "2030-03-10".into(),
+            date_label: "zondag 10 maart 2030".into(),
+            time_label: "13.00 tot 16.30 uur".into(),
+            starts_at: Some(at("2030-03-10T12:00:00Z")),
+            ends_at: Some(at("2030-03-10T15:30:00Z")),
+            venue_name: "Zaal".into(),
+            venue_address: None,
+            venue_postcode: None,
+            city: "Zwolle".into(),
+            ics_path: "/bijeenkomsten/zwolle/2030-03-zwolle.ics".into(),
+            capacity: 10,
+            opens_at: None,
+            closes_at: at("2030-03-10T11:00:00Z"),
+            over_at: at("2030-03-10T15:30:00Z"),
+            expires_at: 0,
+            confirmed: 3,
+            waitlisted: 0,
+            cancelled: 0,
+        };
+        let view = meeting_view(
+            &meeting,
+            Timestamp::from_second(at("2030-01-01T00:00:00Z")).unwrap(),
+        );
+        assert_eq!(view["start"], "13:00");
+        assert_eq!(view["end"], "16:30");
+        assert_eq!(view["starts_at"], "2030-03-10T13:00:00+01:00");
+        assert_eq!(view["places_left"], 7);
+        let untimed = MeetingRecord {
+            starts_at: None,
+            ends_at: None,
+            ..meeting
+        };
+        assert_eq!(
+            meeting_view(&untimed, Timestamp::UNIX_EPOCH)["start"],
+            Value::Null
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! `opp-model`: what more than one binary of the Landelijk OPP Project must agree on.
 //!
+//! - [`config`]: the site configuration (`config.yaml`) and its rules;
 //! - [`meetings_json`]: the `meetings.json` contract, written by the generator and read by the handler and
 //!   `opp-admin`;
 //! - [`status`]: a registration's status and a meeting's status, each with one string mapping;
@@ -11,6 +12,7 @@
 //! This crate holds plain data and rules: no AWS, no Tera, no I/O.
 
 pub mod calendar;
+pub mod config;
 pub mod meetings_json;
 pub mod status;
 pub mod urls;

@@ -132,6 +132,8 @@ fn meeting(capacity: u32) -> MeetingRecord {
         date: "2099-01-01".into(),
         date_label: "donderdag 1 januari 2099".into(),
         time_label: "13.00 tot 16.00 uur".into(),
+        starts_at: None,
+        ends_at: None,
         venue_name: "Zaal".into(),
         venue_address: None,
         venue_postcode: None,

@@ -280,7 +280,7 @@ pub(super) fn message_page(status: StatusCode, message: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/css/site.css\"></head><body><main id=\"inhoud\"><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Naar de startpagina</a></p></main></body></html>",
         title = dutch_title(status),
-        message = opp_site::markdown::escape_attr(message)
+        message = opp_render::escape_attr(message)
     );
     html_response(status, html)
 }

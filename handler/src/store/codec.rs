@@ -59,6 +59,8 @@ pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
         date: get_s(item, "date").unwrap_or_default(),
         date_label: get_s(item, "date_label").unwrap_or_default(),
         time_label: get_s(item, "time_label").unwrap_or_default(),
+        starts_at: get_n(item, "starts_at"),
+        ends_at: get_n(item, "ends_at"),
         venue_name: get_s(item, "venue_name").unwrap_or_default(),
         venue_address: get_s(item, "venue_address"),
         venue_postcode: get_s(item, "venue_postcode"),

@@ -37,6 +37,8 @@ impl Store {
         let mut values: Vec<(&str, AttributeValue)> = Vec::new();
         let optional = [
             ("opens_at", meeting.opens_at.map(n)),
+            ("starts_at", meeting.starts_at.map(n)),
+            ("ends_at", meeting.ends_at.map(n)),
             ("venue_address", meeting.venue_address.as_deref().map(s)),
             ("venue_postcode", meeting.venue_postcode.as_deref().map(s)),
         ];

@@ -34,6 +34,18 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
         date: "2030-03-10".into(),
         date_label: "zondag 10 maart 2030".into(),
         time_label: "13.00 tot 16.30 uur".into(),
+        starts_at: Some(
+            "2030-03-10T12:00:00Z"
+                .parse::<Timestamp>()
+                .unwrap()
+                .as_second(),
+        ),
+        ends_at: Some(
+            "2030-03-10T15:30:00Z"
+                .parse::<Timestamp>()
+                .unwrap()
+                .as_second(),
+        ),
         venue_name: "Nieuwe Buitensociëteit".into(),
         venue_address: Some("Stationsweg 7".into()),
         venue_postcode: None,

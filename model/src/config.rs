@@ -1,0 +1,159 @@
+//! The site configuration, `config.yaml`: read by the generator (every page gets it) and compiled into the
+//! function (its pages and routes follow it). Its checks live here so both refuse the same files; reading
+//! the YAML, and pointing at the line of a mistake, is the caller's.
+
+use serde::{Deserialize, Serialize};
+
+use crate::urls;
+
+/// The configuration file's name, at the site root.
+pub const CONFIG_FILE: &str = "config.yaml";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default = "default_endpoint")]
+    pub registration_endpoint: String,
+    #[serde(default = "default_registration_page")]
+    pub registration_page: String,
+    pub retention_days: u32,
+    pub contact: Contact,
+    #[serde(default)]
+    pub menu: Vec<MenuItem>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub organisation: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItem {
+    pub title: String,
+    /// A content path such as `@/bijeenkomsten/_index.md`.
+    pub page: String,
+}
+
+fn default_language() -> String {
+    "nl".into()
+}
+fn default_endpoint() -> String {
+    "/api/registrations".into()
+}
+fn default_registration_page() -> String {
+    "@/aanmelden/_index.md".into()
+}
+
+/// A value that the configuration's types accept but its rules do not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The key whose value is wrong.
+    pub key: &'static str,
+    pub message: String,
+    /// An example of a good value.
+    pub hint: &'static str,
+}
+
+impl Config {
+    /// Checks what the types cannot (a full base URL, an endpoint under `/api/`, a retention of at least
+    /// one day) and normalises the base URL.
+    pub fn checked(mut self) -> Result<Config, ConfigError> {
+        self.base_url = normalise_base_url(&self.base_url).map_err(|message| ConfigError {
+            key: "base_url",
+            message,
+            hint: "e.g. base_url: https://www.example.nl",
+        })?;
+        urls::check_registration_endpoint(&self.registration_endpoint).map_err(|message| {
+            ConfigError {
+                key: "registration_endpoint",
+                message,
+                hint: "e.g. registration_endpoint: /api/registrations",
+            }
+        })?;
+        if self.retention_days == 0 {
+            return Err(ConfigError {
+                key: "retention_days",
+                message: "retention_days must be at least 1".into(),
+                hint: "e.g. retention_days: 90 (the privacy statement's period)",
+            });
+        }
+        Ok(self)
+    }
+
+    /// The host name of the base URL (used in calendar UIDs).
+    pub fn host(&self) -> &str {
+        urls::host(&self.base_url)
+    }
+}
+
+/// Checks a base URL and drops its trailing slash.
+pub fn normalise_base_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let valid = (url.starts_with("https://") || url.starts_with("http://"))
+        && url
+            .split_once("://")
+            .is_some_and(|(_, host)| !host.is_empty() && !host.contains(' '));
+    if valid {
+        Ok(url.to_string())
+    } else {
+        Err(format!(
+            "base_url `{url}` must be a full address like https://www.example.nl"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(base_url: &str, endpoint: &str, retention_days: u32) -> Config {
+        Config {
+            title: "T".into(),
+            description: String::new(),
+            base_url: base_url.into(),
+            language: default_language(),
+            registration_endpoint: endpoint.into(),
+            registration_page: default_registration_page(),
+            retention_days,
+            contact: Contact {
+                organisation: "O".into(),
+                email: "a@b.nl".into(),
+                phone: String::new(),
+                url: String::new(),
+            },
+            menu: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn checks_name_the_key() {
+        let good = config("https://example.nl/", "/api/registrations", 90).checked();
+        assert_eq!(good.unwrap().base_url, "https://example.nl");
+        let key = |c: Config| c.checked().unwrap_err().key;
+        assert_eq!(
+            key(config("example.nl", "/api/registrations", 90)),
+            "base_url"
+        );
+        assert_eq!(
+            key(config("https://example.nl", "/registrations", 90)),
+            "registration_endpoint"
+        );
+        assert_eq!(
+            key(config("https://example.nl", "/api/registrations", 0)),
+            "retention_days"
+        );
+    }
+}
