@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::error::{Problem, io_problem};
 use crate::yaml;
 
-pub use opp_model::config::{CONFIG_FILE, Config, Contact, MenuItem, normalise_base_url};
+pub use opp_model::config::{CONFIG_FILE, Config, normalise_base_url};
 
 /// Reads and checks `config.yaml` in `root`.
 pub fn load(root: &Path) -> Result<Config, Problem> {

@@ -102,8 +102,6 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-pub type Result<T, E = BuildError> = std::result::Result<T, E>;
-
 /// Describes an I/O failure on a path in words an editor can act on.
 pub fn io_problem(path: &Path, action: &str, err: &std::io::Error) -> Problem {
     Problem::in_file(path, format!("could not {action}: {err}"))

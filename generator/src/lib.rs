@@ -1,30 +1,38 @@
 //! `opp-site`: the static site generator of the Landelijk OPP Project.
 //!
+//! The public API is a few entry points: [`build`], [`check`], [`serve::run`] (what `opp-dev` runs too),
+//! with [`BuildOptions`] and the errors an editor reads ([`BuildError`], [`Problem`]). Everything else is
+//! private to the crate. It may depend on `opp-model` and `opp-render`, never on AWS crates.
+//!
 //! The build is a pipeline: [`load`] finds the files, [`site`] parses them into a model (front matter,
 //! meetings, URLs), [`render`] turns pages into HTML (Markdown + Tera), the output modules ([`assets`],
 //! [`feeds`], [`ics`], [`qr`]) make the other files, and [`write`] puts the result in place atomically.
 //! [`check`] verifies links; [`serve`] rebuilds on change for a live preview, through [`incremental`].
 
-pub mod assets;
-pub mod check;
-pub mod config;
-pub mod dates;
-pub mod error;
-pub mod feeds;
-pub mod ics;
-pub mod incremental;
-pub mod load;
-pub mod markdown;
-pub mod meeting;
-pub mod qr;
-pub mod render;
+mod assets;
+mod check;
+mod config;
+mod dates;
+mod error;
+mod feeds;
+mod front_matter;
+mod ics;
+#[doc(hidden)]
+pub mod incremental; // public only for tests/incremental.rs; `serve` is its user
+mod load;
+mod markdown;
+mod meeting;
+mod qr;
+mod render;
 pub mod serve;
-pub mod site;
-pub mod suggest;
-pub mod templates;
-pub mod views;
-pub mod write;
+mod site;
+mod suggest;
+mod templates;
+mod views;
+mod write;
 mod yaml;
+
+pub use error::{BuildError, Problem};
 
 use jiff::Timestamp;
 use std::collections::BTreeSet;
@@ -33,7 +41,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::check::PageLinks;
-use crate::error::{BuildError, Problem};
 use crate::render::{RenderedPage, Renderer};
 use crate::site::{Site, SiteOptions};
 use crate::write::Output;

@@ -38,7 +38,9 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders `body`, whose first line is line `first_line` of its file.
+/// Renders `body`, whose first line is line `first_line` of its file (the tests' shorthand for
+/// [`render_into`]).
+#[cfg(test)]
 pub fn render(
     body: &str,
     first_line: usize,

@@ -277,8 +277,8 @@ fn same_input_gives_byte_identical_output() {
     opp_site::build(&options(&root, &second)).unwrap();
     let files = |base: &Path| {
         let mut all = BTreeMap::new();
-        for found in opp_site::load::walk(base).unwrap() {
-            all.insert(found.rel.clone(), std::fs::read(&found.path).unwrap());
+        for (rel, path) in files_under(base) {
+            all.insert(rel, std::fs::read(&path).unwrap());
         }
         all
     };

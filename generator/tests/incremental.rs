@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    opp_site::load::walk(dir)
-        .unwrap()
+    files_under(dir)
         .into_iter()
-        .map(|found| (found.rel, std::fs::read(found.path).unwrap()))
+        .map(|(rel, path)| (rel, std::fs::read(path).unwrap()))
         .collect()
 }
 
