@@ -2,6 +2,8 @@
 //! on change (`opp-site serve`), `/api/*` is the registration handler's router on the same origin, and the
 //! registrations go to an embedded DynamoDB-compatible store kept in a file and served on its own port, so
 //! `opp-admin` and the AWS CLI can read it.
+//!
+//! The top of the dependency graph: it may use every crate of the workspace, and none may depend on it.
 
 mod local_store;
 mod meetings_sync;

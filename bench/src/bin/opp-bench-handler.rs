@@ -2,6 +2,7 @@
 //! per-registration cost against the raw TransactWriteItems it makes, and registrations per second with
 //! concurrent HTTP clients, all against the embedded DynamoDB-compatible store on loopback.
 //! Run with `bash bench/handler.sh` (release build); `--quick` is the tiny run CI uses to keep it working.
+//! Lives in `bench/` (crate `opp-bench`), which nothing depends on, so it may link the embedded store.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

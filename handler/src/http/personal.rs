@@ -24,10 +24,7 @@ pub async fn personal_page_by_query(
     headers: HeaderMap,
 ) -> Response {
     let token = query.token.unwrap_or_default();
-    show(&state, &token, "registration.html")
-        .await
-        .respond(request::format(&headers), &state)
-        .await
+    page(&state, &token, "registration.html", &headers).await
 }
 
 pub async fn personal_page(
@@ -35,10 +32,7 @@ pub async fn personal_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    show(&state, &token, "registration.html")
-        .await
-        .respond(request::format(&headers), &state)
-        .await
+    page(&state, &token, "registration.html", &headers).await
 }
 
 pub async fn cancel_confirmation(
@@ -46,9 +40,18 @@ pub async fn cancel_confirmation(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    show(&state, &token, "registration_cancel.html")
+    page(&state, &token, "registration_cancel.html", &headers).await
+}
+
+async fn page(
+    state: &AppState,
+    token: &str,
+    template: &'static str,
+    headers: &HeaderMap,
+) -> Response {
+    show(state, token, template)
         .await
-        .respond(request::format(&headers), &state)
+        .respond(request::format(headers), state)
         .await
 }
 
