@@ -132,26 +132,19 @@ mod tests {
 
     #[test]
     fn meeting_status_follows_the_window() {
-        let (opens, closes, over) = (Some(10), 20, 30);
-        assert_eq!(
-            MeetingStatus::at(5, opens, closes, over),
-            MeetingStatus::NotYetOpen
-        );
-        assert_eq!(
-            MeetingStatus::at(10, opens, closes, over),
-            MeetingStatus::Open
-        );
-        assert_eq!(
-            MeetingStatus::at(20, opens, closes, over),
-            MeetingStatus::Closed
-        );
-        assert_eq!(
-            MeetingStatus::at(30, opens, closes, over),
-            MeetingStatus::Past
-        );
-        assert_eq!(
-            MeetingStatus::at(5, None, closes, over),
-            MeetingStatus::Open
-        );
+        let (closes, over) = (20, 30);
+        for (now, opens, expected) in [
+            (5, Some(10), MeetingStatus::NotYetOpen),
+            (10, Some(10), MeetingStatus::Open),
+            (20, Some(10), MeetingStatus::Closed),
+            (30, Some(10), MeetingStatus::Past),
+            (5, None, MeetingStatus::Open),
+        ] {
+            assert_eq!(
+                MeetingStatus::at(now, opens, closes, over),
+                expected,
+                "at {now}"
+            );
+        }
     }
 }

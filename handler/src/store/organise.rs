@@ -59,16 +59,7 @@ impl Store {
         meeting: &str,
         on_page: &mut (dyn FnMut(usize) + Send),
     ) -> Result<Vec<RegistrationRecord>, Unavailable> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :reg)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":pk", s(&registration_pk(meeting)))
-            .expression_attribute_values(":reg", s(REGISTRATION_SK_PREFIX))
-            .limit(REGISTRATION_PAGE);
+        let query = self.registrations_query(meeting).limit(REGISTRATION_PAGE);
         let items = query_pages(query, on_page)
             .await
             .map_err(|err| unavailable("Query registrations", err))?;

@@ -1,6 +1,7 @@
 //! Reading the table: meetings, a registration by its link, the waiting list, and paginated queries.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::codec::{Item, get_s, meeting_from_item, registration_from_item, s, status_value};
 use super::keys::{
@@ -61,23 +62,28 @@ impl Store {
         Ok(output.item().cloned())
     }
 
+    /// The Query for a meeting's registration items (its partition holds nothing else but them).
+    pub(super) fn registrations_query(&self, meeting: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :reg)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", s(&registration_pk(meeting)))
+            .expression_attribute_values(":reg", s(REGISTRATION_SK_PREFIX))
+    }
+
     /// The waitlisted registrations of a meeting in order of arrival: (SK, created_at).
     pub(super) async fn waitlist(
         &self,
         meeting: &str,
     ) -> Result<Vec<(String, String)>, Unavailable> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :reg)")
+            .registrations_query(meeting)
             .filter_expression("#status = :waitlisted")
             .projection_expression("#sk, created_at")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#sk", SORT_KEY)
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pk", s(&registration_pk(meeting)))
-            .expression_attribute_values(":reg", s(REGISTRATION_SK_PREFIX))
             .expression_attribute_values(
                 ":waitlisted",
                 status_value(RegistrationStatus::Waitlisted),
