@@ -4,8 +4,10 @@
 //! [`pages`] renders the theme's templates, [`meetings`] turns the generator's `meetings.json` into meeting
 //! records, [`aws`] makes every DynamoDB client of the workspace.
 //!
-//! This crate is what the Lambda binary links. It may depend on `opp-model` and the generator's rendering;
-//! never on `opp-admin`, `opp-dev` or the embedded store (`scripts/test` checks the last).
+//! [`routes`] is the table of every path, fed by `registration_endpoint`.
+//!
+//! This crate is what the Lambda binary links. It may depend on `opp-model` and `opp-render`; never on the
+//! generator (`opp-site`), `opp-admin`, `opp-dev` or the embedded store (`scripts/test` checks).
 
 pub mod aws;
 pub mod http;
