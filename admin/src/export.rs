@@ -52,7 +52,11 @@ const WIDTHS: [f64; 12] = [
     14.0, 11.0, 14.0, 11.0, 10.0, 28.0, 32.0, 24.0, 8.0, 28.0, 40.0, 20.0,
 ];
 
-/// Reads the selected registrations and writes them to `output`; returns the number of rows.
+/// `--output -`: the export goes to standard output (CSV only), e.g. into a pipe.
+pub const STDOUT: &str = "-";
+
+/// Reads the selected registrations and writes them to `output` (or standard output for [`STDOUT`]);
+/// returns the number of rows.
 pub async fn export(
     store: &Store,
     selection: &Selection<'_>,
@@ -60,6 +64,12 @@ pub async fn export(
     output: &Path,
     log: &mut dyn Write,
 ) -> Result<usize, AdminError> {
+    let to_stdout = output == Path::new(STDOUT);
+    if to_stdout && format == ExportFormat::Xlsx {
+        return Err(AdminError::input(
+            "`--output -` writes CSV only (an XLSX file is binary): give a file name, e.g. --output aanmeldingen.xlsx",
+        ));
+    }
     let meetings: Vec<MeetingRecord> = match selection.meeting {
         Some(id) => match store.meeting(id).await? {
             Some(meeting) => vec![meeting],
@@ -101,12 +111,21 @@ pub async fn export(
         ExportFormat::Csv => csv(&rows),
         ExportFormat::Xlsx => xlsx(&rows)?,
     };
-    write_atomically(output, &bytes)?;
+    let place = if to_stdout {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(|err| AdminError::input(format!("cannot write to standard output: {err}")))?;
+        "standard output".to_string()
+    } else {
+        write_atomically(output, &bytes)?;
+        output.display().to_string()
+    };
     writeln!(
         log,
-        "wrote {} registration(s) to {}; it holds personal data: keep it safe and delete it after the meeting (AVG)",
+        "wrote {} registration(s) to {place}; it holds personal data: keep it safe and delete it after the meeting (AVG)",
         rows.len(),
-        output.display()
     )
     .ok();
     Ok(rows.len())

@@ -1,11 +1,63 @@
-//! `opp-admin list`: one meeting's registrations in order of arrival, optionally of one status.
+//! `opp-admin list`: one meeting's registrations in order of arrival, optionally of one status; without a
+//! meeting, the meetings with their counters.
 
 use std::io::Write;
 
+use crate::summary::{Counts, counts_table};
 use crate::{AdminError, local_time, meeting_registrations, table};
 use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
 
+/// `list` without `--meeting`: every meeting with its counters, and how to list one of them.
+pub async fn list_meetings(
+    store: &Store,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    let meetings = store.meetings().await?;
+    if json {
+        let rows: Vec<serde_json::Value> = meetings
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "meeting": m.id, "date": m.date, "city": m.city, "capacity": m.capacity,
+                    "confirmed": m.confirmed, "waitlisted": m.waitlisted, "cancelled": m.cancelled,
+                    "places_left": m.places_left(),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::Value::Array(rows)).ok();
+        return Ok(());
+    }
+    if meetings.is_empty() {
+        writeln!(
+            out,
+            "No meetings in table {}. Run `opp-admin sync-meetings public/meetings.json` first.",
+            store.table()
+        )
+        .ok();
+        return Ok(());
+    }
+    let counts = meetings.iter().map(|m| Counts {
+        id: &m.id,
+        date: &m.date,
+        city: &m.city,
+        capacity: m.capacity,
+        confirmed: m.confirmed,
+        waitlisted: m.waitlisted,
+        cancelled: m.cancelled,
+    });
+    write!(out, "{}", counts_table(counts)).ok();
+    let example = meetings.first().map_or("ID", |m| m.id.as_str());
+    writeln!(
+        out,
+        "To list one meeting's registrations: opp-admin list --meeting {example}"
+    )
+    .ok();
+    Ok(())
+}
+
+/// One meeting's registrations in order of arrival, optionally of one status.
 pub async fn list(
     store: &Store,
     meeting: &str,

@@ -55,10 +55,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// A meeting's registrations in order of arrival.
+    /// A meeting's registrations in order of arrival; without --meeting, the meetings with their counts.
     List {
         #[arg(long)]
-        meeting: String,
+        meeting: Option<String>,
         #[arg(long, value_parser = status_parser())]
         status: Option<RegistrationStatus>,
         #[arg(long)]
@@ -77,6 +77,7 @@ enum Command {
         status: Option<RegistrationStatus>,
         #[arg(long, value_enum)]
         format: ExportFormat,
+        /// The file to write, or `-` for standard output (CSV only).
         #[arg(long)]
         output: PathBuf,
     },
@@ -138,9 +139,17 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             meeting,
             status,
             json,
-        } => {
-            admin::list::list(&store, &meeting, status, json, out).await?;
-        }
+        } => match meeting {
+            Some(meeting) => {
+                admin::list::list(&store, &meeting, status, json, out).await?;
+            }
+            None if status.is_some() => {
+                return Err(AdminError::input(
+                    "--status needs --meeting: run `opp-admin list` to see the meetings",
+                ));
+            }
+            None => admin::list::list_meetings(&store, json, out).await?,
+        },
         Command::Export {
             meeting,
             all: _,

@@ -78,6 +78,48 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
     Ok(summaries)
 }
 
+/// One meeting's line in the counts table.
+pub(crate) struct Counts<'a> {
+    pub id: &'a str,
+    pub date: &'a str,
+    pub city: &'a str,
+    pub capacity: u32,
+    pub confirmed: u32,
+    pub waitlisted: u32,
+    pub cancelled: u32,
+}
+
+/// The table of meetings with their counters (`summary`, and `list` without `--meeting`).
+pub(crate) fn counts_table<'a>(meetings: impl Iterator<Item = Counts<'a>>) -> String {
+    let rows: Vec<Vec<String>> = meetings
+        .map(|m| {
+            vec![
+                m.id.to_string(),
+                m.date.to_string(),
+                m.city.to_string(),
+                m.capacity.to_string(),
+                m.confirmed.to_string(),
+                m.waitlisted.to_string(),
+                m.cancelled.to_string(),
+                m.capacity.saturating_sub(m.confirmed).to_string(),
+            ]
+        })
+        .collect();
+    table::render(
+        &[
+            "meeting",
+            "date",
+            "city",
+            "capacity",
+            "confirmed",
+            "waitlisted",
+            "cancelled",
+            "places left",
+        ],
+        &rows,
+    )
+}
+
 /// Prints the summaries as text tables (or JSON with `json`).
 pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(), AdminError> {
     let summaries = summaries(store).await?;
@@ -97,39 +139,16 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
         .ok();
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = summaries
-        .iter()
-        .map(|s| {
-            vec![
-                s.id.clone(),
-                s.date.clone(),
-                s.city.clone(),
-                s.capacity.to_string(),
-                s.confirmed.to_string(),
-                s.waitlisted.to_string(),
-                s.cancelled.to_string(),
-                s.places_left.to_string(),
-            ]
-        })
-        .collect();
-    write!(
-        out,
-        "{}",
-        table::render(
-            &[
-                "meeting",
-                "date",
-                "city",
-                "capacity",
-                "confirmed",
-                "waitlisted",
-                "cancelled",
-                "places left"
-            ],
-            &rows
-        )
-    )
-    .ok();
+    let counts = summaries.iter().map(|s| Counts {
+        id: &s.id,
+        date: &s.date,
+        city: &s.city,
+        capacity: s.capacity,
+        confirmed: s.confirmed,
+        waitlisted: s.waitlisted,
+        cancelled: s.cancelled,
+    });
+    write!(out, "{}", counts_table(counts)).ok();
     write!(out, "{}", breakdown("role", &summaries, |s| &s.by_role)).ok();
     write!(out, "{}", breakdown("sector", &summaries, |s| &s.by_sector)).ok();
     for s in &summaries {

@@ -243,6 +243,34 @@ async fn summary_and_list_report_counts_and_arrival_order() {
     assert!(!out.contains("derde@"), "other meeting listed: {out}");
     assert!(out.contains("2 registration(s)"), "{out}");
 
+    // Without --meeting: the meetings with their counters, and how to list one.
+    let meetings = env.admin(&["list"]).await;
+    assert!(meetings.status.success(), "{}", stderr(&meetings));
+    let out = stdout(&meetings);
+    assert!(
+        out.contains("places left") && out.contains(UTRECHT),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("opp-admin list --meeting {ZWOLLE}"))
+            || out.contains("opp-admin list --meeting "),
+        "{out}"
+    );
+    let zwolle_line = out.lines().find(|l| l.contains(ZWOLLE)).unwrap();
+    assert!(zwolle_line.contains(" 2 "), "two confirmed: {zwolle_line}");
+    let meetings_json = env.admin(&["list", "--json"]).await;
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&meetings_json)).unwrap();
+    let zwolle = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["meeting"] == ZWOLLE)
+        .unwrap();
+    assert_eq!(zwolle["confirmed"], 2);
+    assert_eq!(zwolle["places_left"], 18);
+    let status_only = env.admin(&["list", "--status", "confirmed"]).await;
+    assert_eq!(status_only.status.code(), Some(2));
+
     let none = env
         .admin(&["list", "--meeting", ZWOLLE, "--status", "waitlisted"])
         .await;
@@ -334,6 +362,40 @@ async fn export_reads_every_page_and_neutralises_formulas() {
     );
     let bytes = std::fs::read(&csv_path).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBFBijeenkomst;Datum;"));
+
+    // `--output -`: the same CSV on standard output, the note on standard error; XLSX is refused.
+    let piped = env
+        .admin(&[
+            "export",
+            "--meeting",
+            ZWOLLE,
+            "--format",
+            "csv",
+            "--output",
+            "-",
+        ])
+        .await;
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert_eq!(piped.stdout, bytes, "stdout holds exactly the file's bytes");
+    assert!(
+        stderr(&piped).contains("to standard output"),
+        "{}",
+        stderr(&piped)
+    );
+    let binary = env
+        .admin(&[
+            "export",
+            "--meeting",
+            ZWOLLE,
+            "--format",
+            "xlsx",
+            "--output",
+            "-",
+        ])
+        .await;
+    assert_eq!(binary.status.code(), Some(2));
+    assert!(stderr(&binary).contains("CSV only"), "{}", stderr(&binary));
+    assert!(binary.stdout.is_empty());
     let text = String::from_utf8(bytes).unwrap();
     let records: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(records.len(), 2501, "header + 2500 rows");
