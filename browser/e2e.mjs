@@ -386,6 +386,9 @@ async function main() {
       const want = ['#field-name', '#field-email', '#field-privacy'];
       if (!isDeepStrictEqual(links, want)) problems.push(`error summary links are ${JSON.stringify(links)}, expected ${JSON.stringify(want)}`);
       report.check('errors   422 page with an error summary linking to name, email and consent', problems, `${links.length} links`);
+      // NL Design System: the error summary takes the focus when the page opens (autofocus, no JavaScript).
+      const openedWith = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+      report.check('errors   the error summary has the focus when the 422 page opens', openedWith === 'foutmeldingen' ? [] : [`focus is on ${openedWith}, expected #foutmeldingen`]);
 
       // The form is filled in again with what was sent.
       const refill = await page.evaluate(() => ({

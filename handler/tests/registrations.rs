@@ -411,3 +411,28 @@ async fn meetings_endpoint_reports_places_left() {
     assert_eq!(json["meetings"][0]["places_left"], 2);
     assert_eq!(json["meetings"][0]["status"], "open");
 }
+
+#[tokio::test]
+async fn only_a_seat_is_offered_for_the_calendar() {
+    let s = stack(&[meeting(M, 1)]).await;
+    let page_of = |email: &'static str| {
+        let app = s.app.clone();
+        async move {
+            let reply = post_form(&app, &form(M, email)).await;
+            let location = reply.location.expect("a personal page");
+            send(&app, event("GET", &location, &[], "")).await.body
+        }
+    };
+    let seat = page_of("a%40example.nl").await;
+    assert!(seat.contains("Je aanmelding is bevestigd"), "{seat}");
+    assert!(
+        seat.contains("Zet in je agenda"),
+        "a seat gets the calendar file"
+    );
+    let waiting = page_of("b%40example.nl").await;
+    assert!(waiting.contains("Je staat op de wachtlijst"), "{waiting}");
+    assert!(
+        !waiting.contains("Zet in je agenda"),
+        "a place on the waiting list is no appointment: {waiting}"
+    );
+}
