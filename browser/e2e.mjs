@@ -480,6 +480,10 @@ async function main() {
         p2.push(`the browser sent Origin: ${sent.origin ?? '(none)'}, Referer: ${sent.referer ?? '(none)'}`);
       } else if ((await h1(page)) !== 'Je bent afgemeld') p2.push(`after confirming: ${await pageSummary(page, r2)}; expected "Je bent afgemeld"`);
       report.check('cancel   "Ja, meld mij af" cancels: "Je bent afgemeld"', p2, `POST answered ${r2.status()}`);
+      const prg = [];
+      if (!req.redirectedFrom()) prg.push('the POST was answered with a page, not a redirect: a reload would send it again');
+      else if (!new URL(page.url()).pathname.endsWith('/afgemeld')) prg.push(`redirected to ${new URL(page.url()).pathname}, expected .../afgemeld`);
+      report.check('cancel   the result is a GET page (Post/Redirect/Get)', prg);
       await shot(page, '06b-afgemeld');
       if (r2.status() !== 200) {
         report.fail('cancel   the freed place goes to C: not checked, A was not cancelled (see above)');

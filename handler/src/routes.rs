@@ -32,6 +32,11 @@ impl Routes {
         format!("{}/cancel", self.personal_page(token))
     }
 
+    /// The page a cancellation redirects to (`GET`, so a reload asks nothing: Post/Redirect/Get).
+    pub fn cancelled(&self, token: &str) -> String {
+        format!("{}/afgemeld", self.personal_page(token))
+    }
+
     pub fn meetings(&self) -> &'static str {
         MEETINGS_API
     }
@@ -45,6 +50,11 @@ impl Routes {
     pub(crate) fn cancel_pattern(&self) -> String {
         self.cancel("{token}")
     }
+
+    /// The router's pattern for [`Routes::cancelled`].
+    pub(crate) fn cancelled_pattern(&self) -> String {
+        self.cancelled("{token}")
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +67,7 @@ mod tests {
         assert_eq!(routes.registrations(), "/api/aanmelden");
         assert_eq!(routes.personal_page("abc"), "/api/aanmelden/abc");
         assert_eq!(routes.cancel("abc"), "/api/aanmelden/abc/cancel");
+        assert_eq!(routes.cancelled("abc"), "/api/aanmelden/abc/afgemeld");
         assert_eq!(routes.personal_page_pattern(), "/api/aanmelden/{token}");
         assert_eq!(routes.meetings(), "/api/meetings");
     }

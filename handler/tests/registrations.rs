@@ -304,7 +304,21 @@ async fn cancelling_promotes_exactly_the_first_waitlisted() {
         "GET never changes anything"
     );
     let cancelled = send(&s.app, event("POST", &format!("{first}/cancel"), &[], "")).await;
-    assert_eq!(cancelled.status, 200);
+    // Post/Redirect/Get: the result is a page of its own, so a reload asks nothing.
+    assert_eq!(cancelled.status, 303);
+    assert_eq!(
+        cancelled.location.as_deref(),
+        Some(format!("{first}/afgemeld").as_str())
+    );
+    let result = send(&s.app, event("GET", &format!("{first}/afgemeld"), &[], "")).await;
+    assert_eq!(result.status, 200);
+    assert!(result.body.contains("Je bent afgemeld"), "{}", result.body);
+    let not_cancelled = send(&s.app, event("GET", &format!("{second}/afgemeld"), &[], "")).await;
+    assert!(
+        !not_cancelled.body.contains("Je bent afgemeld"),
+        "a live registration's result page is its personal page: {}",
+        not_cancelled.body
+    );
     assert_eq!(count_statuses(&s.store, M).await, (1, 1, 1, 3));
     let m = s.store.meeting(M).await.unwrap().unwrap();
     assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (1, 1, 1));
@@ -320,7 +334,7 @@ async fn cancelling_promotes_exactly_the_first_waitlisted() {
     .await;
     assert!(still.body.contains(r#""position":1"#), "{}", still.body);
     let again = send(&s.app, event("POST", &format!("{first}/cancel"), &[], "")).await;
-    assert_eq!(again.status, 200, "cancelling twice is harmless");
+    assert_eq!(again.status, 303, "cancelling twice is harmless");
     assert_eq!(count_statuses(&s.store, M).await, (1, 1, 1, 3));
     let foreign = send(
         &s.app,

@@ -21,7 +21,9 @@ use crate::pages::SharedPages;
 use crate::routes::Routes;
 use crate::store::Store;
 use meetings::meetings;
-use personal::{cancel, cancel_confirmation, personal_page, personal_page_by_query};
+use personal::{
+    cancel, cancel_confirmation, cancelled_page, personal_page, personal_page_by_query,
+};
 use register::register;
 
 /// The header CloudFront adds with the shared secret.
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
             &routes.cancel_pattern(),
             get(cancel_confirmation).post(cancel),
         )
+        .route(&routes.cancelled_pattern(), get(cancelled_page))
         .route(routes.meetings(), get(meetings))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,5 +1,5 @@
 //! A registration's own pages behind its link: the personal page, the cancel confirmation (a `GET`
-//! changes nothing) and the cancellation itself.
+//! changes nothing), the cancellation itself (a `POST`, answered with a redirect) and its result page.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -43,6 +43,15 @@ pub async fn cancel_confirmation(
     page(&state, &token, "registration_cancel.html", &headers).await
 }
 
+/// The page a cancellation redirects to; for a registration that is not cancelled, its personal page.
+pub async fn cancelled_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    page(&state, &token, "registration_cancelled.html", &headers).await
+}
+
 async fn page(
     state: &AppState,
     token: &str,
@@ -83,6 +92,13 @@ async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
     } else {
         None
     };
+    let template = if template == "registration_cancelled.html"
+        && record.status != RegistrationStatus::Cancelled
+    {
+        "registration.html"
+    } else {
+        template
+    };
     let mut body = json!({ "status": record.status, "meeting": record.meeting });
     if let Some(position) = position {
         body["position"] = json!(position);
@@ -107,7 +123,7 @@ pub async fn cancel(
     answer.respond(format, &state).await
 }
 
-/// Cancels the registration behind `token` and answers with its "afgemeld" page.
+/// Cancels the registration behind `token`; a browser is sent on to its "afgemeld" page.
 async fn cancelled(state: &AppState, token: &str) -> Answer {
     if !token::looks_valid(token) {
         return Answer::not_found();
@@ -123,13 +139,12 @@ async fn cancelled(state: &AppState, token: &str) -> Answer {
                     "registration cancelled"
                 );
             }
-            let body = json!({ "status": RegistrationStatus::Cancelled });
-            match state.store.registration_by_token(&hash).await {
-                Ok(Some(record)) => {
-                    Answer::registration("registration_cancelled.html", token, record, None, body)
-                }
-                _ => Answer::not_found(),
-            }
+            // Post/Redirect/Get: a reload of the result asks nothing and cancels nothing.
+            Answer::see_other(
+                StatusCode::OK,
+                json!({ "status": RegistrationStatus::Cancelled }),
+                state.routes.cancelled(token),
+            )
         }
         Ok(None) => Answer::not_found(),
         Err(err) => {
