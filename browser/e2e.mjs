@@ -20,6 +20,7 @@
 //
 // Environment: OPP_DEV_BIN (default target/debug/opp-dev), OPP_ADMIN_BIN (default target/debug/opp-admin),
 // CHROMIUM_PATH. Prints ok/FAIL per check and "e2e checks: N passed, M failed"; exits 1 when any check failed.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -245,6 +246,18 @@ async function startDev(opts) {
   return dev;
 }
 
+/** Runs the `cargo admin ...` command that opp-dev prints for its store, word for word, in the repository. */
+async function printedAdminCommandProblems(output) {
+  const match = output.match(/e\.g\. (cargo admin [^\n)]*?summary)/);
+  if (!match) return [`opp-dev printed no "e.g. cargo admin ... summary" line: ${output.split('\n').slice(0, 5).join(' | ')}`];
+  const [cargo, ...args] = match[1].trim().split(/\s+/);
+  const r = await new Promise((resolve) => {
+    execFile(cargo, args, { cwd: REPO_ROOT, timeout: 300000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => resolve({ err, stdout, stderr }));
+  });
+  if (r.err) return [`\`${match[1]}\` failed: ${(r.stderr || String(r.err)).trim().split('\n').slice(-3).join(' | ')}`];
+  return r.stdout.includes(FULL) ? [] : [`\`${match[1]}\` did not list meeting ${FULL}: ${r.stdout.slice(0, 300)}`];
+}
+
 async function stopDev(what) {
   const dev = state.dev;
   state.dev = null;
@@ -328,6 +341,7 @@ async function main() {
       await axe(page, 'personal page, confirmed');
       const rows = await adminList(FULL);
       report.check('store    opp-admin list: A confirmed, with what A typed', [...rowProblems(rows, a, 'confirmed', FULL), ...(rows.length !== 1 ? [`${rows.length} registrations listed, expected 1`] : [])]);
+      report.check('opp-dev  the organisers\' command it prints works as printed (cargo admin ...)', await printedAdminCommandProblems(state.dev.output()));
     });
 
     await step('2: B takes the last place, C goes on the waiting list', async () => {

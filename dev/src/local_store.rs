@@ -68,7 +68,7 @@ pub async fn start(state_dir: &Path, port: u16) -> anyhow::Result<LocalStore> {
         Err(err) => anyhow::bail!("the local store at {endpoint} does not answer: {err}"),
     }
     println!(
-        "Store: {endpoint} (table {TABLE}, kept in {}); e.g. opp-admin --endpoint-url {endpoint} summary",
+        "Store: {endpoint} (table {TABLE}, kept in {}); e.g. cargo admin --endpoint-url {endpoint} summary",
         file.display()
     );
     Ok(LocalStore {

@@ -49,7 +49,7 @@ pub fn after_build(
             Err(_) => eprintln!("Meetings not synced: the sync stopped unexpectedly"),
         }
         if first.swap(false, Ordering::SeqCst) {
-            println!("Registrations: {endpoint} (opp-admin --endpoint-url {endpoint} summary)");
+            println!("Registrations: {endpoint} (cargo admin --endpoint-url {endpoint} summary)");
             println!("ready: {site_origin}/");
         }
     })
