@@ -258,6 +258,28 @@ async function printedAdminCommandProblems(output) {
   return r.stdout.includes(FULL) ? [] : [`\`${match[1]}\` did not list meeting ${FULL}: ${r.stdout.slice(0, 300)}`];
 }
 
+/** Posts to the dev server's API from `localhost` (accepted: a 422 for an empty form) and from a foreign
+ * origin (400, the theme's refusal page, and a line in opp-dev's output naming both origins). */
+async function originProblems(dev) {
+  const problems = [];
+  const port = new URL(dev.origin).port;
+  const post = (origin) => fetch(`${dev.origin}/api/registrations`, {
+    method: 'POST', redirect: 'manual', body: 'name=',
+    headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const local = await post(`http://localhost:${port}`);
+  if (local.status !== 422) problems.push(`a post with Origin http://localhost:${port} was answered ${local.status}, expected 422 (the form's errors)`);
+  const foreign = await post('http://andere-site.example');
+  const page = await foreign.text();
+  if (foreign.status !== 400) problems.push(`a post from another origin was answered ${foreign.status}, expected 400`);
+  if (!page.includes('Dit kan alleen via de website') || !page.includes('<link rel="stylesheet"')) problems.push('the refusal is not the theme\'s page');
+  await new Promise((r) => setTimeout(r, 200));
+  const logged = dev.output().split('\n').find((l) => l.includes('post refused'));
+  if (!logged) problems.push('opp-dev printed no "post refused" line');
+  else if (!logged.includes('andere-site.example') || !logged.includes(`localhost:${port}`)) problems.push(`the log line does not name the sent and expected origins: ${logged}`);
+  return problems;
+}
+
 async function stopDev(what) {
   const dev = state.dev;
   state.dev = null;
@@ -342,6 +364,7 @@ async function main() {
       const rows = await adminList(FULL);
       report.check('store    opp-admin list: A confirmed, with what A typed', [...rowProblems(rows, a, 'confirmed', FULL), ...(rows.length !== 1 ? [`${rows.length} registrations listed, expected 1`] : [])]);
       report.check('opp-dev  the organisers\' command it prints works as printed (cargo admin ...)', await printedAdminCommandProblems(state.dev.output()));
+      report.check('opp-dev  a post from localhost is the site too; one from elsewhere gets the refusal, logged', await originProblems(state.dev));
     });
 
     await step('2: B takes the last place, C goes on the waiting list', async () => {

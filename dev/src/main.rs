@@ -54,7 +54,20 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// The handler's warnings and errors in the terminal, one plain line each (`RUST_LOG` for more).
+fn log_to_terminal() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("opp_handler=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .without_time()
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 async fn start(cli: Cli) -> anyhow::Result<()> {
+    log_to_terminal();
     let state_dir = cli.root.join(&cli.state_dir);
     let store = local_store::start(&state_dir, cli.store_port).await?;
     let site_origin = format!("http://127.0.0.1:{}", cli.port);
@@ -68,7 +81,11 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
             store.store.clone(),
             pages.clone(),
             Settings {
-                site_origin: Some(site_origin.clone()),
+                // The same server under both loopback names: a browser opened on localhost works too.
+                site_origins: vec![
+                    site_origin.clone(),
+                    format!("http://localhost:{}", cli.port),
+                ],
                 origin_secret: None,
             },
         )

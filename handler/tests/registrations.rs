@@ -203,17 +203,18 @@ async fn bad_requests_get_a_4xx_and_write_nothing() {
             "[1,2".to_string(),
             400,
         ),
+        // Not from the site: 400 with the theme's explanation (403 would become CloudFront's 404 page).
         (
             vec![("origin", "https://evil.example")],
             form(M, "a%40b.nl"),
-            403,
+            400,
         ),
         (
             vec![("origin", ""), ("referer", "https://evil.example/x")],
             form(M, "a%40b.nl"),
-            403,
+            400,
         ),
-        (vec![("origin", "")], form(M, "a%40b.nl"), 403),
+        (vec![("origin", "")], form(M, "a%40b.nl"), 400),
         (vec![("x-origin-verify", "wrong")], form(M, "a%40b.nl"), 403),
         (vec![("x-origin-verify", "")], form(M, "a%40b.nl"), 403),
     ];
@@ -346,7 +347,13 @@ async fn cancelling_promotes_exactly_the_first_waitlisted() {
         ),
     )
     .await;
-    assert_eq!(foreign.status, 403);
+    assert_eq!(foreign.status, 400);
+    assert!(
+        foreign.body.contains("Dit kan alleen via de website")
+            && foreign.body.contains("Afmelden kan alleen via je persoonlijke pagina"),
+        "the theme's refusal page: {}",
+        foreign.body
+    );
     // After cancelling, the same address may register again.
     let back = post_json(
         &s.app,

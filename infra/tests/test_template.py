@@ -328,8 +328,10 @@ def test_distribution_settings(sam):
     errors = {e["ErrorCode"]: e for e in cfg["CustomErrorResponses"]}
     assert errors[403]["ResponseCode"] == 404
     assert errors[403]["ResponsePagePath"] == "/404.html"
-    # The function's explaining 404 pages (unknown cancellation link) must not be replaced.
+    # The function's explaining 404 pages (unknown cancellation link) must not be replaced, nor its 400
+    # pages (a post that did not come from the site: the themed refusal answers 400, not 403, for this).
     assert 404 not in errors
+    assert 400 not in errors
     behaviours = [cfg["DefaultCacheBehavior"], *cfg["CacheBehaviors"]]
     for b in behaviours:
         assert b["ViewerProtocolPolicy"] == "redirect-to-https"

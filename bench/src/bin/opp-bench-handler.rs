@@ -115,7 +115,7 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
             store.clone(),
             SharedPages::new(Pages::from_root(root).map_err(anyhow::Error::msg)?),
             Settings {
-                site_origin: Some(ORIGIN.into()),
+                site_origins: vec![ORIGIN.into()],
                 origin_secret: None,
             },
         )

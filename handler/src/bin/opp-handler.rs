@@ -71,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Store::new(client, table).with_fallback_retention(cli.retention_days),
         SharedPages::new(pages),
         Settings {
-            site_origin,
+            site_origins: site_origin.into_iter().collect(),
             origin_secret: non_empty(cli.origin_secret),
         },
     )

@@ -45,6 +45,8 @@ enum Html {
     },
     /// The theme's page for a link that leads nowhere.
     NotFound,
+    /// The theme's page for a post that did not come from the site.
+    Refused(String),
 }
 
 impl Answer {
@@ -109,6 +111,17 @@ impl Answer {
         }
     }
 
+    /// 400 for a post that did not come from the site's own pages. Not 403: CloudFront turns every 403
+    /// of the distribution into the site's 404 page (see infra/template.yaml), and this page says what to do.
+    pub fn refused(message: &str) -> Answer {
+        Answer {
+            status: StatusCode::BAD_REQUEST,
+            json: json!({ "errors": [{ "field": null, "message": message }] }),
+            html: Html::Refused(message.to_string()),
+            cache: None,
+        }
+    }
+
     /// 404 for a link that leads nowhere.
     pub fn not_found() -> Answer {
         Answer {
@@ -151,6 +164,7 @@ impl Answer {
                 },
             ) => registration_page(state, template, &token, &record, position).await,
             (Format::Html, Html::NotFound) => not_found_page(state),
+            (Format::Html, Html::Refused(message)) => refused_page(state, &message),
         };
         let headers = response.headers_mut();
         match cache {
@@ -231,6 +245,18 @@ fn not_found_page(state: &AppState) -> Response {
             .current()
             .render("registration_not_found.html", "", &[], now, Vec::new());
     html_or_failure(StatusCode::NOT_FOUND, rendered)
+}
+
+fn refused_page(state: &AppState, message: &str) -> Response {
+    let now = (state.clock)();
+    let rendered = state.pages.current().render(
+        "registration_refused.html",
+        "",
+        &[],
+        now,
+        vec![("refusal", json!({ "message": message }))],
+    );
+    html_or_failure(StatusCode::BAD_REQUEST, rendered)
 }
 
 fn html_or_failure(status: StatusCode, rendered: Result<String, String>) -> Response {

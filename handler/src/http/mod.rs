@@ -31,8 +31,9 @@ pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
 
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    /// The site's origin (`https://www.example.nl`); posts from elsewhere are refused. None: no check (tests).
-    pub site_origin: Option<String>,
+    /// The origins posts are accepted from: the site's (`https://www.example.nl`), and for `cargo dev` its port
+    /// under both loopback names. Empty: no check (tests).
+    pub site_origins: Vec<String>,
     /// When set, every request must carry it in `x-origin-verify` (only CloudFront knows it).
     pub origin_secret: Option<String>,
 }

@@ -115,10 +115,7 @@ pub async fn cancel(
     let answer = if request::same_origin(&headers, &state.settings) {
         cancelled(&state, &token).await
     } else {
-        Answer::error(
-            StatusCode::FORBIDDEN,
-            "Afmelden kan alleen via je persoonlijke pagina op de website.",
-        )
+        Answer::refused("Afmelden kan alleen via je persoonlijke pagina op de website.")
     };
     answer.respond(format, &state).await
 }

@@ -44,9 +44,7 @@ async fn checked_fields(
     request: Request,
 ) -> Result<std::collections::BTreeMap<String, String>, Answer> {
     if !request::same_origin(request.headers(), &state.settings) {
-        tracing::warn!(status = 403, "registration post from another origin");
-        return Err(Answer::error(
-            StatusCode::FORBIDDEN,
+        return Err(Answer::refused(
             "Aanmelden kan alleen via het formulier op de website.",
         ));
     }

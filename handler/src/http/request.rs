@@ -24,18 +24,49 @@ pub fn format(headers: &HeaderMap) -> Format {
     if json { Format::Json } else { Format::Html }
 }
 
-/// Posts must come from the site itself: Origin, else Referer, must match `SITE_ORIGIN`. No CORS.
+/// Posts must come from the site itself: Origin, else Referer, must match one of the site's origins. No
+/// CORS. A refusal is logged with what was sent and what was expected (origins are not personal data; a
+/// Referer's path is left out, as it may hold a link token).
 pub fn same_origin(headers: &HeaderMap, settings: &Settings) -> bool {
-    let Some(expected) = &settings.site_origin else {
+    if settings.site_origins.is_empty() {
         return true;
-    };
+    }
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    match (header(header::ORIGIN), header(header::REFERER)) {
-        (Some(origin), _) if origin != "null" => origin == expected,
-        (_, Some(referer)) => referer
-            .strip_prefix(expected.as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
-        _ => false,
+    let accepted = |candidate: &str| {
+        settings.site_origins.iter().any(|expected| {
+            candidate
+                .strip_prefix(expected.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    };
+    let (sent, ok) = match (header(header::ORIGIN), header(header::REFERER)) {
+        (Some(origin), _) if origin != "null" => (
+            origin.to_string(),
+            settings.site_origins.iter().any(|e| e == origin),
+        ),
+        (_, Some(referer)) => (
+            format!("Referer from {}", origin_of(referer)),
+            accepted(referer),
+        ),
+        _ => ("neither Origin nor Referer".to_string(), false),
+    };
+    if !ok {
+        tracing::warn!(
+            status = 400,
+            sent = %sent,
+            expected = %settings.site_origins.join(" or "),
+            "post refused: it did not come from the site's origin"
+        );
+    }
+    ok
+}
+
+/// `https://host:port/path?q` -> `https://host:port`.
+fn origin_of(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url[start..].find('/') {
+        Some(end) => &url[..start + end],
+        None => url,
     }
 }
 
@@ -78,4 +109,63 @@ pub async fn fields(headers: &HeaderMap, body: Body) -> Result<BTreeMap<String, 
         );
         Answer::error(StatusCode::BAD_REQUEST, &err.message())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(origins: &[&str]) -> Settings {
+        Settings {
+            site_origins: origins.iter().map(|o| o.to_string()).collect(),
+            origin_secret: None,
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn either_loopback_name_of_the_dev_server_is_the_site() {
+        let dev = settings(&["http://127.0.0.1:8080", "http://localhost:8080"]);
+        assert!(same_origin(
+            &headers(&[("origin", "http://localhost:8080")]),
+            &dev
+        ));
+        assert!(same_origin(
+            &headers(&[("origin", "http://127.0.0.1:8080")]),
+            &dev
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://localhost:9090")]),
+            &dev
+        ));
+        assert!(same_origin(
+            &headers(&[("referer", "http://localhost:8080/aanmelden/")]),
+            &dev
+        ));
+        assert!(!same_origin(
+            &headers(&[("referer", "http://localhost:80800/")]),
+            &dev
+        ));
+        assert!(!same_origin(&headers(&[]), &dev));
+        assert!(
+            same_origin(&headers(&[]), &settings(&[])),
+            "no origins: no check"
+        );
+    }
+
+    #[test]
+    fn a_referers_path_is_not_logged() {
+        assert_eq!(
+            origin_of("https://a.example:8443/api/registrations/TOKEN"),
+            "https://a.example:8443"
+        );
+        assert_eq!(origin_of("https://a.example"), "https://a.example");
+    }
 }

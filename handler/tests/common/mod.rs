@@ -41,7 +41,7 @@ pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) 
         store.clone(),
         SharedPages::new(Pages::from_root(root).unwrap()),
         Settings {
-            site_origin: Some(ORIGIN.into()),
+            site_origins: vec![ORIGIN.into()],
             origin_secret: Some(SECRET.into()),
         },
     )
