@@ -350,7 +350,9 @@ async fn cancelling_promotes_exactly_the_first_waitlisted() {
     assert_eq!(foreign.status, 400);
     assert!(
         foreign.body.contains("Dit kan alleen via de website")
-            && foreign.body.contains("Afmelden kan alleen via je persoonlijke pagina"),
+            && foreign
+                .body
+                .contains("Afmelden kan alleen via je persoonlijke pagina"),
         "the theme's refusal page: {}",
         foreign.body
     );
