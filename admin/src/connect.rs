@@ -51,7 +51,9 @@ pub async fn connect(target: &Target) -> Result<Store, AdminError> {
     let Some(region) = config.region() else {
         return Err(AdminError::new(
             Failure::Unreachable,
-            "no AWS region is configured: pass --region (e.g. eu-central-1, where the stack runs) or set AWS_REGION",
+            "no AWS region is configured: pass --region (e.g. eu-central-1, where the stack runs) or set AWS_REGION; \
+             for the local store of `cargo dev`, pass --endpoint-url http://127.0.0.1:8000 (or run `cargo admin`, \
+             as `cargo dev` prints it)",
         ));
     };
     let Some(credentials) = config.credentials_provider() else {

@@ -32,7 +32,7 @@ pub struct Selection<'a> {
     pub status: Option<RegistrationStatus>,
 }
 
-pub const HEADER: [&str; 12] = [
+pub const HEADER: [&str; 13] = [
     "Bijeenkomst",
     "Datum",
     "Plaats",
@@ -45,11 +45,12 @@ pub const HEADER: [&str; 12] = [
     "School of organisatie",
     "Wat nodig om mee te doen",
     "Aangemeld op",
+    "Van wachtlijst naar plek op",
 ];
 
 /// Column widths for the XLSX sheet, in Excel's character units.
-const WIDTHS: [f64; 12] = [
-    14.0, 11.0, 14.0, 11.0, 10.0, 28.0, 32.0, 24.0, 8.0, 28.0, 40.0, 20.0,
+const WIDTHS: [f64; 13] = [
+    14.0, 11.0, 14.0, 11.0, 10.0, 28.0, 32.0, 24.0, 8.0, 28.0, 40.0, 20.0, 20.0,
 ];
 
 /// `--output -`: the export goes to standard output (CSV only), e.g. into a pipe.
@@ -131,7 +132,7 @@ pub async fn export(
     Ok(rows.len())
 }
 
-fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>) -> [String; 12] {
+fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>) -> [String; 13] {
     let status = r.status.label_nl();
     [
         meeting.id.clone(),
@@ -146,6 +147,7 @@ fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>)
         r.organisation.clone().unwrap_or_default(),
         r.needs.clone().unwrap_or_default(),
         local_time(&r.created_at),
+        r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
     ]
 }
 
@@ -168,7 +170,7 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-pub fn csv(rows: &[[String; 12]]) -> Vec<u8> {
+pub fn csv(rows: &[[String; 13]]) -> Vec<u8> {
     let mut text = String::from("\u{feff}");
     let lines = std::iter::once(HEADER.map(str::to_string)).chain(rows.iter().cloned());
     for line in lines {
@@ -179,7 +181,7 @@ pub fn csv(rows: &[[String; 12]]) -> Vec<u8> {
     text.into_bytes()
 }
 
-pub fn xlsx(rows: &[[String; 12]]) -> Result<Vec<u8>, AdminError> {
+pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
     let failed = |err: rust_xlsxwriter::XlsxError| {
         AdminError::new(
             Failure::Input,

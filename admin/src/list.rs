@@ -75,6 +75,7 @@ pub async fn list(
             .map(|r| {
                 serde_json::json!({
                     "meeting": r.meeting, "created_at": r.created_at, "status": r.status,
+                    "promoted_at": r.promoted_at,
                     "name": r.name, "email": r.email, "role": r.role, "sector": r.sector,
                     "organisation": r.organisation, "needs": r.needs,
                 })
@@ -91,6 +92,7 @@ pub async fn list(
                 (i + 1).to_string(),
                 local_time(&r.created_at),
                 r.status.to_string(),
+                r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
                 r.name.clone(),
                 r.email.clone(),
                 r.role.clone(),
@@ -111,6 +113,7 @@ pub async fn list(
                 "#",
                 "registered",
                 "status",
+                "promoted",
                 "name",
                 "email",
                 "role",

@@ -23,6 +23,8 @@ pub struct MeetingSummary {
     pub waitlisted: u32,
     pub cancelled: u32,
     pub places_left: u32,
+    /// Registrations that got a seat from the waiting list (whatever they did after).
+    pub promoted: u32,
     /// Active registrations (confirmed and waitlisted) per role and per sector.
     pub by_role: BTreeMap<String, u32>,
     pub by_sector: BTreeMap<String, u32>,
@@ -40,6 +42,10 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
         let mut by_role = BTreeMap::new();
         let mut by_sector = BTreeMap::new();
         let mut counted = [0u32; 3];
+        let promoted = registrations
+            .iter()
+            .filter(|r| r.promoted_at.is_some())
+            .count() as u32;
         for r in &registrations {
             match r.status {
                 RegistrationStatus::Confirmed => counted[0] += 1,
@@ -69,6 +75,7 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
             waitlisted: meeting.waitlisted,
             cancelled: meeting.cancelled,
             places_left: meeting.places_left(),
+            promoted,
             by_role,
             by_sector,
             mismatch,
@@ -149,6 +156,19 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
         cancelled: s.cancelled,
     });
     write!(out, "{}", counts_table(counts)).ok();
+    let promoted: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.promoted > 0)
+        .map(|s| format!("{} {}", s.id, s.promoted))
+        .collect();
+    if !promoted.is_empty() {
+        writeln!(
+            out,
+            "\nMoved up from the waiting list (`opp-admin list --meeting ID` shows who): {}",
+            promoted.join(", ")
+        )
+        .ok();
+    }
     write!(out, "{}", breakdown("role", &summaries, |s| &s.by_role)).ok();
     write!(out, "{}", breakdown("sector", &summaries, |s| &s.by_sector)).ok();
     for s in &summaries {

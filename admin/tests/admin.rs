@@ -540,6 +540,63 @@ async fn erase_removes_every_registration_and_promotes() {
         .unwrap();
     assert_eq!(position.status, opp_model::RegistrationStatus::Confirmed);
 
+    // Who moved up shows in list, summary and export (issue 15, item 13).
+    assert!(position.promoted_at.is_some(), "promoted_at is read back");
+    let listed = stdout(&env.admin(&["list", "--meeting", ZWOLLE]).await);
+    let bert = listed.lines().find(|l| l.contains("bert@")).unwrap();
+    let cees = listed.lines().find(|l| l.contains("cees@")).unwrap();
+    assert!(listed.contains("promoted"), "{listed}");
+    assert!(
+        bert.matches(':').count() > cees.matches(':').count(),
+        "Bert's line has a promotion time, Cees's not: {listed}"
+    );
+    let rows: serde_json::Value = serde_json::from_str(&stdout(
+        &env.admin(&["list", "--meeting", ZWOLLE, "--json"]).await,
+    ))
+    .unwrap();
+    let promoted: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["promoted_at"].is_string())
+        .map(|r| r["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(promoted, ["bert@example.nl"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&stdout(&env.admin(&["summary", "--json"]).await)).unwrap();
+    let zwolle_summary = summary
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == ZWOLLE)
+        .unwrap();
+    assert_eq!(zwolle_summary["promoted"], 1);
+    assert!(
+        stdout(&env.admin(&["summary"]).await).contains("Moved up from the waiting list"),
+        "summary text names the promotions"
+    );
+    let exported = env
+        .admin(&[
+            "export",
+            "--meeting",
+            ZWOLLE,
+            "--format",
+            "csv",
+            "--output",
+            "-",
+        ])
+        .await;
+    let csv = String::from_utf8(exported.stdout).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with("Van wachtlijst naar plek op"), "{header}");
+    let bert_row = csv.lines().find(|l| l.contains("bert@")).unwrap();
+    let cees_row = csv.lines().find(|l| l.contains("cees@")).unwrap();
+    assert!(
+        !bert_row.ends_with(';'),
+        "Bert's row has the promotion time: {bert_row}"
+    );
+    assert!(cees_row.ends_with(';'), "Cees still waits: {cees_row}");
+
     let again = env.admin(&["erase", "--email", "anna@example.nl"]).await;
     assert!(again.status.success());
     assert!(stdout(&again).contains("nothing to erase"));
@@ -645,7 +702,8 @@ async fn errors_say_what_to_do_with_distinct_exit_codes() {
     let no_region = run(no_region).await;
     assert_eq!(no_region.status.code(), Some(3));
     assert!(
-        stderr(&no_region).contains("no AWS region"),
+        stderr(&no_region).contains("no AWS region")
+            && stderr(&no_region).contains("--endpoint-url http://127.0.0.1:8000"),
         "{}",
         stderr(&no_region)
     );

@@ -88,6 +88,7 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
         needs: get_s(item, "needs"),
         status: status_of(item)?,
         created_at: get_s(item, "created_at").unwrap_or_default(),
+        promoted_at: get_s(item, "promoted_at"),
         token_hash: get_s(item, "token_hash").unwrap_or_default(),
     })
 }

@@ -65,6 +65,8 @@ pub struct RegistrationRecord {
     pub needs: Option<String>,
     pub status: RegistrationStatus,
     pub created_at: String,
+    /// When it got a seat from the waiting list (RFC 3339, UTC); None when it never waited or still waits.
+    pub promoted_at: Option<String>,
     pub token_hash: String,
 }
 
