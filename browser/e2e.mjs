@@ -259,7 +259,8 @@ async function printedAdminCommandProblems(output) {
 }
 
 /** Posts to the dev server's API from `localhost` (accepted: a 422 for an empty form) and from a foreign
- * origin (400, the theme's refusal page, and a line in opp-dev's output naming both origins). */
+ * origin (400, the theme's refusal page, and a line in opp-dev's output naming both origins).
+ * Returns the problems and the refusal page's HTML. */
 async function originProblems(dev) {
   const problems = [];
   const port = new URL(dev.origin).port;
@@ -273,11 +274,15 @@ async function originProblems(dev) {
   const page = await foreign.text();
   if (foreign.status !== 400) problems.push(`a post from another origin was answered ${foreign.status}, expected 400`);
   if (!page.includes('Dit kan alleen via de website') || !page.includes('<link rel="stylesheet"')) problems.push('the refusal is not the theme\'s page');
-  await new Promise((r) => setTimeout(r, 200));
-  const logged = dev.output().split('\n').find((l) => l.includes('post refused'));
+  // The log line is written while the answer is sent: look for it a few times, for at most 2 s.
+  let logged;
+  for (let i = 0; i < 20 && !logged; i += 1) {
+    logged = dev.output().split('\n').find((l) => l.includes('post refused'));
+    if (!logged) await new Promise((r) => setTimeout(r, 100));
+  }
   if (!logged) problems.push('opp-dev printed no "post refused" line');
   else if (!logged.includes('andere-site.example') || !logged.includes(`localhost:${port}`)) problems.push(`the log line does not name the sent and expected origins: ${logged}`);
-  return problems;
+  return { problems, page };
 }
 
 async function stopDev(what) {
@@ -364,7 +369,15 @@ async function main() {
       const rows = await adminList(FULL);
       report.check('store    opp-admin list: A confirmed, with what A typed', [...rowProblems(rows, a, 'confirmed', FULL), ...(rows.length !== 1 ? [`${rows.length} registrations listed, expected 1`] : [])]);
       report.check('opp-dev  the organisers\' command it prints works as printed (cargo admin ...)', await printedAdminCommandProblems(state.dev.output()));
-      report.check('opp-dev  a post from localhost is the site too; one from elsewhere gets the refusal, logged', await originProblems(state.dev));
+      const origins = await originProblems(state.dev);
+      report.check('opp-dev  a post from localhost is the site too; one from elsewhere gets the refusal, logged', origins.problems);
+      // The refusal page as a person sees it (served from the site's origin, so its stylesheet loads).
+      const preview = `${state.dev.origin}/e2e-weigering/`;
+      await page.route(preview, (route) => route.fulfill({ status: 400, contentType: 'text/html; charset=utf-8', body: origins.page }));
+      await page.goto(preview);
+      await shot(page, '01b-geweigerd');
+      await axe(page, 'refusal page (post from another origin)');
+      await page.unroute(preview);
     });
 
     await step('2: B takes the last place, C goes on the waiting list', async () => {

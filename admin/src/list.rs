@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::summary::{Counts, counts_table};
+use crate::summary::{MeetingSummary, counts_table};
 use crate::{AdminError, local_time, meeting_registrations, table};
 use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
@@ -38,16 +38,8 @@ pub async fn list_meetings(
         .ok();
         return Ok(());
     }
-    let counts = meetings.iter().map(|m| Counts {
-        id: &m.id,
-        date: &m.date,
-        city: &m.city,
-        capacity: m.capacity,
-        confirmed: m.confirmed,
-        waitlisted: m.waitlisted,
-        cancelled: m.cancelled,
-    });
-    write!(out, "{}", counts_table(counts)).ok();
+    let counts: Vec<MeetingSummary> = meetings.iter().map(MeetingSummary::counters).collect();
+    write!(out, "{}", counts_table(&counts)).ok();
     let example = meetings.first().map_or("ID", |m| m.id.as_str());
     writeln!(
         out,

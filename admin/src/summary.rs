@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::AdminError;
 use crate::progress::Progress;
 use crate::table;
+use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
 
@@ -30,6 +31,26 @@ pub struct MeetingSummary {
     pub by_sector: BTreeMap<String, u32>,
     /// Set when the items do not add up to the counters.
     pub mismatch: Option<String>,
+}
+
+impl MeetingSummary {
+    /// What the meeting item's counters say, without reading its registrations.
+    pub fn counters(meeting: &MeetingRecord) -> MeetingSummary {
+        MeetingSummary {
+            id: meeting.id.clone(),
+            date: meeting.date.clone(),
+            city: meeting.city.clone(),
+            capacity: meeting.capacity,
+            confirmed: meeting.confirmed,
+            waitlisted: meeting.waitlisted,
+            cancelled: meeting.cancelled,
+            places_left: meeting.places_left(),
+            promoted: 0,
+            by_role: BTreeMap::new(),
+            by_sector: BTreeMap::new(),
+            mismatch: None,
+        }
+    }
 }
 
 pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError> {
@@ -67,38 +88,20 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
             )
         });
         summaries.push(MeetingSummary {
-            id: meeting.id.clone(),
-            date: meeting.date.clone(),
-            city: meeting.city.clone(),
-            capacity: meeting.capacity,
-            confirmed: meeting.confirmed,
-            waitlisted: meeting.waitlisted,
-            cancelled: meeting.cancelled,
-            places_left: meeting.places_left(),
             promoted,
             by_role,
             by_sector,
             mismatch,
+            ..MeetingSummary::counters(meeting)
         });
     }
     progress.finish();
     Ok(summaries)
 }
 
-/// One meeting's line in the counts table.
-pub(crate) struct Counts<'a> {
-    pub id: &'a str,
-    pub date: &'a str,
-    pub city: &'a str,
-    pub capacity: u32,
-    pub confirmed: u32,
-    pub waitlisted: u32,
-    pub cancelled: u32,
-}
-
-/// The table of meetings with their counters (`summary`, and `list` without `--meeting`).
-pub(crate) fn counts_table<'a>(meetings: impl Iterator<Item = Counts<'a>>) -> String {
+pub(crate) fn counts_table(meetings: &[MeetingSummary]) -> String {
     let rows: Vec<Vec<String>> = meetings
+        .iter()
         .map(|m| {
             vec![
                 m.id.to_string(),
@@ -108,7 +111,7 @@ pub(crate) fn counts_table<'a>(meetings: impl Iterator<Item = Counts<'a>>) -> St
                 m.confirmed.to_string(),
                 m.waitlisted.to_string(),
                 m.cancelled.to_string(),
-                m.capacity.saturating_sub(m.confirmed).to_string(),
+                m.places_left.to_string(),
             ]
         })
         .collect();
@@ -146,16 +149,7 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
         .ok();
         return Ok(());
     }
-    let counts = summaries.iter().map(|s| Counts {
-        id: &s.id,
-        date: &s.date,
-        city: &s.city,
-        capacity: s.capacity,
-        confirmed: s.confirmed,
-        waitlisted: s.waitlisted,
-        cancelled: s.cancelled,
-    });
-    write!(out, "{}", counts_table(counts)).ok();
+    write!(out, "{}", counts_table(&summaries)).ok();
     let promoted: Vec<String> = summaries
         .iter()
         .filter(|s| s.promoted > 0)

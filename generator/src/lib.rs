@@ -210,10 +210,13 @@ impl Prepared {
             .iter()
             .map(|p| (p.rel.clone(), p.url.clone()))
             .collect();
-        templates::register_functions(
+        // `asset` and `url_for` answer from the build's maps.
+        opp_render::functions::register(
             &mut templates.tera,
-            Arc::new(asset_urls),
-            Arc::new(page_urls),
+            opp_render::functions::Urls::Site {
+                assets: Arc::new(asset_urls),
+                pages: Arc::new(page_urls),
+            },
         );
         Ok(Prepared {
             started,

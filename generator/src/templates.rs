@@ -1,9 +1,8 @@
 //! The theme's Tera templates: loading them once and turning Tera's errors into file:line problems. The
 //! Tera setup itself (escaping, `asset`, `url_for`) is opp-render's.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 use tera::Tera;
 
 use crate::error::{BuildError, Problem};
@@ -23,24 +22,13 @@ pub fn parse(templates_dir: &Path, files: &[load::Found]) -> Result<Tera, BuildE
             .map_err(|err| crate::error::io_problem(&file.path, "read the template", &err))?;
         sources.push((file.rel.clone(), text));
     }
-    Ok(from_sources(sources).map_err(|err| template_problem(&err, templates_dir))?)
-}
-
-/// Parses templates given as (name, text) with the site's escaping rules (opp-render's, shared with the
-/// handler).
-pub fn from_sources(sources: Vec<(String, String)>) -> tera::Result<Tera> {
-    opp_render::theme::from_sources(sources)
+    Ok(opp_render::theme::from_sources(sources)
+        .map_err(|err| template_problem(&err, templates_dir))?)
 }
 
 /// Turns a Tera error (with its chain of causes) into one problem, with the template's file and line when known.
 pub fn template_problem(err: &tera::Error, templates_dir: &Path) -> Problem {
-    let mut parts = vec![err.to_string()];
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        parts.push(cause.to_string());
-        source = cause.source();
-    }
-    let text = parts.join(": ");
+    let text = opp_render::error_chain(err);
     let template = text
         .split('\'')
         .nth(1)
@@ -69,13 +57,4 @@ fn tidy(text: &str) -> String {
         .filter(|l| !l.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n    ")
-}
-
-/// `asset` and `url_for` answer from the build's maps (opp-render's functions).
-pub fn register_functions(
-    tera: &mut Tera,
-    assets: Arc<HashMap<String, String>>,
-    pages: Arc<HashMap<String, String>>,
-) {
-    opp_render::functions::register(tera, opp_render::functions::Urls::Site { assets, pages });
 }

@@ -47,6 +47,8 @@ enum Html {
     NotFound,
     /// The theme's page for a post that did not come from the site.
     Refused(String),
+    /// No page: public data, answered as JSON to every client.
+    SameAsJson,
 }
 
 impl Answer {
@@ -132,12 +134,12 @@ impl Answer {
         }
     }
 
-    /// Public data that caches may keep (`cache` is its `Cache-Control`); its route answers JSON only.
+    /// Public data that caches may keep (`cache` is its `Cache-Control`), as JSON to every client.
     pub fn data(json: Value, cache: &'static str) -> Answer {
         Answer {
             status: StatusCode::OK,
             json,
-            html: Html::Message(String::new()),
+            html: Html::SameAsJson,
             cache: Some(cache),
         }
     }
@@ -147,7 +149,9 @@ impl Answer {
     pub async fn respond(self, format: Format, state: &AppState) -> Response {
         let cache = self.cache;
         let mut response = match (format, self.html) {
-            (Format::Json, _) => (self.status, axum::Json(self.json)).into_response(),
+            (Format::Json, _) | (_, Html::SameAsJson) => {
+                (self.status, axum::Json(self.json)).into_response()
+            }
             (Format::Html, Html::SeeOther(location)) => see_other(&location),
             (Format::Html, Html::ResultPage(page)) => {
                 see_other(&state.pages.current().result_url(page))
