@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::summary::{MeetingSummary, counts_table};
+use crate::summary::{MeetingSummary, write_counts};
 use crate::{AdminError, local_time, meeting_registrations, table};
 use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
@@ -29,17 +29,10 @@ pub async fn list_meetings(
         writeln!(out, "{}", serde_json::Value::Array(rows)).ok();
         return Ok(());
     }
-    if meetings.is_empty() {
-        writeln!(
-            out,
-            "No meetings in table {}. Run `opp-admin sync-meetings public/meetings.json` first.",
-            store.table()
-        )
-        .ok();
+    let counts: Vec<MeetingSummary> = meetings.iter().map(MeetingSummary::counters).collect();
+    if !write_counts(store, &counts, out) {
         return Ok(());
     }
-    let counts: Vec<MeetingSummary> = meetings.iter().map(MeetingSummary::counters).collect();
-    write!(out, "{}", counts_table(&counts)).ok();
     let example = meetings.first().map_or("ID", |m| m.id.as_str());
     writeln!(
         out,

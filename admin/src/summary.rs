@@ -99,7 +99,27 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
     Ok(summaries)
 }
 
-pub(crate) fn counts_table(meetings: &[MeetingSummary]) -> String {
+/// Writes the table of meetings with their counters (`summary`, and `list` without `--meeting`), or what
+/// to do when the table has no meetings; false in that case.
+pub(crate) fn write_counts(
+    store: &Store,
+    meetings: &[MeetingSummary],
+    out: &mut dyn Write,
+) -> bool {
+    if meetings.is_empty() {
+        writeln!(
+            out,
+            "No meetings in table {}. Run `opp-admin sync-meetings public/meetings.json` first.",
+            store.table()
+        )
+        .ok();
+        return false;
+    }
+    write!(out, "{}", counts_table(meetings)).ok();
+    true
+}
+
+fn counts_table(meetings: &[MeetingSummary]) -> String {
     let rows: Vec<Vec<String>> = meetings
         .iter()
         .map(|m| {
@@ -140,16 +160,9 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
         writeln!(out, "{text}").ok();
         return Ok(());
     }
-    if summaries.is_empty() {
-        writeln!(
-            out,
-            "No meetings in table {}. Run `opp-admin sync-meetings public/meetings.json` first.",
-            store.table()
-        )
-        .ok();
+    if !write_counts(store, &summaries, out) {
         return Ok(());
     }
-    write!(out, "{}", counts_table(&summaries)).ok();
     let promoted: Vec<String> = summaries
         .iter()
         .filter(|s| s.promoted > 0)
