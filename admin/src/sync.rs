@@ -18,6 +18,10 @@ pub struct SyncReport {
     pub refused: Vec<(String, u32, u32)>,
     /// Meeting items in the table that `meetings.json` no longer lists (left as they are).
     pub not_in_file: Vec<String>,
+    /// Waiting people who got one of the meeting's new seats: (meeting id, how many).
+    pub promoted: Vec<(String, usize)>,
+    /// Registrations whose retention date (and their links') moved with their meeting.
+    pub retention_rewritten: usize,
 }
 
 /// Reads `meetings.json` and syncs it; prints one line per meeting to `out`.
@@ -60,6 +64,10 @@ pub async fn sync_meetings(
             Some(changes) if changes.is_empty() => {
                 writeln!(out, "unchanged {}", meeting.id).ok();
                 report.unchanged.push(meeting.id.clone());
+                if !dry_run {
+                    // An earlier run may have stopped before settling: finish it.
+                    settle(store, meeting, &mut report, out).await?;
+                }
                 continue;
             }
             Some(changes) => {
@@ -80,7 +88,7 @@ pub async fn sync_meetings(
             continue;
         }
         match store.put_meeting_details(meeting).await {
-            Ok(_) => {}
+            Ok(_) => settle(store, meeting, &mut report, out).await?,
             Err(PutMeetingError::CapacityBelowConfirmed {
                 capacity,
                 confirmed,
@@ -145,6 +153,43 @@ pub async fn sync_meetings(
     Ok(report)
 }
 
+/// After the details: new seats go to those waiting (first ticket first), and every item whose retention
+/// follows the meeting gets its date. Both only write what differs, so running them again is harmless.
+async fn settle(
+    store: &Store,
+    meeting: &MeetingRecord,
+    report: &mut SyncReport,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    let promoted = store
+        .promote_into_free_seats(&meeting.id, jiff::Timestamp::now())
+        .await?;
+    if !promoted.is_empty() {
+        writeln!(
+            out,
+            "promoted  {}: {} from the waiting list into new seats",
+            meeting.id,
+            promoted.len()
+        )
+        .ok();
+        report.promoted.push((meeting.id.clone(), promoted.len()));
+    }
+    let rewritten = store.follow_retention(meeting).await?;
+    if rewritten > 0 {
+        let until = jiff::Timestamp::from_second(meeting.expires_at)
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "retention {}: {rewritten} registration(s) now kept until {until}",
+            meeting.id
+        )
+        .ok();
+        report.retention_rewritten += rewritten;
+    }
+    Ok(())
+}
+
 /// The details that differ, as `field old -> new`; counters are not details.
 fn differences(before: &MeetingRecord, after: &MeetingRecord) -> Vec<String> {
     let mut changes = Vec::new();
@@ -179,6 +224,11 @@ fn differences(before: &MeetingRecord, after: &MeetingRecord) -> Vec<String> {
         "capacity",
         before.capacity.to_string(),
         after.capacity.to_string(),
+    );
+    compare(
+        "waiting list",
+        before.waitlist_capacity.to_string(),
+        after.waitlist_capacity.to_string(),
     );
     compare("opens", time(before.opens_at), time(after.opens_at));
     compare(

@@ -49,10 +49,16 @@ impl Env {
     async fn synced(zwolle_capacity: u32) -> Env {
         let env = Env::new().await;
         let file = env.meetings_json();
-        let text = std::fs::read_to_string(&file).unwrap().replace(
-            "\"capacity\": 20",
-            &format!("\"capacity\": {zwolle_capacity}"),
-        );
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace(
+                "\"capacity\": 20",
+                &format!("\"capacity\": {zwolle_capacity}"),
+            )
+            .replace(
+                "\"waitlist_capacity\": 40",
+                &format!("\"waitlist_capacity\": {}", zwolle_capacity * 2),
+            );
         std::fs::write(&file, text).unwrap();
         let sync = env.admin(&["sync-meetings", file.to_str().unwrap()]).await;
         assert!(sync.status.success(), "{}", stderr(&sync));

@@ -36,6 +36,7 @@ pub fn meetings_json(site: &Site, meetings: &[MeetingView]) -> String {
                     route: m.venue.route.clone(),
                 },
                 capacity: m.capacity,
+                waitlist_capacity: Some(m.waitlist_capacity),
                 registration: Window {
                     opens_at: m.opens_at.clone(),
                     closes_at: m.closes_at.clone(),

@@ -20,6 +20,8 @@ pub struct MeetingFront {
     pub city: String,
     pub route: Option<String>,
     pub capacity: u32,
+    /// How many may wait for a seat; absent means twice the capacity, 0 means no waiting list.
+    pub waitlist_capacity: Option<u32>,
     pub registration_opens: Option<String>,
     pub registration_closes: Option<String>,
 }
@@ -40,6 +42,7 @@ pub struct Meeting {
     pub city: String,
     pub route: Option<String>,
     pub capacity: u32,
+    pub waitlist_capacity: u32,
     pub opens: Option<DateTime>,
     pub closes: DateTime,
 }
@@ -152,6 +155,9 @@ impl Meeting {
             city: city.trim().to_string(),
             route: tidy(front.route),
             capacity: front.capacity,
+            waitlist_capacity: front.waitlist_capacity.unwrap_or_else(|| {
+                opp_model::meetings_json::default_waitlist_capacity(front.capacity)
+            }),
             opens,
             closes,
         })
@@ -216,6 +222,7 @@ mod tests {
             city: "Zwolle".into(),
             route: None,
             capacity: 20,
+            waitlist_capacity: None,
             registration_opens: Some("2030-03-01".into()),
             registration_closes: None,
         }
@@ -223,6 +230,16 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         dates::zoned(dates::parse_date_time(text).unwrap()).timestamp()
+    }
+
+    #[test]
+    fn the_waiting_list_holds_twice_the_seats_unless_the_content_says_otherwise() {
+        assert_eq!(Meeting::from_front(front()).unwrap().waitlist_capacity, 40);
+        let none = MeetingFront {
+            waitlist_capacity: Some(0),
+            ..front()
+        };
+        assert_eq!(Meeting::from_front(none).unwrap().waitlist_capacity, 0);
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct MeetingRecord {
     pub city: String,
     pub ics_path: String,
     pub capacity: u32,
+    /// How many may wait for a seat; a full waiting list closes registration (0: no waiting list).
+    pub waitlist_capacity: u32,
     /// Epoch seconds.
     pub opens_at: Option<i64>,
     pub closes_at: i64,
@@ -32,6 +34,31 @@ pub struct MeetingRecord {
     pub confirmed: u32,
     pub waitlisted: u32,
     pub cancelled: u32,
+    /// The last waiting-list ticket handed out (tickets count 1, 2, 3, … per meeting).
+    pub waitlist_seq: u32,
+    /// Tickets served: waiting people who got a seat, always in ticket order.
+    pub waitlist_served: u32,
+    /// Waiting people who cancelled (or were removed) before their turn: they make positions approximate.
+    pub waitlist_left: u32,
+}
+
+/// Where a waiting person stands: `ticket - served`, which cancellations ahead can only make smaller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WaitlistPlace {
+    /// 1 for the first in line.
+    pub number: u32,
+    /// Someone on the waiting list cancelled: the real place may be lower than `number`.
+    pub approximate: bool,
+}
+
+/// What a new registration should try for: a seat only while seats are free and nobody waits, so
+/// nobody can overtake the waiting list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    Seat,
+    WaitingList,
+    /// No seat and the waiting list is at its limit: registration is closed for now.
+    Nothing,
 }
 
 /// The same four states the site shows, so the handler's pages and the static pages agree.
@@ -46,6 +73,29 @@ impl MeetingRecord {
     pub fn places_left(&self) -> u32 {
         self.capacity.saturating_sub(self.confirmed)
     }
+
+    pub fn wanted(&self) -> Wanted {
+        if self.confirmed < self.capacity && self.waitlisted == 0 {
+            Wanted::Seat
+        } else if self.waitlisted < self.waitlist_capacity {
+            Wanted::WaitingList
+        } else {
+            Wanted::Nothing
+        }
+    }
+
+    /// Both seats and waiting list are taken.
+    pub fn is_full(&self) -> bool {
+        self.wanted() == Wanted::Nothing
+    }
+
+    /// The place of the waiting person holding `ticket`.
+    pub fn waitlist_place(&self, ticket: u32) -> WaitlistPlace {
+        WaitlistPlace {
+            number: ticket.saturating_sub(self.waitlist_served).max(1),
+            approximate: self.waitlist_left > 0,
+        }
+    }
 }
 
 /// Reads `meetings.json` into meeting records (counters zero: syncing never touches counters).
@@ -59,6 +109,7 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
     file.meetings
         .into_iter()
         .map(|m| {
+            let waitlist_capacity = m.waitlist_capacity();
             let over_at = seconds(&m.over_at, "over_at", &m.id)?;
             let optional = |time: &Option<String>, what: &str| {
                 time.as_deref().map(|t| seconds(t, what, &m.id)).transpose()
@@ -89,10 +140,77 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
                 venue_postcode: m.venue.postcode,
                 city: m.venue.city,
                 capacity: m.capacity,
+                waitlist_capacity,
                 confirmed: 0,
                 waitlisted: 0,
                 cancelled: 0,
+                waitlist_seq: 0,
+                waitlist_served: 0,
+                waitlist_left: 0,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting(capacity: u32, confirmed: u32, waitlisted: u32) -> MeetingRecord {
+        MeetingRecord {
+            id: "m".into(),
+            title: String::new(),
+            path: "/".into(),
+            date: "2030-03-10".into(),
+            date_label: String::new(),
+            time_label: String::new(),
+            starts_at: None,
+            ends_at: None,
+            venue_name: String::new(),
+            venue_address: None,
+            venue_postcode: None,
+            city: String::new(),
+            ics_path: String::new(),
+            capacity,
+            waitlist_capacity: 2,
+            opens_at: None,
+            closes_at: 0,
+            over_at: 0,
+            expires_at: 0,
+            confirmed,
+            waitlisted,
+            cancelled: 0,
+            waitlist_seq: 0,
+            waitlist_served: 0,
+            waitlist_left: 0,
+        }
+    }
+
+    #[test]
+    fn a_free_seat_goes_to_a_newcomer_only_when_nobody_waits() {
+        assert_eq!(meeting(2, 1, 0).wanted(), Wanted::Seat);
+        // Capacity was raised while people wait: they go first (sync promotes them).
+        assert_eq!(meeting(3, 2, 1).wanted(), Wanted::WaitingList);
+        assert_eq!(meeting(2, 2, 1).wanted(), Wanted::WaitingList);
+        assert_eq!(meeting(2, 2, 2).wanted(), Wanted::Nothing);
+        assert!(meeting(2, 2, 2).is_full());
+    }
+
+    #[test]
+    fn a_place_is_the_ticket_minus_those_served_and_approximate_after_a_cancellation() {
+        let mut m = meeting(2, 2, 3);
+        m.waitlist_seq = 5;
+        m.waitlist_served = 2;
+        assert_eq!(
+            m.waitlist_place(5),
+            WaitlistPlace {
+                number: 3,
+                approximate: false
+            }
+        );
+        m.waitlist_left = 1;
+        assert!(m.waitlist_place(5).approximate);
+        // A ticket already served (a stale read) never shows as 0 or below.
+        assert_eq!(m.waitlist_place(1).number, 1);
+    }
 }

@@ -229,6 +229,7 @@ mod tests {
             city: "Zwolle".into(),
             ics_path: "/bijeenkomsten/zwolle/2030-03-zwolle.ics".into(),
             capacity: 10,
+            waitlist_capacity: 20,
             opens_at: None,
             closes_at: at("2030-03-10T11:00:00Z"),
             over_at: at("2030-03-10T15:30:00Z"),
@@ -236,6 +237,9 @@ mod tests {
             confirmed: 3,
             waitlisted: 0,
             cancelled: 0,
+            waitlist_seq: 0,
+            waitlist_served: 0,
+            waitlist_left: 0,
         };
         let view = meeting_view(
             &meeting,

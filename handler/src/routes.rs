@@ -17,7 +17,7 @@ impl Routes {
         })
     }
 
-    /// `POST` registers; `GET ?token=` shows the personal page.
+    /// `POST` registers (a `GET` finds no page: tokens travel in the path only).
     pub fn registrations(&self) -> &str {
         &self.registrations
     }

@@ -41,7 +41,10 @@ async fn form_post_is_stored_and_lands_on_the_personal_page() {
         event("GET", &format!("/api/registrations?token={token}"), &[], ""),
     )
     .await;
-    assert_eq!(by_query.status, 200);
+    assert_eq!(
+        by_query.status, 404,
+        "a token in the query string opens nothing: links carry it in the path only"
+    );
     let meeting = s.store.meeting(M).await.unwrap().unwrap();
     assert_eq!((meeting.confirmed, meeting.waitlisted), (1, 0));
 }
@@ -62,12 +65,15 @@ async fn json_contract() {
     let second = post_json(&s.app, &body("cas@example.nl")).await;
     assert_eq!(
         (second.status, parse(&second.body)),
-        (201, serde_json::json!({"status":"waitlisted","position":1}))
+        (
+            201,
+            serde_json::json!({"status":"waitlisted","position":1,"position_approximate":false})
+        )
     );
     let third = post_json(&s.app, &body("dirk@example.nl")).await;
     assert_eq!(
         parse(&third.body),
-        serde_json::json!({"status":"waitlisted","position":2})
+        serde_json::json!({"status":"waitlisted","position":2,"position_approximate":false})
     );
     let again = post_json(&s.app, &body(" BO@example.nl ")).await;
     assert_eq!(
@@ -250,7 +256,10 @@ async fn bad_requests_get_a_4xx_and_write_nothing() {
 
 #[tokio::test]
 async fn concurrent_registrations_never_oversell() {
-    let s = stack(&[meeting(M, 20)]).await;
+    // 200 at once for 20 seats and 100 places on the waiting list: neither limit is passed.
+    let mut full = meeting(M, 20);
+    full.waitlist_capacity = 100;
+    let s = stack(&[full]).await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let app = s.app.clone();
@@ -258,23 +267,42 @@ async fn concurrent_registrations_never_oversell() {
             post_json(&app, &format!(r#"{{"meeting":"{M}","name":"P {i}","email":"p{i}@example.nl","role":"ouder","privacy":true}}"#)).await
         }));
     }
-    let mut confirmed = 0;
-    let mut waitlisted = 0;
+    let (mut confirmed, mut waitlisted, mut refused) = (0, 0, 0);
+    let mut places = Vec::new();
     for task in tasks {
         let reply = task.await.unwrap();
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        if reply.body.contains("confirmed") {
-            confirmed += 1
-        } else {
-            waitlisted += 1
+        match reply.status {
+            201 if reply.body.contains("confirmed") => confirmed += 1,
+            201 => {
+                waitlisted += 1;
+                places.push(parse(&reply.body)["position"].as_u64().unwrap());
+            }
+            409 => {
+                assert!(reply.body.contains("wachtlijst ook"), "{}", reply.body);
+                refused += 1
+            }
+            _ => panic!("{} {}", reply.status, reply.body),
         }
     }
-    assert_eq!((confirmed, waitlisted), (20, 180));
+    assert_eq!((confirmed, waitlisted, refused), (20, 100, 80));
+    places.sort();
+    places.dedup();
+    assert_eq!(
+        places.len(),
+        100,
+        "every waiting person got a place of their own"
+    );
     let m = s.store.meeting(M).await.unwrap().unwrap();
-    assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (20, 180, 0));
+    assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (20, 100, 0));
+    // Tickets drawn by people who then got a seat or found the list full count as places left.
+    assert_eq!(
+        m.waitlist_seq,
+        m.waitlisted + m.waitlist_served + m.waitlist_left,
+        "every ticket is waiting, served or left"
+    );
     assert_eq!(
         count_statuses(&s.store, M).await,
-        (20, 180, 0, 200),
+        (20, 100, 0, 120),
         "counters equal the items"
     );
 }
@@ -366,7 +394,7 @@ async fn cancelling_promotes_exactly_the_first_waitlisted() {
     .await;
     assert_eq!(
         parse(&back.body),
-        serde_json::json!({"status":"waitlisted","position":2})
+        serde_json::json!({"status":"waitlisted","position":2,"position_approximate":false})
     );
     let m = s.store.meeting(M).await.unwrap().unwrap();
     assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (1, 2, 0));

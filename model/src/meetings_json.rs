@@ -42,11 +42,20 @@ pub struct MeetingEntry {
     pub over_at: String,
     pub venue: Venue,
     pub capacity: u32,
+    /// How many may wait for a seat (0: no waiting list). Absent in files of older builds, which
+    /// readers take as [`default_waitlist_capacity`].
+    #[serde(default)]
+    pub waitlist_capacity: Option<u32>,
     pub registration: Window,
     /// The status at build time (readers work it out again from the window).
     pub status: MeetingStatus,
     /// The meeting's calendar file, full URL.
     pub ics_url: String,
+}
+
+/// The waiting list's size when the content names none: twice the seats.
+pub fn default_waitlist_capacity(capacity: u32) -> u32 {
+    capacity.saturating_mul(2)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +104,12 @@ impl MeetingsFile {
 }
 
 impl MeetingEntry {
+    /// The waiting list's size, with the default for files that do not name it.
+    pub fn waitlist_capacity(&self) -> u32 {
+        self.waitlist_capacity
+            .unwrap_or_else(|| default_waitlist_capacity(self.capacity))
+    }
+
     /// The root-relative path of the meeting's calendar file (`ics_url` without scheme and host).
     pub fn ics_path(&self) -> String {
         self.ics_url
@@ -134,6 +149,7 @@ mod tests {
                     route: None,
                 },
                 capacity: 40,
+                waitlist_capacity: Some(10),
                 registration: Window {
                     opens_at: None,
                     closes_at: "2030-05-13T12:00:00+02:00".into(),
@@ -169,6 +185,14 @@ mod tests {
                 .to_json()
                 .replacen("\"version\": 1", "\"version\": 1, \"later\": true", 1);
         assert!(MeetingsFile::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn a_file_without_waitlist_capacity_gets_twice_the_seats() {
+        let text = sample().to_json().replace("\"waitlist_capacity\": 10,", "");
+        let file = MeetingsFile::parse(&text).unwrap();
+        assert_eq!(file.meetings[0].waitlist_capacity, None);
+        assert_eq!(file.meetings[0].waitlist_capacity(), 80);
     }
 
     #[test]

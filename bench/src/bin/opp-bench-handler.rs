@@ -141,6 +141,7 @@ fn meeting(capacity: u32) -> MeetingRecord {
         city: "Utrecht".into(),
         ics_path: "/bijeenkomsten/bench/bench.ics".into(),
         capacity,
+        waitlist_capacity: capacity.saturating_mul(2),
         opens_at: None,
         closes_at: now + 86_400 * 365,
         over_at: now + 86_400 * 366,
@@ -148,6 +149,9 @@ fn meeting(capacity: u32) -> MeetingRecord {
         confirmed: 0,
         waitlisted: 0,
         cancelled: 0,
+        waitlist_seq: 0,
+        waitlist_served: 0,
+        waitlist_left: 0,
     }
 }
 

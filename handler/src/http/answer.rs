@@ -6,8 +6,29 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::meetings::{MeetingRecord, WaitlistPlace};
 use crate::pages::ResultPage;
 use crate::store::RegistrationRecord;
+
+/// A waiting registration's place, from its ticket and its meeting (None when not waiting, or from before
+/// tickets).
+pub fn waitlist_place(
+    record: &RegistrationRecord,
+    meeting: Option<&MeetingRecord>,
+) -> Option<WaitlistPlace> {
+    if record.status != opp_model::RegistrationStatus::Waitlisted {
+        return None;
+    }
+    Some(meeting?.waitlist_place(record.waitlist_ticket?))
+}
+
+/// The JSON fields of a waiting-list place: `position` and `position_approximate`.
+pub fn place_fields(body: &mut Value, place: Option<WaitlistPlace>) {
+    if let Some(place) = place {
+        body["position"] = json!(place.number);
+        body["position_approximate"] = json!(place.approximate);
+    }
+}
 
 /// How the client wants its answers: a browser (HTML) or a script (`Accept: application/json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +62,8 @@ enum Html {
         template: &'static str,
         token: String,
         record: Box<RegistrationRecord>,
-        position: Option<u32>,
+        /// Its meeting as read for this answer (None when it is gone).
+        meeting: Option<Box<MeetingRecord>>,
     },
     /// The theme's page for a link that leads nowhere.
     NotFound,
@@ -97,7 +119,7 @@ impl Answer {
         template: &'static str,
         token: &str,
         record: RegistrationRecord,
-        position: Option<u32>,
+        meeting: Option<MeetingRecord>,
         json: Value,
     ) -> Answer {
         Answer {
@@ -107,7 +129,7 @@ impl Answer {
                 template,
                 token: token.to_string(),
                 record: Box::new(record),
-                position,
+                meeting: meeting.map(Box::new),
             },
             cache: None,
         }
@@ -164,9 +186,9 @@ impl Answer {
                     template,
                     token,
                     record,
-                    position,
+                    meeting,
                 },
-            ) => registration_page(state, template, &token, &record, position).await,
+            ) => registration_page(state, template, &token, &record, meeting.map(|m| *m)),
             (Format::Html, Html::NotFound) => not_found_page(state),
             (Format::Html, Html::Refused(message)) => refused_page(state, &message),
         };
@@ -207,15 +229,15 @@ async fn form_errors_page(state: &AppState, form: Value) -> Response {
     html_or_failure(StatusCode::UNPROCESSABLE_ENTITY, rendered)
 }
 
-async fn registration_page(
+fn registration_page(
     state: &AppState,
     template: &str,
     token: &str,
     record: &RegistrationRecord,
-    position: Option<u32>,
+    meeting: Option<MeetingRecord>,
 ) -> Response {
     let now = (state.clock)();
-    let meeting = state.store.meeting(&record.meeting).await.ok().flatten();
+    let place = waitlist_place(record, meeting.as_ref());
     let meeting_value = meeting
         .as_ref()
         .map(|m| crate::pages::meeting_view(m, now))
@@ -223,7 +245,8 @@ async fn registration_page(
     let page_url = state.routes.personal_page(token);
     let registration = json!({
         "status": record.status,
-        "position": position,
+        "position": place.map(|p| p.number),
+        "position_approximate": place.is_some_and(|p| p.approximate),
         "name": record.name,
         "token": token,
         "meeting": meeting_value,

@@ -14,7 +14,7 @@ pub async fn meetings(State(state): State<AppState>) -> Response {
         Ok(meetings) => {
             let list: Vec<Value> = meetings
                 .iter()
-                .map(|m| json!({ "id": m.id, "capacity": m.capacity, "places_left": m.places_left(), "waitlisted": m.waitlisted, "status": m.status(now) }))
+                .map(|m| json!({ "id": m.id, "capacity": m.capacity, "places_left": m.places_left(), "waitlisted": m.waitlisted, "waitlist_capacity": m.waitlist_capacity, "full": m.is_full(), "status": m.status(now) }))
                 .collect();
             Answer::data(json!({ "meetings": list }), "public, max-age=30")
         }

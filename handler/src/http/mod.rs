@@ -21,9 +21,7 @@ use crate::pages::SharedPages;
 use crate::routes::Routes;
 use crate::store::Store;
 use meetings::meetings;
-use personal::{
-    cancel, cancel_confirmation, cancelled_page, personal_page, personal_page_by_query,
-};
+use personal::{cancel, cancel_confirmation, cancelled_page, no_personal_page, personal_page};
 use register::register;
 
 /// The header CloudFront adds with the shared secret.
@@ -74,10 +72,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let routes = state.routes.clone();
     Router::new()
-        .route(
-            routes.registrations(),
-            get(personal_page_by_query).post(register),
-        )
+        .route(routes.registrations(), get(no_personal_page).post(register))
         .route(&routes.personal_page_pattern(), get(personal_page))
         .route(
             &routes.cancel_pattern(),

@@ -1,30 +1,24 @@
 //! A registration's own pages behind its link: the personal page, the cancel confirmation (a `GET`
 //! changes nothing), the cancellation itself (a `POST`, answered with a redirect) and its result page.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
 use super::AppState;
-use super::answer::Answer;
+use super::answer::{self, Answer};
 use super::request;
 use crate::store::CancelOutcome;
 use crate::token;
 use opp_model::RegistrationStatus;
 
-#[derive(serde::Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
-pub async fn personal_page_by_query(
-    State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let token = query.token.unwrap_or_default();
-    page(&state, &token, "registration.html", &headers).await
+/// `GET` on the registration endpoint itself: links carry their token in the path only (a query string
+/// ends up in more logs), so whatever the query holds, this is the page for a link that leads nowhere.
+pub async fn no_personal_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    Answer::not_found()
+        .respond(request::format(&headers), &state)
+        .await
 }
 
 pub async fn personal_page(
@@ -83,15 +77,9 @@ async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
     let Some(record) = found else {
         return Answer::not_found();
     };
-    let position = if record.status == RegistrationStatus::Waitlisted {
-        state
-            .store
-            .waitlist_position(&record.meeting, &record.email, &record.created_at)
-            .await
-            .ok()
-    } else {
-        None
-    };
+    // One read of the meeting serves the place on the waiting list and the page.
+    let meeting = state.store.meeting(&record.meeting).await.ok().flatten();
+    let place = answer::waitlist_place(&record, meeting.as_ref());
     let template = if template == "registration_cancelled.html"
         && record.status != RegistrationStatus::Cancelled
     {
@@ -100,10 +88,8 @@ async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
         template
     };
     let mut body = json!({ "status": record.status, "meeting": record.meeting });
-    if let Some(position) = position {
-        body["position"] = json!(position);
-    }
-    Answer::registration(template, token, record, position, body)
+    answer::place_fields(&mut body, place);
+    Answer::registration(template, token, record, meeting, body)
 }
 
 pub async fn cancel(

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::AppState;
-use super::answer::Answer;
+use super::answer::{self, Answer};
 use super::request;
 use crate::pages::ResultPage;
 use crate::registration::{self, Registration, Submission};
@@ -65,15 +65,13 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
         .await
     {
         Ok(seat) => {
-            let (status, position) = match seat {
+            let (status, place) = match seat {
                 Seat::Confirmed => (RegistrationStatus::Confirmed, None),
-                Seat::Waitlisted { position } => (RegistrationStatus::Waitlisted, Some(position)),
+                Seat::Waitlisted { place } => (RegistrationStatus::Waitlisted, place),
             };
             tracing::info!(outcome = status.as_str(), meeting = %meeting, "registration stored");
             let mut body = json!({ "status": status });
-            if let Some(position) = position {
-                body["position"] = json!(position);
-            }
+            answer::place_fields(&mut body, place);
             Answer::see_other(
                 StatusCode::CREATED,
                 body,
@@ -91,6 +89,13 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
         Err(RegisterError::UnknownMeeting) => {
             tracing::info!(outcome = "unknown_meeting", meeting = %meeting, "registration refused");
             refused(StatusCode::NOT_FOUND, "Deze bijeenkomst bestaat niet.")
+        }
+        Err(RegisterError::Full) => {
+            tracing::info!(outcome = "full", meeting = %meeting, "registration refused");
+            refused(
+                StatusCode::CONFLICT,
+                "Deze bijeenkomst is vol en de wachtlijst ook. Aanmelden kan niet meer.",
+            )
         }
         Err(RegisterError::Closed) => {
             tracing::info!(outcome = "closed", meeting = %meeting, "registration refused");

@@ -9,17 +9,45 @@ use super::codec::{arrival_time, n, s, status_value};
 use super::keys::{
     MEETINGS_PK, PARTITION_KEY, SORT_KEY, meeting_sk, registration_pk, registration_sk,
 };
-use super::outcome::{cancellation_reasons, is_throttled};
-use super::retry::{ATTEMPTS, backoff};
+use super::outcome::{cancellation_reasons, is_definite, is_throttled};
+use super::retry::{ATTEMPTS, Budget, OutOfTime};
 use super::{CancelOutcome, Store, Unavailable, build_error, unavailable};
+
+/// The meeting's counters when a seat passes from a cancelled (or removed) registration to the first
+/// waiting person: one fewer waiting, one more cancelled, one ticket served. Needs `:one` and `:zero`.
+pub(super) const SERVE_TICKET: &str = "SET waitlisted = waitlisted - :one, cancelled = cancelled + :one, waitlist_served = if_not_exists(waitlist_served, :zero) + :one";
+
+/// The meeting's counters when a waiting person cancels. Needs `:one` and `:zero`.
+const LEAVE_WAITLIST: &str = "SET waitlisted = waitlisted - :one, cancelled = cancelled + :one, waitlist_left = if_not_exists(waitlist_left, :zero) + :one";
 
 impl Store {
     /// Cancels the registration behind a token. A freed seat goes to the first on the waiting list, in the
     /// same transaction; the transaction also checks that the waiting list did not change meanwhile.
+    ///
+    /// A lost answer needs no read-back of its own: the next attempt reads the registration again and
+    /// finds it cancelled (or not). All of it runs inside one request [`Budget`].
     pub async fn cancel(
         &self,
         token_hash: &str,
         now: Timestamp,
+    ) -> Result<Option<CancelOutcome>, Unavailable> {
+        let budget = Budget::start();
+        match budget
+            .read(self.cancel_within(token_hash, now, &budget))
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(OutOfTime) => Err(Unavailable(
+                "cancel: no answer within the time budget".into(),
+            )),
+        }
+    }
+
+    async fn cancel_within(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        budget: &Budget,
     ) -> Result<Option<CancelOutcome>, Unavailable> {
         for attempt in 0..ATTEMPTS {
             let Some(registration) = self.registration_by_token(token_hash).await? else {
@@ -38,7 +66,7 @@ impl Store {
             } else {
                 Vec::new()
             };
-            let promote = waiting.first().map(|(sk, _)| sk.clone());
+            let promote = waiting.first().cloned();
 
             let cancel_registration = Update::builder()
                 .table_name(&self.table)
@@ -55,12 +83,13 @@ impl Store {
                 .expression_attribute_values(":was", status_value(registration.status))
                 .expression_attribute_values(":hash", s(token_hash));
             let counters = match (was_confirmed, promote.is_some()) {
-                (true, true) | (false, _) => {
-                    "SET waitlisted = waitlisted - :one, cancelled = cancelled + :one"
-                }
+                // The first waiting person takes over the seat: one ticket served.
+                (true, true) => SERVE_TICKET,
                 (true, false) => "SET confirmed = confirmed - :one, cancelled = cancelled + :one",
+                // A waiting person leaves: places behind them become approximate.
+                (false, _) => LEAVE_WAITLIST,
             };
-            let meeting_update = Update::builder()
+            let mut meeting_update = Update::builder()
                 .table_name(&self.table)
                 .key(PARTITION_KEY, s(MEETINGS_PK))
                 .key(SORT_KEY, s(&meeting_sk(&registration.meeting)))
@@ -68,6 +97,9 @@ impl Store {
                 .condition_expression("waitlisted = :seen")
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":seen", n(meeting.waitlisted));
+            if counters.contains(":zero") {
+                meeting_update = meeting_update.expression_attribute_values(":zero", n(0));
+            }
             let mut request = self
                 .client
                 .transact_write_items()
@@ -90,11 +122,16 @@ impl Store {
                         promoted: promote.is_some(),
                     }));
                 }
-                Err(err) if cancellation_reasons(&err).is_some() || is_throttled(&err) => {
-                    backoff(attempt).await
+                Err(err) if cancellation_reasons(&err).is_some() || is_throttled(&err) => {}
+                Err(err) if is_definite(&err) => {
+                    return Err(unavailable("TransactWriteItems cancel", err));
                 }
-                Err(err) => return Err(unavailable("TransactWriteItems cancel", err)),
+                // The outcome is unknown: the next attempt reads what the table holds.
+                Err(err) => {
+                    tracing::warn!(reason = %unavailable("TransactWriteItems cancel", err).0, "cancellation outcome unknown: reading it again");
+                }
             }
+            budget.backoff(attempt).await;
         }
         Err(Unavailable(
             "TransactWriteItems cancel: still conflicting after retries".into(),

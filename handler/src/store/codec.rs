@@ -8,6 +8,14 @@ use std::collections::HashMap;
 use super::RegistrationRecord;
 use crate::meetings::MeetingRecord;
 
+/// The meeting item's waiting-list attributes: its limit, the last ticket handed out, the tickets served
+/// (promotions) and the waiting people who left; and the ticket on a registration item.
+pub(super) const WAITLIST_CAPACITY: &str = "waitlist_capacity";
+pub(super) const WAITLIST_SEQ: &str = "waitlist_seq";
+pub(super) const WAITLIST_SERVED: &str = "waitlist_served";
+pub(super) const WAITLIST_LEFT: &str = "waitlist_left";
+pub(super) const WAITLIST_TICKET: &str = "waitlist_ticket";
+
 /// One item as the SDK hands it over.
 pub(super) type Item = HashMap<String, AttributeValue>;
 
@@ -67,6 +75,11 @@ pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
         city: get_s(item, "city").unwrap_or_default(),
         ics_path: get_s(item, "ics_path").unwrap_or_default(),
         capacity: count("capacity"),
+        waitlist_capacity: get_n(item, WAITLIST_CAPACITY)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or_else(|| {
+                opp_model::meetings_json::default_waitlist_capacity(count("capacity"))
+            }),
         opens_at: get_n(item, "opens_at"),
         closes_at: get_n(item, "closes_at")?,
         over_at: get_n(item, "over_at")?,
@@ -74,6 +87,9 @@ pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
         confirmed: count(counter_of(RegistrationStatus::Confirmed)),
         waitlisted: count(counter_of(RegistrationStatus::Waitlisted)),
         cancelled: count(counter_of(RegistrationStatus::Cancelled)),
+        waitlist_seq: count(WAITLIST_SEQ),
+        waitlist_served: count(WAITLIST_SERVED),
+        waitlist_left: count(WAITLIST_LEFT),
     })
 }
 
@@ -89,6 +105,7 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
         status: status_of(item)?,
         created_at: get_s(item, "created_at").unwrap_or_default(),
         promoted_at: get_s(item, "promoted_at"),
+        waitlist_ticket: get_n(item, WAITLIST_TICKET).and_then(|v| u32::try_from(v).ok()),
         token_hash: get_s(item, "token_hash").unwrap_or_default(),
     })
 }

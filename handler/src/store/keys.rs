@@ -6,6 +6,9 @@
 //! | meeting      | `MEETINGS`         | `MEETING#<id>` |
 //! | registration | `MEETING#<id>`     | `REG#<email>`  |
 //! | token        | `TOKEN#<sha256>`   | `TOKEN`        |
+//!
+//! [`registration_parts`] lists every item that belongs to one registration: retention and erasure go
+//! through it, so an item type added later is kept and removed with the rest.
 
 pub const PARTITION_KEY: &str = "PK";
 pub const SORT_KEY: &str = "SK";
@@ -32,4 +35,41 @@ pub(super) fn registration_sk(email: &str) -> String {
 
 pub(super) fn token_pk(hash: &str) -> String {
     format!("TOKEN#{hash}")
+}
+
+/// The kinds of item that belong to one registration: they share its retention date (`expires_at`,
+/// rewritten by sync when a meeting moves) and are removed with it (cancel-over, erasure, purge).
+/// Work that adds an item per registration adds its kind here, and [`registration_parts`] gives its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RegistrationPart {
+    /// The registration itself.
+    Registration,
+    /// A personal link's token item (a registration may hold more than one over its life).
+    LinkToken,
+}
+
+/// The keys of every item of one registration: the registration first, then each link token.
+pub(super) fn registration_parts(
+    meeting: &str,
+    email: &str,
+    token_hashes: &[&str],
+) -> Vec<(RegistrationPart, String, String)> {
+    let mut parts = vec![(
+        RegistrationPart::Registration,
+        registration_pk(meeting),
+        registration_sk(email),
+    )];
+    parts.extend(
+        token_hashes
+            .iter()
+            .filter(|hash| !hash.is_empty())
+            .map(|hash| {
+                (
+                    RegistrationPart::LinkToken,
+                    token_pk(hash),
+                    TOKEN_SK.to_string(),
+                )
+            }),
+    );
+    parts
 }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use opp_model::RegistrationStatus;
 
-use crate::meetings::MeetingRecord;
+use crate::meetings::{MeetingRecord, WaitlistPlace};
 
 mod cache;
 mod cancel;
@@ -33,7 +33,10 @@ pub use sync::PutMeetingError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seat {
     Confirmed,
-    Waitlisted { position: u32 },
+    /// On the waiting list; the place is unknown only for registrations from before tickets.
+    Waitlisted {
+        place: Option<WaitlistPlace>,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +44,8 @@ pub enum RegisterError {
     Duplicate,
     UnknownMeeting,
     Closed,
+    /// No seat left and the waiting list is at its limit.
+    Full,
     Unavailable(String),
 }
 
@@ -67,6 +72,8 @@ pub struct RegistrationRecord {
     pub created_at: String,
     /// When it got a seat from the waiting list (RFC 3339, UTC); None when it never waited or still waits.
     pub promoted_at: Option<String>,
+    /// The waiting-list ticket it got when it joined the list (None before tickets existed).
+    pub waitlist_ticket: Option<u32>,
     pub token_hash: String,
 }
 

@@ -8,8 +8,9 @@ use jiff::Timestamp;
 
 use super::codec::{Item, counter_of, get_s, n, registration_from_item, s, status_value};
 use super::keys::{
-    EMAIL_ATTRIBUTE, EMAIL_INDEX, MEETINGS_PK, PARTITION_KEY, REGISTRATION_SK_PREFIX, SORT_KEY,
-    TOKEN_SK, TTL_ATTRIBUTE, meeting_sk, registration_pk, registration_sk, token_pk,
+    EMAIL_ATTRIBUTE, EMAIL_INDEX, MEETINGS_PK, PARTITION_KEY, REGISTRATION_SK_PREFIX,
+    RegistrationPart, SORT_KEY, TOKEN_SK, TTL_ATTRIBUTE, meeting_sk, registration_parts,
+    registration_pk, registration_sk,
 };
 use super::outcome::{cancellation_reasons, is_throttled};
 use super::read::{query_all, query_pages};
@@ -131,34 +132,27 @@ impl Store {
                 Some(_) if held_seat && promote => self.waitlist(meeting_id).await?,
                 _ => Vec::new(),
             };
-            let promoted_sk = waiting.first().map(|(sk, _)| sk.clone());
+            let promoted_sk = waiting.first().cloned();
 
-            let mut items = vec![
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .key(PARTITION_KEY, s(&pk))
-                            .key(SORT_KEY, s(&sk))
-                            .condition_expression("#status = :was")
-                            .expression_attribute_names("#status", "status")
-                            .expression_attribute_values(":was", status_value(registration.status))
-                            .build()
-                            .map_err(build_error)?,
-                    )
-                    .build(),
-            ];
-            if !registration.token_hash.is_empty() {
+            // Every item of the registration goes (keys::registration_parts); the registration itself only
+            // while it is as read.
+            let mut items = Vec::new();
+            for (part, part_pk, part_sk) in
+                registration_parts(meeting_id, email, &[registration.token_hash.as_str()])
+            {
+                let mut delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(PARTITION_KEY, s(&part_pk))
+                    .key(SORT_KEY, s(&part_sk));
+                if part == RegistrationPart::Registration {
+                    delete = delete
+                        .condition_expression("#status = :was")
+                        .expression_attribute_names("#status", "status")
+                        .expression_attribute_values(":was", status_value(registration.status));
+                }
                 items.push(
                     TransactWriteItem::builder()
-                        .delete(
-                            Delete::builder()
-                                .table_name(&self.table)
-                                .key(PARTITION_KEY, s(&token_pk(&registration.token_hash)))
-                                .key(SORT_KEY, s(TOKEN_SK))
-                                .build()
-                                .map_err(build_error)?,
-                        )
+                        .delete(delete.build().map_err(build_error)?)
                         .build(),
                 );
             }
@@ -170,17 +164,33 @@ impl Store {
                     }
                     (status, _) => counter_of(status),
                 };
-                let update = Update::builder()
+                let mut expression = format!("SET {counter} = {counter} - :one");
+                let uses_zero =
+                    promoted_sk.is_some() || registration.status == RegistrationStatus::Waitlisted;
+                if promoted_sk.is_some() {
+                    expression.push_str(
+                        ", waitlist_served = if_not_exists(waitlist_served, :zero) + :one",
+                    );
+                } else if registration.status == RegistrationStatus::Waitlisted {
+                    expression
+                        .push_str(", waitlist_left = if_not_exists(waitlist_left, :zero) + :one");
+                }
+                let mut update = Update::builder()
                     .table_name(&self.table)
                     .key(PARTITION_KEY, s(MEETINGS_PK))
                     .key(SORT_KEY, s(&meeting_sk(meeting_id)))
-                    .update_expression(format!("SET {counter} = {counter} - :one"))
+                    .update_expression(expression)
                     .condition_expression(format!("waitlisted = :seen AND {counter} >= :one"))
                     .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":seen", n(meeting.waitlisted))
-                    .build()
-                    .map_err(build_error)?;
-                items.push(TransactWriteItem::builder().update(update).build());
+                    .expression_attribute_values(":seen", n(meeting.waitlisted));
+                if uses_zero {
+                    update = update.expression_attribute_values(":zero", n(0));
+                }
+                items.push(
+                    TransactWriteItem::builder()
+                        .update(update.build().map_err(build_error)?)
+                        .build(),
+                );
             }
             if let Some(promoted) = &promoted_sk {
                 items.push(self.promotion(&pk, promoted, now)?);

@@ -73,6 +73,17 @@ pub(super) fn cancellation_reasons(
     }
 }
 
+/// The request was certainly not applied: it was never sent, or DynamoDB refused it as a client error
+/// (validation, a missing table). Everything else (a timeout, a dropped connection, an unreadable answer,
+/// a 5xx) leaves the outcome unknown.
+pub(super) fn is_definite<E>(err: &SdkError<E>) -> bool {
+    match err {
+        SdkError::ConstructionFailure(_) => true,
+        SdkError::ServiceError(service) => service.raw().status().is_client_error(),
+        _ => false,
+    }
+}
+
 pub(super) fn is_throttled(err: &SdkError<TransactWriteItemsError>) -> bool {
     err.as_service_error().is_some_and(|e| {
         matches!(

@@ -3,7 +3,9 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
-use super::codec::{Item, get_s, meeting_from_item, registration_from_item, s, status_value};
+use super::codec::{
+    Item, WAITLIST_TICKET, get_n, get_s, meeting_from_item, registration_from_item, s, status_value,
+};
 use super::keys::{
     MEETINGS_PK, PARTITION_KEY, REGISTRATION_SK_PREFIX, SORT_KEY, TOKEN_SK, meeting_sk,
     registration_pk, registration_sk, token_pk,
@@ -74,15 +76,13 @@ impl Store {
             .expression_attribute_values(":reg", s(REGISTRATION_SK_PREFIX))
     }
 
-    /// The waitlisted registrations of a meeting in order of arrival: (SK, created_at).
-    pub(super) async fn waitlist(
-        &self,
-        meeting: &str,
-    ) -> Result<Vec<(String, String)>, Unavailable> {
+    /// The waitlisted registrations of a meeting in ticket order: their sort keys. Registrations from
+    /// before tickets have none and come first, in order of arrival.
+    pub(super) async fn waitlist(&self, meeting: &str) -> Result<Vec<String>, Unavailable> {
         let query = self
             .registrations_query(meeting)
             .filter_expression("#status = :waitlisted")
-            .projection_expression("#sk, created_at")
+            .projection_expression("#sk, created_at, waitlist_ticket")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(
                 ":waitlisted",
@@ -92,31 +92,18 @@ impl Store {
         let items = query_all(query)
             .await
             .map_err(|err| unavailable("Query waitlist", err))?;
-        let mut waiting: Vec<(String, String)> = items
+        let mut waiting: Vec<(i64, String, String)> = items
             .iter()
-            .filter_map(|item| Some((get_s(item, SORT_KEY)?, get_s(item, "created_at")?)))
-            .collect();
-        waiting.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
-        Ok(waiting)
-    }
-
-    /// 1 for the first in line.
-    pub async fn waitlist_position(
-        &self,
-        meeting: &str,
-        email: &str,
-        created_at: &str,
-    ) -> Result<u32, Unavailable> {
-        let sk = registration_sk(email);
-        let sk = sk.as_str();
-        let waiting = self.waitlist(meeting).await?;
-        let ahead = waiting
-            .iter()
-            .filter(|(other_sk, other_at)| {
-                (other_at.as_str(), other_sk.as_str()) < (created_at, sk)
+            .filter_map(|item| {
+                Some((
+                    get_n(item, WAITLIST_TICKET).unwrap_or(0),
+                    get_s(item, "created_at")?,
+                    get_s(item, SORT_KEY)?,
+                ))
             })
-            .count();
-        Ok(u32::try_from(ahead + 1).unwrap_or(u32::MAX))
+            .collect();
+        waiting.sort();
+        Ok(waiting.into_iter().map(|(_, _, sk)| sk).collect())
     }
 
     /// Finds a registration by its token's hash. A token that does not match the registration is not found.

@@ -2,7 +2,7 @@
 //! counter, conditioned so that nothing is oversold or written twice.
 
 use aws_sdk_dynamodb::types::{
-    Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use jiff::Timestamp;
 use opp_model::RegistrationStatus;
@@ -11,113 +11,358 @@ use std::collections::HashMap;
 use super::codec::{
     Item, arrival_time, counter_of, get_s, meeting_from_item, n, s, status_of, status_value,
 };
+use super::codec::{WAITLIST_CAPACITY, WAITLIST_LEFT, WAITLIST_SEQ, WAITLIST_TICKET, get_n};
 use super::keys::{
     MEETINGS_PK, PARTITION_KEY, SORT_KEY, TOKEN_SK, TTL_ATTRIBUTE, meeting_sk, registration_pk,
     registration_sk, token_pk,
 };
-use super::outcome::{Reasons, Slot, is_throttled};
-use super::retry::{ATTEMPTS, backoff};
+use super::outcome::{Reasons, Slot, is_definite, is_throttled};
+use super::retry::{Budget, OutOfTime, REGISTER_ATTEMPTS};
 use super::{RegisterError, Seat, Store, Unavailable, build_error, unavailable};
-use crate::meetings::MeetingStatus;
+use crate::meetings::{MeetingRecord, MeetingStatus, Wanted};
 use crate::registration::Registration;
 
-/// What a registration attempt writes: a seat or a waiting-list place, as a new item or over a cancelled one.
+/// What a registration attempt writes: a seat or a waiting-list ticket, as a new item or over a cancelled one.
 #[derive(Debug, Clone)]
 struct Plan {
-    confirmed: bool,
+    /// None for a seat; the drawn ticket for a waiting-list place.
+    ticket: Option<u32>,
     /// The token hash of the cancelled registration this one replaces: its link is deleted with it.
     replaces_cancelled: Option<String>,
 }
 
+impl Plan {
+    fn confirmed(&self) -> bool {
+        self.ticket.is_none()
+    }
+}
+
+/// What a registration attempt ended in: a final answer, or a reason to try again.
+enum Attempt {
+    Done(Result<Seat, RegisterError>),
+    /// Try again after a short wait (a conflict, throttling, an unknown outcome).
+    Again,
+    /// Try again at once: the conditions told what the table holds now.
+    Replan,
+}
+
 impl Store {
-    /// Stores a registration: confirmed while there is room, else on the waiting list. One transaction:
-    /// the registration (no second one for this meeting and email), its token, and the meeting's counter.
+    /// Stores a registration: a seat while seats are free and nobody waits, else a ticket on the waiting list
+    /// while it has room. One transaction: the registration (no second one for this meeting and email), its
+    /// token, and the meeting's counters.
     ///
-    /// The first attempt assumes the common case (a new registration, a free seat) and reads nothing
-    /// first, so it costs one round trip. When a condition fails, the transaction returns the items as
-    /// they were (`ALL_OLD`), which tell what to try next: the waiting list when full, a seat when one
-    /// came free, replacing a cancelled registration, or a final answer (duplicate, closed, unknown).
+    /// The first attempt assumes the common case (a new registration, the meeting as cached) and reads
+    /// nothing first, so it costs one round trip. When a condition fails, the transaction returns the items
+    /// as they were (`ALL_OLD`), which tell what to try next: the waiting list when full, a seat when one
+    /// came free, replacing a cancelled registration, or a final answer (duplicate, closed, full, unknown).
+    ///
+    /// A waiting-list place first draws a ticket (an atomic counter: no two people share one, and many
+    /// joining at once do not conflict). A ticket drawn but not used (a seat came free, a duplicate) is
+    /// counted as a place left, which makes later places "ongeveer".
+    ///
+    /// When the answer to a write is lost (a timeout, a dropped connection, a 5xx), the write may have been
+    /// applied: the registration is read back (consistent read) and counts as stored when it carries this
+    /// attempt's `token_hash`. Each attempt is a new SDK operation, so it gets a new `ClientRequestToken`
+    /// (the SDK makes it; it is never derived from the link token, which CloudTrail would log).
     pub async fn register(
         &self,
         registration: &Registration,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Seat, RegisterError> {
-        let mut meeting = self.cached_meeting(&registration.meeting).await?;
-        // The cached counters guess seat or waiting list; the transaction's conditions correct a stale guess.
-        let mut plan = Plan {
-            confirmed: meeting.as_ref().is_none_or(|m| m.confirmed < m.capacity),
-            replaces_cancelled: None,
+        let budget = Budget::start();
+        let mut ticket = None;
+        let result = self
+            .register_within(registration, token_hash, now, &budget, &mut ticket)
+            .await;
+        let used = matches!(result, Ok(Seat::Waitlisted { .. }));
+        if let (Some(_), false) = (ticket, used) {
+            self.release_ticket(&registration.meeting, &budget).await;
+        }
+        result
+    }
+
+    async fn register_within(
+        &self,
+        registration: &Registration,
+        token_hash: &str,
+        now: Timestamp,
+        budget: &Budget,
+        ticket: &mut Option<u32>,
+    ) -> Result<Seat, RegisterError> {
+        let mut meeting = match budget
+            .read(self.cached_meeting(&registration.meeting))
+            .await
+        {
+            Ok(found) => found?,
+            Err(OutOfTime) => {
+                return Err(RegisterError::Unavailable(
+                    "GetItem meeting: out of time".into(),
+                ));
+            }
         };
-        for attempt in 0..ATTEMPTS {
-            let Some(known) = &meeting else {
+        // Whether `meeting` was read for this request (not taken from the cache).
+        let mut fresh = false;
+        let mut replaces_cancelled = None;
+        for attempt in 0..REGISTER_ATTEMPTS {
+            let Some(known) = meeting.clone() else {
                 return Err(RegisterError::UnknownMeeting);
             };
             if known.status(now) != MeetingStatus::Open {
                 return Err(RegisterError::Closed);
             }
+            let wanted = known.wanted();
+            if wanted == Wanted::Nothing && !fresh {
+                // Only the meeting as it is now may turn someone away.
+                meeting = match budget.read(self.meeting(&registration.meeting)).await {
+                    Ok(found) => found?,
+                    Err(OutOfTime) => break,
+                };
+                fresh = true;
+                if let Some(current) = &meeting {
+                    self.meeting_cache.remember(current);
+                }
+                continue;
+            }
+            let plan = match wanted {
+                Wanted::Seat => Plan {
+                    ticket: None,
+                    replaces_cancelled: replaces_cancelled.clone(),
+                },
+                Wanted::WaitingList => {
+                    if ticket.is_none() {
+                        *ticket = match self.draw_ticket(&registration.meeting, budget).await {
+                            Ok(Some(drawn)) => Some(drawn),
+                            Ok(None) => return Err(RegisterError::UnknownMeeting),
+                            Err(err) => return Err(err.into()),
+                        };
+                    }
+                    Plan {
+                        ticket: *ticket,
+                        replaces_cancelled: replaces_cancelled.clone(),
+                    }
+                }
+                Wanted::Nothing => return Err(self.full_or_duplicate(registration, budget).await),
+            };
+            if !budget.allows_write() {
+                break;
+            }
             let created_at = arrival_time(now);
-            let expires_at = self.retention_end(known);
+            let expires_at = self.retention_end(&known);
             let (request, slots) = self.registration_transaction(
                 registration,
                 token_hash,
-                now,
                 &created_at,
                 expires_at,
+                now,
                 &plan,
             )?;
-            let err = match request.send().await {
-                Ok(_) if plan.confirmed => return Ok(Seat::Confirmed),
-                Ok(_) => {
-                    let position = self
-                        .waitlist_position(&registration.meeting, &registration.email, &created_at)
-                        .await?;
-                    return Ok(Seat::Waitlisted { position });
+            let outcome = match budget.write(request.send()).await {
+                Ok(Ok(_)) => {
+                    self.meeting_cache.remember(&after_write(&known, &plan));
+                    return Ok(seat(&known, plan.ticket));
                 }
-                Err(err) => err,
-            };
-            let Some(reasons) = Reasons::of(&err, &slots) else {
-                if is_throttled(&err) {
-                    backoff(attempt).await;
-                    continue;
-                }
-                return Err(unavailable("TransactWriteItems register", err).into());
-            };
-            if reasons.failed(Slot::Meeting) {
-                // The meeting as it is now decides: gone, closed, or the seat count changed.
-                let current = reasons.item(Slot::Meeting).and_then(meeting_from_item);
-                let Some(current) = current else {
-                    self.meeting_cache.forget(&registration.meeting);
-                    return Err(RegisterError::UnknownMeeting);
-                };
-                if current.status(now) != MeetingStatus::Open {
-                    self.meeting_cache.forget(&registration.meeting);
-                    return Err(RegisterError::Closed);
-                }
-                plan.confirmed = current.confirmed < current.capacity;
-                self.meeting_cache.remember(&current);
-                meeting = Some(current);
-            }
-            if reasons.failed(Slot::Registration) {
-                let previous = reasons.item(Slot::Registration);
-                match previous.and_then(status_of) {
-                    Some(RegistrationStatus::Cancelled) => {
-                        plan.replaces_cancelled =
-                            previous.and_then(|item| get_s(item, "token_hash"));
+                Ok(Err(err)) => {
+                    if let Some(reasons) = Reasons::of(&err, &slots) {
+                        let outcome = self.after_conditions(
+                            registration,
+                            token_hash,
+                            now,
+                            &known,
+                            &reasons,
+                            &mut meeting,
+                            &mut replaces_cancelled,
+                        );
+                        fresh = reasons.failed(Slot::Meeting) || fresh;
+                        outcome
+                    } else if is_throttled(&err) {
+                        Attempt::Again
+                    } else if is_definite(&err) {
+                        return Err(unavailable("TransactWriteItems register", err).into());
+                    } else {
+                        tracing::warn!(reason = %unavailable("TransactWriteItems register", err).0, "registration outcome unknown: reading it back");
+                        self.read_back(registration, token_hash, &known, budget)
+                            .await
                     }
-                    Some(_) => return Err(RegisterError::Duplicate),
-                    // Replaced a cancelled registration meanwhile, or it vanished: look again.
-                    None => plan.replaces_cancelled = None,
                 }
-            }
-            if !reasons.failed(Slot::Registration) && !reasons.failed(Slot::Meeting) {
-                // A conflict with another transaction (or a token collision): wait a little, try again.
-                backoff(attempt).await;
+                Err(OutOfTime) => {
+                    tracing::warn!("registration write out of time: reading it back");
+                    self.read_back(registration, token_hash, &known, budget)
+                        .await
+                }
+            };
+            match outcome {
+                Attempt::Done(result) => return result,
+                Attempt::Again => budget.backoff(attempt).await,
+                Attempt::Replan => {}
             }
         }
         Err(RegisterError::Unavailable(
-            "TransactWriteItems register: still conflicting after retries".into(),
+            "TransactWriteItems register: no answer or still conflicting within the time budget"
+                .into(),
         ))
+    }
+
+    /// No seat and no waiting-list place: but someone who is already registered hears that instead.
+    async fn full_or_duplicate(
+        &self,
+        registration: &Registration,
+        budget: &Budget,
+    ) -> RegisterError {
+        let pk = registration_pk(&registration.meeting);
+        let sk = registration_sk(&registration.email);
+        match budget.read(self.registration_item(&pk, &sk)).await {
+            Ok(Ok(Some(item))) if status_of(&item).is_some_and(|s| s.is_live()) => {
+                RegisterError::Duplicate
+            }
+            Ok(Ok(_)) => RegisterError::Full,
+            Ok(Err(err)) => err.into(),
+            Err(OutOfTime) => {
+                RegisterError::Unavailable("GetItem registration: out of time".into())
+            }
+        }
+    }
+
+    /// Draws the next waiting-list ticket of a meeting (an atomic counter); None when the meeting is gone.
+    async fn draw_ticket(
+        &self,
+        meeting: &str,
+        budget: &Budget,
+    ) -> Result<Option<u32>, Unavailable> {
+        let call = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(MEETINGS_PK))
+            .key(SORT_KEY, s(&meeting_sk(meeting)))
+            .update_expression(format!(
+                "SET {WAITLIST_SEQ} = if_not_exists({WAITLIST_SEQ}, :zero) + :one"
+            ))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send();
+        match budget.write(call).await {
+            Ok(Ok(output)) => Ok(output
+                .attributes()
+                .and_then(|item| get_n(item, WAITLIST_SEQ))
+                .and_then(|t| u32::try_from(t).ok())),
+            Ok(Err(err))
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Ok(Err(err)) => Err(unavailable("UpdateItem waitlist ticket", err)),
+            Err(OutOfTime) => Err(Unavailable(
+                "UpdateItem waitlist ticket: out of time".into(),
+            )),
+        }
+    }
+
+    /// A drawn ticket that no registration holds: count it as a place left, so later places are shown
+    /// as approximate. Best effort: if this fails, places behind it are one too high, never too low.
+    async fn release_ticket(&self, meeting: &str, budget: &Budget) {
+        let call = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(MEETINGS_PK))
+            .key(SORT_KEY, s(&meeting_sk(meeting)))
+            .update_expression(format!(
+                "SET {WAITLIST_LEFT} = if_not_exists({WAITLIST_LEFT}, :zero) + :one"
+            ))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .send();
+        if !matches!(budget.read(call).await, Ok(Ok(_))) {
+            tracing::warn!(meeting = %meeting, "an unused waiting-list ticket was not counted");
+        }
+    }
+
+    /// A condition failed: our own earlier write (a lost answer), a final answer, or a new plan.
+    #[allow(clippy::too_many_arguments)]
+    fn after_conditions(
+        &self,
+        registration: &Registration,
+        token_hash: &str,
+        now: Timestamp,
+        known: &MeetingRecord,
+        reasons: &Reasons,
+        meeting: &mut Option<MeetingRecord>,
+        replaces_cancelled: &mut Option<String>,
+    ) -> Attempt {
+        // First the registration slot: when it holds this attempt's token, an earlier attempt was
+        // stored and its answer lost. The meeting slot may fail as well then (that write took the seat),
+        // and must not send us on to another plan.
+        if reasons.failed(Slot::Registration) {
+            let previous = reasons.item(Slot::Registration);
+            if let Some(stored) =
+                previous.filter(|item| get_s(item, "token_hash").as_deref() == Some(token_hash))
+            {
+                return Attempt::Done(stored_seat(stored, known));
+            }
+            match previous.and_then(status_of) {
+                Some(RegistrationStatus::Cancelled) => {
+                    *replaces_cancelled = previous.and_then(|item| get_s(item, "token_hash"));
+                }
+                Some(_) => return Attempt::Done(Err(RegisterError::Duplicate)),
+                // Replaced a cancelled registration meanwhile, or it vanished: look again.
+                None => *replaces_cancelled = None,
+            }
+            if !reasons.failed(Slot::Meeting) {
+                return Attempt::Replan;
+            }
+        }
+        if reasons.failed(Slot::Meeting) {
+            // The meeting as it is now decides: gone, closed, or seats and tickets changed.
+            let current = reasons.item(Slot::Meeting).and_then(meeting_from_item);
+            let Some(current) = current else {
+                self.meeting_cache.forget(&registration.meeting);
+                return Attempt::Done(Err(RegisterError::UnknownMeeting));
+            };
+            if current.status(now) != MeetingStatus::Open {
+                self.meeting_cache.forget(&registration.meeting);
+                return Attempt::Done(Err(RegisterError::Closed));
+            }
+            self.meeting_cache.remember(&current);
+            *meeting = Some(current);
+            return Attempt::Replan;
+        }
+        // A conflict with another transaction (or a token collision): wait a little, try again.
+        Attempt::Again
+    }
+
+    /// The answer to a write was lost: whatever the table now holds for this person decides.
+    async fn read_back(
+        &self,
+        registration: &Registration,
+        token_hash: &str,
+        known: &MeetingRecord,
+        budget: &Budget,
+    ) -> Attempt {
+        let pk = registration_pk(&registration.meeting);
+        let sk = registration_sk(&registration.email);
+        let item = match budget.read(self.registration_item(&pk, &sk)).await {
+            Ok(Ok(item)) => item,
+            // Still unknown: another attempt either stores it or finds it through its conditions.
+            Ok(Err(_)) | Err(OutOfTime) => return Attempt::Again,
+        };
+        match item {
+            Some(stored) if get_s(&stored, "token_hash").as_deref() == Some(token_hash) => {
+                Attempt::Done(stored_seat(&stored, known))
+            }
+            Some(stored) if status_of(&stored).is_some_and(|s| s.is_live()) => {
+                Attempt::Done(Err(RegisterError::Duplicate))
+            }
+            // Not stored (or a cancelled one to replace, which the next attempt's conditions find).
+            _ => Attempt::Again,
+        }
     }
 
     /// The writes of one registration, conditioned so that nothing is oversold or written twice, with the
@@ -126,9 +371,9 @@ impl Store {
         &self,
         registration: &Registration,
         token_hash: &str,
-        now: Timestamp,
         created_at: &str,
         expires_at: i64,
+        now: Timestamp,
         plan: &Plan,
     ) -> Result<
         (
@@ -139,7 +384,7 @@ impl Store {
     >{
         let pk = registration_pk(&registration.meeting);
         let sk = registration_sk(&registration.email);
-        let status = if plan.confirmed {
+        let status = if plan.confirmed() {
             RegistrationStatus::Confirmed
         } else {
             RegistrationStatus::Waitlisted
@@ -165,6 +410,9 @@ impl Store {
         item.insert("created_at".into(), s(created_at));
         item.insert("token_hash".into(), s(token_hash));
         item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
+        if let Some(ticket) = plan.ticket {
+            item.insert(WAITLIST_TICKET.into(), n(ticket));
+        }
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -197,15 +445,18 @@ impl Store {
             .condition_expression("attribute_not_exists(PK)");
 
         let counter = counter_of(status);
-        let seat_condition = if plan.confirmed {
-            "confirmed < #capacity"
-        } else {
-            "confirmed >= #capacity"
-        };
         let mut expression = format!("SET {counter} = {counter} + :one");
         if plan.replaces_cancelled.is_some() {
             expression.push_str(", cancelled = cancelled - :one");
         }
+        // A seat only while seats are free and nobody waits (else a newcomer overtakes the waiting list);
+        // a waiting-list place only while the list has room.
+        let seat_condition = match plan.ticket {
+            None => "confirmed < #capacity AND waitlisted = :zero".to_string(),
+            Some(_) => format!(
+                "(confirmed >= #capacity OR waitlisted > :zero) AND (attribute_not_exists({WAITLIST_CAPACITY}) OR waitlisted < {WAITLIST_CAPACITY})"
+            ),
+        };
         let meeting_update = Update::builder()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(MEETINGS_PK))
@@ -216,6 +467,7 @@ impl Store {
             ))
             .expression_attribute_names("#capacity", "capacity")
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":now", n(now.as_second()))
             .return_values_on_condition_check_failure(
                 ReturnValuesOnConditionCheckFailure::AllOld,
@@ -261,4 +513,46 @@ impl Store {
             .set_transact_items(Some(items));
         Ok((request, slots))
     }
+}
+
+/// The seat a successful write gave, with the place its ticket holds in the meeting as last read.
+fn seat(meeting: &MeetingRecord, ticket: Option<u32>) -> Seat {
+    match ticket {
+        None => Seat::Confirmed,
+        Some(ticket) => Seat::Waitlisted {
+            place: Some(meeting.waitlist_place(ticket)),
+        },
+    }
+}
+
+/// The seat an earlier attempt of this registration stored, read from the item itself.
+fn stored_seat(item: &Item, meeting: &MeetingRecord) -> Result<Seat, RegisterError> {
+    match status_of(item) {
+        Some(RegistrationStatus::Confirmed) => Ok(Seat::Confirmed),
+        Some(RegistrationStatus::Waitlisted) => {
+            let ticket = get_n(item, WAITLIST_TICKET).and_then(|t| u32::try_from(t).ok());
+            Ok(Seat::Waitlisted {
+                place: ticket.map(|t| meeting.waitlist_place(t)),
+            })
+        }
+        // Stored and cancelled since: the person did that on their page, which they could only reach
+        // through the link of this very registration.
+        Some(RegistrationStatus::Cancelled) | None => Err(RegisterError::Duplicate),
+    }
+}
+
+/// The meeting as this process's write left it, so the next registration's first guess is right.
+fn after_write(meeting: &MeetingRecord, plan: &Plan) -> MeetingRecord {
+    let mut next = meeting.clone();
+    match plan.ticket {
+        None => next.confirmed += 1,
+        Some(ticket) => {
+            next.waitlisted += 1;
+            next.waitlist_seq = next.waitlist_seq.max(ticket);
+        }
+    }
+    if plan.replaces_cancelled.is_some() {
+        next.cancelled = next.cancelled.saturating_sub(1);
+    }
+    next
 }

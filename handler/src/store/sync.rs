@@ -1,13 +1,24 @@
 //! Syncing a meeting's details from `meetings.json` (`opp-admin sync-meetings`, `cargo dev`): details
-//! change, counters never reset, and a capacity below the confirmed count is refused.
+//! change, counters never reset, and a capacity below the confirmed count is refused. Then the meeting is
+//! settled: new seats go to the waiting list in ticket order, and every item whose retention follows the
+//! meeting gets the meeting's retention date.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 
-use super::codec::{arrival_time, n, s};
-use super::keys::{MEETINGS_PK, PARTITION_KEY, SORT_KEY, meeting_sk};
-use super::{Store, Unavailable, unavailable};
+use super::codec::{arrival_time, get_n, get_s, n, s};
+use super::keys::{
+    MEETINGS_PK, PARTITION_KEY, REGISTRATION_SK_PREFIX, SORT_KEY, TTL_ATTRIBUTE, meeting_sk,
+    registration_parts, registration_pk,
+};
+use super::outcome::{cancellation_reasons, is_definite, is_throttled};
+use super::read::query_pages;
+use super::retry::{ATTEMPTS, backoff};
+use super::{Store, Unavailable, build_error, unavailable};
 use crate::meetings::MeetingRecord;
+
+/// Registration keys per page when rewriting retention dates.
+const RETENTION_PAGE: i32 = 500;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum PutMeetingError {
@@ -29,7 +40,8 @@ impl Store {
         let mut set = String::from(
             "SET #type = :type, meeting = :id, title = :title, #path = :path, #date = :date, date_label = :date_label, \
              time_label = :time_label, venue_name = :venue_name, city = :city, ics_path = :ics_path, #capacity = :capacity, \
-             closes_at = :closes_at, over_at = :over_at, registration_expires_at = :expires_at, \
+             waitlist_capacity = :waitlist_capacity, closes_at = :closes_at, over_at = :over_at, \
+             registration_expires_at = :expires_at, \
              confirmed = if_not_exists(confirmed, :zero), waitlisted = if_not_exists(waitlisted, :zero), \
              cancelled = if_not_exists(cancelled, :zero), created_at = if_not_exists(created_at, :now)",
         );
@@ -77,6 +89,7 @@ impl Store {
             .expression_attribute_values(":city", s(&meeting.city))
             .expression_attribute_values(":ics_path", s(&meeting.ics_path))
             .expression_attribute_values(":capacity", n(meeting.capacity))
+            .expression_attribute_values(":waitlist_capacity", n(meeting.waitlist_capacity))
             .expression_attribute_values(":closes_at", n(meeting.closes_at))
             .expression_attribute_values(":over_at", n(meeting.over_at))
             .expression_attribute_values(":expires_at", n(meeting.expires_at))
@@ -103,5 +116,138 @@ impl Store {
                 err,
             ))),
         }
+    }
+}
+
+impl Store {
+    /// Gives free seats to the waiting list, first ticket first, one transaction per person like a
+    /// cancellation's promotion: the person is still waiting, and a seat is still free. Returns the sort
+    /// keys of those promoted. Free seats with people waiting arise when the content raises capacity.
+    pub async fn promote_into_free_seats(
+        &self,
+        meeting_id: &str,
+        now: Timestamp,
+    ) -> Result<Vec<String>, Unavailable> {
+        let pk = registration_pk(meeting_id);
+        let mut promoted = Vec::new();
+        let mut conflicts = 0;
+        loop {
+            let Some(meeting) = self.meeting(meeting_id).await? else {
+                return Ok(promoted);
+            };
+            if meeting.confirmed >= meeting.capacity || meeting.waitlisted == 0 {
+                return Ok(promoted);
+            }
+            let free = (meeting.capacity - meeting.confirmed) as usize;
+            let waiting = self.waitlist(meeting_id).await?;
+            if waiting.is_empty() {
+                // The counter says people wait but no item does: `opp-admin summary` reports it.
+                return Ok(promoted);
+            }
+            let mut conflict = false;
+            for sk in waiting.iter().take(free) {
+                let seat = Update::builder()
+                    .table_name(&self.table)
+                    .key(PARTITION_KEY, s(MEETINGS_PK))
+                    .key(SORT_KEY, s(&meeting_sk(meeting_id)))
+                    .update_expression(
+                        "SET confirmed = confirmed + :one, waitlisted = waitlisted - :one, waitlist_served = if_not_exists(waitlist_served, :zero) + :one",
+                    )
+                    .condition_expression("confirmed < #capacity AND waitlisted > :zero")
+                    .expression_attribute_names("#capacity", "capacity")
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":zero", n(0))
+                    .build()
+                    .map_err(build_error)?;
+                let result = self
+                    .client
+                    .transact_write_items()
+                    .transact_items(self.promotion(&pk, sk, now)?)
+                    .transact_items(TransactWriteItem::builder().update(seat).build())
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => promoted.push(sk.clone()),
+                    Err(err)
+                        if is_definite(&err)
+                            && !is_throttled(&err)
+                            && cancellation_reasons(&err).is_none() =>
+                    {
+                        return Err(unavailable("TransactWriteItems promote", err));
+                    }
+                    // Someone cancelled or registered meanwhile, or the answer was lost: read again.
+                    Err(_) => {
+                        conflict = true;
+                        break;
+                    }
+                }
+            }
+            if conflict {
+                conflicts += 1;
+                if conflicts >= ATTEMPTS {
+                    return Err(Unavailable(
+                        "TransactWriteItems promote: still conflicting after retries".into(),
+                    ));
+                }
+                backoff(conflicts).await;
+            }
+        }
+    }
+
+    /// Gives every item whose retention follows this meeting (keys::registration_parts) the meeting's
+    /// retention date, so a postponed meeting or a longer retention never lets TTL delete a registration
+    /// or its link early. Idempotent and resumable: only items with another date are written, page by
+    /// page, and a registration's own date is written last, after its other parts, so a run that stops
+    /// halfway is finished by the next. Returns how many registrations were rewritten.
+    pub async fn follow_retention(&self, meeting: &MeetingRecord) -> Result<usize, Unavailable> {
+        let expires_at = self.retention_end(meeting);
+        let query = self
+            .registrations_query(&meeting.id)
+            .projection_expression("#sk, #ttl, token_hash")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .limit(RETENTION_PAGE);
+        let items = query_pages(query, &mut |_| {})
+            .await
+            .map_err(|err| unavailable("Query retention", err))?;
+        let mut rewritten = 0;
+        for item in items {
+            if get_n(&item, TTL_ATTRIBUTE) == Some(expires_at) {
+                continue;
+            }
+            let Some(email) = get_s(&item, SORT_KEY)
+                .and_then(|sk| sk.strip_prefix(REGISTRATION_SK_PREFIX).map(str::to_string))
+            else {
+                continue;
+            };
+            let token = get_s(&item, "token_hash").unwrap_or_default();
+            let mut parts = registration_parts(&meeting.id, &email, &[token.as_str()]);
+            parts.reverse();
+            for (_, pk, sk) in parts {
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key(PARTITION_KEY, s(&pk))
+                    .key(SORT_KEY, s(&sk))
+                    .update_expression("SET #ttl = :expires_at")
+                    .condition_expression("attribute_exists(#pk)")
+                    .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                    .expression_attribute_names("#pk", PARTITION_KEY)
+                    .expression_attribute_values(":expires_at", n(expires_at))
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => {}
+                    // A part that is gone (a replaced link, an erased registration) needs no date.
+                    Err(err)
+                        if err
+                            .as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                    Err(err) => return Err(unavailable("UpdateItem retention", err)),
+                }
+            }
+            rewritten += 1;
+        }
+        Ok(rewritten)
     }
 }

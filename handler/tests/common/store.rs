@@ -52,6 +52,7 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
         city: "Zwolle".into(),
         ics_path: "/bijeenkomsten/zwolle/zwolle.ics".into(),
         capacity,
+        waitlist_capacity: capacity.saturating_mul(2),
         opens_at: None,
         closes_at: "2030-03-10T12:00:00Z"
             .parse::<Timestamp>()
@@ -68,6 +69,9 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
         confirmed: 0,
         waitlisted: 0,
         cancelled: 0,
+        waitlist_seq: 0,
+        waitlist_served: 0,
+        waitlist_left: 0,
     }
 }
 
