@@ -3,16 +3,20 @@
 #
 #   infra/deploy.sh [--stack-name opp-site] [--region eu-central-1] [--stage prod]
 #                   [--domain opp.example.nl --certificate-arn arn:aws:acm:us-east-1:...]
-#                   [--site-origin https://...] [--rotate-origin-secret] [--skip-meetings] [--dry-run]
+#                   [--site-origin https://...] [--rotate-origin-secret]
+#                   [--waf [--waf-rate-limit N] [--waf-ip-reputation off|count|block] | --web-acl-arn ARN]
+#                   [--skip-meetings] [--dry-run]
 #
-# Steps: check tools -> sam build (Rust function via cargo-lambda, arm64) -> sam deploy (a second
-# pass on the very first deploy, to give the function the CloudFront origin) -> read the stack
-# outputs -> build the site for the site URL -> upload (hashed assets immutable, the rest 300 s,
-# then --delete) -> invalidate CloudFront -> sync meetings into the table (opp-admin).
+# Steps: check tools -> sam build (Rust function via cargo-lambda, arm64) -> [--waf: the WAF stack
+# in us-east-1] -> [--rotate-origin-secret: new secret value, wait] -> sam deploy (a second pass on
+# the very first deploy, to give the function the CloudFront origin) -> read the stack outputs ->
+# build the site for the site URL -> upload (hashed assets immutable, the rest 300 s, then
+# --delete) -> invalidate CloudFront -> sync meetings into the table (opp-admin).
 # Safe to run again: unchanged stacks are not an error, uploads only send what changed.
 #
 # --dry-run prints every command instead of running it (AWS queries included; their answers are
-# then placeholders and the stack is assumed not to exist yet, so the first-deploy path is shown).
+# then placeholders). The stack is assumed not to exist yet, so the first-deploy path is shown;
+# with --rotate-origin-secret it is assumed to exist (there is nothing to rotate otherwise).
 set -euo pipefail
 
 STACK_NAME="opp-site"
@@ -25,11 +29,19 @@ CERT_SET=0
 SITE_ORIGIN=""
 SITE_ORIGIN_SET=0
 ROTATE_SECRET=0
+WAF=0
+WAF_RATE_LIMIT=""
+WAF_IP_REPUTATION=""
+WEB_ACL_ARN=""
+WEB_ACL_SET=0
 SKIP_MEETINGS=0
 DRY_RUN=0
+# Phase 2 of a rotation waits this long after phase 1: the function re-reads the secret when its
+# copy is older than 5 minutes, so after 6 minutes every instance accepts the new value.
+ROTATION_WAIT=360
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
@@ -39,7 +51,14 @@ Options:
   --domain NAME             custom domain (needs --certificate-arn); '' removes it
   --certificate-arn ARN     ACM certificate in us-east-1 for --domain
   --site-origin URL         origin the function accepts (default: https://DOMAIN or the CloudFront domain)
-  --rotate-origin-secret    generate a new X-Origin-Verify secret (otherwise the stack's value is kept)
+  --rotate-origin-secret    new X-Origin-Verify value, without downtime: phase 1 puts it in Secrets
+                            Manager (the function accepts old and new), a 6-minute wait, phase 2 is
+                            this deploy (CloudFront takes the new value). See infra/README.md.
+  --waf                     deploy the optional WAF stack (infra/waf.yaml) as STACK-waf in us-east-1
+                            and put its web ACL on the distribution (about 6-7 USD a month)
+  --waf-rate-limit N        requests to /api/ per IP address per 5 minutes (default 100; implies --waf)
+  --waf-ip-reputation MODE  AWS IP reputation list on /api/: off, count (default), block (implies --waf)
+  --web-acl-arn ARN         put this existing CLOUDFRONT web ACL on the distribution; '' removes it
   --skip-meetings           do not run opp-admin sync-meetings
   --dry-run                 print the commands instead of running them
   -h, --help                this text
@@ -68,6 +87,13 @@ while [[ $# -gt 0 ]]; do
     --site-origin) need_value "$@"; SITE_ORIGIN="${2%/}"; SITE_ORIGIN_SET=1; shift 2 ;;
     --site-origin=*) SITE_ORIGIN="${1#*=}"; SITE_ORIGIN="${SITE_ORIGIN%/}"; SITE_ORIGIN_SET=1; shift ;;
     --rotate-origin-secret) ROTATE_SECRET=1; shift ;;
+    --waf) WAF=1; shift ;;
+    --waf-rate-limit) need_value "$@"; WAF=1; WAF_RATE_LIMIT="$2"; shift 2 ;;
+    --waf-rate-limit=*) WAF=1; WAF_RATE_LIMIT="${1#*=}"; shift ;;
+    --waf-ip-reputation) need_value "$@"; WAF=1; WAF_IP_REPUTATION="$2"; shift 2 ;;
+    --waf-ip-reputation=*) WAF=1; WAF_IP_REPUTATION="${1#*=}"; shift ;;
+    --web-acl-arn) need_value "$@"; WEB_ACL_ARN="$2"; WEB_ACL_SET=1; shift 2 ;;
+    --web-acl-arn=*) WEB_ACL_ARN="${1#*=}"; WEB_ACL_SET=1; shift ;;
     --skip-meetings) SKIP_MEETINGS=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -87,25 +113,35 @@ fi
 if [[ $SITE_ORIGIN_SET -eq 1 && -n "$SITE_ORIGIN" && ! "$SITE_ORIGIN" =~ ^https://[a-z0-9.-]+$ ]]; then
   die "--site-origin must look like https://host (no path, no trailing slash)"
 fi
+if [[ $WAF -eq 1 && $WEB_ACL_SET -eq 1 ]]; then
+  die "--waf deploys the project's web ACL; --web-acl-arn names another one: give one of them"
+fi
+if [[ -n "$WAF_RATE_LIMIT" ]] && ! [[ "$WAF_RATE_LIMIT" =~ ^[1-9][0-9]*$ && ${#WAF_RATE_LIMIT} -le 10 && "$WAF_RATE_LIMIT" -ge 10 ]]; then
+  die "--waf-rate-limit must be a whole number of at least 10 (requests per IP address per 5 minutes)"
+fi
+case "$WAF_IP_REPUTATION" in ""|off|count|block) ;; *) die "--waf-ip-reputation must be off, count or block" ;; esac
+if [[ $WEB_ACL_SET -eq 1 && -n "$WEB_ACL_ARN" && ! "$WEB_ACL_ARN" =~ ^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]+$ ]]; then
+  die "--web-acl-arn must be a WAFv2 web ACL of scope CLOUDFRONT (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)"
+fi
 
 # Work from the repository root, wherever the script was called from.
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 TEMPLATE="infra/template.yaml"
+WAF_TEMPLATE="infra/waf.yaml"
+WAF_STACK="$STACK_NAME-waf"
 BUILD_DIR="target/sam/build"
 PUBLIC_DIR="public"
 # SAM CLI versions that still call the cargo-lambda build method a beta ask for confirmation without this.
 export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION" SAM_CLI_TELEMETRY=0 SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
 # ------------------------------------------------------------------------------------------------
-# Running commands (or printing them with --dry-run). Commands are echoed to stderr as '+ cmd';
-# MASK hides the origin secret in what is printed.
+# Running commands (or printing them with --dry-run). Commands are echoed to stderr as '+ cmd'.
+# No secret is ever on a command line: a new origin secret goes to the AWS CLI on standard input.
 # ------------------------------------------------------------------------------------------------
-MASK=""
 print_cmd() {
   local line
   line="$(printf '%q ' "$@")"
-  if [[ -n "$MASK" ]]; then line="${line//$MASK/****}"; fi
   echo "+ ${line% }"
 }
 run() {
@@ -144,6 +180,8 @@ check_prerequisites() {
   fi
 }
 
+# A new origin secret value: 256 random bits as 64 hex digits (the stack's first value is 48
+# letters and digits from Secrets Manager; the function accepts any value of at least 32 characters).
 new_secret() {
   if command -v openssl >/dev/null 2>&1; then
     openssl rand -hex 32
@@ -155,6 +193,7 @@ new_secret() {
 stack_exists() {
   if [[ $DRY_RUN -eq 1 ]]; then
     print_cmd aws cloudformation describe-stacks --stack-name "$STACK_NAME" --region "$REGION" >&2
+    [[ $ROTATE_SECRET -eq 1 ]] && return 0
     return 1
   fi
   local status
@@ -172,6 +211,47 @@ stack_exists() {
 stack_output() {
   query "<$1>" aws cloudformation describe-stacks --stack-name "$STACK_NAME" --region "$REGION" \
     --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text
+}
+
+# A stack parameter's current value ('' when the stack does not have it).
+stack_parameter() {
+  local value
+  value="$(query "$2" aws cloudformation describe-stacks --stack-name "$STACK_NAME" --region "$REGION" \
+    --query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue | [0]" --output text)"
+  [[ "$value" == "None" ]] && value=""
+  echo "$value"
+}
+
+# The version id of the origin secret's version with staging label $2 ('' when there is none).
+secret_version() {
+  local value
+  value="$(query "$3" aws secretsmanager list-secret-version-ids --secret-id "$1" --region "$REGION" \
+    --query "Versions[?contains(VersionStages, '$2')].VersionId | [0]" --output text)"
+  [[ "$value" == "None" ]] && value=""
+  echo "$value"
+}
+
+# Phase 1 of a rotation: a new value becomes AWSCURRENT, the old one AWSPREVIOUS. The value goes to
+# the AWS CLI on standard input (file:///dev/stdin), so it is in no process list and on no disk.
+# Prints the new version id.
+put_new_secret_value() {
+  print_cmd aws secretsmanager put-secret-value --secret-id "$1" --region "$REGION" \
+    --secret-string file:///dev/stdin --query VersionId --output text >&2
+  echo "  (the new value comes from new_secret on standard input and is not printed)" >&2
+  if [[ $DRY_RUN -eq 1 ]]; then
+    echo "<new-version-id>"
+    return 0
+  fi
+  local value
+  value="$(new_secret)"
+  [[ ${#value} -ge 32 ]] || die "could not make a new secret value"
+  printf '%s' "$value" | aws secretsmanager put-secret-value --secret-id "$1" --region "$REGION" \
+    --secret-string file:///dev/stdin --query VersionId --output text
+}
+
+wait_for_function_refresh() {
+  say "Waiting $ROTATION_WAIT s: within 5 minutes every function instance re-reads the secret and then accepts the old and the new value (stopping here is safe: the next deploy.sh run finishes the rotation)"
+  run sleep "$ROTATION_WAIT"
 }
 
 # One --parameter-overrides item; sam needs an empty value written as Key="".
@@ -219,15 +299,70 @@ else
   FIRST_DEPLOY=1
 fi
 
-# The origin secret: made once, then kept in the stack. A parameter left out of
-# --parameter-overrides is passed by sam deploy with UsePreviousValue=true, so re-deploys do not
-# need to know it; nothing is written to disk.
-if [[ $FIRST_DEPLOY -eq 1 || $ROTATE_SECRET -eq 1 ]]; then
-  SECRET="$(new_secret)"
-  MASK="$SECRET"
-  OVERRIDES+=("OriginVerifySecret=$SECRET")
-  [[ $ROTATE_SECRET -eq 1 ]] && say "Rotating the origin secret (CloudFront and the function change within minutes of each other)"
+if [[ $ROTATE_SECRET -eq 1 && $FIRST_DEPLOY -eq 1 ]]; then
+  die "--rotate-origin-secret needs an existing stack (its first deploy makes the secret)"
 fi
+
+# The optional WAF (infra/waf.yaml): its own stack in us-east-1, where CloudFront's web ACLs live.
+# Parameters not given keep their previous values (aws cloudformation deploy does that).
+if [[ $WAF -eq 1 ]]; then
+  say "Deploying the WAF stack $WAF_STACK to us-east-1"
+  WAF_DEPLOY=(aws cloudformation deploy --template-file "$WAF_TEMPLATE" --stack-name "$WAF_STACK"
+    --region us-east-1 --no-fail-on-empty-changeset --tags Project=landelijk-opp "Environment=$STAGE"
+    --parameter-overrides "Stage=$STAGE")
+  [[ -n "$WAF_RATE_LIMIT" ]] && WAF_DEPLOY+=("ApiRateLimit=$WAF_RATE_LIMIT")
+  [[ -n "$WAF_IP_REPUTATION" ]] && WAF_DEPLOY+=("IpReputationList=$WAF_IP_REPUTATION")
+  run "${WAF_DEPLOY[@]}"
+  WEB_ACL_ARN="$(query "<WebAclArn>" aws cloudformation describe-stacks --stack-name "$WAF_STACK" --region us-east-1 \
+    --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue | [0]" --output text)"
+  [[ -n "$WEB_ACL_ARN" && "$WEB_ACL_ARN" != "None" ]] || die "stack $WAF_STACK has no WebAclArn output"
+  WEB_ACL_SET=1
+fi
+[[ $WEB_ACL_SET -eq 1 ]] && OVERRIDES+=("$(param WebAclArn "$WEB_ACL_ARN")")
+
+# The origin secret lives in Secrets Manager (resource OriginSecret); CloudFront gets the version
+# named by the parameter OriginSecretVersionId (empty: AWSCURRENT at the first deploy). Rotation,
+# in two phases (infra/README.md, "Rotating the origin secret"):
+#   1. put-secret-value: the new value becomes AWSCURRENT, the old one AWSPREVIOUS; the function
+#      accepts both once it has re-read them (at most 5 minutes); CloudFront still sends the old one;
+#   2. after the wait, the stack update below with OriginSecretVersionId=<new version>: CloudFront
+#      sends the new value (its edges switch over a few minutes, and both values are accepted).
+# A rotation that stopped between the phases (pinned version no longer AWSCURRENT) is finished by
+# the next run, --rotate-origin-secret or not, so that phase 1 never runs twice in a row (that would
+# drop the value CloudFront still sends). Later deploys leave the parameter out of
+# --parameter-overrides, so sam deploy keeps its previous value.
+if [[ $FIRST_DEPLOY -eq 0 ]]; then
+  SECRET_ARN="$(stack_output OriginSecretArn)"
+  if [[ -z "$SECRET_ARN" || "$SECRET_ARN" == "None" ]]; then
+    # A stack from before the secret (parameter OriginVerifySecret): this deploy creates it.
+    [[ $ROTATE_SECRET -eq 1 ]] && die "stack $STACK_NAME has no origin secret in Secrets Manager yet: deploy once without --rotate-origin-secret (infra/README.md, \"Migrating a stack from OriginVerifySecret\")"
+    say "Migrating the origin secret to Secrets Manager: /api/* may refuse requests for a few minutes while CloudFront takes the new value (infra/README.md)"
+  else
+    PINNED="$(stack_parameter OriginSecretVersionId "<current-version-id>")"
+    CURRENT="$(secret_version "$SECRET_ARN" AWSCURRENT "<current-version-id>")"
+    [[ -n "$CURRENT" ]] || die "the origin secret $SECRET_ARN has no AWSCURRENT version"
+    PENDING=0
+    if [[ -n "$PINNED" ]]; then
+      [[ "$PINNED" != "$CURRENT" ]] && PENDING=1
+    elif [[ -n "$(secret_version "$SECRET_ARN" AWSPREVIOUS "")" ]]; then
+      PENDING=1  # rotated, but CloudFront still has the value of the first deploy
+    fi
+    if [[ $PENDING -eq 1 ]]; then
+      say "Origin secret: phase 1 of a rotation was done, phase 2 was not: finishing it now"
+      [[ $ROTATE_SECRET -eq 1 ]] && say "(no second new value: run --rotate-origin-secret again after this deploy if you want one)"
+      wait_for_function_refresh
+      OVERRIDES+=("OriginSecretVersionId=$CURRENT")
+    elif [[ $ROTATE_SECRET -eq 1 ]]; then
+      say "Rotating the origin secret, phase 1: a new value in Secrets Manager"
+      NEW_VERSION="$(put_new_secret_value "$SECRET_ARN")"
+      [[ -n "$NEW_VERSION" && "$NEW_VERSION" != "None" ]] || die "put-secret-value returned no version id"
+      wait_for_function_refresh
+      say "Rotating the origin secret, phase 2: CloudFront gets version $NEW_VERSION with this deploy"
+      OVERRIDES+=("OriginSecretVersionId=$NEW_VERSION")
+    fi
+  fi
+fi
+
 if [[ $DOMAIN_SET -eq 1 ]]; then
   OVERRIDES+=("$(param DomainName "$DOMAIN")")
   # A new domain also decides the site origin unless --site-origin says otherwise.
@@ -309,4 +444,7 @@ if [[ $SKIP_MEETINGS -eq 0 ]]; then
     --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
 fi
 
+if [[ $ROTATE_SECRET -eq 1 ]]; then
+  say "Origin secret rotated: CloudFront sends the new value; the old one stays accepted (AWSPREVIOUS) until the next rotation"
+fi
 say "Done: $SITE_URL"

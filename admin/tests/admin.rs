@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{client, count_statuses, now, start_dynoxide};
+use common::{client, count_statuses, now, start_dynoxide, transactions_are_isolated};
 use jiff::Timestamp;
 use opp_handler::registration::Registration;
 use opp_handler::store::Store;
@@ -302,7 +302,16 @@ async fn summary_and_list_report_counts_and_arrival_order() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_reads_every_page_and_neutralises_formulas() {
-    let env = Env::synced(2400).await;
+    // 2,500 in all on dynoxide: more than two Query pages of 1,000, and past capacity so the waiting list
+    // shows too. moto copies the whole table for every transaction (its rollback), which takes seconds
+    // past a few hundred items and runs past the function's time budget, so there 300 in one page: the
+    // paging itself is checked on dynoxide.
+    let (total, capacity) = if transactions_are_isolated() {
+        (2500, 2400)
+    } else {
+        (300, 280)
+    };
+    let env = Env::synced(capacity).await;
 
     let hostile = [
         "=HYPERLINK(\"http://x\")",
@@ -316,14 +325,14 @@ async fn export_reads_every_page_and_neutralises_formulas() {
         env.register(ZWOLLE, &format!("h{i}@example.nl"), name)
             .await;
     }
-    // 2,500 in all: more than two Query pages of 1,000, and past capacity so the waiting list shows too.
-    let total = 2500;
     let mut tasks = tokio::task::JoinSet::new();
-    let per_task = (total - hostile.len()) / 8;
-    for t in 0..8 {
+    // Eight writers at once where the peer isolates transactions (dynoxide), else one.
+    let writers = if transactions_are_isolated() { 8 } else { 1 };
+    let per_task = (total - hostile.len()) / writers;
+    for t in 0..writers {
         let store = env.store.clone();
-        let count = if t == 7 {
-            total - hostile.len() - 7 * per_task
+        let count = if t == writers - 1 {
+            total - hostile.len() - (writers - 1) * per_task
         } else {
             per_task
         };
@@ -362,7 +371,7 @@ async fn export_reads_every_page_and_neutralises_formulas() {
         .await;
     assert!(csv.status.success(), "{}", stderr(&csv));
     assert!(
-        stderr(&csv).contains("wrote 2500 registration(s)"),
+        stderr(&csv).contains(&format!("wrote {total} registration(s)")),
         "{}",
         stderr(&csv)
     );
@@ -404,7 +413,7 @@ async fn export_reads_every_page_and_neutralises_formulas() {
     assert!(binary.stdout.is_empty());
     let text = String::from_utf8(bytes).unwrap();
     let records: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(records.len(), 2501, "header + 2500 rows");
+    assert_eq!(records.len(), total + 1, "header + a row per registration");
     assert!(
         text.contains(";'=HYPERLINK(\"\"http://x\"\")\";")
             || text.contains(";\"'=HYPERLINK(\"\"http://x\"\")\";"),
@@ -438,8 +447,11 @@ async fn export_reads_every_page_and_neutralises_formulas() {
     let sheet = zip_entry(&xlsx_path, "xl/worksheets/sheet1.xml");
     let styles = zip_entry(&xlsx_path, "xl/styles.xml");
     let strings = zip_entry(&xlsx_path, "xl/sharedStrings.xml");
-    assert!(sheet.contains("<row r=\"2501\""), "2,500 rows and a header");
-    assert!(!sheet.contains("<row r=\"2502\""));
+    assert!(
+        sheet.contains(&format!("<row r=\"{}\"", total + 1)),
+        "a row per registration and a header"
+    );
+    assert!(!sheet.contains(&format!("<row r=\"{}\"", total + 2)));
     assert!(
         sheet.contains("ySplit=\"1\"") && sheet.contains("state=\"frozen\""),
         "frozen header"

@@ -86,7 +86,7 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
                     site_origin.clone(),
                     format!("http://localhost:{}", cli.port),
                 ],
-                origin_secret: None,
+                origin_secret: opp_handler::origin_secret::OriginSecret::Off,
             },
         )
         .map_err(|err| anyhow::anyhow!("config.yaml: {err}"))?,

@@ -90,42 +90,81 @@ impl std::error::Error for ClientError {}
 /// mode, 3 attempts) within the operation timeout; the store adds its own retries only for transaction
 /// conflicts.
 pub fn dynamodb_client(settings: ClientSettings) -> Result<aws_sdk_dynamodb::Client, ClientError> {
-    let local = settings.endpoint_url.is_some();
-    let region = match (settings.region, local) {
-        (Some(region), _) => region,
-        (None, true) => LOCAL_REGION.to_string(),
-        (None, false) => {
-            return Err(ClientError(
-                "AWS_REGION is not set (Lambda sets it; locally pass AWS_ENDPOINT_URL or set AWS_REGION)"
-                    .into(),
-            ));
-        }
-    };
-    let credentials = match settings.credentials {
-        Some(credentials) => credentials,
-        None => match environment_credentials() {
-            Some(credentials) => SharedCredentialsProvider::new(credentials),
-            None if local => SharedCredentialsProvider::new(Credentials::new(
-                "local", "local", None, None, "local",
-            )),
-            None => {
-                return Err(ClientError(
-                    "AWS_ACCESS_KEY_ID is not set (Lambda sets it from the function's role)".into(),
-                ));
-            }
-        },
-    };
+    let parts = SdkParts::of(settings)?;
     let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(http_client())
-        .timeout_config(settings.patience.timeouts())
+        .timeout_config(parts.timeouts)
         .retry_config(RetryConfig::standard())
-        .region(Region::new(region))
-        .credentials_provider(credentials);
-    if let Some(endpoint) = settings.endpoint_url {
+        .region(parts.region)
+        .credentials_provider(parts.credentials);
+    if let Some(endpoint) = parts.endpoint_url {
         config = config.endpoint_url(endpoint);
     }
     Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
+}
+
+/// The Secrets Manager client for the origin secret: the same region, credentials, TLS and timeouts.
+pub fn secrets_client(
+    settings: ClientSettings,
+) -> Result<aws_sdk_secretsmanager::Client, ClientError> {
+    let parts = SdkParts::of(settings)?;
+    let mut config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .timeout_config(parts.timeouts)
+        .retry_config(RetryConfig::standard())
+        .region(parts.region)
+        .credentials_provider(parts.credentials);
+    if let Some(endpoint) = parts.endpoint_url {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_secretsmanager::Client::from_conf(config.build()))
+}
+
+/// What every client of ours shares, whatever the service.
+struct SdkParts {
+    region: Region,
+    credentials: SharedCredentialsProvider,
+    timeouts: TimeoutConfig,
+    endpoint_url: Option<String>,
+}
+
+impl SdkParts {
+    fn of(settings: ClientSettings) -> Result<SdkParts, ClientError> {
+        let local = settings.endpoint_url.is_some();
+        let region = match (settings.region, local) {
+            (Some(region), _) => region,
+            (None, true) => LOCAL_REGION.to_string(),
+            (None, false) => {
+                return Err(ClientError(
+                    "AWS_REGION is not set (Lambda sets it; locally pass AWS_ENDPOINT_URL or set AWS_REGION)"
+                        .into(),
+                ));
+            }
+        };
+        let credentials = match settings.credentials {
+            Some(credentials) => credentials,
+            None => match environment_credentials() {
+                Some(credentials) => SharedCredentialsProvider::new(credentials),
+                None if local => SharedCredentialsProvider::new(Credentials::new(
+                    "local", "local", None, None, "local",
+                )),
+                None => {
+                    return Err(ClientError(
+                        "AWS_ACCESS_KEY_ID is not set (Lambda sets it from the function's role)"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        Ok(SdkParts {
+            region: Region::new(region),
+            credentials,
+            timeouts: settings.patience.timeouts(),
+            endpoint_url: settings.endpoint_url,
+        })
+    }
 }
 
 /// A client for a local DynamoDB-compatible endpoint (tests, `cargo dev`, benchmarks).

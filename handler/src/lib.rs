@@ -4,7 +4,8 @@
 //! [`pages`] renders the theme's templates, [`meetings`] turns the generator's `meetings.json` into meeting
 //! records, [`aws`] makes every DynamoDB client of the workspace.
 //!
-//! [`routes`] is the table of every path, fed by `registration_endpoint`.
+//! [`routes`] is the table of every path, fed by `registration_endpoint`; [`origin_secret`] checks that a
+//! request came through CloudFront.
 //!
 //! This crate is what the Lambda binary links. It may depend on `opp-model` and `opp-render`; never on the
 //! generator (`opp-site`), `opp-admin`, `opp-dev` or the embedded store (`scripts/test` checks).
@@ -13,6 +14,7 @@ pub mod aws;
 pub mod http;
 pub mod logging;
 pub mod meetings;
+pub mod origin_secret;
 pub mod pages;
 pub mod registration;
 pub mod routes;

@@ -8,11 +8,12 @@
 # (re-used while infra/tests/requirements.txt and the Python version are unchanged), then lints
 # the two scripts with shellcheck and runs:
 #   a. sam validate --lint
-#   b. SAM -> CloudFormation translation (translate.py) and cfn-lint on the result
-#   c. checkov on the template and on the translation (zero failed checks); every skip in the
-#      template is needed
-#   d. pytest infra/tests/test_template.py (template content; handler/table-schema.json agreement;
-#      deploy.sh --dry-run)
+#   b. SAM -> CloudFormation translation (translate.py) and cfn-lint on the result; cfn-lint on
+#      infra/waf.yaml (plain CloudFormation, checked for us-east-1 where it must be deployed)
+#   c. checkov on the template, on the translation and on infra/waf.yaml (zero failed checks); every
+#      skip in the templates is needed
+#   d. pytest infra/tests/test_template.py (template and waf.yaml content; handler/table-schema.json
+#      agreement; deploy.sh --dry-run)
 #   e. smoke_moto.py: core resources created by moto's CloudFormation on 127.0.0.1, checked with boto3
 # Last line: "N passed, M failed"; exit status 1 if anything failed.
 set -euo pipefail
@@ -96,15 +97,20 @@ check "a. sam validate --lint" sam validate --lint --template infra/template.yam
 check "b. translate SAM -> CloudFormation" "$PY" "$TESTS/translate.py" infra/template.yaml "$CFN"
 if [[ -f "$CFN" ]]; then
   check "b. cfn-lint on the translated template" cfn-lint --format parseable -- "$CFN"
-  # c. checkov (cloudformation framework, --skip-download) on both forms: no failed check; the skips
-  #    (with reasons) live in the template only, and each must still be needed. One checkov process
+fi
+check "b. cfn-lint on infra/waf.yaml (us-east-1)" cfn-lint --format parseable --regions us-east-1 -- infra/waf.yaml
+if [[ -f "$CFN" ]]; then
+  # c. checkov (cloudformation framework, --skip-download) on all three: no failed check; the skips
+  #    (with reasons) live in the templates only, and each must still be needed. One checkov process
   #    scans all files (its start-up takes most of its time).
   CK="$WORK/checkov"
-  check "c. checkov scan (template, translation, both without skips)" \
-    "$PY" "$TESTS/checkov_report.py" scan infra/template.yaml "$CFN" "$CK"
+  check "c. checkov scan (templates, translation, all without skips)" \
+    "$PY" "$TESTS/checkov_report.py" scan "$CK" infra/template.yaml "$CFN" infra/waf.yaml
   check "c. checkov: no failed check on infra/template.yaml" "$PY" "$TESTS/checkov_report.py" clean "$CK" infra/template.yaml
   check "c. checkov: no failed check on the translated template" "$PY" "$TESTS/checkov_report.py" clean "$CK" "$CFN"
-  check "c. checkov: every skip in the template is needed" "$PY" "$TESTS/checkov_report.py" needed "$CK" infra/template.yaml
+  check "c. checkov: no failed check on infra/waf.yaml" "$PY" "$TESTS/checkov_report.py" clean "$CK" infra/waf.yaml
+  check "c. checkov: every skip in template.yaml is needed" "$PY" "$TESTS/checkov_report.py" needed "$CK" infra/template.yaml "$CFN"
+  check "c. checkov: every skip in waf.yaml is needed" "$PY" "$TESTS/checkov_report.py" needed "$CK" infra/waf.yaml
 fi
 
 # d. Template content (pytest); counted per test.

@@ -5,10 +5,13 @@ Usage: smoke_moto.py TRANSLATED_TEMPLATE.json
 
 Starts `moto_server -H 127.0.0.1 -p PORT` (a free port), builds a reduced CloudFormation template from
 the translated template -- the registrations table, the site bucket, the function's role and what
-they reference (the function's log group) -- creates a stack from it in moto's CloudFormation, and
-checks the created resources with boto3 against handler/table-schema.json. moto skips CloudFront,
-Lambda code and bucket policies, so those stay out of the reduced template. moto is stopped at the
-end, also on failure. Only 127.0.0.1 is contacted; credentials are dummies.
+they reference (the function's log group, the origin secret) -- creates a stack from it in moto's
+CloudFormation, and checks the created resources with boto3 against handler/table-schema.json. moto
+skips CloudFront, Lambda code and bucket policies, so those stay out of the reduced template. moto's
+CloudFormation has no AWS::SecretsManager::Secret: the secret is made with moto's Secrets Manager API
+as the template describes it (GenerateSecretString) and passed in as a parameter of the same name.
+It also walks through phase 1 of a rotation as deploy.sh does it, with deploy.sh's own queries.
+moto is stopped at the end, also on failure. Only 127.0.0.1 is contacted; credentials are dummies.
 
 Prints one line per check and "smoke: N passed, M failed"; exit status 1 on any failure.
 """
@@ -16,6 +19,7 @@ import ast
 import copy
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA = json.loads((ROOT / "handler" / "table-schema.json").read_text(encoding="utf-8"))
 REGION = "eu-central-1"
 CORE_TYPES = ("AWS::DynamoDB::Table", "AWS::S3::Bucket")
+# Types moto's CloudFormation cannot create: made through their own API and passed in as parameters.
+AS_PARAMETERS = ("AWS::SecretsManager::Secret",)
 
 for var, value in {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
@@ -108,6 +114,10 @@ def reduced_template(cfn):
     }
     for res in out["Resources"].values():
         res.pop("Metadata", None)
+    out["Outside"] = {}
+    for name in [n for n, r in out["Resources"].items() if r["Type"] in AS_PARAMETERS]:
+        out["Outside"][name] = out["Resources"].pop(name)
+        out["Parameters"][name] = {"Type": "String", "Description": f"{name}, made outside the stack"}
     return out
 
 
@@ -130,7 +140,8 @@ def main(argv):
         return 2
     cfn = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     template = reduced_template(cfn)
-    print(f"smoke: reduced template has {sorted(template['Resources'])}")
+    print(f"smoke: reduced template has {sorted(template['Resources'])}, "
+          f"parameters for {sorted(template['Outside'])}")
 
     moto = shutil.which("moto_server", path=os.path.dirname(sys.executable)) or shutil.which("moto_server")
     port = free_port()
@@ -163,14 +174,33 @@ def run_checks(port, template):
         return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION, config=cfg)
 
     cf, ddb, s3, iam = client("cloudformation"), client("dynamodb"), client("s3"), client("iam")
+    sm = client("secretsmanager")
     stack = "opp-site-smoke"
     state = {}
+    outside = template.pop("Outside")
+
+    def make_secrets():
+        (name,) = outside  # the origin secret, referenced by the function's role
+        props = outside[name]["Properties"]
+        gen = props["GenerateSecretString"]
+        value = sm.get_random_password(
+            PasswordLength=gen["PasswordLength"], ExcludePunctuation=gen["ExcludePunctuation"],
+            IncludeSpace=gen["IncludeSpace"], RequireEachIncludedType=gen["RequireEachIncludedType"],
+        )["RandomPassword"]
+        assert re.fullmatch(r"[A-Za-z0-9]{48}", value), "48 letters and digits, fit for an HTTP header"
+        arn = sm.create_secret(Name=f"{stack}-origin-verify", SecretString=value)["ARN"]
+        state["secret"] = (name, arn, value)
+
+    check("origin secret made as GenerateSecretString says (48 letters and digits)", make_secrets)
+    if RESULTS["failed"]:
+        return
 
     def create_stack():
+        name, arn, _ = state["secret"]
         cf.create_stack(
             StackName=stack,
             TemplateBody=json.dumps(template),
-            Parameters=[{"ParameterKey": "OriginVerifySecret", "ParameterValue": "x" * 48},
+            Parameters=[{"ParameterKey": name, "ParameterValue": arn},
                         {"ParameterKey": "Stage", "ParameterValue": "test"}],
             Capabilities=["CAPABILITY_IAM"],
         )
@@ -239,6 +269,7 @@ def run_checks(port, template):
         principal = r["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         assert principal == {"Service": "lambda.amazonaws.com"}, principal
         actions = set()
+        secret_statements = []
         for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
             doc = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
             if isinstance(doc, str):
@@ -249,7 +280,12 @@ def run_checks(port, template):
                 actions |= {a for a in acts if a.startswith("dynamodb:")}
                 res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
                 assert all("*" not in x or x.endswith(":*") and ":log-group:" in x for x in res), res
+                assert not any("/index/" in x for x in res), res
+                if any(a.startswith("secretsmanager:") for a in acts):
+                    secret_statements.append((acts, res))
         assert actions == set(SCHEMA["iam_actions"]), actions
+        _, arn, _ = state["secret"]
+        assert secret_statements == [(["secretsmanager:GetSecretValue"], [arn])], secret_statements
         assert not iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
 
     check("table key schema matches handler/table-schema.json", table_keys)
@@ -257,7 +293,28 @@ def run_checks(port, template):
     check("table is PAY_PER_REQUEST", table_billing)
     check("table answers a Query on email-index", table_query_index)
     check("site bucket exists, encrypted, tagged", bucket)
-    check("function role exists with exactly the schema's DynamoDB actions", role)
+    check("function role: exactly the schema's DynamoDB actions, GetSecretValue on the origin secret only", role)
+
+    # Phase 1 of a rotation, as infra/deploy.sh does it, with deploy.sh's own JMESPath queries: the
+    # new value becomes AWSCURRENT, the old one AWSPREVIOUS (both readable with GetSecretValue, which
+    # is what the function does), and the pending check sees the pinned version is no longer current.
+    def rotation_phase_1():
+        import jmespath
+        script = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
+        (query,) = re.findall(r'--query "(Versions\[\?contains\(VersionStages, \'\$2\'\)\]\.VersionId \| \[0\])"',
+                              script)
+        versions = lambda: sm.list_secret_version_ids(SecretId=arn)  # noqa: E731
+        stage = lambda label: jmespath.search(query.replace("$2", label), versions())  # noqa: E731
+        _, arn, old_value = state["secret"]
+        pinned = stage("AWSCURRENT")
+        assert pinned and stage("AWSPREVIOUS") is None
+        new_version = sm.put_secret_value(SecretId=arn, SecretString="n" * 64)["VersionId"]
+        assert stage("AWSCURRENT") == new_version != pinned
+        assert stage("AWSPREVIOUS") == pinned
+        read = lambda label: sm.get_secret_value(SecretId=arn, VersionStage=label)["SecretString"]  # noqa: E731
+        assert (read("AWSCURRENT"), read("AWSPREVIOUS")) == ("n" * 64, old_value)
+
+    check("rotation phase 1: new AWSCURRENT, old AWSPREVIOUS, deploy.sh's queries find both", rotation_phase_1)
 
 
 if __name__ == "__main__":

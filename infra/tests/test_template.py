@@ -20,7 +20,10 @@ sys.path.insert(0, str(HERE))
 from translate import load_sam, translate  # noqa: E402
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
+WAF_TEMPLATE = ROOT / "infra" / "waf.yaml"
 SCHEMA_FILE = ROOT / "handler" / "table-schema.json"
+THREAT_MODEL = ROOT / "docs" / "threat-model.md"
+PRIVACY = ROOT / "content" / "privacyverklaring.md"
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
@@ -30,8 +33,14 @@ EXPECTED_ROUTES = {
     ("GET", "/api/registrations/{token}"),
     ("GET", "/api/registrations/{token}/cancel"),
     ("POST", "/api/registrations/{token}/cancel"),
+    ("GET", "/api/registrations/{token}/afgemeld"),
     ("GET", "/api/meetings"),
 }
+# The 4xx/5xx codes CloudFront caches for ErrorCachingMinTTL (CloudFront developer guide, "HTTP 4xx
+# and 5xx status codes that CloudFront caches"); it honours the origin's no-store only on some.
+CLOUDFRONT_CACHED_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
+# handler/table-schema.json may still name the variable the function read before the origin secret
+# moved to Secrets Manager; the template gives the function the secret's ARN instead.
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +51,11 @@ def sam():
 @pytest.fixture(scope="module")
 def cfn(sam):
     return translate(sam)
+
+
+@pytest.fixture(scope="module")
+def waf():
+    return load_sam(WAF_TEMPLATE)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +141,9 @@ def test_table_ttl_billing_backup_protection(sam, schema):
     assert props["TimeToLiveSpecification"] == {"AttributeName": schema["ttl_attribute"], "Enabled": True}
     assert schema["ttl_attribute"] == "expires_at"
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    # 35 days of continuous backups: the privacy statement promises exactly this period.
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True,
+                                                         "RecoveryPeriodInDays": 35}
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["DeletionProtectionEnabled"] is True
     assert table["DeletionPolicy"] == "Retain"
@@ -137,10 +153,11 @@ def test_table_ttl_billing_backup_protection(sam, schema):
 def test_function_environment_has_schema_variables(sam, schema):
     _, fn = one(sam, "AWS::Serverless::Function")
     env = fn["Properties"]["Environment"]["Variables"]
-    missing = set(schema["environment"]) - set(env)
+    expected = set(schema["environment"])
+    missing = expected - set(env)
     assert not missing, f"function Environment lacks {sorted(missing)}"
     assert env["TABLE_NAME"] == {"Ref": one(sam, "AWS::DynamoDB::Table")[0]}
-    assert env["ORIGIN_VERIFY_SECRET"] == {"Ref": "OriginVerifySecret"}
+    assert env["ORIGIN_SECRET_ARN"] == {"Ref": one(sam, "AWS::SecretsManager::Secret")[0]}
     assert env["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
     assert env["RUST_LOG"] == "info"
 
@@ -156,10 +173,22 @@ def test_dynamodb_actions_equal_schema(cfn, schema):
     assert st["Effect"] == "Allow"
     assert sorted(as_list(st["Action"])) == sorted(schema["iam_actions"])
     assert len(set(schema["iam_actions"])) == len(schema["iam_actions"])
-    resources = as_list(st["Resource"])
-    assert {"Fn::GetAtt": [table_name, "Arn"]} in resources
-    assert {"Fn::Sub": f"${{{table_name}.Arn}}/index/{schema['email_index']['name']}"} in resources
-    assert len(resources) == 2
+    # The table itself only: the e-mail index serves opp-admin (the organisers' credentials).
+    assert as_list(st["Resource"]) == [{"Fn::GetAtt": [table_name, "Arn"]}]
+
+
+def test_function_role_grants_only_what_the_handler_uses(cfn, schema):
+    """No ConditionCheckItem (no ConditionCheck part in any transaction), no index (defect 12)."""
+    assert "dynamodb:ConditionCheckItem" not in schema["iam_actions"]
+    assert sorted(schema["iam_actions"]) == sorted(
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"])
+    (role_name, role), = resources_of(cfn, "AWS::IAM::Role").items()
+    text = json.dumps(role["Properties"]["Policies"])
+    assert "ConditionCheckItem" not in text
+    assert "/index/" not in text and schema["email_index"]["name"] not in text, \
+        f"{role_name} names the e-mail index"
+    for value in walk(role["Properties"]["Policies"]):
+        assert not (isinstance(value, str) and "index" in value.lower()), value
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,11 +262,87 @@ def test_site_origin_does_not_reference_the_distribution(sam):
     assert "SiteOrigin" in text and "DomainName" in text
 
 
-def test_origin_verify_secret_parameter(sam):
-    param = sam["Parameters"]["OriginVerifySecret"]
-    assert param["NoEcho"] is True
-    assert param["MinLength"] >= 32
-    assert "Default" not in param
+# --------------------------------------------------------------------------------------------
+# Origin secret (Secrets Manager)
+# --------------------------------------------------------------------------------------------
+
+def test_origin_secret_is_a_generated_secret_without_automatic_rotation(sam, cfn):
+    name, secret = one(sam, "AWS::SecretsManager::Secret")
+    gen = secret["Properties"]["GenerateSecretString"]
+    assert gen["PasswordLength"] == 48
+    assert gen["ExcludePunctuation"] is True
+    assert gen.get("IncludeSpace") is False
+    assert "SecretString" not in secret["Properties"]
+    # Automatic rotation stays off: CloudFront only takes a new value on a stack update.
+    for template in (sam, cfn):
+        assert not resources_of(template, "AWS::SecretsManager::RotationSchedule")
+        assert "RotationRules" not in json.dumps(template)
+    skips = {s["id"]: s["comment"] for s in secret["Metadata"]["checkov"]["skip"]}
+    assert "CKV_AWS_149" in skips
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert "automatic rotation stays OFF" in text
+
+
+def test_old_origin_secret_parameter_is_gone(sam, cfn):
+    assert "OriginVerifySecret" not in sam["Parameters"]
+    assert "OriginVerifySecret" not in json.dumps(sam["Resources"])
+    for template in (sam, cfn):
+        for _, fn in [*resources_of(template, "AWS::Serverless::Function").items(),
+                      *resources_of(template, "AWS::Lambda::Function").items()]:
+            env = fn["Properties"]["Environment"]["Variables"]
+            assert "ORIGIN_VERIFY_SECRET" not in env
+            assert env["ORIGIN_SECRET_ARN"] == {"Ref": one(sam, "AWS::SecretsManager::Secret")[0]}
+
+
+def resolve_parts(sub):
+    """'{{resolve:secretsmanager:ID:SecretString:json-key:version-stage:version-id}}' -> its fields."""
+    assert sub.startswith("{{resolve:secretsmanager:") and sub.endswith("}}"), sub
+    secret_id, *rest = sub[len("{{resolve:secretsmanager:"):-2].split(":")
+    assert 1 <= len(rest) <= 4, f"want SecretString[:json-key[:version-stage[:version-id]]] in {sub}"
+    rest += [""] * (4 - len(rest))  # trailing fields may be left out
+    return secret_id, dict(zip(("kind", "json_key", "version_stage", "version_id"), rest))
+
+
+def test_cloudfront_origin_header_resolves_the_secret(sam):
+    secret_name, _ = one(sam, "AWS::SecretsManager::Secret")
+    _, dist = one(sam, "AWS::CloudFront::Distribution")
+    (origin,) = [o for o in dist["Properties"]["DistributionConfig"]["Origins"] if o["Id"] == "registration-api"]
+    (header,) = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    cond, pinned, current = header["HeaderValue"]["Fn::If"]
+    assert cond == "PinOriginSecretVersion"
+    assert sam["Conditions"][cond] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OriginSecretVersionId"}, ""]}]}
+    secret_id, parts = resolve_parts(current["Fn::Sub"])
+    assert secret_id == f"${{{secret_name}}}"  # Ref of a secret is its ARN
+    assert parts == {"kind": "SecretString", "json_key": "", "version_stage": "AWSCURRENT", "version_id": ""}
+    secret_id, parts = resolve_parts(pinned["Fn::Sub"])
+    assert secret_id == f"${{{secret_name}}}"
+    assert parts == {"kind": "SecretString", "json_key": "", "version_stage": "",
+                     "version_id": "${OriginSecretVersionId}"}
+    param = sam["Parameters"]["OriginSecretVersionId"]
+    assert param["Default"] == ""
+    import re
+    assert re.fullmatch(param["AllowedPattern"], "")
+    assert re.fullmatch(param["AllowedPattern"], "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+    assert not re.fullmatch(param["AllowedPattern"], "AWSCURRENT")
+
+
+def test_function_may_read_exactly_the_origin_secret(cfn):
+    secret_name, _ = one(cfn, "AWS::SecretsManager::Secret")
+    statements = [st for _, doc in policy_documents(cfn) for st in as_list(doc["Statement"])
+                  if any(a.startswith("secretsmanager:") for a in as_list(st["Action"]))]
+    assert len(statements) == 1
+    (st,) = statements
+    assert st["Effect"] == "Allow"
+    assert as_list(st["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert as_list(st["Resource"]) == [{"Ref": secret_name}]
+    assert "Condition" not in st
+
+
+def test_checkov_notes_follow_the_secret(sam):
+    _, fn = one(sam, "AWS::Serverless::Function")
+    note = {s["id"]: s["comment"] for s in fn["Metadata"]["checkov"]["skip"]}["CKV_AWS_173"]
+    assert "ORIGIN_SECRET_ARN" in note and "ORIGIN_VERIFY_SECRET" not in note
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,6 +360,8 @@ def test_http_api_routes(sam):
         assert p["PayloadFormatVersion"] == "2.0"
         routes.add((p["Method"].upper(), p["Path"]))
     assert routes == EXPECTED_ROUTES
+    # The personal page by query string (?token=) is gone: a token belongs in the path only.
+    assert ("GET", "/api/registrations") not in routes
 
 
 def test_http_api_settings(sam, cfn):
@@ -326,12 +433,14 @@ def test_distribution_settings(sam):
     assert cfg["PriceClass"] == "PriceClass_100"
     assert cfg["DefaultRootObject"] == "index.html"
     errors = {e["ErrorCode"]: e for e in cfg["CustomErrorResponses"]}
+    assert len(errors) == len(cfg["CustomErrorResponses"])
     assert errors[403]["ResponseCode"] == 404
     assert errors[403]["ResponsePagePath"] == "/404.html"
     # The function's explaining 404 pages (unknown cancellation link) must not be replaced, nor its 400
     # pages (a post that did not come from the site: the themed refusal answers 400, not 403, for this).
-    assert 404 not in errors
-    assert 400 not in errors
+    for code, entry in errors.items():
+        if code != 403:
+            assert set(entry) == {"ErrorCode", "ErrorCachingMinTTL"}, f"{code} must pass through: {entry}"
     behaviours = [cfg["DefaultCacheBehavior"], *cfg["CacheBehaviors"]]
     for b in behaviours:
         assert b["ViewerProtocolPolicy"] == "redirect-to-https"
@@ -381,45 +490,79 @@ console.log(JSON.stringify(out));
     assert json.loads(result.stdout) == cases
 
 
-def test_security_headers_policy(sam):
-    policy_name, policy = one(sam, "AWS::CloudFront::ResponseHeadersPolicy")
-    cfg = policy["Properties"]["ResponseHeadersPolicyConfig"]
-    sec = cfg["SecurityHeadersConfig"]
-    hsts = sec["StrictTransportSecurity"]
-    assert hsts["AccessControlMaxAgeSec"] == 63072000
-    assert hsts["IncludeSubdomains"] is True and hsts["Preload"] is True
-    csp = sec["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    assert csp == CSP
-    assert "frame-ancestors 'none'" in csp
-    assert "'unsafe-inline'" not in csp
-    assert sec["ContentTypeOptions"]["Override"] is True
-    assert sec["FrameOptions"]["FrameOption"] == "DENY"
-    assert sec["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
-    custom = {i["Header"]: i["Value"] for i in cfg["CustomHeadersConfig"]["Items"]}
-    perms = custom["Permissions-Policy"]
-    for feature in ("camera=()", "microphone=()", "geolocation=()", "interest-cohort=()"):
-        assert feature in perms
+def headers_policies(sam):
     _, dist = one(sam, "AWS::CloudFront::Distribution")
     dcfg = dist["Properties"]["DistributionConfig"]
-    for b in [dcfg["DefaultCacheBehavior"], *dcfg["CacheBehaviors"]]:
-        assert b["ResponseHeadersPolicyId"] == {"Ref": policy_name}
+    behaviours = [dcfg["DefaultCacheBehavior"], *dcfg["CacheBehaviors"]]
+    api = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours if b.get("PathPattern", "").startswith("/api/")}
+    site = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours if not b.get("PathPattern", "").startswith("/api/")}
+    assert len(api) == 1 and len(site) == 1, (api, site)
+    (api_name,), (site_name,) = api, site
+    assert api_name != site_name, "/api/* needs its own response headers policy (Referer leak, defect 7)"
+    config = lambda name: sam["Resources"][name]["Properties"]["ResponseHeadersPolicyConfig"]  # noqa: E731
+    return config(site_name), config(api_name)
+
+
+def test_security_headers_policy(sam):
+    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 2
+    for cfg in headers_policies(sam):
+        sec = cfg["SecurityHeadersConfig"]
+        hsts = sec["StrictTransportSecurity"]
+        assert hsts["AccessControlMaxAgeSec"] == 63072000
+        assert hsts["IncludeSubdomains"] is True and hsts["Preload"] is True
+        csp = sec["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        assert csp == CSP
+        assert "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp
+        assert sec["ContentTypeOptions"]["Override"] is True
+        assert sec["FrameOptions"]["FrameOption"] == "DENY"
+        assert sec["ReferrerPolicy"]["Override"] is True
+        custom = {i["Header"]: i["Value"] for i in cfg["CustomHeadersConfig"]["Items"]}
+        perms = custom["Permissions-Policy"]
+        for feature in ("camera=()", "microphone=()", "geolocation=()", "interest-cohort=()"):
+            assert feature in perms
+        assert custom["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_api_referrer_policy_keeps_tokens_out_of_referer(sam):
+    """Personal pages are /api/registrations/<token>: strict-origin sends only the origin."""
+    site, api = headers_policies(sam)
+    assert site["SecurityHeadersConfig"]["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    # Not no-referrer: the personal page's forms would then post "Origin: null" and be refused.
+    assert api["SecurityHeadersConfig"]["ReferrerPolicy"] == {"ReferrerPolicy": "strict-origin", "Override": True}
+    # Everything else equal to the site's headers.
+    strip_referrer = lambda c: {k: v for k, v in c["SecurityHeadersConfig"].items() if k != "ReferrerPolicy"}  # noqa: E731
+    assert strip_referrer(site) == strip_referrer(api)
+    site_custom = site["CustomHeadersConfig"]["Items"]
+    api_custom = [i for i in api["CustomHeadersConfig"]["Items"] if i["Header"] != "Cache-Control"]
+    assert site_custom == api_custom
+
+
+def test_api_answers_without_cache_control_get_no_store(sam):
+    _, api = headers_policies(sam)
+    (cc,) = [i for i in api["CustomHeadersConfig"]["Items"] if i["Header"].lower() == "cache-control"]
+    # Added only when the answer has none: the function's no-store and /api/meetings' max-age stay.
+    assert cc == {"Header": "Cache-Control", "Value": "no-store", "Override": False}
+
+
+def api_behaviours(sam):
+    _, dist = one(sam, "AWS::CloudFront::Distribution")
+    cfg = dist["Properties"]["DistributionConfig"]
+    return cfg, {b["PathPattern"]: b for b in cfg["CacheBehaviors"] if b["PathPattern"].startswith("/api/")}
 
 
 def test_api_behaviour(sam):
     api_name, _ = one(sam, "AWS::Serverless::HttpApi")
-    _, dist = one(sam, "AWS::CloudFront::Distribution")
-    cfg = dist["Properties"]["DistributionConfig"]
-    api_behaviours = [b for b in cfg["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
-    assert len(api_behaviours) == 1
-    b = api_behaviours[0]
+    cfg, behaviours = api_behaviours(sam)
+    assert set(behaviours) == {"/api/*", "/api/meetings"}
+    b = behaviours["/api/*"]
     assert b["CachePolicyId"] == CACHING_DISABLED
     assert set(b["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
     assert "FunctionAssociations" not in b
     origin = next(o for o in cfg["Origins"] if o["Id"] == b["TargetOriginId"])
     assert origin["DomainName"] == {"Fn::Sub": f"${{{api_name}}}.execute-api.${{AWS::Region}}.amazonaws.com"}
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
-    headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
-    assert headers == {"X-Origin-Verify": {"Ref": "OriginVerifySecret"}}
+    assert [h["HeaderName"] for h in origin["OriginCustomHeaders"]] == ["X-Origin-Verify"]
     # Origin request policy: what the handler needs, no cookies.
     orp_ref = b["OriginRequestPolicyId"]
     if isinstance(orp_ref, dict):
@@ -432,12 +575,46 @@ def test_api_behaviour(sam):
         assert orp_ref == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
+def test_api_meetings_is_cached_as_the_function_says(sam):
+    """/api/meetings: public, the function sends max-age=30; CloudFront keeps it at most 30 s."""
+    cfg, behaviours = api_behaviours(sam)
+    order = [b["PathPattern"] for b in cfg["CacheBehaviors"]]
+    assert order.index("/api/meetings") < order.index("/api/*"), "CloudFront takes the first match"
+    meetings, api = behaviours["/api/meetings"], behaviours["/api/*"]
+    assert meetings["TargetOriginId"] == api["TargetOriginId"] == "registration-api"
+    assert meetings["OriginRequestPolicyId"] == api["OriginRequestPolicyId"]
+    assert meetings["ResponseHeadersPolicyId"] == api["ResponseHeadersPolicyId"]
+    assert set(meetings["AllowedMethods"]) == {"GET", "HEAD"}
+    assert meetings["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert "FunctionAssociations" not in meetings
+    policy = sam["Resources"][meetings["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    assert policy["MinTTL"] == 0
+    assert policy["DefaultTTL"] in (0, 30)
+    assert policy["MaxTTL"] == 30
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
+
+
+def test_no_store_holds_for_registration_answers(sam):
+    """CachingDisabled on /api/*, and no error answer kept at the edge (it ignores no-store on most codes)."""
+    cfg, behaviours = api_behaviours(sam)
+    assert behaviours["/api/*"]["CachePolicyId"] == CACHING_DISABLED
+    errors = {e["ErrorCode"]: e for e in cfg["CustomErrorResponses"]}
+    assert set(errors) >= CLOUDFRONT_CACHED_ERRORS
+    for code in CLOUDFRONT_CACHED_ERRORS:
+        assert errors[code]["ErrorCachingMinTTL"] == 0, f"CloudFront would keep a {code} answer"
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert "ErrorCachingMinTTL 0 on every code CloudFront caches" in text
+
+
 def test_asset_and_html_cache_policies(sam):
     _, dist = one(sam, "AWS::CloudFront::Distribution")
     cfg = dist["Properties"]["DistributionConfig"]
     html = sam["Resources"][cfg["DefaultCacheBehavior"]["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
     assert html["DefaultTTL"] == 300 and html["MinTTL"] == 0
-    asset_behaviours = [b for b in cfg["CacheBehaviors"] if b["PathPattern"] != "/api/*"]
+    asset_behaviours = [b for b in cfg["CacheBehaviors"] if not b["PathPattern"].startswith("/api/")]
     assert {b["PathPattern"] for b in asset_behaviours} >= {"/css/*", "/js/*", "/img/*"}
     for b in asset_behaviours:
         pol = sam["Resources"][b["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
@@ -449,11 +626,153 @@ def test_asset_and_html_cache_policies(sam):
 
 
 # --------------------------------------------------------------------------------------------
+# WAF (infra/waf.yaml, optional, us-east-1) and its place on the distribution
+# --------------------------------------------------------------------------------------------
+
+def api_path_match(statement):
+    match = statement["ByteMatchStatement"]
+    assert match["FieldToMatch"] == {"UriPath": {}}
+    assert match["PositionalConstraint"] == "STARTS_WITH"
+    assert match["SearchString"] == "/api/"
+    return [tt["Type"] for tt in sorted(match["TextTransformations"], key=lambda tt: tt["Priority"])]
+
+
+def test_waf_is_a_cloudfront_web_acl_in_us_east_1(waf):
+    assert "Transform" not in waf, "plain CloudFormation: deployed with aws cloudformation deploy"
+    _, acl = one(waf, "AWS::WAFv2::WebACL")
+    props = acl["Properties"]
+    assert props["Scope"] == "CLOUDFRONT"
+    assert props["DefaultAction"] == {"Allow": {}}
+    (rule,) = waf["Rules"].values()
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    assert waf["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": [one(waf, "AWS::WAFv2::WebACL")[0], "Arn"]}
+    tags = {tag["Key"]: tag["Value"] for tag in props["Tags"]}
+    assert tags == {"Project": "landelijk-opp", "Environment": {"Ref": "Stage"}}
+
+
+def test_waf_rate_limits_api_per_ip_with_429(waf):
+    _, acl = one(waf, "AWS::WAFv2::WebACL")
+    props = acl["Properties"]
+    rules = [r for r in props["Rules"] if isinstance(r, dict) and "Name" in r]
+    (rate,) = [r for r in rules if "RateBasedStatement" in r["Statement"]]
+    stmt = rate["Statement"]["RateBasedStatement"]
+    assert stmt["AggregateKeyType"] == "IP"
+    assert stmt["Limit"] == {"Ref": "ApiRateLimit"}
+    assert stmt["EvaluationWindowSec"] == 300
+    assert api_path_match(stmt["ScopeDownStatement"]) == ["URL_DECODE", "LOWERCASE"]
+    param = waf["Parameters"]["ApiRateLimit"]
+    assert param["Type"] == "Number" and param["Default"] == 100 and param["MinValue"] >= 10
+    response = rate["Action"]["Block"]["CustomResponse"]
+    # Not WAF's default 403: the distribution turns every 403 into the site's 404 page.
+    assert response["ResponseCode"] == 429
+    headers = {h["Name"]: h["Value"] for h in response["ResponseHeaders"]}
+    assert headers["Retry-After"] == "300"
+    body = props["CustomResponseBodies"][response["CustomResponseBodyKey"]]
+    assert body["ContentType"] == "TEXT_HTML"
+    assert '<html lang="nl">' in body["Content"] and "5 minuten" in body["Content"]
+    assert len(body["Content"].encode()) <= 4096
+
+
+def test_waf_metrics_on_and_no_sampled_requests(waf):
+    """Counts in CloudWatch; no samples (they hold IPs and the URI, i.e. personal links)."""
+    _, acl = one(waf, "AWS::WAFv2::WebACL")
+    props = acl["Properties"]
+    configs = [props["VisibilityConfig"]]
+    for rule in props["Rules"]:
+        if isinstance(rule, dict) and "Fn::If" in rule:
+            rule = rule["Fn::If"][1]
+        configs.append(rule["VisibilityConfig"])
+    assert len(configs) == 3
+    for cfg in configs:
+        assert cfg["CloudWatchMetricsEnabled"] is True
+        assert cfg["SampledRequestsEnabled"] is False
+    assert not resources_of(waf, "AWS::WAFv2::LoggingConfiguration")
+
+
+def test_waf_ip_reputation_list_is_optional_counted_and_api_only(waf):
+    _, acl = one(waf, "AWS::WAFv2::WebACL")
+    (optional,) = [r for r in acl["Properties"]["Rules"] if "Fn::If" in r]
+    cond, rule, otherwise = optional["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    assert waf["Parameters"]["IpReputationList"]["Default"] == "count"
+    assert set(waf["Parameters"]["IpReputationList"]["AllowedValues"]) == {"off", "count", "block"}
+    group = rule["Statement"]["ManagedRuleGroupStatement"]
+    assert (group["VendorName"], group["Name"]) == ("AWS", "AWSManagedRulesAmazonIpReputationList")
+    api_path_match(group["ScopeDownStatement"])
+    block_cond, when_block, when_count = rule["OverrideAction"]["Fn::If"]
+    assert (when_block, when_count) == ({"None": {}}, {"Count": {}})
+
+
+def test_distribution_takes_the_optional_web_acl(sam):
+    _, dist = one(sam, "AWS::CloudFront::Distribution")
+    cfg = dist["Properties"]["DistributionConfig"]
+    assert cfg["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
+    assert sam["Conditions"]["HasWebAcl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+    param = sam["Parameters"]["WebAclArn"]
+    assert param["Default"] == ""
+    import re
+    good = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/opp-site-waf/0a1b2c3d-0000-1111-2222-333344445555"
+    assert re.fullmatch(param["AllowedPattern"], good)
+    assert re.fullmatch(param["AllowedPattern"], "")
+    assert not re.fullmatch(param["AllowedPattern"], good.replace("us-east-1", "eu-central-1"))
+    assert not re.fullmatch(param["AllowedPattern"], good.replace(":global/", ":regional/"))
+    # The recorded CKV_AWS_68 skip ("No WAF: costs") is gone; the reason for an optional WAF stays.
+    skips = {s["id"] for s in dist["Metadata"]["checkov"]["skip"]}
+    assert "CKV_AWS_68" not in skips
+    assert "deploy.sh --waf" in TEMPLATE.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Documents: threat model, privacy statement, README
+# --------------------------------------------------------------------------------------------
+
+def test_threat_model_covers_assets_attackers_defences():
+    text = THREAT_MODEL.read_text(encoding="utf-8")
+    lower = text.lower()
+    for heading in ("## Assets", "## Attackers", "## Defences", "## Not defended"):
+        assert heading in text, heading
+    for word in ("seat", "personal data", "token", "origin secret", "organiser",
+                 "seat-filling", "enumerat", "leaked link", "insider", "laptop", "mail scanner",
+                 "same-origin", "waf", "reserved concurrency", "throttling", "strict-origin", "no-store",
+                 "sha-256", "bidi", "zero-width", "nfc", "0600", "erasure", "ttl", "logs", "35 days"):
+        assert word in lower, word
+    assert "the answer to a duplicate registration stays distinguishable" in lower
+    assert "the waf limits probing" in lower
+
+
+def front_matter(path):
+    import yaml
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    head, body = text[4:].split("\n---\n", 1)
+    return yaml.safe_load(head), body
+
+
+def test_privacy_statement_mentions_backups_35_days():
+    meta, body = front_matter(PRIVACY)
+    assert set(meta) == {"title", "description", "template", "weight"}
+    assert meta["template"] == "privacy.html"
+    assert "35 dagen" in body
+    assert "back-up" in body.lower()
+
+
+def test_readme_documents_rotation_waf_and_migration():
+    readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+    for heading in ("## Rotating the origin secret", "## Rate limiting (optional WAF)",
+                    "### Migrating a stack from OriginVerifySecret"):
+        assert heading in readme, heading
+    assert "ORIGIN_SECRET_ARN" in readme
+    assert "AWSPREVIOUS" in readme
+    assert "ORIGIN_VERIFY_SECRET" not in readme.split("### Migrating a stack from OriginVerifySecret")[0]
+
+
+# --------------------------------------------------------------------------------------------
 # Tags, outputs, checkov skips
 # --------------------------------------------------------------------------------------------
 
 TAGGABLE_LIST_TAGS = ("AWS::S3::Bucket", "AWS::CloudFront::Distribution", "AWS::DynamoDB::Table",
-                      "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::Lambda::Function")
+                      "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::Lambda::Function",
+                      "AWS::SecretsManager::Secret")
 TAGGABLE_MAP_TAGS = ("AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage")
 
 
@@ -472,17 +791,19 @@ def test_tags_on_everything_taggable(cfn):
         seen += 1
         assert tags.get("Project") == "landelijk-opp", name
         assert tags.get("Environment") == {"Ref": "Stage"}, name
-    assert seen >= 8
+    assert seen >= 9
 
 
 def test_outputs(sam):
     assert set(sam["Outputs"]) >= {"SiteBucketName", "DistributionId", "DistributionDomainName", "ApiEndpoint",
-                                   "TableName", "FunctionName"}
+                                   "TableName", "FunctionName", "OriginSecretArn", "WebAclInUse"}
+    assert sam["Outputs"]["OriginSecretArn"]["Value"] == {"Ref": one(sam, "AWS::SecretsManager::Secret")[0]}
 
 
-def test_checkov_skips_have_reasons(sam):
+@pytest.mark.parametrize("which", ["template", "waf"])
+def test_checkov_skips_have_reasons(which, sam, waf):
     skips = 0
-    for name, res in sam["Resources"].items():
+    for name, res in (sam if which == "template" else waf)["Resources"].items():
         for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", []):
             skips += 1
             assert skip["id"].startswith("CKV"), name
@@ -490,9 +811,9 @@ def test_checkov_skips_have_reasons(sam):
     assert skips > 0
 
 
-def test_readme_lists_every_checkov_skip(sam):
+def test_readme_lists_every_checkov_skip(sam, waf):
     readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
-    for res in sam["Resources"].values():
+    for res in [*sam["Resources"].values(), *waf["Resources"].values()]:
         for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert skip["id"] in readme, f"infra/README.md does not explain {skip['id']}"
 
@@ -500,7 +821,8 @@ def test_readme_lists_every_checkov_skip(sam):
 def test_deploy_script_is_strict_and_has_dry_run():
     text = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
     assert "set -euo pipefail" in text
-    for option in ("--dry-run", "--stack-name", "--region", "--domain", "--certificate-arn", "--site-origin"):
+    for option in ("--dry-run", "--stack-name", "--region", "--domain", "--certificate-arn", "--site-origin",
+                   "--rotate-origin-secret", "--waf", "--web-acl-arn"):
         assert option in text
     assert "eu-central-1" in text
     assert os.access(ROOT / "infra" / "deploy.sh", os.X_OK)
@@ -513,7 +835,7 @@ def dry_run(tmp_path, *args):
 
 
 def test_deploy_dry_run_first_deploy(tmp_path):
-    """From another directory; stack assumed new: secret made and masked, second pass, upload order."""
+    """From another directory; stack assumed new: the stack makes the secret, second pass, upload order."""
     result = dry_run(tmp_path, "--stack-name", "opp-test", "--region", "eu-west-1")
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr
@@ -526,10 +848,13 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     assert "CARGO_PROFILE_RELEASE_PANIC=abort sam build --template infra/template.yaml" in commands[build]
     first = index("sam deploy", build)
     assert "--stack-name opp-test" in commands[first] and "--region eu-west-1" in commands[first]
-    assert "OriginVerifySecret=****" in commands[first]
     assert "--no-fail-on-empty-changeset" in commands[first]
+    # The secret is the stack's own (GenerateSecretString): no value, no version, no WAF passed.
+    assert "OriginVerifySecret" not in out and "secretsmanager" not in out
+    assert "OriginSecretVersionId" not in out and "WebAclArn" not in out
+    assert not any(c.startswith("sleep") for c in commands)
     second = index("sam deploy", first + 1)
-    assert "SiteOrigin=https://" in commands[second] and "OriginVerifySecret" not in commands[second]
+    assert "SiteOrigin=https://" in commands[second]
     site = index("cargo run --release -p opp-site --bin opp-site -- build --output public --base-url", second)
     hashed = index("aws s3 sync public/", site)
     assert "immutable" in commands[hashed] and "--include" in commands[hashed]
@@ -557,7 +882,62 @@ def test_deploy_dry_run_custom_domain(tmp_path):
     assert "--region eu-central-1" in deploys[0] and "--stack-name opp-site" in deploys[0]
 
 
+def commands_of(result):
+    return [line[2:] for line in (result.stdout + result.stderr).splitlines() if line.startswith("+ ")]
+
+
+def test_deploy_dry_run_rotation_has_two_phases(tmp_path):
+    """Phase 1 (a new AWSCURRENT), a wait longer than the function's 5-minute refresh, phase 2 (pin)."""
+    result = dry_run(tmp_path, "--rotate-origin-secret", "--stack-name", "opp-test")
+    assert result.returncode == 0, result.stderr
+    commands = commands_of(result)
+    put = next(i for i, c in enumerate(commands) if c.startswith("aws secretsmanager put-secret-value"))
+    assert "--secret-id \\<OriginSecretArn\\>" in commands[put]
+    assert "--secret-string file:///dev/stdin" in commands[put], "the value must not be on the command line"
+    sleep = next(i for i, c in enumerate(commands) if c.startswith("sleep "))
+    assert put < sleep and int(commands[sleep].split()[1]) > 300
+    deploys = [i for i, c in enumerate(commands) if c.startswith("sam deploy")]
+    assert len(deploys) == 1 and sleep < deploys[0]
+    assert "OriginSecretVersionId=\\<new-version-id\\>" in commands[deploys[0]]
+    # It looked for an unfinished rotation first (pinned version vs AWSCURRENT).
+    checks = [c for c in commands[:put] if "list-secret-version-ids" in c or "OriginSecretVersionId" in c]
+    assert len(checks) == 2
+    import re
+    assert not re.search(r"[0-9a-f]{64}", result.stdout + result.stderr)
+
+
+def test_deploy_dry_run_waf_stack_in_us_east_1(tmp_path):
+    result = dry_run(tmp_path, "--waf", "--waf-rate-limit", "250", "--stack-name", "opp-test", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stderr
+    commands = commands_of(result)
+    waf = next(i for i, c in enumerate(commands) if c.startswith("aws cloudformation deploy"))
+    assert "--template-file infra/waf.yaml" in commands[waf]
+    assert "--stack-name opp-test-waf" in commands[waf] and "--region us-east-1" in commands[waf]
+    assert "ApiRateLimit=250" in commands[waf]
+    arn = next(i for i, c in enumerate(commands) if "describe-stacks --stack-name opp-test-waf" in c)
+    first = next(i for i, c in enumerate(commands) if c.startswith("sam deploy"))
+    assert waf < arn < first
+    assert "WebAclArn=\\<WebAclArn\\>" in commands[first] and "--region eu-west-1" in commands[first]
+
+
+def test_deploy_dry_run_web_acl_arn(tmp_path):
+    arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/other/0a1b2c3d-0000-1111-2222-333344445555"
+    result = dry_run(tmp_path, "--web-acl-arn", arn)
+    assert result.returncode == 0, result.stderr
+    (first, _second) = [c for c in commands_of(result) if c.startswith("sam deploy")]
+    assert f"WebAclArn={arn}" in first
+    assert not any("infra/waf.yaml" in c for c in commands_of(result))
+    removed = dry_run(tmp_path, "--web-acl-arn", "")
+    assert removed.returncode == 0, removed.stderr
+    assert 'WebAclArn=\\"\\"' in [c for c in commands_of(removed) if c.startswith("sam deploy")][0]
+
+
 @pytest.mark.parametrize("args", [
+    ["--waf", "--web-acl-arn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/0a1b"],
+    ["--web-acl-arn", "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/x/0a1b"],
+    ["--waf-rate-limit", "5"],
+    ["--waf-rate-limit", "many"],
+    ["--waf-ip-reputation", "maybe"],
     ["--domain", "opp.example.nl"],
     ["--domain", "opp.example.nl", "--certificate-arn", "arn:aws:acm:eu-central-1:123456789012:certificate/x"],
     ["--site-origin", "http://insecure.example.nl"],

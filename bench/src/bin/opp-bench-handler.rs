@@ -116,7 +116,7 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
             SharedPages::new(Pages::from_root(root).map_err(anyhow::Error::msg)?),
             Settings {
                 site_origins: vec![ORIGIN.into()],
-                origin_secret: None,
+                origin_secret: opp_handler::origin_secret::OriginSecret::Off,
             },
         )
         .map_err(anyhow::Error::msg)?,

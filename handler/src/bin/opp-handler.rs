@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use opp_handler::aws::{ClientSettings, dynamodb_client};
+use opp_handler::aws::{ClientSettings, dynamodb_client, secrets_client};
 use opp_handler::http::{AppState, Settings, router};
+use opp_handler::origin_secret::OriginSecret;
 use opp_handler::pages::{Pages, SharedPages};
 use opp_handler::store::{DEFAULT_RETENTION_DAYS, Store};
 
@@ -31,8 +32,17 @@ struct Cli {
     /// The site's origin, e.g. https://www.example.nl: posts from elsewhere are refused.
     #[arg(long, env = "SITE_ORIGIN")]
     site_origin: Option<String>,
-    /// The secret CloudFront adds to every request (x-origin-verify).
-    #[arg(long, env = "ORIGIN_VERIFY_SECRET", hide_env_values = true)]
+    /// The Secrets Manager secret whose value CloudFront adds to every request (x-origin-verify);
+    /// infra/template.yaml sets it. Both AWSCURRENT and AWSPREVIOUS are accepted (two-phase rotation).
+    #[arg(
+        long,
+        env = "ORIGIN_SECRET_ARN",
+        hide_env_values = true,
+        conflicts_with = "origin_secret"
+    )]
+    origin_secret_arn: Option<String>,
+    /// A fixed origin secret instead (local runs).
+    #[arg(long, hide_env_values = true)]
     origin_secret: Option<String>,
     /// Days registrations are kept after a meeting whose item has no retention date of its own.
     #[arg(long, env = "RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
@@ -64,15 +74,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         None => Pages::embedded(),
     }
     .map_err(|err| format!("the theme could not be loaded: {err}"))?;
-    let client = dynamodb_client(ClientSettings::from_environment(non_empty(
-        cli.endpoint_url,
-    )))?;
+    let endpoint_url = non_empty(cli.endpoint_url);
+    let client = dynamodb_client(ClientSettings::from_environment(endpoint_url.clone()))?;
+    let origin_secret = match (
+        non_empty(cli.origin_secret_arn),
+        non_empty(cli.origin_secret),
+    ) {
+        (Some(arn), _) => {
+            // AWS_ENDPOINT_URL points at a local DynamoDB, never at Secrets Manager.
+            let secrets = secrets_client(ClientSettings::from_environment(None))?;
+            OriginSecret::managed(secrets, arn)
+                .await
+                .map_err(|err| format!("the origin secret could not be read: {err}"))?
+        }
+        (None, Some(secret)) => OriginSecret::Fixed(secret),
+        (None, None) if cli.local => OriginSecret::Off,
+        (None, None) => {
+            return Err("ORIGIN_SECRET_ARN is not set: only CloudFront may reach the function (see infra/template.yaml)".into());
+        }
+    };
     let state = AppState::new(
         Store::new(client, table).with_fallback_retention(cli.retention_days),
         SharedPages::new(pages),
         Settings {
             site_origins: site_origin.into_iter().collect(),
-            origin_secret: non_empty(cli.origin_secret),
+            origin_secret,
         },
     )
     .map_err(|err| format!("config.yaml compiled into the function: {err}"))?;

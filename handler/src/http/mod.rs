@@ -17,6 +17,7 @@ use axum::routing::get;
 use jiff::Timestamp;
 use std::sync::Arc;
 
+use crate::origin_secret::OriginSecret;
 use crate::pages::SharedPages;
 use crate::routes::Routes;
 use crate::store::Store;
@@ -32,8 +33,8 @@ pub struct Settings {
     /// The origins posts are accepted from: the site's (`https://www.example.nl`), and for `cargo dev` its port
     /// under both loopback names. Empty: no check (tests).
     pub site_origins: Vec<String>,
-    /// When set, every request must carry it in `x-origin-verify` (only CloudFront knows it).
-    pub origin_secret: Option<String>,
+    /// Unless off, every request must carry it in `x-origin-verify` (only CloudFront knows it).
+    pub origin_secret: OriginSecret,
 }
 
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -94,13 +95,13 @@ async fn verify_origin_secret(
     request: Request,
     next: Next,
 ) -> Response {
-    if let Some(secret) = &state.settings.origin_secret {
+    if state.settings.origin_secret.is_checked() {
         let given = request
             .headers()
             .get(ORIGIN_VERIFY_HEADER)
             .map(|v| v.as_bytes())
             .unwrap_or_default();
-        if !request::constant_time_eq(given, secret.as_bytes()) {
+        if !state.settings.origin_secret.accepts(given).await {
             tracing::warn!(status = 403, "request without the CDN's origin header");
             return answer::message_page(
                 StatusCode::FORBIDDEN,

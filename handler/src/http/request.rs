@@ -70,10 +70,6 @@ fn origin_of(url: &str) -> &str {
     }
 }
 
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A form or JSON body read into field values, or the answer that refuses it (415, 413, 400).
 pub async fn fields(headers: &HeaderMap, body: Body) -> Result<BTreeMap<String, String>, Answer> {
     let content_type = headers
@@ -118,7 +114,7 @@ mod tests {
     fn settings(origins: &[&str]) -> Settings {
         Settings {
             site_origins: origins.iter().map(|o| o.to_string()).collect(),
-            origin_secret: None,
+            origin_secret: crate::origin_secret::OriginSecret::Off,
         }
     }
 

@@ -42,7 +42,7 @@ pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) 
         SharedPages::new(Pages::from_root(root).unwrap()),
         Settings {
             site_origins: vec![ORIGIN.into()],
-            origin_secret: Some(SECRET.into()),
+            origin_secret: opp_handler::origin_secret::OriginSecret::Fixed(SECRET.into()),
         },
     )
     .unwrap()

@@ -14,12 +14,47 @@ pub fn now() -> Timestamp {
     base + jiff::SignedDuration::try_from(start.elapsed()).unwrap()
 }
 
+/// The DynamoDB peer of this test: dynoxide in-process on loopback, or the server named by
+/// `OPP_TEST_DYNAMODB_ENDPOINT` (moto in server mode, started by `scripts/moto-peer.sh`), emptied first. A
+/// shared peer needs `--test-threads=1`.
 pub async fn start_dynoxide() -> String {
+    if let Some(endpoint) = external_peer() {
+        reset_moto(&endpoint);
+        return endpoint;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let db = dynoxide::Database::memory().unwrap();
     tokio::spawn(dynoxide::server::serve_on(listener, db));
     format!("http://{address}")
+}
+
+/// The external DynamoDB peer, when this run uses one.
+pub fn external_peer() -> Option<String> {
+    std::env::var("OPP_TEST_DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether concurrent transactions are isolated on this run's peer: dynoxide's are, moto's are not (it
+/// oversells), so concurrency tests run on dynoxide only.
+pub fn transactions_are_isolated() -> bool {
+    external_peer().is_none()
+}
+
+/// Empties moto (`POST /moto-api/reset`), so each test starts from nothing.
+pub fn reset_moto(endpoint: &str) {
+    use std::io::{Read, Write};
+    let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(address).expect("moto is reachable");
+    write!(
+        stream,
+        "POST /moto-api/reset HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "moto reset: {answer}");
 }
 
 pub fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the tests that need a second, independent AWS peer: moto in server mode on loopback.
+# - The store's and opp-admin's integration tests against moto's DynamoDB instead of dynoxide, one test at a
+#   time (moto is shared and reset per test; the concurrency tests stay on dynoxide, because moto does not
+#   isolate transactions).
+# - The origin secret against moto's Secrets Manager.
+# Installs moto into target/moto-venv the first time. Usage: scripts/moto-peer.sh (from anywhere).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=target/moto-venv
+MOTO_VERSION=5.2.5
+if ! "$VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+  echo "moto-peer: installing moto[server]==$MOTO_VERSION into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >target/moto-pip.log 2>&1 \
+    || { tail -20 target/moto-pip.log >&2; exit 1; }
+fi
+
+port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >target/moto-server.log 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+
+export OPP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" OPP_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
+echo "moto-peer: moto $MOTO_VERSION on 127.0.0.1:$port"
+cargo test --locked -p opp-handler --test registrations --test origin_secret -p opp-admin --test admin \
+  -- --test-threads=1 --include-ignored
