@@ -171,6 +171,14 @@ impl Answer {
     pub async fn respond(self, format: Format, state: &AppState) -> Response {
         let cache = self.cache;
         let mut response = match (format, self.html) {
+            // A created registration names its personal page, as 201 Created does.
+            (Format::Json, Html::SeeOther(location)) if self.status == StatusCode::CREATED => {
+                let mut response = (self.status, axum::Json(self.json)).into_response();
+                if let Ok(value) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+                response
+            }
             (Format::Json, _) | (_, Html::SameAsJson) => {
                 (self.status, axum::Json(self.json)).into_response()
             }

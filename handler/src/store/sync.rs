@@ -130,21 +130,42 @@ impl Store {
     ) -> Result<Vec<String>, Unavailable> {
         let pk = registration_pk(meeting_id);
         let mut promoted = Vec::new();
-        let mut conflicts = 0;
+        // Failures in a row; any promotion is progress (it is committed) and starts the count again.
+        let mut failures = 0;
+        let mut last_failure = String::new();
         loop {
-            let Some(meeting) = self.meeting(meeting_id).await? else {
-                return Ok(promoted);
+            if failures >= ATTEMPTS {
+                return Err(Unavailable(format!(
+                    "promote: {last_failure} ({} promoted before that; run sync again to go on)",
+                    promoted.len()
+                )));
+            }
+            if failures > 0 {
+                backoff(failures).await;
+            }
+            let meeting = match self.meeting(meeting_id).await {
+                Ok(Some(meeting)) => meeting,
+                Ok(None) => return Ok(promoted),
+                Err(err) => {
+                    (failures, last_failure) = (failures + 1, err.0);
+                    continue;
+                }
             };
             if meeting.confirmed >= meeting.capacity || meeting.waitlisted == 0 {
                 return Ok(promoted);
             }
             let free = (meeting.capacity - meeting.confirmed) as usize;
-            let waiting = self.waitlist(meeting_id).await?;
+            let waiting = match self.waitlist(meeting_id).await {
+                Ok(waiting) => waiting,
+                Err(err) => {
+                    (failures, last_failure) = (failures + 1, err.0);
+                    continue;
+                }
+            };
             if waiting.is_empty() {
                 // The counter says people wait but no item does: `opp-admin summary` reports it.
                 return Ok(promoted);
             }
-            let mut conflict = false;
             for sk in waiting.iter().take(free) {
                 let seat = Update::builder()
                     .table_name(&self.table)
@@ -167,7 +188,10 @@ impl Store {
                     .send()
                     .await;
                 match result {
-                    Ok(_) => promoted.push(sk.clone()),
+                    Ok(_) => {
+                        promoted.push(sk.clone());
+                        failures = 0;
+                    }
                     Err(err)
                         if is_definite(&err)
                             && !is_throttled(&err)
@@ -175,21 +199,16 @@ impl Store {
                     {
                         return Err(unavailable("TransactWriteItems promote", err));
                     }
-                    // Someone cancelled or registered meanwhile, or the answer was lost: read again.
-                    Err(_) => {
-                        conflict = true;
+                    // Someone cancelled or registered meanwhile, or the answer was lost (then the
+                    // promotion may have happened): read the meeting and the list again.
+                    Err(err) => {
+                        (failures, last_failure) = (
+                            failures + 1,
+                            unavailable("TransactWriteItems promote", err).0,
+                        );
                         break;
                     }
                 }
-            }
-            if conflict {
-                conflicts += 1;
-                if conflicts >= ATTEMPTS {
-                    return Err(Unavailable(
-                        "TransactWriteItems promote: still conflicting after retries".into(),
-                    ));
-                }
-                backoff(conflicts).await;
             }
         }
     }

@@ -2,6 +2,7 @@
 //! driven with API Gateway HTTP API (payload 2.0) events.
 #![allow(dead_code)]
 
+pub mod faults;
 mod store;
 pub use store::*;
 
