@@ -31,5 +31,5 @@ done
 
 export OPP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" OPP_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
 echo "moto-peer: moto $MOTO_VERSION on 127.0.0.1:$port"
-cargo test --locked -p opp-handler --test registrations --test origin_secret -p opp-admin --test admin --test erasure \
+cargo test --locked -p opp-handler --test registrations --test origin_secret -p opp-admin --test admin --test erasure --test prune \
   -- --test-threads=1 --include-ignored

@@ -48,6 +48,10 @@ enum Command {
         /// Print the changes without writing them.
         #[arg(long)]
         dry_run: bool,
+        /// Also remove meetings that the file no longer lists and that have no registrations (a meeting
+        /// with registrations is refused: its id is permanent until they are purged).
+        #[arg(long)]
+        prune: bool,
     },
     /// Per meeting: capacity, confirmed, waitlisted, cancelled, places left; and counts by role and sector.
     Summary {
@@ -131,8 +135,13 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
     let mut out = std::io::stdout().lock();
     let out: &mut dyn Write = &mut out;
     match cli.command {
-        Command::SyncMeetings { file, dry_run } => {
-            admin::sync::sync_meetings(&store, &file, dry_run, out).await?;
+        Command::SyncMeetings {
+            file,
+            dry_run,
+            prune,
+        } => {
+            let options = admin::sync::SyncOptions { dry_run, prune };
+            admin::sync::sync_meetings(&store, &file, options, out).await?;
         }
         Command::Summary { json } => admin::summary::summary(&store, json, out).await?,
         Command::List {

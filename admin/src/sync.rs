@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::{AdminError, Failure};
 use opp_handler::meetings::{MeetingRecord, from_meetings_json};
-use opp_handler::store::{PutMeetingError, Store};
+use opp_handler::store::{MeetingRemoval, PutMeetingError, Store};
 
 /// What syncing did (or, with `--dry-run`, would do) per meeting.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -16,21 +16,35 @@ pub struct SyncReport {
     pub unchanged: Vec<String>,
     /// Meetings whose capacity would drop below the confirmed count: (id, capacity, confirmed).
     pub refused: Vec<(String, u32, u32)>,
-    /// Meeting items in the table that `meetings.json` no longer lists (left as they are).
+    /// Meeting items in the table that `meetings.json` no longer lists (left as they are without `--prune`).
     pub not_in_file: Vec<String>,
+    /// With `--prune`: of those, the ones removed (they had no registrations)...
+    pub pruned: Vec<String>,
+    /// ...and the ones kept because they have registrations.
+    pub prune_refused: Vec<String>,
     /// Waiting people who got one of the meeting's new seats: (meeting id, how many).
     pub promoted: Vec<(String, usize)>,
     /// Registrations whose retention date (and their links') moved with their meeting.
     pub retention_rewritten: usize,
 }
 
+/// How `sync-meetings` runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Print what would change, write nothing.
+    pub dry_run: bool,
+    /// Remove meetings that are no longer in the file and have no registrations.
+    pub prune: bool,
+}
+
 /// Reads `meetings.json` and syncs it; prints one line per meeting to `out`.
 pub async fn sync_meetings(
     store: &Store,
     file: &Path,
-    dry_run: bool,
+    options: SyncOptions,
     out: &mut dyn Write,
 ) -> Result<SyncReport, AdminError> {
+    let SyncOptions { dry_run, prune } = options;
     let text = std::fs::read_to_string(file).map_err(|err| {
         AdminError::input(format!(
             "cannot read {}: {err} (build the site first: `cargo site build` writes public/meetings.json)",
@@ -110,15 +124,43 @@ pub async fn sync_meetings(
         }
     }
     for meeting in &existing {
-        if !wanted.iter().any(|w| w.id == meeting.id) {
+        if wanted.iter().any(|w| w.id == meeting.id) {
+            continue;
+        }
+        report.not_in_file.push(meeting.id.clone());
+        if !prune {
             writeln!(
                 out,
-                "kept      {}: not in {} (left as it is, with its registrations)",
+                "kept      {}: not in {} (left as it is; `--prune` removes it when it has no registrations)",
                 meeting.id,
                 file.display()
             )
             .ok();
-            report.not_in_file.push(meeting.id.clone());
+            continue;
+        }
+        let has_registrations = if dry_run {
+            meeting.confirmed + meeting.waitlisted + meeting.cancelled > 0
+        } else {
+            store.remove_meeting(&meeting.id).await? == MeetingRemoval::HasRegistrations
+        };
+        if has_registrations {
+            writeln!(
+                out,
+                "refused   {}: not in {} but it has registrations, so it stays: an id is permanent once people have registered (purge-expired removes them after the retention date; prune again then)",
+                meeting.id,
+                file.display()
+            )
+            .ok();
+            report.prune_refused.push(meeting.id.clone());
+        } else {
+            writeln!(
+                out,
+                "{verb}prune {}: not in {}, no registrations",
+                meeting.id,
+                file.display()
+            )
+            .ok();
+            report.pruned.push(meeting.id.clone());
         }
     }
     writeln!(
@@ -135,6 +177,16 @@ pub async fn sync_meetings(
         }
     )
     .ok();
+    if !report.prune_refused.is_empty() && report.refused.is_empty() {
+        return Err(AdminError::new(
+            Failure::Refused,
+            format!(
+                "{} meeting(s) not in the file were kept because they have registrations: {}",
+                report.prune_refused.len(),
+                report.prune_refused.join(", ")
+            ),
+        ));
+    }
     if !report.refused.is_empty() {
         return Err(AdminError::new(
             Failure::Refused,

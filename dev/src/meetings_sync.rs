@@ -29,7 +29,7 @@ pub fn after_build(
         let synced = std::thread::spawn(move || {
             runtime.block_on(async {
                 let mut report = Vec::new();
-                let result = sync_meetings(&store, &file, false, &mut report).await;
+                let result = sync_meetings(&store, &file, Default::default(), &mut report).await;
                 (result, String::from_utf8_lossy(&report).into_owned())
             })
         })

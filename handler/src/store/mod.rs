@@ -28,7 +28,7 @@ use cache::MeetingCache;
 pub use codec::arrival_time;
 pub use keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use organise::{Expired, Removed};
-pub use sync::PutMeetingError;
+pub use sync::{MeetingRemoval, PutMeetingError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seat {

@@ -20,6 +20,16 @@ use crate::meetings::MeetingRecord;
 /// Registration keys per page when rewriting retention dates.
 const RETENTION_PAGE: i32 = 500;
 
+/// What [`Store::remove_meeting`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingRemoval {
+    Removed,
+    /// Refused: it still has registration items (of any status), which keep the id until their retention.
+    HasRegistrations,
+    /// There was no such meeting item.
+    Gone,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum PutMeetingError {
     CapacityBelowConfirmed { capacity: u32, confirmed: u32 },
@@ -268,5 +278,49 @@ impl Store {
             rewritten += 1;
         }
         Ok(rewritten)
+    }
+
+    /// Deletes a meeting item that no registration refers to: none stored (of any status, counted by a
+    /// Query) and its counters at zero (the delete's condition, so a registration that arrives meanwhile
+    /// wins and the meeting stays).
+    pub async fn remove_meeting(&self, id: &str) -> Result<MeetingRemoval, Unavailable> {
+        let any = self
+            .registrations_query(id)
+            .projection_expression("#sk")
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| unavailable("Query registrations", err))?;
+        if any.count() > 0 {
+            return Ok(MeetingRemoval::HasRegistrations);
+        }
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(MEETINGS_PK))
+            .key(SORT_KEY, s(&meeting_sk(id)))
+            .condition_expression(
+                "attribute_exists(#pk) AND confirmed = :zero AND waitlisted = :zero AND cancelled = :zero",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(MeetingRemoval::Removed),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                match self.meeting(id).await? {
+                    Some(_) => Ok(MeetingRemoval::HasRegistrations),
+                    None => Ok(MeetingRemoval::Gone),
+                }
+            }
+            Err(err) => Err(unavailable("DeleteItem meeting", err)),
+        }
     }
 }
