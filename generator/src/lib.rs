@@ -7,7 +7,8 @@
 //! The build is a pipeline: [`load`] finds the files, [`site`] parses them into a model (front matter,
 //! meetings, URLs), [`render`] turns pages into HTML (Markdown + Tera), the output modules ([`assets`],
 //! [`feeds`], [`ics`], [`qr`]) make the other files, and [`write`] puts the result in place atomically.
-//! [`check`] verifies links; [`serve`] rebuilds on change for a live preview, through [`incremental`].
+//! [`check`] verifies links; [`serve`] rebuilds on change for a live preview, through [`incremental`];
+//! [`new_meeting`] writes a new meeting page for an editor.
 
 mod assets;
 mod check;
@@ -22,6 +23,7 @@ pub mod incremental; // public only for tests/incremental.rs; `serve` is its use
 mod load;
 mod markdown;
 mod meeting;
+mod new_meeting;
 mod qr;
 mod render;
 pub mod serve;
@@ -33,6 +35,7 @@ mod write;
 mod yaml;
 
 pub use error::{BuildError, Problem};
+pub use new_meeting::{NewMeeting, Written, new_meeting};
 
 use jiff::Timestamp;
 use std::collections::BTreeSet;

@@ -44,6 +44,30 @@ enum Command {
     },
     /// Build without writing and check every internal link and #anchor.
     Check,
+    /// Make a new page: `opp-site new meeting` asks for what it needs (or takes the flags).
+    New {
+        #[command(subcommand)]
+        what: New,
+    },
+}
+
+#[derive(Subcommand)]
+enum New {
+    /// A meeting page in content/bijeenkomsten/ with a suggested id.
+    Meeting {
+        /// The city, e.g. Utrecht.
+        #[arg(long)]
+        city: Option<String>,
+        /// The venue, e.g. "Jaarbeurs".
+        #[arg(long)]
+        venue: Option<String>,
+        /// The date, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        /// How many seats.
+        #[arg(long)]
+        capacity: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -91,6 +115,15 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::New {
+            what:
+                New::Meeting {
+                    city,
+                    venue,
+                    date,
+                    capacity,
+                },
+        } => new_meeting(&cli.root, city, venue, date, capacity),
         Command::Serve { port, base_url } => {
             options.base_url = base_url;
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -116,6 +149,72 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// `opp-site new meeting`: what is not given as a flag is asked for on a terminal (in Dutch, like every
+/// message an editor reads).
+fn new_meeting(
+    root: &std::path::Path,
+    city: Option<String>,
+    venue: Option<String>,
+    date: Option<String>,
+    capacity: Option<u32>,
+) -> ExitCode {
+    use std::io::IsTerminal;
+    let interactive = std::io::stdin().is_terminal();
+    let mut missing = Vec::new();
+    let mut ask = |given: Option<String>, flag: &str, question: &str| -> String {
+        if let Some(value) = given {
+            return value;
+        }
+        if !interactive {
+            missing.push(flag.to_string());
+            return String::new();
+        }
+        eprint!("{question} ");
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        line.trim().to_string()
+    };
+    let city = ask(city, "--city", "Plaats (bijvoorbeeld Utrecht):");
+    let venue = ask(venue, "--venue", "Locatie (bijvoorbeeld Jaarbeurs):");
+    let date = ask(date, "--date", "Datum (JJJJ-MM-DD):");
+    let capacity = ask(
+        capacity.map(|c| c.to_string()),
+        "--capacity",
+        "Aantal plaatsen:",
+    );
+    if !missing.is_empty() {
+        eprintln!(
+            "fout: geef ook {} (of start de opdracht in een terminal, dan vraagt hij erom).",
+            missing.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let Ok(capacity) = capacity.trim().parse::<u32>() else {
+        eprintln!("fout: het aantal plaatsen `{capacity}` is geen heel getal, bijvoorbeeld 120.");
+        return ExitCode::from(2);
+    };
+    let answers = opp_site::NewMeeting {
+        city,
+        venue,
+        date,
+        capacity,
+    };
+    match opp_site::new_meeting(root, &answers) {
+        Ok(written) => {
+            println!(
+                "Nieuwe bijeenkomst {} in {}. Vul de tijd en het adres aan en kijk hoe het eruitziet met `cargo site serve`.",
+                written.id,
+                display_path(&written.path)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("fout: {message}");
+            ExitCode::FAILURE
         }
     }
 }
