@@ -16,6 +16,14 @@ pub fn parse<T: DeserializeOwned>(
 }
 
 fn describe(err: &serde_yaml::Error, text: &str, file: &Path, first_line: usize) -> Problem {
+    // A syntax error is reported where the parser gave up, often the line after the slip: look for the
+    // common slips first and point at the line where the editor made it.
+    if let Some(slip) = find_slip(text) {
+        let mut problem = Problem::in_file(file, slip.message);
+        problem.line = Some(slip.line + first_line);
+        problem.hint = Some(slip.hint);
+        return problem;
+    }
     let message = err.to_string();
     // serde_yaml appends " at line X column Y" itself; we report the file's line instead.
     let message = match message.find(" at line ") {
@@ -58,6 +66,93 @@ fn describe(err: &serde_yaml::Error, text: &str, file: &Path, first_line: usize)
     problem.line = line;
     problem.hint = hint;
     problem
+}
+
+/// A common YAML slip, on its own 0-based line.
+#[derive(Debug, PartialEq, Eq)]
+struct Slip {
+    line: usize,
+    message: String,
+    hint: String,
+}
+
+/// The first of the slips editors make most: a tab in the indentation, a quote that is not closed, no
+/// space after a key's colon, a `: ` inside an unquoted value. None when the text shows none of them.
+fn find_slip(text: &str) -> Option<Slip> {
+    for (line, content) in text.lines().enumerate() {
+        let indent: String = content.chars().take_while(|c| c.is_whitespace()).collect();
+        if indent.contains('\t') {
+            return Some(Slip {
+                line,
+                message: "this line is indented with a tab".into(),
+                hint: "YAML allows only spaces for indentation: replace the tab with two spaces"
+                    .into(),
+            });
+        }
+        let trimmed = content.trim_start().trim_start_matches("- ");
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        let Some((key, rest)) = trimmed.split_once(':') else {
+            continue;
+        };
+        let is_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !is_key {
+            continue;
+        }
+        if !rest.is_empty() && !rest.starts_with([' ', '\t']) && !rest.starts_with("//") {
+            return Some(Slip {
+                line,
+                message: format!("there is no space after `{key}:`"),
+                hint: format!("type a space after the colon: `{key}: {rest}`"),
+            });
+        }
+        let value = rest.trim();
+        let value = value.split(" #").next().unwrap_or(value).trim_end();
+        for quote in ['"', '\''] {
+            if value.starts_with(quote) && !closes(value, quote) {
+                return Some(Slip {
+                    line,
+                    message: format!(
+                        "the value of `{key}` starts with {quote} but does not end with one"
+                    ),
+                    hint: format!(
+                        "end the value with {quote}, e.g. {key}: {quote}{}{quote}",
+                        value.trim_start_matches(quote)
+                    ),
+                });
+            }
+        }
+        if !value.starts_with(['"', '\'', '[', '{', '|', '>']) && value.contains(": ") {
+            return Some(Slip {
+                line,
+                message: format!("the value of `{key}` contains `: `"),
+                hint: format!("put the value in quotes: {key}: \"{value}\""),
+            });
+        }
+    }
+    None
+}
+
+/// Whether a value that starts with `quote` also ends with an unescaped one.
+fn closes(value: &str, quote: char) -> bool {
+    let inner = &value[1..];
+    if quote == '\'' {
+        // In single quotes, '' is an escaped quote.
+        return inner.replace("''", "").ends_with('\'');
+    }
+    let mut escaped = false;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return i + 1 == inner.len(),
+            _ => escaped = false,
+        }
+    }
+    false
 }
 
 fn backticked_after(message: &str, prefix: &str) -> Option<String> {
@@ -111,6 +206,29 @@ mod tests {
             err.message
         );
         assert!(err.hint.unwrap().contains("did you mean `title`"));
+    }
+
+    #[test]
+    fn common_slips_point_at_their_own_line_and_say_what_to_type() {
+        let cases = [
+            (
+                "title: \"Over het OPP\nweight: 2\n",
+                2,
+                "end the value with \"",
+            ),
+            ("title: x\n\tweight: 2\n", 3, "only spaces"),
+            ("title: OPP: wat is dat?\n", 2, "put the value in quotes"),
+            ("title:Hallo\n", 2, "type a space after the colon"),
+            ("title: 'Dat is 't\n", 2, "end the value with '"),
+        ];
+        for (text, line, hint) in cases {
+            let err = parse::<Sample>(text, Path::new("a.md"), 2).unwrap_err();
+            assert_eq!(err.line, Some(line), "{text:?}: {}", err.message);
+            let got = err.hint.unwrap_or_default();
+            assert!(got.contains(hint), "{text:?}: {got}");
+        }
+        // Well-formed values with quotes, colons in URLs and comments are no slips.
+        assert!(find_slip("title: \"OPP: wat?\" # uitleg\nroute: https://x.nl/a:b\nstart: \"13:00\"\nt: 'it''s'\n").is_none());
     }
 
     #[test]

@@ -46,7 +46,28 @@ fn invalid_yaml() {
             "title: OPP: wat",
         )
     });
-    expect(&err, &["content/over.md:2: error:", "put in quotes"]);
+    expect(
+        &err,
+        &["content/over.md:2: error:", "put the value in quotes"],
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_reported_on_its_own_line_with_what_to_type() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("content/over.md"),
+            "title: Over het project",
+            "title: \"Over het project",
+        )
+    });
+    expect(
+        &err,
+        &[
+            "content/over.md:2: error: the value of `title` starts with \" but does not end with one",
+            "end the value with \"",
+        ],
+    );
 }
 
 #[test]
