@@ -188,7 +188,12 @@ impl Prepared {
                 Ok((content, site))
             },
         );
-        let mut templates = templates::Templates { tera: tera?, names };
+        let (tera, sources) = tera?;
+        let mut templates = templates::Templates {
+            tera,
+            names,
+            sources,
+        };
         for required in ["404.html"] {
             if !templates.names.contains(required) {
                 return Err(Problem::in_file(
@@ -236,6 +241,7 @@ impl Prepared {
         Renderer::new(
             &self.site,
             &self.templates.tera,
+            &self.templates.sources,
             &self.templates_dir,
             self.templates.names.contains("poster.html"),
         )
@@ -283,7 +289,7 @@ impl Prepared {
             // Pages are rendered in parallel: sort so the report reads the same every time.
             problems
                 .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-            return Err(problems.into());
+            return Err(render::merge_repeated(problems).into());
         }
         let summary = BuildSummary {
             pages: site.pages.len(),

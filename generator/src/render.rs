@@ -58,6 +58,8 @@ pub struct Scratch {
 pub struct Renderer<'a> {
     site: &'a Site,
     tera: &'a Tera,
+    /// The templates' text, where render errors are located.
+    sources: &'a [(String, String)],
     templates_dir: &'a Path,
     base: Context,
     meeting_views: Vec<MeetingView>,
@@ -69,6 +71,7 @@ impl<'a> Renderer<'a> {
     pub fn new(
         site: &'a Site,
         tera: &'a Tera,
+        sources: &'a [(String, String)],
         templates_dir: &'a Path,
         has_poster: bool,
     ) -> Result<Self, Problem> {
@@ -124,6 +127,7 @@ impl<'a> Renderer<'a> {
         Ok(Renderer {
             site,
             tera,
+            sources,
             templates_dir,
             base,
             meeting_views,
@@ -294,13 +298,49 @@ impl<'a> Renderer<'a> {
     }
 
     fn page_template_problem(&self, err: &tera::Error, page: &Page) -> Problem {
+        self.located(err, &page.template).unwrap_or_else(|| {
+            let mut problem = template_problem(err, self.templates_dir);
+            problem.message = format!(
+                "{} (while rendering {})",
+                problem.message,
+                page.path.display()
+            );
+            problem
+        })
+    }
+
+    /// The problem of a render error at the template and line where its expression is (which may be an
+    /// inherited or included template), naming every other place too. The same for every page that hits
+    /// it, so the build reports it once (see `merge_repeated`).
+    fn located(&self, err: &tera::Error, template: &str) -> Option<Problem> {
+        let text = opp_render::error_chain(err);
+        let places = opp_render::locate::error_places(self.sources, template, &text);
+        let first = places.first()?;
         let mut problem = template_problem(err, self.templates_dir);
-        problem.message = format!(
-            "{} (while rendering {})",
-            problem.message,
-            page.path.display()
-        );
-        problem
+        // The innermost cause, without the page template that was being rendered: the same for every page.
+        let mut cause: &dyn std::error::Error = err;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        let cause = cause.to_string();
+        let cause = cause.split(" while rendering '").next().unwrap_or(&cause);
+        problem.message = format!("template error: {cause}");
+        problem.file = Some(self.templates_dir.join(&first.template));
+        problem.line = first.lines.first().copied();
+        let all = places
+            .iter()
+            .map(|place| {
+                let lines: Vec<String> = place.lines.iter().map(usize::to_string).collect();
+                format!("{} line {}", place.template, lines.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let found = format!("the expression is used in {all}");
+        problem.hint = Some(match problem.hint.take() {
+            Some(hint) => format!("{found}. {hint}"),
+            None => found,
+        });
+        Some(problem)
     }
 
     /// Renders a page that has no Markdown source (`404.html`, posters) with extra variables.
@@ -316,10 +356,10 @@ impl<'a> Renderer<'a> {
         for (key, value) in extra {
             context.insert(*key, value);
         }
-        let html = self
-            .tera
-            .render(template, &context)
-            .map_err(|err| template_problem(&err, self.templates_dir))?;
+        let html = self.tera.render(template, &context).map_err(|err| {
+            self.located(&err, template)
+                .unwrap_or_else(|| template_problem(&err, self.templates_dir))
+        })?;
         Ok(SpecialPage {
             out_path,
             html,
@@ -331,4 +371,28 @@ impl<'a> Renderer<'a> {
 /// `/` -> `index.html`; `/a/b/` -> `a/b/index.html`.
 pub fn out_path(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
+}
+
+/// One problem for an error that many pages hit (a mistake in `base.html` breaks every page), with how many.
+pub fn merge_repeated(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut merged: Vec<(Problem, usize)> = Vec::with_capacity(problems.len());
+    for problem in problems {
+        match merged.iter_mut().find(|(seen, _)| *seen == problem) {
+            Some((_, count)) => *count += 1,
+            None => merged.push((problem, 1)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut problem, count)| {
+            if count > 1 {
+                let note = format!("{count} pages hit this");
+                problem.hint = Some(match problem.hint.take() {
+                    Some(hint) => format!("{hint} ({note})"),
+                    None => note,
+                });
+            }
+            problem
+        })
+        .collect()
 }

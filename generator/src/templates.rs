@@ -11,19 +11,25 @@ use crate::load;
 pub struct Templates {
     pub tera: Tera,
     pub names: BTreeSet<String>,
+    /// The templates' text by name: Tera keeps none, and render errors are located in it.
+    pub sources: Vec<(String, String)>,
 }
 
 /// Reads and parses the template `files` found under `templates_dir` (the names are known before this, from
 /// the folder listing alone, so pages can be checked while the templates are parsed).
-pub fn parse(templates_dir: &Path, files: &[load::Found]) -> Result<Tera, BuildError> {
+pub fn parse(
+    templates_dir: &Path,
+    files: &[load::Found],
+) -> Result<(Tera, Vec<(String, String)>), BuildError> {
     let mut sources = Vec::with_capacity(files.len());
     for file in files {
         let text = std::fs::read_to_string(&file.path)
             .map_err(|err| crate::error::io_problem(&file.path, "read the template", &err))?;
         sources.push((file.rel.clone(), text));
     }
-    Ok(opp_render::theme::from_sources(sources)
-        .map_err(|err| template_problem(&err, templates_dir))?)
+    let tera = opp_render::theme::from_sources(sources.clone())
+        .map_err(|err| template_problem(&err, templates_dir))?;
+    Ok((tera, sources))
 }
 
 /// Turns a Tera error (with its chain of causes) into one problem, with the template's file and line when known.

@@ -203,6 +203,31 @@ fn template_error_undefined_variable() {
 }
 
 #[test]
+fn an_error_in_the_base_template_names_it_once_with_its_lines() {
+    let err = failing_build(|root| {
+        edit(
+            root.join("theme/templates/base.html"),
+            "<title>{% block title %}{{ site.title }}",
+            "<title>{% block title %}{{ site.titel }}",
+        )
+    });
+    let located: Vec<&str> = err
+        .lines()
+        .filter(|line| line.contains("error: template error"))
+        .collect();
+    assert_eq!(located.len(), 1, "reported once, not once per page:\n{err}");
+    expect(
+        &err,
+        &[
+            "theme/templates/base.html:5: error: template error",
+            "site.titel",
+            "the expression is used in base.html line 5",
+            "pages hit this",
+        ],
+    );
+}
+
+#[test]
 fn template_syntax_error_names_the_line() {
     let err = failing_build(|root| {
         edit(

@@ -10,6 +10,7 @@
 //! Depends on `opp-model` and Tera; no AWS, no Markdown, no HTTP.
 
 pub mod functions;
+pub mod locate;
 pub mod site;
 pub mod theme;
 

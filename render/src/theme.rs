@@ -69,7 +69,7 @@ pub fn needed_templates(sources: Vec<(String, String)>, roots: &[&str]) -> Vec<(
 
 /// The template names quoted in `{% extends %}`, `{% include %}` and `{% import %}` tags. Comments and
 /// `{{ }}` expressions are stepped over whole, so a `{%` inside them does not hide the tag after them.
-fn template_references(text: &str) -> Vec<String> {
+pub(crate) fn template_references(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
