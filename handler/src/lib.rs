@@ -2,7 +2,7 @@
 //!
 //! [`registration`] holds the rules (plain Rust), [`store`] speaks DynamoDB, [`http`] maps HTTP to both,
 //! [`pages`] renders the theme's templates, [`meetings`] turns the generator's `meetings.json` into meeting
-//! records, [`aws`] makes every DynamoDB client of the workspace.
+//! records, [`aws`] makes every DynamoDB client of the workspace, [`calendar`] a registration's own `.ics`.
 //!
 //! [`routes`] is the table of every path, fed by `registration_endpoint`; [`origin_secret`] checks that a
 //! request came through CloudFront.
@@ -11,6 +11,7 @@
 //! generator (`opp-site`), `opp-admin`, `opp-dev` or the embedded store (`scripts/test` checks).
 
 pub mod aws;
+pub mod calendar;
 pub mod http;
 pub mod logging;
 pub mod meetings;

@@ -34,6 +34,9 @@ pub struct Pages {
     site: Value,
     registration_url: String,
     registration_endpoint: String,
+    /// The site's host and base URL (`base_url` in config.yaml): calendar UIDs and links.
+    host: String,
+    base_url: String,
 }
 
 /// Where the handler sends a form post that did not give a personal page (static pages of the site).
@@ -81,12 +84,22 @@ impl Pages {
             site,
             registration_url,
             registration_endpoint: config.registration_endpoint.clone(),
+            host: config.host().to_string(),
+            base_url: config.base_url.clone(),
         })
     }
 
     /// `registration_endpoint` from the configuration: where the form posts.
     pub fn registration_endpoint(&self) -> &str {
         &self.registration_endpoint
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     pub fn result_url(&self, page: ResultPage) -> String {

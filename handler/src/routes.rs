@@ -37,6 +37,11 @@ impl Routes {
         format!("{}/afgemeld", self.personal_page(token))
     }
 
+    /// The registration's own calendar file (a seat only).
+    pub fn calendar(&self, token: &str) -> String {
+        format!("{}/agenda.ics", self.personal_page(token))
+    }
+
     pub fn meetings(&self) -> &'static str {
         MEETINGS_API
     }
@@ -49,6 +54,11 @@ impl Routes {
     /// The router's pattern for [`Routes::cancel`].
     pub(crate) fn cancel_pattern(&self) -> String {
         self.cancel("{token}")
+    }
+
+    /// The router's pattern for [`Routes::calendar`].
+    pub(crate) fn calendar_pattern(&self) -> String {
+        self.calendar("{token}")
     }
 
     /// The router's pattern for [`Routes::cancelled`].
@@ -68,6 +78,7 @@ mod tests {
         assert_eq!(routes.personal_page("abc"), "/api/aanmelden/abc");
         assert_eq!(routes.cancel("abc"), "/api/aanmelden/abc/cancel");
         assert_eq!(routes.cancelled("abc"), "/api/aanmelden/abc/afgemeld");
+        assert_eq!(routes.calendar("abc"), "/api/aanmelden/abc/agenda.ics");
         assert_eq!(routes.personal_page_pattern(), "/api/aanmelden/{token}");
         assert_eq!(routes.meetings(), "/api/meetings");
     }

@@ -34,6 +34,7 @@ EXPECTED_ROUTES = {
     ("GET", "/api/registrations/{token}/cancel"),
     ("POST", "/api/registrations/{token}/cancel"),
     ("GET", "/api/registrations/{token}/afgemeld"),
+    ("GET", "/api/registrations/{token}/agenda.ics"),
     ("GET", "/api/meetings"),
 }
 # The 4xx/5xx codes CloudFront caches for ErrorCachingMinTTL (CloudFront developer guide, "HTTP 4xx

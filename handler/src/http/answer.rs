@@ -213,7 +213,7 @@ impl Answer {
 
 /// Answers of the registration routes can carry a secret in their URL or personal data: never cached,
 /// never indexed, never sent on as a referrer.
-fn private(headers: &mut axum::http::HeaderMap) {
+pub fn private(headers: &mut axum::http::HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
@@ -260,6 +260,7 @@ fn registration_page(
         "meeting": meeting_value,
         "page_url": page_url,
         "cancel_url": state.routes.cancel(token),
+        "calendar_url": state.routes.calendar(token),
     });
     let meetings: Vec<_> = meeting.into_iter().collect();
     let rendered = state.pages.current().render(

@@ -22,7 +22,9 @@ use crate::pages::SharedPages;
 use crate::routes::Routes;
 use crate::store::Store;
 use meetings::meetings;
-use personal::{cancel, cancel_confirmation, cancelled_page, no_personal_page, personal_page};
+use personal::{
+    cancel, cancel_confirmation, cancelled_page, no_personal_page, personal_calendar, personal_page,
+};
 use register::register;
 
 /// The header CloudFront adds with the shared secret.
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
             get(cancel_confirmation).post(cancel),
         )
         .route(&routes.cancelled_pattern(), get(cancelled_page))
+        .route(&routes.calendar_pattern(), get(personal_calendar))
         .route(routes.meetings(), get(meetings))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -13,6 +13,65 @@ use crate::store::CancelOutcome;
 use crate::token;
 use opp_model::RegistrationStatus;
 
+/// `GET …/<token>/agenda.ics`: the registration's own calendar file, for a seat only (a waiting person has
+/// no appointment yet).
+pub async fn personal_calendar(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let found = if token::looks_valid(&token) {
+        state
+            .store
+            .registration_by_token(&token::hash(&token))
+            .await
+    } else {
+        Ok(None)
+    };
+    let record = match found {
+        Ok(Some(record)) if record.status == RegistrationStatus::Confirmed => record,
+        Ok(_) => {
+            return Answer::not_found()
+                .respond(request::format(&headers), &state)
+                .await;
+        }
+        Err(err) => {
+            tracing::error!(reason = %err.0, "personal calendar: store unavailable");
+            return Answer::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Het lukt nu niet om je agendabestand te maken. Probeer het later nog eens.",
+            )
+            .respond(request::format(&headers), &state)
+            .await;
+        }
+    };
+    let Ok(Some(meeting)) = state.store.meeting(&record.meeting).await else {
+        return Answer::not_found()
+            .respond(request::format(&headers), &state)
+            .await;
+    };
+    let pages = state.pages.current();
+    let text = crate::calendar::registration_calendar(
+        &meeting,
+        &record,
+        pages.host(),
+        pages.base_url(),
+        (state.clock)(),
+    );
+    let mut response = axum::response::IntoResponse::into_response(text);
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"bijeenkomst.ics\""),
+    );
+    answer::private(headers);
+    response
+}
+
 /// `GET` on the registration endpoint itself: links carry their token in the path only (a query string
 /// ends up in more logs), so whatever the query holds, this is the page for a link that leads nowhere.
 pub async fn no_personal_page(State(state): State<AppState>, headers: HeaderMap) -> Response {

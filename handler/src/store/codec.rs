@@ -16,6 +16,30 @@ pub(super) const WAITLIST_SERVED: &str = "waitlist_served";
 pub(super) const WAITLIST_LEFT: &str = "waitlist_left";
 pub(super) const WAITLIST_TICKET: &str = "waitlist_ticket";
 
+/// A registration's opaque, stable id (calendar UIDs, and later emails): never the address or the link.
+pub(super) const REGISTRATION_ID: &str = "registration_id";
+
+/// 128 random bits, hex.
+pub(super) fn new_registration_id() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness (never seen on Lambda) the id falls back to the token hash below.
+    if getrandom::fill(&mut bytes).is_err() {
+        return String::new();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The id of a registration stored before ids existed: derived from its token hash, so stable, and not
+/// the hash itself (which keys the link's token item).
+fn legacy_registration_id(token_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("registration:{token_hash}").as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One item as the SDK hands it over.
 pub(super) type Item = HashMap<String, AttributeValue>;
 
@@ -94,7 +118,12 @@ pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
 }
 
 pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> {
+    let token_hash = get_s(item, "token_hash").unwrap_or_default();
+    let registration_id = get_s(item, REGISTRATION_ID)
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| legacy_registration_id(&token_hash));
     Some(RegistrationRecord {
+        registration_id,
         meeting: get_s(item, "meeting")?,
         email: get_s(item, "email")?,
         name: get_s(item, "name").unwrap_or_default(),
@@ -106,7 +135,7 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
         created_at: get_s(item, "created_at").unwrap_or_default(),
         promoted_at: get_s(item, "promoted_at"),
         waitlist_ticket: get_n(item, WAITLIST_TICKET).and_then(|v| u32::try_from(v).ok()),
-        token_hash: get_s(item, "token_hash").unwrap_or_default(),
+        token_hash,
     })
 }
 

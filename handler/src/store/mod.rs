@@ -61,6 +61,8 @@ impl From<Unavailable> for RegisterError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationRecord {
+    /// Opaque and stable for the registration's life: the calendar UID is made from it.
+    pub registration_id: String,
     pub meeting: String,
     pub email: String,
     pub name: String,

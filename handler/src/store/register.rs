@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use super::codec::{
     Item, arrival_time, counter_of, get_s, meeting_from_item, n, s, status_of, status_value,
 };
-use super::codec::{WAITLIST_CAPACITY, WAITLIST_LEFT, WAITLIST_SEQ, WAITLIST_TICKET, get_n};
+use super::codec::{
+    REGISTRATION_ID, WAITLIST_CAPACITY, WAITLIST_LEFT, WAITLIST_SEQ, WAITLIST_TICKET, get_n,
+    new_registration_id,
+};
 use super::keys::{
     MEETINGS_PK, PARTITION_KEY, SORT_KEY, TOKEN_SK, TTL_ATTRIBUTE, meeting_sk, registration_pk,
     registration_sk, token_pk,
@@ -409,6 +412,7 @@ impl Store {
         item.insert("status".into(), status_value(status));
         item.insert("created_at".into(), s(created_at));
         item.insert("token_hash".into(), s(token_hash));
+        item.insert(REGISTRATION_ID.into(), s(&new_registration_id()));
         item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
         if let Some(ticket) = plan.ticket {
             item.insert(WAITLIST_TICKET.into(), n(ticket));
