@@ -4,17 +4,20 @@
 #   time (moto is shared and reset per test; the concurrency tests stay on dynoxide, because moto does not
 #   isolate transactions).
 # - The origin secret against moto's Secrets Manager.
+# - The README's table queries, run with the AWS CLI (installed here too) against dynoxide.
 # Installs moto into target/moto-venv the first time. Usage: scripts/moto-peer.sh (from anywhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=target/moto-venv
 MOTO_VERSION=5.2.5
-if ! "$VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-  echo "moto-peer: installing moto[server]==$MOTO_VERSION into $VENV"
+AWSCLI_VERSION=1.46.3
+if ! "$VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null \
+   || ! [ -x "$VENV/bin/aws" ]; then
+  echo "moto-peer: installing moto[server]==$MOTO_VERSION and awscli==$AWSCLI_VERSION into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >target/moto-pip.log 2>&1 \
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" >target/moto-pip.log 2>&1 \
     || { tail -20 target/moto-pip.log >&2; exit 1; }
 fi
 
@@ -30,6 +33,9 @@ for _ in $(seq 1 100); do
 done
 
 export OPP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" OPP_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
+export OPP_TEST_AWS_CLI="$PWD/$VENV/bin/aws"
 echo "moto-peer: moto $MOTO_VERSION on 127.0.0.1:$port"
 cargo test --locked -p opp-handler --test registrations --test origin_secret -p opp-admin --test admin --test erasure --test prune \
   -- --test-threads=1 --include-ignored
+# The README's queries run against dynoxide (the local store `cargo dev` runs), not moto.
+env -u OPP_TEST_DYNAMODB_ENDPOINT cargo test --locked -p opp-admin --test readme_queries -- --include-ignored
