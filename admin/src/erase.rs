@@ -6,6 +6,7 @@ use std::io::Write;
 use jiff::Timestamp;
 
 use crate::progress::Progress;
+use crate::terminal::visible;
 use crate::{AdminError, normalise_email};
 use opp_handler::store::{Removed, Store};
 
@@ -16,18 +17,26 @@ pub async fn erase(
     now: Timestamp,
     out: &mut dyn Write,
 ) -> Result<Vec<Removed>, AdminError> {
-    let email = normalise_email(email)?;
-    let found = store.registrations_of(&email).await?;
+    let key = normalise_email(email)?;
+    let mut found = store.registrations_of(&key).await?;
+    // Rows stored before IDN domains went into punycode hold the domain as typed.
+    let legacy = crate::legacy_email(email);
+    if legacy != key {
+        found.extend(store.registrations_of(&legacy).await?);
+    }
+    let email = key;
+    // Shown, not stored: the address as it prints safely.
+    let shown = visible(&email).into_owned();
     if found.is_empty() {
-        writeln!(out, "no registrations of {email}: nothing to erase").ok();
+        writeln!(out, "no registrations of {shown}: nothing to erase").ok();
         return Ok(Vec::new());
     }
     if dry_run {
         for r in &found {
             writeln!(
                 out,
-                "would remove {email} from {} ({}, registered {})",
-                r.meeting,
+                "would remove {shown} from {} ({}, registered {})",
+                visible(&r.meeting),
                 r.status,
                 crate::local_time(&r.created_at)
             )
@@ -50,15 +59,17 @@ pub async fn erase(
         progress.set(i + 1);
         if let Some(done) = result {
             let promoted = match &done.promoted {
-                Some(other) => {
-                    format!("; the freed seat went to {other} (first on the waiting list)")
-                }
+                Some(other) => format!(
+                    "; the freed seat went to {} (first on the waiting list)",
+                    visible(other)
+                ),
                 None => String::new(),
             };
             writeln!(
                 out,
-                "removed {email} from {} ({}){promoted}",
-                r.meeting, done.registration.status
+                "removed {shown} from {} ({}){promoted}",
+                visible(&r.meeting),
+                done.registration.status
             )
             .ok();
             removed.push(done);
@@ -67,7 +78,7 @@ pub async fn erase(
     progress.finish();
     writeln!(
         out,
-        "{} registration(s) of {email} erased, with their cancellation links",
+        "{} registration(s) of {shown} erased, with their cancellation links",
         removed.len()
     )
     .ok();

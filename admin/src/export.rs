@@ -5,7 +5,8 @@
 //! ends, fields quoted when needed (RFC 4180). Cells that a spreadsheet would run as a formula (starting with
 //! `=`, `+`, `-`, `@`, tab or carriage return) are neutralised: in CSV with a leading `'`, in XLSX with the
 //! cell's quote-prefix property, so the text stays exactly what the person typed.
-//! The file is written beside the target and renamed into place, so an export is never half written.
+//! The file is written beside the target under a random name, readable by its owner only (0600), and
+//! renamed into place, so an export is never half written nor readable by others.
 
 use std::io::Write;
 use std::path::Path;
@@ -223,6 +224,10 @@ pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
     workbook.save_to_buffer().map_err(failed)
 }
 
+/// Writes `bytes` to `output` through a temporary file beside it, then renames it into place (replacing
+/// a file of that name), so an export is never half written. The temporary file has a random name and is
+/// created new with mode 0600: it holds personal data, so no other user may read it, not even while it is
+/// written, and nobody can have put a file or a link in its place beforehand.
 fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
     let problem = |what: &str, err: std::io::Error| {
         AdminError::input(format!("cannot {what} {}: {err}", output.display()))
@@ -230,8 +235,24 @@ fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
     let name = output
         .file_name()
         .ok_or_else(|| AdminError::input(format!("{} is not a file name", output.display())))?;
-    let temp = output.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    std::fs::write(&temp, bytes).map_err(|err| problem("write", err))?;
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random)
+        .map_err(|err| problem("pick a temporary name beside", std::io::Error::other(err)))?;
+    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let temp = output.with_file_name(format!(".{}.{random}.partial", name.to_string_lossy()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temp)
+        .map_err(|err| problem("create a temporary file beside", err))?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(problem("write", err));
+    }
     std::fs::rename(&temp, output).map_err(|err| {
         let _ = std::fs::remove_file(&temp);
         problem("move the finished file to", err)

@@ -14,11 +14,13 @@ pub mod purge;
 pub mod summary;
 pub mod sync;
 pub mod table;
+pub mod terminal;
 
 use std::fmt;
 
 use jiff::Timestamp;
 
+use opp_handler::registration::{EmailProblem, email_key, is_email};
 use opp_handler::store::{RegistrationRecord, Store, Unavailable};
 
 /// Why a command failed; each kind has its own exit code (documented in the README).
@@ -128,16 +130,24 @@ pub fn local_time(created_at: &str) -> String {
         .unwrap_or_else(|_| created_at.to_string())
 }
 
-/// Trims and lower-cases an address the way the handler stored it, and checks its shape.
+/// An address as the handler stores it ([`email_key`]: trimmed, lower-cased, an IDN domain in punycode),
+/// after checking its shape. A local part outside ASCII, which the handler now refuses, is kept as it was
+/// stored before: trimmed and lower-cased.
 pub fn normalise_email(email: &str) -> Result<String, AdminError> {
-    let email = opp_handler::registration::normalise_email(email);
-    if opp_handler::registration::is_email(&email) {
-        Ok(email)
-    } else {
-        Err(AdminError::input(format!(
-            "`{email}` is not an email address (expected something like naam@school.nl)"
-        )))
+    match email_key(email) {
+        Ok(key) => Ok(key),
+        Err(EmailProblem::LocalPart) if is_email(&legacy_email(email)) => Ok(legacy_email(email)),
+        Err(_) => Err(AdminError::input(format!(
+            "`{}` is not an email address (expected something like naam@school.nl)",
+            terminal::visible(&legacy_email(email))
+        ))),
     }
+}
+
+/// An address as the handler stored it before IDN domains went into punycode: trimmed and lower-cased.
+/// For an ASCII address the same as [`normalise_email`].
+pub fn legacy_email(email: &str) -> String {
+    opp_handler::registration::normalise_email(email)
 }
 
 #[cfg(test)]
@@ -162,5 +172,16 @@ mod tests {
         );
         let err = normalise_email("anna").unwrap_err();
         assert_eq!(err.failure, Failure::Input);
+        assert_eq!(
+            normalise_email(" Anna@Bücher.example").unwrap(),
+            "anna@xn--bcher-kva.example",
+            "the key the handler stores"
+        );
+        assert_eq!(
+            normalise_email("Zoë@example.nl").unwrap(),
+            "zoë@example.nl",
+            "as rows from before the handler refused it were stored"
+        );
+        assert_eq!(legacy_email(" Anna@Bücher.example"), "anna@bücher.example");
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::summary::{MeetingSummary, write_counts};
-use crate::{AdminError, local_time, meeting_registrations, table};
+use crate::{AdminError, local_time, meeting_registrations, table, terminal};
 use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
 
@@ -26,7 +26,12 @@ pub async fn list_meetings(
                 })
             })
             .collect();
-        writeln!(out, "{}", serde_json::Value::Array(rows)).ok();
+        writeln!(
+            out,
+            "{}",
+            terminal::json(&serde_json::Value::Array(rows).to_string())
+        )
+        .ok();
         return Ok(());
     }
     let counts: Vec<MeetingSummary> = meetings.iter().map(MeetingSummary::counters).collect();
@@ -36,7 +41,8 @@ pub async fn list_meetings(
     let example = meetings.first().map_or("ID", |m| m.id.as_str());
     writeln!(
         out,
-        "To list one meeting's registrations: opp-admin list --meeting {example}"
+        "To list one meeting's registrations: opp-admin list --meeting {}",
+        terminal::visible(example)
     )
     .ok();
     Ok(())
@@ -66,7 +72,12 @@ pub async fn list(
                 })
             })
             .collect();
-        writeln!(out, "{}", serde_json::Value::Array(rows)).ok();
+        writeln!(
+            out,
+            "{}",
+            terminal::json(&serde_json::Value::Array(rows).to_string())
+        )
+        .ok();
         return Ok(registrations);
     }
     let rows: Vec<Vec<String>> = registrations

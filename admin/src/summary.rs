@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::AdminError;
 use crate::progress::Progress;
 use crate::table;
+use crate::terminal::{self, visible};
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
@@ -157,7 +158,7 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
         let text = serde_json::to_string_pretty(&summaries).map_err(|err| {
             AdminError::input(format!("summary could not be written as JSON: {err}"))
         })?;
-        writeln!(out, "{text}").ok();
+        writeln!(out, "{}", terminal::json(&text)).ok();
         return Ok(());
     }
     if !write_counts(store, &summaries, out) {
@@ -166,7 +167,7 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
     let promoted: Vec<String> = summaries
         .iter()
         .filter(|s| s.promoted > 0)
-        .map(|s| format!("{} {}", s.id, s.promoted))
+        .map(|s| format!("{} {}", visible(&s.id), s.promoted))
         .collect();
     if !promoted.is_empty() {
         writeln!(
@@ -180,7 +181,7 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
     write!(out, "{}", breakdown("sector", &summaries, |s| &s.by_sector)).ok();
     for s in &summaries {
         if let Some(mismatch) = &s.mismatch {
-            writeln!(out, "\nwarning: meeting {}: {mismatch}", s.id).ok();
+            writeln!(out, "\nwarning: meeting {}: {mismatch}", visible(&s.id)).ok();
         }
     }
     Ok(())

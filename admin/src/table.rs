@@ -1,7 +1,15 @@
 //! Aligned plain-text tables for the terminal (widths in characters, so names with accents line up).
 
-/// Renders rows under a header, columns separated by two spaces, without trailing spaces.
+use crate::terminal::visible;
+
+/// Renders rows under a header, columns separated by two spaces, without trailing spaces. Every cell is
+/// shown through [`visible`]: what a registrant typed cannot steer the terminal.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| visible(cell).into_owned()).collect())
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -41,5 +49,20 @@ mod tests {
             ],
         );
         assert_eq!(text, "id      stad\nzwolle  Zwolle\na       Café\n");
+    }
+
+    #[test]
+    fn cells_are_escaped_and_measured_as_shown() {
+        let text = super::render(
+            &["naam", "x"],
+            &[
+                vec!["\u{1b}]0;x\u{7}".into(), "1".into()],
+                vec!["\u{202e}Bo".into(), "2".into()],
+            ],
+        );
+        assert_eq!(
+            text,
+            "naam             x\n\\u{1b}]0;x\\u{7}  1\n\\u{202e}Bo       2\n"
+        );
     }
 }

@@ -783,3 +783,128 @@ async fn errors_say_what_to_do_with_distinct_exit_codes() {
     );
     assert!(!Path::new("/tmp/never.csv").exists());
 }
+
+/// True when `text` holds nothing that could steer a terminal (line ends aside).
+fn terminal_safe(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c != '\n' && opp_handler::registration::is_hidden_or_control(c))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_registrants_typed_cannot_steer_the_terminal() {
+    let env = Env::synced(1).await;
+    // Rows from before the handler refused these characters, written to the store directly.
+    let old_row = Registration {
+        meeting: ZWOLLE.into(),
+        name: "Anna\u{1b}]0;x\u{7}".into(),
+        email: "anna@example.nl".into(),
+        role: "ouder\u{1b}[2J".into(),
+        sector: Some("vo".into()),
+        organisation: Some("\u{202e}SBO".into()),
+        needs: Some("rolstoel\u{200b}\u{9b}31m\nen tolk".into()),
+    };
+    let token = opp_handler::token::new_token().unwrap();
+    env.store
+        .register(&old_row, &opp_handler::token::hash(&token), now())
+        .await
+        .unwrap();
+    env.register(ZWOLLE, "bert\u{1b}[2J@example.nl", "Bert\u{202e}")
+        .await;
+
+    let list = stdout(&env.admin(&["list", "--meeting", ZWOLLE]).await);
+    assert!(terminal_safe(&list), "{list:?}");
+    for shown in [
+        "Anna\\u{1b}]0;x\\u{7}",
+        "ouder\\u{1b}[2J",
+        "\\u{202e}SBO",
+        "rolstoel\\u{200b}\\u{9b}31m en tolk",
+        "Bert\\u{202e}",
+    ] {
+        assert!(list.contains(shown), "{shown} in {list}");
+    }
+    let json = stdout(&env.admin(&["list", "--meeting", ZWOLLE, "--json"]).await);
+    assert!(terminal_safe(&json), "{json:?}");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        rows[0]["organisation"], "\u{202e}SBO",
+        "a parser reads the stored text"
+    );
+
+    let summary = stdout(&env.admin(&["summary"]).await);
+    assert!(terminal_safe(&summary), "{summary:?}");
+    assert!(summary.contains("ouder\\u{1b}[2J"), "{summary}");
+    let summary_json = stdout(&env.admin(&["summary", "--json"]).await);
+    assert!(terminal_safe(&summary_json), "{summary_json:?}");
+
+    let erased = stdout(&env.admin(&["erase", "--email", "anna@example.nl"]).await);
+    assert!(terminal_safe(&erased), "{erased:?}");
+    assert!(
+        erased.contains("went to bert\\u{1b}[2J@example.nl"),
+        "{erased}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erase_finds_an_idn_address_in_punycode_and_as_typed_before() {
+    let env = Env::synced(20).await;
+    env.register(ZWOLLE, "anna@xn--bcher-kva.example", "Anna")
+        .await;
+    // Stored before the handler wrote IDN domains in punycode.
+    env.register(UTRECHT, "anna@bücher.example", "Anna").await;
+    let erased = env
+        .admin(&["erase", "--email", " Anna@Bücher.example "])
+        .await;
+    assert!(erased.status.success(), "{}", stderr(&erased));
+    assert!(
+        stdout(&erased).contains("2 registration(s) of anna@xn--bcher-kva.example erased"),
+        "{}",
+        stdout(&erased)
+    );
+    assert_eq!(count_statuses(&env.store, ZWOLLE).await, (0, 0, 0, 0));
+    assert_eq!(count_statuses(&env.store, UTRECHT).await, (0, 0, 0, 0));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_is_readable_by_its_owner_only_and_replaces_the_old_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::synced(20).await;
+    env.register(ZWOLLE, "anna@example.nl", "Anna").await;
+    let folder = env.dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    for (format, name) in [("csv", "zwolle.csv"), ("xlsx", "zwolle.xlsx")] {
+        let path = folder.join(name);
+        std::fs::write(&path, "an older export").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let export = env
+            .admin(&[
+                "export",
+                "--meeting",
+                ZWOLLE,
+                "--format",
+                format,
+                "--output",
+                path.to_str().unwrap(),
+            ])
+            .await;
+        assert!(export.status.success(), "{}", stderr(&export));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+        assert_ne!(
+            std::fs::read(&path).unwrap(),
+            b"an older export",
+            "{name} replaced"
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["zwolle.csv", "zwolle.xlsx"],
+        "no temporary file is left"
+    );
+}

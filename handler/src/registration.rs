@@ -1,8 +1,17 @@
 //! The registration rules in plain Rust: reading a form or JSON body into a checked registration,
 //! with a Dutch message per field. No network, no AWS.
+//!
+//! Free text (name, organisation, needs) ends up in organisers' terminals (`opp-admin list`) and
+//! spreadsheets, so it is NFC-normalised and may hold no control, bidi or zero-width characters
+//! ([`is_hidden_or_control`]). Email addresses are stored as their key ([`email_key`]): trimmed and
+//! lower-cased, with an ASCII local part (SES cannot send to any other) and an IDN domain in punycode.
 
-use serde::Serialize;
+use icu_normalizer::ComposingNormalizerBorrowed;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const HONEYPOT_FIELD: &str = "website";
@@ -93,47 +102,106 @@ impl BodyError {
     }
 }
 
-/// Reads `application/x-www-form-urlencoded` bytes into field values; repeated known fields are refused.
+/// Reads `application/x-www-form-urlencoded` bytes into field values; repeated known fields are refused,
+/// and so is any key or value that does not decode to UTF-8 (an overlong `%C0%AF` too): bad bytes are
+/// never turned into U+FFFD.
 pub fn parse_form(body: &[u8]) -> Result<BTreeMap<String, String>, BodyError> {
-    let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
-    // Percent-decoding replaces invalid UTF-8 with U+FFFD; one that the sender did not write means bad bytes.
-    let sent_replacement =
-        text.contains('\u{FFFD}') || text.to_ascii_uppercase().contains("%EF%BF%BD");
+    std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
     let mut values = BTreeMap::new();
-    for (key, value) in form_urlencoded::parse(body) {
-        if !sent_replacement && (value.contains('\u{FFFD}') || key.contains('\u{FFFD}')) {
-            return Err(BodyError::NotUtf8);
-        }
-        if !FIELDS.contains(&key.as_ref()) {
+    for pair in body.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        };
+        let key = form_decode(key)?;
+        let value = form_decode(value)?;
+        if !FIELDS.contains(&key.as_str()) {
             continue;
         }
-        if values.insert(key.to_string(), value.into_owned()).is_some() {
-            return Err(BodyError::RepeatedField(key.into_owned()));
+        if values.contains_key(&key) {
+            return Err(BodyError::RepeatedField(key));
         }
+        values.insert(key, value);
     }
     Ok(values)
 }
 
+/// One key or value of a form: `+` is a space, `%XX` a byte (a `%` without two hex digits stays as it
+/// is, as browsers and the WHATWG URL standard do), and the bytes must be UTF-8.
+fn form_decode(bytes: &[u8]) -> Result<String, BodyError> {
+    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                (Some(high), Some(low)) => {
+                    // Two hex digits: at most 0xFF.
+                    out.push((high * 16 + low) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| BodyError::NotUtf8)
+}
+
 /// Reads a JSON object into field values; strings everywhere, except `privacy`, which may be a boolean.
+/// A known field that appears twice is refused (as in a form: which one did the sender mean?); unknown
+/// fields are skipped without being kept.
 pub fn parse_json(body: &[u8]) -> Result<BTreeMap<String, String>, BodyError> {
     let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| BodyError::Malformed)?;
-    let object = value.as_object().ok_or(BodyError::NotAnObject)?;
+    let JsonFields(fields) = serde_json::from_str(text).map_err(|err| match err.classify() {
+        // Valid JSON of the wrong shape (an array, a string): the only data error `JsonFields` has.
+        serde_json::error::Category::Data => BodyError::NotAnObject,
+        _ => BodyError::Malformed,
+    })?;
     let mut values = BTreeMap::new();
-    for (key, value) in object {
-        if !FIELDS.contains(&key.as_str()) {
-            continue;
+    for (key, value) in fields {
+        if values.contains_key(&key) {
+            return Err(BodyError::RepeatedField(key));
         }
         let text = match value {
-            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::String(text) => text,
             serde_json::Value::Bool(true) if key == "privacy" => "ja".into(),
             serde_json::Value::Bool(false) if key == "privacy" => String::new(),
             serde_json::Value::Null => String::new(),
-            _ => return Err(BodyError::WrongType(key.clone())),
+            _ => return Err(BodyError::WrongType(key)),
         };
-        values.insert(key.clone(), text);
+        values.insert(key, text);
     }
     Ok(values)
+}
+
+/// The known fields of a JSON object in the order sent, repeats included.
+struct JsonFields(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for JsonFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = JsonFields;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonFields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if FIELDS.contains(&key.as_str()) {
+                        fields.push((key, map.next_value()?));
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(JsonFields(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// Applies the rules to field values.
@@ -158,30 +226,28 @@ pub fn validate(values: BTreeMap<String, String>) -> Submission {
         ));
     }
 
-    let name = collapse_spaces(get("name"));
+    let name = collapse_spaces(&nfc(get("name")));
     if name.is_empty() {
         errors.push(FieldError::new("name", "Vul je naam in."));
+    } else if name.chars().any(is_hidden_or_control) {
+        errors.push(FieldError::new(
+            "name",
+            "Je naam bevat een teken dat we niet kunnen opslaan. Typ je naam opnieuw, zonder speciale tekens. Letters zoals é en ö mogen wel.",
+        ));
     } else if name.chars().count() > 100 {
         errors.push(FieldError::new(
             "name",
             "Je naam mag niet langer zijn dan 100 tekens.",
         ));
-    } else if name.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            "name",
-            "Je naam bevat tekens die niet zijn toegestaan.",
-        ));
     }
 
-    let email = normalise_email(get("email"));
-    if email.is_empty() {
-        errors.push(FieldError::new("email", "Vul je e-mailadres in."));
-    } else if !is_email(&email) {
-        errors.push(FieldError::new(
-            "email",
-            "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
-        ));
-    }
+    let email = match email_key(get("email")) {
+        Ok(key) => key,
+        Err(problem) => {
+            errors.push(FieldError::new("email", problem.message()));
+            String::new()
+        }
+    };
 
     let role = get("role").to_string();
     if role.is_empty() {
@@ -204,22 +270,33 @@ pub fn validate(values: BTreeMap<String, String>) -> Submission {
         _ => {}
     }
 
-    let organisation = optional(&collapse_spaces(get("organisation")));
-    if organisation
-        .as_ref()
-        .is_some_and(|o| o.chars().count() > 150 || o.chars().any(char::is_control))
-    {
-        errors.push(FieldError::new(
-            "organisation",
-            "De naam van je school of organisatie mag niet langer zijn dan 150 tekens.",
-        ));
+    let organisation = optional(&collapse_spaces(&nfc(get("organisation"))));
+    if let Some(o) = &organisation {
+        if o.chars().any(is_hidden_or_control) {
+            errors.push(FieldError::new(
+                "organisation",
+                "De naam van je school of organisatie bevat een teken dat we niet kunnen opslaan. Typ de naam opnieuw, zonder speciale tekens.",
+            ));
+        } else if o.chars().count() > 150 {
+            errors.push(FieldError::new(
+                "organisation",
+                "De naam van je school of organisatie mag niet langer zijn dan 150 tekens.",
+            ));
+        }
     }
-    let needs = optional(get("needs"));
-    if needs.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        errors.push(FieldError::new(
-            "needs",
-            "Gebruik hier niet meer dan 500 tekens.",
-        ));
+    let needs = optional(&one_kind_of_line_end(&nfc(get("needs"))));
+    if let Some(n) = &needs {
+        if n.chars().any(|c| c != '\n' && is_hidden_or_control(c)) {
+            errors.push(FieldError::new(
+                "needs",
+                "Je antwoord bevat een teken dat we niet kunnen opslaan. Typ je antwoord opnieuw, zonder speciale tekens.",
+            ));
+        } else if n.chars().count() > 500 {
+            errors.push(FieldError::new(
+                "needs",
+                "Gebruik hier niet meer dan 500 tekens.",
+            ));
+        }
     }
 
     if !matches!(get("privacy"), "ja" | "on" | "true" | "1") {
@@ -255,9 +332,104 @@ fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An address as it is stored and looked up: trimmed and lower-cased (one registration per address).
+/// Text in Unicode's composed form (NFC), so `e` + U+0301 and `é` are one character, stored and counted
+/// alike.
+fn nfc(text: &str) -> Cow<'_, str> {
+    ComposingNormalizerBorrowed::new_nfc().normalize(text)
+}
+
+/// A text area's lines with `\n` between them: browsers send CR LF, old systems a lone CR, word
+/// processors U+2028/U+2029 or NEL; a tab becomes a space.
+fn one_kind_of_line_end(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace(['\r', '\u{2028}', '\u{2029}', '\u{85}'], "\n")
+        .replace('\t', " ")
+}
+
+/// Characters that no free-text field may hold, and that `opp-admin` shows escaped: C0 and C1 controls (ESC
+/// starts the sequences that retitle a terminal or rewrite what it shows), bidi controls (they reorder
+/// what a reader sees: U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), zero-width characters
+/// (they hide inside a word, so two names that look alike differ: U+200B-U+200D, U+2060, U+FEFF) and the
+/// Unicode line and paragraph separators (U+2028, U+2029).
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'
+                | '\u{FEFF}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// An address trimmed and lower-cased, as it was always stored and looked up (one registration per
+/// address). For an ASCII address this is its key; [`email_key`] also checks the address and turns an
+/// IDN domain into punycode.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// Why an address cannot be a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailProblem {
+    Missing,
+    /// Not the shape of an address (no `@`, no dot in the domain, spaces...).
+    Shape,
+    /// Letters outside ASCII before the `@`: SES cannot send to such an address.
+    LocalPart,
+    /// A domain with letters outside ASCII that is no valid internationalised domain name.
+    Domain,
+}
+
+impl EmailProblem {
+    /// The Dutch field message.
+    pub fn message(self) -> &'static str {
+        match self {
+            EmailProblem::Missing => "Vul je e-mailadres in.",
+            EmailProblem::Shape => "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
+            EmailProblem::LocalPart => {
+                "Het deel voor de @ mag alleen gewone letters, cijfers en tekens als . - _ + bevatten."
+            }
+            EmailProblem::Domain => {
+                "Het deel na de @ klopt niet. Kijk of je het goed hebt getypt, zoals naam@voorbeeld.nl."
+            }
+        }
+    }
+}
+
+/// The key an address is stored and looked up by: [`normalise_email`] (so an ASCII address keeps exactly
+/// the key it always had), an ASCII local part, and a domain with letters outside ASCII in punycode
+/// (`anna@bücher.example` becomes `anna@xn--bcher-kva.example`), checked with [`is_email`].
+pub fn email_key(email: &str) -> Result<String, EmailProblem> {
+    let email = normalise_email(email);
+    if email.is_empty() {
+        return Err(EmailProblem::Missing);
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(EmailProblem::Shape);
+    };
+    if !local.is_ascii() {
+        return Err(EmailProblem::LocalPart);
+    }
+    let key = if domain.is_ascii() {
+        email
+    } else {
+        match idna::domain_to_ascii(domain) {
+            Ok(domain) => format!("{local}@{domain}"),
+            Err(_) => return Err(EmailProblem::Domain),
+        }
+    };
+    if is_email(&key) {
+        Ok(key)
+    } else {
+        Err(EmailProblem::Shape)
+    }
 }
 
 /// The shape of an email address: one `@`, a local part, a domain with a dot, no spaces.
@@ -373,6 +545,36 @@ mod tests {
             "\u{FFFD}",
             "a real U+FFFD is fine"
         );
+        assert_eq!(
+            parse_form(b"name=%EF%BF%BD&needs=%FF"),
+            Err(BodyError::NotUtf8),
+            "a real U+FFFD elsewhere lets no bad byte through"
+        );
+        assert_eq!(
+            parse_form(b"name=%C0%AF"),
+            Err(BodyError::NotUtf8),
+            "overlong"
+        );
+        assert_eq!(
+            parse_form(b"name=%ED%A0%80"),
+            Err(BodyError::NotUtf8),
+            "a surrogate"
+        );
+        assert_eq!(
+            parse_form(b"na%FFme=x"),
+            Err(BodyError::NotUtf8),
+            "keys too"
+        );
+        let odd = parse_form(b"name=100%&needs=%4&organisation=%zz%41&&=x&meeting").unwrap();
+        assert_eq!(odd["name"], "100%", "a % without two hex digits stays");
+        assert_eq!(odd["needs"], "%4");
+        assert_eq!(odd["organisation"], "%zzA");
+        assert_eq!(odd["meeting"], "", "a key without =");
+        assert_eq!(
+            parse_form(b"na%6De=a&name=b"),
+            Err(BodyError::RepeatedField("name".into())),
+            "repeats are found after decoding"
+        );
     }
 
     #[test]
@@ -384,7 +586,230 @@ mod tests {
             Err(BodyError::WrongType("name".into()))
         );
         assert_eq!(parse_json(b"[1]"), Err(BodyError::NotAnObject));
+        assert_eq!(parse_json(b"\"x\""), Err(BodyError::NotAnObject));
         assert_eq!(parse_json(b"{"), Err(BodyError::Malformed));
+        assert_eq!(
+            parse_json(br#"{"name":"a","name":"b"}"#),
+            Err(BodyError::RepeatedField("name".into()))
+        );
+        assert!(
+            parse_json(br#"{"x":1,"x":2,"name":"a"}"#).is_ok(),
+            "unknown fields are skipped, repeated or not"
+        );
+        assert_eq!(
+            parse_json(br#"{"name":"\ud800"}"#),
+            Err(BodyError::Malformed),
+            "a lone surrogate"
+        );
+        let deep = |key: &str| format!("{{\"{key}\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(
+            parse_json(deep("x").as_bytes()).is_ok(),
+            "an unknown field is skipped, however deep"
+        );
+        assert_eq!(
+            parse_json(deep("name").as_bytes()),
+            Err(BodyError::Malformed),
+            "past serde_json's depth limit"
+        );
+        assert_eq!(
+            parse_json(br#"{"name":"Zo\u00eb"}"#).unwrap()["name"],
+            "Zoë"
+        );
+    }
+
+    fn with(field: &str, value: &str) -> Submission {
+        let mut values = valid_values();
+        values.insert(field.to_string(), value.to_string());
+        validate(values)
+    }
+
+    fn valid_with(field: &str, value: &str) -> Registration {
+        match with(field, value) {
+            Submission::Valid(r) => r,
+            other => panic!("{field}={value:?} gave {other:?}"),
+        }
+    }
+
+    /// The one error of a submission that changes `field` to `value`.
+    fn error_for(field: &str, value: &str) -> FieldError {
+        match with(field, value) {
+            Submission::Invalid { errors, .. } => {
+                assert_eq!(errors.len(), 1, "{field}={value:?}: {errors:?}");
+                errors.into_iter().next().unwrap()
+            }
+            other => panic!("{field}={value:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn controls_never_reach_a_terminal() {
+        for field in ["name", "organisation", "needs"] {
+            for value in [
+                "Anna\u{1b}]0;x\u{7}",
+                "Anna\u{1b}[2J",
+                "An\u{0}na",
+                "Anna\u{7f}",
+                "Anna\u{9b}31m",
+                "Anna\u{8}\u{8}Bob",
+            ] {
+                let error = error_for(field, value);
+                assert_eq!(error.field, field, "{value:?}");
+                assert!(
+                    error
+                        .message
+                        .contains("een teken dat we niet kunnen opslaan"),
+                    "{}",
+                    error.message
+                );
+            }
+        }
+        assert!(
+            error_for("name", "Anna\u{1b}")
+                .message
+                .starts_with("Je naam")
+        );
+        assert!(
+            error_for("organisation", "OBS\u{1b}")
+                .message
+                .starts_with("De naam van je school")
+        );
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_refused_everywhere() {
+        let hidden = [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200B}', '\u{200C}',
+            '\u{200D}', '\u{2060}', '\u{FEFF}',
+        ];
+        for c in hidden {
+            assert!(is_hidden_or_control(c), "{c:?}");
+            for field in ["name", "organisation", "needs"] {
+                let value = format!("Anna{c}lies");
+                assert_eq!(error_for(field, &value).field, field, "{c:?} in {field}");
+            }
+        }
+        for fine in ['a', 'é', ' ', '\u{a0}', '😀', '\u{5d0}', '\u{2010}'] {
+            assert!(!is_hidden_or_control(fine), "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn needs_keeps_its_lines() {
+        let r = valid_with(
+            "needs",
+            " Een rolstoelplek\r\nen een tolk\rNGT\u{2028}graag\tdank ",
+        );
+        assert_eq!(
+            r.needs.as_deref(),
+            Some("Een rolstoelplek\nen een tolk\nNGT\ngraag dank")
+        );
+        assert_eq!(error_for("needs", "a\u{b}b").field, "needs", "vertical tab");
+    }
+
+    #[test]
+    fn text_is_nfc_before_it_is_counted() {
+        let r = valid_with("name", "Zoe\u{308} Cafe\u{301}");
+        assert_eq!(r.name, "Zo\u{eb} Caf\u{e9}");
+        // 100 characters once composed, 200 as sent.
+        let long = "e\u{301}".repeat(100);
+        assert_eq!(valid_with("name", &long).name.chars().count(), 100);
+        assert_eq!(error_for("name", &format!("{long}e")).field, "name");
+        let org = valid_with("organisation", "Basisschool De Linde\u{301}");
+        assert_eq!(
+            org.organisation.as_deref(),
+            Some("Basisschool De Lind\u{e9}")
+        );
+        let needs = "a\u{308}".repeat(500);
+        assert_eq!(
+            valid_with("needs", &needs).needs.unwrap().chars().count(),
+            500
+        );
+    }
+
+    #[test]
+    fn emoji_and_other_scripts_are_names() {
+        for name in [
+            "Anna 🌷",
+            "😀",
+            "Зоя Иванова",
+            "محمد",
+            "李小龙",
+            "Łukasz Żółć",
+        ] {
+            assert_eq!(valid_with("name", name).name, name);
+        }
+    }
+
+    #[test]
+    fn ascii_addresses_keep_their_key() {
+        for (sent, key) in [
+            (" Anna@Example.NL ", "anna@example.nl"),
+            (
+                "a.de-vries+opp@School.example.nl",
+                "a.de-vries+opp@school.example.nl",
+            ),
+            ("ANNA@XN--BCHER-KVA.EXAMPLE", "anna@xn--bcher-kva.example"),
+        ] {
+            assert_eq!(email_key(sent), Ok(key.to_string()), "{sent}");
+            assert_eq!(normalise_email(sent), key, "the key it always had");
+            assert_eq!(valid_with("email", sent).email, key);
+        }
+    }
+
+    #[test]
+    fn idn_domains_are_stored_in_punycode() {
+        assert_eq!(
+            email_key("anna@bücher.example").as_deref(),
+            Ok("anna@xn--bcher-kva.example")
+        );
+        assert_eq!(
+            valid_with("email", " Anna@BÜCHER.example ").email,
+            "anna@xn--bcher-kva.example"
+        );
+        assert_eq!(
+            email_key("piet@münchen.de").as_deref(),
+            Ok("piet@xn--mnchen-3ya.de")
+        );
+    }
+
+    #[test]
+    fn a_non_ascii_local_part_is_refused() {
+        for sent in [
+            "zoë@example.nl",
+            "ａnna@example.nl",
+            "an\u{200b}na@example.nl",
+            "李@example.nl",
+        ] {
+            assert_eq!(email_key(sent), Err(EmailProblem::LocalPart), "{sent}");
+            let error = error_for("email", sent);
+            assert_eq!(error.field, "email");
+            assert!(
+                error.message.starts_with("Het deel voor de @"),
+                "{}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn an_invalid_idn_domain_is_refused() {
+        for sent in [
+            "anna@\u{301}x.nl",
+            "anna@x\u{fffd}.nl",
+            "anna@bü\u{202e}cher.nl",
+        ] {
+            assert_eq!(email_key(sent), Err(EmailProblem::Domain), "{sent}");
+            let error = error_for("email", sent);
+            assert!(
+                error.message.starts_with("Het deel na de @"),
+                "{}",
+                error.message
+            );
+        }
+        assert_eq!(email_key("anna@bücher"), Err(EmailProblem::Shape), "no dot");
+        assert_eq!(email_key(" "), Err(EmailProblem::Missing));
+        assert_eq!(email_key("zoë"), Err(EmailProblem::Shape), "no @ at all");
     }
 
     #[test]

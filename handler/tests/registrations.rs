@@ -182,57 +182,103 @@ async fn validation_error_page_has_summary_fields_and_values() {
     assert_eq!(count_statuses(&s.store, M).await, (0, 0, 0, 0));
 }
 
+/// The good form of these tests with one field set to `value` (percent-encoded already), or added.
+fn form_with(field: &str, value: &str) -> String {
+    let mut pairs: Vec<(String, String)> = form(M, "a%40b.nl")
+        .split('&')
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key.to_string(), value.to_string())
+        })
+        .collect();
+    match pairs.iter_mut().find(|(key, _)| key == field) {
+        Some(pair) => pair.1 = value.to_string(),
+        None => pairs.push((field.to_string(), value.to_string())),
+    }
+    let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join("&")
+}
+
+/// A good JSON registration with one field set to `value`.
+fn json_with(field: &str, value: serde_json::Value) -> String {
+    let mut body = serde_json::json!({
+        "meeting": M, "name": "Bo", "email": "bo@example.nl", "role": "ouder", "privacy": true,
+    });
+    body[field] = value;
+    body.to_string()
+}
+
+/// Every item in the table, of any meeting or type.
+async fn all_items(store: &opp_handler::store::Store) -> usize {
+    let mut count = 0;
+    let mut start = None;
+    loop {
+        let out = store
+            .client()
+            .scan()
+            .table_name(store.table())
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .unwrap();
+        count += out.items().len();
+        match out.last_evaluated_key() {
+            Some(key) if !key.is_empty() => start = Some(key.clone()),
+            _ => break,
+        }
+    }
+    count
+}
+
+/// One request of the catalogue below.
+struct Case {
+    what: &'static str,
+    method: &'static str,
+    path: String,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    status: u16,
+}
+
+fn post(what: &'static str, headers: &[(&'static str, &str)], body: String, status: u16) -> Case {
+    Case {
+        what,
+        method: "POST",
+        path: "/api/registrations".into(),
+        headers: headers.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        body,
+        status,
+    }
+}
+
+fn post_json_case(what: &'static str, body: impl Into<String>, status: u16) -> Case {
+    post(
+        what,
+        &[
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+        ],
+        body.into(),
+        status,
+    )
+}
+
+fn call(what: &'static str, method: &'static str, path: impl Into<String>, status: u16) -> Case {
+    Case {
+        what,
+        method,
+        path: path.into(),
+        headers: Vec::new(),
+        body: String::new(),
+        status,
+    }
+}
+
 #[tokio::test]
 async fn bad_requests_get_a_4xx_and_write_nothing() {
     let s = stack(&[meeting(M, 5)]).await;
-    type Case<'a> = (Vec<(&'a str, &'a str)>, String, u16);
-    let cases: Vec<Case> = vec![
-        (
-            vec![("content-type", "text/plain")],
-            form(M, "a%40b.nl"),
-            415,
-        ),
-        (vec![], format!("{}&name=Twee", form(M, "a%40b.nl")), 400),
-        (
-            vec![],
-            format!("{}&needs={}", form(M, "a%40b.nl"), "x".repeat(17 * 1024)),
-            413,
-        ),
-        (vec![], "name=%FF%FE".to_string(), 400),
-        (
-            vec![("content-type", "application/json")],
-            r#"{"name": 5}"#.to_string(),
-            400,
-        ),
-        (
-            vec![("content-type", "application/json")],
-            "[1,2".to_string(),
-            400,
-        ),
-        // Not from the site: 400 with the theme's explanation (403 would become CloudFront's 404 page).
-        (
-            vec![("origin", "https://evil.example")],
-            form(M, "a%40b.nl"),
-            400,
-        ),
-        (
-            vec![("origin", ""), ("referer", "https://evil.example/x")],
-            form(M, "a%40b.nl"),
-            400,
-        ),
-        (vec![("origin", "")], form(M, "a%40b.nl"), 400),
-        (vec![("x-origin-verify", "wrong")], form(M, "a%40b.nl"), 403),
-        (vec![("x-origin-verify", "")], form(M, "a%40b.nl"), 403),
-    ];
-    for (headers, body, expected) in cases {
-        let reply = send(&s.app, event("POST", "/api/registrations", &headers, &body)).await;
-        assert_eq!(
-            reply.status,
-            expected,
-            "{headers:?} {}",
-            &body[..body.len().min(60)]
-        );
-    }
+    // One good registration first (a Referer from the site is enough), so that there is a real link to
+    // get wrong by one character.
     let referer_ok = send(
         &s.app,
         event(
@@ -247,10 +293,548 @@ async fn bad_requests_get_a_4xx_and_write_nothing() {
     )
     .await;
     assert_eq!(referer_ok.status, 303, "Referer from the site is enough");
+    let page = referer_ok.location.unwrap();
+    let token = page.rsplit('/').next().unwrap().to_string();
+    assert_eq!(token.len(), 43);
+    let last = if token.ends_with('A') { "B" } else { "A" };
+    let one_off = format!("/api/registrations/{}{last}", &token[..42]);
+    let bad_char = format!("/api/registrations/{}.", &token[..42]);
+    let before = (count_statuses(&s.store, M).await, all_items(&s.store).await);
+    assert_eq!(before.0, (1, 0, 0, 1));
+
+    let form_type = |value: &'static str| [("content-type", value)];
+    let over_limit = "x".repeat(17 * 1024);
+    // A form of exactly the limit is read (and refused for its long `needs`); one byte more is not.
+    let at_limit = {
+        let base = form_with("needs", "");
+        form_with("needs", &"x".repeat(16 * 1024 - base.len()))
+    };
+    assert_eq!(at_limit.len(), 16 * 1024);
+    let many_fields = "a=1&".repeat(4000);
+    let many_json_fields = format!(
+        "{{{}\"name\":\"Bo\"}}",
+        (0..1500)
+            .map(|i| format!("\"f{i}\":1,"))
+            .collect::<String>()
+    );
+    let deep_json = format!("{{\"name\":{}{}}}", "[".repeat(300), "]".repeat(300));
+
+    let cases: Vec<Case> = vec![
+        post(
+            "text/plain",
+            &form_type("text/plain"),
+            form(M, "a%40b.nl"),
+            415,
+        ),
+        post("no content type", &form_type(""), form(M, "a%40b.nl"), 415),
+        post(
+            "multipart",
+            &form_type("multipart/form-data; boundary=x"),
+            "--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nBo\r\n--x--\r\n".into(),
+            415,
+        ),
+        post(
+            "latin1 form",
+            &form_type("application/x-www-form-urlencoded; charset=latin1"),
+            form(M, "a%40b.nl"),
+            415,
+        ),
+        post(
+            "UTF-16 JSON",
+            &[("content-type", "application/json; charset=utf-16")],
+            json_with("name", "Bo".into()),
+            415,
+        ),
+        post(
+            "text/json",
+            &form_type("text/json"),
+            json_with("name", "Bo".into()),
+            415,
+        ),
+        post(
+            "two media types",
+            &form_type("application/json, text/html"),
+            json_with("name", "Bo".into()),
+            415,
+        ),
+        post(
+            "a longer media type",
+            &form_type("application/x-www-form-urlencodedx"),
+            form(M, "a%40b.nl"),
+            415,
+        ),
+        // Media types are case-insensitive and empty parameters harmless: these reach the JSON parser.
+        post(
+            "APPLICATION/JSON",
+            &[("content-type", "APPLICATION/JSON")],
+            r#"{"name": 5}"#.into(),
+            400,
+        ),
+        post(
+            "application/json;;",
+            &[("content-type", "application/json;;")],
+            form(M, "a%40b.nl"),
+            400,
+        ),
+        post(
+            "the same field twice",
+            &[],
+            format!("{}&name=Twee", form(M, "a%40b.nl")),
+            400,
+        ),
+        post(
+            "meeting twice",
+            &[],
+            format!("{}&meeting={M}", form(M, "a%40b.nl")),
+            400,
+        ),
+        post(
+            "a repeat spelled with a percent",
+            &[],
+            format!("{}&em%61il=b%40b.nl", form(M, "a%40b.nl")),
+            400,
+        ),
+        post_json_case(
+            "a JSON field twice",
+            format!(
+                r#"{{"meeting":"{M}","name":"Bo","name":"Cas","email":"bo@example.nl","role":"ouder","privacy":true}}"#
+            ),
+            400,
+        ),
+        post_json_case(
+            "privacy twice in JSON",
+            format!(
+                r#"{{"meeting":"{M}","name":"Bo","email":"bo@example.nl","role":"ouder","privacy":false,"privacy":true}}"#
+            ),
+            400,
+        ),
+        post(
+            "over 16 KiB",
+            &[],
+            format!("{}&needs={over_limit}", form(M, "a%40b.nl")),
+            413,
+        ),
+        post("16 KiB and one byte", &[], format!("{at_limit}x"), 413),
+        post("exactly 16 KiB", &[], at_limit.clone(), 422),
+        post(
+            "chunked, over the limit",
+            &[("transfer-encoding", "chunked")],
+            format!("{}&needs={over_limit}", form(M, "a%40b.nl")),
+            413,
+        ),
+        post(
+            "a Content-Length that lies",
+            &[("content-length", "10")],
+            format!("{}&needs={over_limit}", form(M, "a%40b.nl")),
+            413,
+        ),
+        post_json_case(
+            "JSON over the limit",
+            json_with("needs", over_limit.clone().into()),
+            413,
+        ),
+        post("invalid UTF-8", &[], "name=%FF%FE".into(), 400),
+        post("overlong slash", &[], form_with("name", "Anna%C0%AF"), 400),
+        post(
+            "overlong three bytes",
+            &[],
+            form_with("name", "%E0%80%AF"),
+            400,
+        ),
+        post(
+            "a surrogate in UTF-8",
+            &[],
+            form_with("organisation", "%ED%A0%80"),
+            400,
+        ),
+        post(
+            "bad bytes in an unknown key",
+            &[],
+            format!("{}&x%FF=1", form(M, "a%40b.nl")),
+            400,
+        ),
+        post(
+            "a real U+FFFD and a bad byte",
+            &[],
+            format!("{}&needs=%FF", form_with("name", "%EF%BF%BD")),
+            400,
+        ),
+        post_json_case(
+            "a lone leading surrogate",
+            json_with("name", "x".into()).replace("\"x\"", r#""\ud800""#),
+            400,
+        ),
+        post_json_case(
+            "a lone trailing surrogate",
+            json_with("name", "x".into()).replace("\"x\"", r#""a\udc00b""#),
+            400,
+        ),
+        post_json_case("a surrogate in a key", r#"{"\ud800":1,"name":"Bo"}"#, 400),
+        post_json_case("a number for a name", r#"{"name": 5}"#, 400),
+        post_json_case(
+            "an array for a name",
+            json_with("name", serde_json::json!(["Bo"])),
+            400,
+        ),
+        post_json_case("a number for privacy", json_with("privacy", 1.into()), 400),
+        post_json_case(
+            "a huge number",
+            json_with("name", "x".into()).replace("\"x\"", "1e999999"),
+            400,
+        ),
+        post_json_case("unfinished JSON", "[1,2", 400),
+        post_json_case("an array", "[1,2]", 400),
+        post_json_case("a string", r#""Bo""#, 400),
+        post_json_case("null", "null", 400),
+        post_json_case("empty", "", 400),
+        post_json_case(
+            "a byte-order mark first",
+            format!("\u{feff}{}", json_with("name", "Bo".into())),
+            400,
+        ),
+        post_json_case(
+            "trailing text",
+            format!("{} x", json_with("name", "Bo".into())),
+            400,
+        ),
+        post_json_case("nested too deep", deep_json, 400),
+        post(
+            "ESC and OSC in the name",
+            &[],
+            form_with("name", "Anna%1B%5D0%3Bx%07"),
+            422,
+        ),
+        post(
+            "a CSI in the needs",
+            &[],
+            form_with("needs", "%1B%5B2J%1B%5BH"),
+            422,
+        ),
+        post(
+            "a C1 control",
+            &[],
+            form_with("organisation", "OBS%C2%9B31m"),
+            422,
+        ),
+        post("NUL in the name", &[], form_with("name", "An%00na"), 422),
+        post("a raw NUL byte", &[], form_with("name", "An\u{0}na"), 422),
+        post_json_case("NUL in JSON", json_with("name", "An\u{0}na".into()), 422),
+        post(
+            "right-to-left override",
+            &[],
+            form_with("name", "Anna%E2%80%AEsirpa"),
+            422,
+        ),
+        post(
+            "an isolate in the organisation",
+            &[],
+            form_with("organisation", "OBS%E2%81%A6x"),
+            422,
+        ),
+        post(
+            "a zero-width space",
+            &[],
+            form_with("name", "An%E2%80%8Bna"),
+            422,
+        ),
+        post_json_case(
+            "a BOM inside the needs",
+            json_with("needs", "rolstoel\u{feff}".into()),
+            422,
+        ),
+        post_json_case(
+            "a bidi mark in JSON",
+            json_with("name", "Bo\u{200f}".into()),
+            422,
+        ),
+        post(
+            "a backspace",
+            &[],
+            form_with("name", "Bob%08%08%08Eve"),
+            422,
+        ),
+        post(
+            "a non-ASCII local part",
+            &[],
+            form(M, "zo%C3%AB%40example.nl"),
+            422,
+        ),
+        post(
+            "a broken IDN domain",
+            &[],
+            form(M, "anna%40%CC%81x.nl"),
+            422,
+        ),
+        post(
+            "a long address",
+            &[],
+            form(M, &format!("{}%40example.nl", "a".repeat(300))),
+            422,
+        ),
+        post("two @", &[], form(M, "a%40b%40c.nl"), 422),
+        post(
+            "a meeting path",
+            &[],
+            form("..%2F..%2Fetc", "a%40b.nl"),
+            422,
+        ),
+        post(
+            "a meeting in capitals",
+            &[],
+            form("2030-03-ZWOLLE", "a%40b.nl"),
+            422,
+        ),
+        post_json_case(
+            "an unknown meeting",
+            json_with("meeting", "2031-01-nergens".into()),
+            404,
+        ),
+        post("an unknown role", &[], form_with("role", "directeur"), 422),
+        post("no consent", &[], form_with("privacy", "nee"), 422),
+        post(
+            "a name too long",
+            &[],
+            form_with("name", &"x".repeat(101)),
+            422,
+        ),
+        post("4,000 unknown fields", &[], many_fields, 422),
+        post("16,000 empty pairs", &[], "&".repeat(16_000), 422),
+        post("8,000 nameless pairs", &[], "=&".repeat(8_000), 422),
+        post_json_case("1,500 unknown JSON fields", many_json_fields, 422),
+        post_json_case(
+            "null for the name",
+            json_with("name", serde_json::Value::Null),
+            422,
+        ),
+        // Not from the site: 400 with the theme's explanation (403 would become CloudFront's 404 page).
+        post(
+            "another origin",
+            &[("origin", "https://evil.example")],
+            form(M, "a%40b.nl"),
+            400,
+        ),
+        post(
+            "another referer",
+            &[("origin", ""), ("referer", "https://evil.example/x")],
+            form(M, "a%40b.nl"),
+            400,
+        ),
+        post(
+            "a referer that only starts like the site",
+            &[
+                ("origin", ""),
+                (
+                    "referer",
+                    "https://www.landelijkoppproject.nl.evil.example/",
+                ),
+            ],
+            form(M, "a%40b.nl"),
+            400,
+        ),
+        post(
+            "neither origin nor referer",
+            &[("origin", "")],
+            form(M, "a%40b.nl"),
+            400,
+        ),
+        post(
+            "origin null",
+            &[("origin", "null")],
+            form(M, "a%40b.nl"),
+            400,
+        ),
+        post(
+            "a wrong origin secret",
+            &[("x-origin-verify", "wrong")],
+            form(M, "a%40b.nl"),
+            403,
+        ),
+        post(
+            "no origin secret",
+            &[("x-origin-verify", "")],
+            form(M, "a%40b.nl"),
+            403,
+        ),
+        // Methods and paths.
+        call("HEAD on the endpoint", "HEAD", "/api/registrations", 404),
+        call("HEAD on a wrong link", "HEAD", one_off.clone(), 404),
+        call(
+            "OPTIONS on the endpoint",
+            "OPTIONS",
+            "/api/registrations",
+            405,
+        ),
+        call("OPTIONS on a link", "OPTIONS", page.clone(), 405),
+        call("PUT on the endpoint", "PUT", "/api/registrations", 405),
+        call("DELETE on a link", "DELETE", page.clone(), 405),
+        call(
+            "PATCH on a cancel link",
+            "PATCH",
+            format!("{page}/cancel"),
+            405,
+        ),
+        call("POST on the meetings", "POST", "/api/meetings", 405),
+        call("POST on a personal page", "POST", page.clone(), 405),
+        call(
+            "an encoded slash",
+            "GET",
+            "/api/registrations/abc%2Fcancel",
+            404,
+        ),
+        call(
+            "an encoded slash, posted",
+            "POST",
+            "/api/registrations/abc%2Fcancel",
+            405,
+        ),
+        call("a link one character off", "GET", one_off.clone(), 404),
+        call(
+            "cancelling one character off",
+            "POST",
+            format!("{one_off}/cancel"),
+            404,
+        ),
+        call("a link with a dot", "GET", bad_char.clone(), 404),
+        call(
+            "cancelling with a dot",
+            "POST",
+            format!("{bad_char}/cancel"),
+            404,
+        ),
+        call(
+            "a link one character too long",
+            "GET",
+            format!("{page}A"),
+            404,
+        ),
+        call("an undecodable link", "GET", "/api/registrations/%FF", 404),
+        call(
+            "cancelling an undecodable link",
+            "POST",
+            "/api/registrations/%C0%AF/cancel",
+            404,
+        ),
+        call("a trailing slash", "POST", "/api/registrations/", 404),
+        // Resolved to the endpoint itself (as browsers and CloudFront do): an empty form.
+        call(
+            "dot segments",
+            "POST",
+            "/api/registrations/../registrations",
+            422,
+        ),
+        call("no such path", "GET", "/api/nothing", 404),
+    ];
+    let total = cases.len();
+    for case in cases {
+        let headers: Vec<(&str, &str)> =
+            case.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = send(&s.app, event(case.method, &case.path, &headers, &case.body)).await;
+        assert_eq!(
+            reply.status,
+            case.status,
+            "{}: {headers:?} {}",
+            case.what,
+            &reply.body[..reply.body.len().min(300)]
+        );
+        if reply.status == 405 {
+            assert!(
+                reply.body.contains("Dit kan niet op dit adres"),
+                "{}: a Dutch page, not axum's empty answer: {}",
+                case.what,
+                reply.body
+            );
+        }
+        if reply.body.starts_with('{') {
+            let answer = parse(&reply.body);
+            for error in answer["errors"].as_array().into_iter().flatten() {
+                let message = error["message"].as_str().unwrap_or_default();
+                assert!(!message.is_empty(), "{}: {}", case.what, reply.body);
+            }
+        }
+        assert_eq!(
+            (count_statuses(&s.store, M).await, all_items(&s.store).await),
+            before,
+            "{}: nothing was written",
+            case.what
+        );
+    }
+    assert!(total >= 60, "{total} cases");
+
+    // What looks odd but is fine: each of these is stored, once.
+    let json_type = |content_type: &'static str| {
+        [
+            ("content-type", content_type),
+            ("accept", "application/json"),
+        ]
+    };
+    let accepted: Vec<Case> = vec![
+        post(
+            "an emoji name",
+            &[],
+            form_with("name", "Anna+%F0%9F%8C%B7").replace("a%40b.nl", "e1%40b.nl"),
+            303,
+        ),
+        post(
+            "only an emoji",
+            &json_type("application/json"),
+            json_with("name", "😀".into()).replace("bo@", "e2@"),
+            201,
+        ),
+        post(
+            "APPLICATION/JSON",
+            &json_type("APPLICATION/JSON"),
+            json_with("name", "Bo".into()).replace("bo@", "e3@"),
+            201,
+        ),
+        post(
+            "application/json;;",
+            &json_type("application/json;;"),
+            json_with("name", "Bo".into()).replace("bo@", "e4@"),
+            201,
+        ),
+        post(
+            "charset=UTF-8",
+            &form_type("application/x-www-form-urlencoded; charset=UTF-8"),
+            form(M, "e5%40b.nl"),
+            303,
+        ),
+        post_json_case(
+            "an IDN domain",
+            json_with("email", "e6@bücher.example".into()),
+            201,
+        ),
+        post(
+            "lines in the needs",
+            &[],
+            form_with("needs", "rolstoel%0D%0Aen+een+tolk").replace("a%40b.nl", "e7%40b.nl"),
+            303,
+        ),
+    ];
+    let mut stored = before.1;
+    for case in accepted {
+        let headers: Vec<(&str, &str)> =
+            case.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = send(&s.app, event(case.method, &case.path, &headers, &case.body)).await;
+        assert_eq!(reply.status, case.status, "{}: {}", case.what, reply.body);
+        stored += 2;
+        assert_eq!(
+            all_items(&s.store).await,
+            stored,
+            "{}: a registration and its link",
+            case.what
+        );
+    }
+    let registrations = s.store.registrations(M, &mut |_| {}).await.unwrap();
+    let find = |email: &str| registrations.iter().find(|r| r.email == email).unwrap();
+    assert_eq!(find("e1@b.nl").name, "Anna 🌷");
     assert_eq!(
-        count_statuses(&s.store, M).await,
-        (1, 0, 0, 1),
-        "only the good post was stored"
+        find("e6@xn--bcher-kva.example").name,
+        "Bo",
+        "stored in punycode"
+    );
+    assert_eq!(
+        find("e7@b.nl").needs.as_deref(),
+        Some("rolstoel\nen een tolk")
     );
 }
 

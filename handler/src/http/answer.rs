@@ -172,7 +172,9 @@ impl Answer {
         let cache = self.cache;
         let mut response = match (format, self.html) {
             // A created registration names its personal page, as 201 Created does.
-            (Format::Json, Html::SeeOther(location)) if self.status == StatusCode::CREATED => {
+            (Format::Json, Html::SeeOther(location))
+                if matches!(self.status, StatusCode::CREATED | StatusCode::ACCEPTED) =>
+            {
                 let mut response = (self.status, axum::Json(self.json)).into_response();
                 if let Ok(value) = HeaderValue::from_str(&location) {
                     response.headers_mut().insert(header::LOCATION, value);
@@ -331,6 +333,7 @@ fn dutch_title(status: StatusCode) -> &'static str {
         400 => "Het formulier kon niet worden gelezen",
         403 => "Dit kan alleen via de website",
         404 => "Niet gevonden",
+        405 => "Dit kan niet op dit adres",
         413 => "Het formulier is te groot",
         415 => "Het formulier kon niet worden gelezen",
         _ => "Er ging iets mis",

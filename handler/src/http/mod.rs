@@ -10,7 +10,7 @@ mod request;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -21,6 +21,7 @@ use crate::origin_secret::OriginSecret;
 use crate::pages::SharedPages;
 use crate::routes::Routes;
 use crate::store::Store;
+use answer::Answer;
 use meetings::meetings;
 use personal::{
     cancel, cancel_confirmation, cancelled_page, no_personal_page, personal_calendar, personal_page,
@@ -84,11 +85,24 @@ pub fn router(state: AppState) -> Router {
         .route(&routes.cancelled_pattern(), get(cancelled_page))
         .route(&routes.calendar_pattern(), get(personal_calendar))
         .route(routes.meetings(), get(meetings))
+        // Per route, so the router still merges into `opp-site serve`'s (which has its own fallback).
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             verify_origin_secret,
         ))
         .with_state(state)
+}
+
+/// A path the handler has, asked with a method it does not answer (`OPTIONS`, `PUT`, a `POST` on a page):
+/// 405 with a Dutch message instead of axum's empty one. axum adds the `Allow` header.
+async fn method_not_allowed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    Answer::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Dit kan niet op dit adres. Gebruik de knoppen en formulieren op de website.",
+    )
+    .respond(request::format(&headers), &state)
+    .await
 }
 
 /// Every request must carry CloudFront's secret header when one is configured: only the CDN reaches the

@@ -1,14 +1,14 @@
 //! A registration's own pages behind its link: the personal page, the cancel confirmation (a `GET`
 //! changes nothing), the cancellation itself (a `POST`, answered with a redirect) and its result page.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
 use super::AppState;
 use super::answer::{self, Answer};
-use super::request;
+use super::request::{self, LinkToken};
 use crate::store::CancelOutcome;
 use crate::token;
 use opp_model::RegistrationStatus;
@@ -17,7 +17,7 @@ use opp_model::RegistrationStatus;
 /// no appointment yet).
 pub async fn personal_calendar(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     headers: HeaderMap,
 ) -> Response {
     let found = if token::looks_valid(&token) {
@@ -82,7 +82,7 @@ pub async fn no_personal_page(State(state): State<AppState>, headers: HeaderMap)
 
 pub async fn personal_page(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     headers: HeaderMap,
 ) -> Response {
     page(&state, &token, "registration.html", &headers).await
@@ -90,7 +90,7 @@ pub async fn personal_page(
 
 pub async fn cancel_confirmation(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     headers: HeaderMap,
 ) -> Response {
     page(&state, &token, "registration_cancel.html", &headers).await
@@ -99,7 +99,7 @@ pub async fn cancel_confirmation(
 /// The page a cancellation redirects to; for a registration that is not cancelled, its personal page.
 pub async fn cancelled_page(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     headers: HeaderMap,
 ) -> Response {
     page(&state, &token, "registration_cancelled.html", &headers).await
@@ -153,7 +153,7 @@ async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
 
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
     headers: HeaderMap,
 ) -> Response {
     let format = request::format(&headers);

@@ -2,8 +2,11 @@
 //! whether a post comes from the site itself, and the body of a registration form.
 
 use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 
 use super::Settings;
 use super::answer::{Answer, Format};
@@ -70,18 +73,31 @@ fn origin_of(url: &str) -> &str {
     }
 }
 
+/// The token in a link's path. A path that does not decode (`%FF`) gives an empty token, which leads
+/// nowhere like any other wrong link (the theme's 404), instead of axum's English 400: tokens are ASCII.
+pub struct LinkToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for LinkToken {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        let token = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(token)| token)
+            .unwrap_or_default();
+        Ok(LinkToken(token))
+    }
+}
+
 /// A form or JSON body read into field values, or the answer that refuses it (415, 413, 400).
 pub async fn fields(headers: &HeaderMap, body: Body) -> Result<BTreeMap<String, String>, Answer> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let parse = match content_type.as_str() {
+        .unwrap_or("");
+    let mut parameters = content_type.split(';');
+    let media_type = parameters.next().unwrap_or("").trim().to_ascii_lowercase();
+    let parse = match media_type.as_str() {
         "application/x-www-form-urlencoded" => registration::parse_form,
         "application/json" => registration::parse_json,
         _ => {
@@ -91,6 +107,12 @@ pub async fn fields(headers: &HeaderMap, body: Body) -> Result<BTreeMap<String, 
             ));
         }
     };
+    if !parameters.all(utf8_or_no_charset) {
+        return Err(Answer::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Stuur de gegevens als UTF-8 (charset=utf-8).",
+        ));
+    }
     let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
         return Err(Answer::error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -105,6 +127,19 @@ pub async fn fields(headers: &HeaderMap, body: Body) -> Result<BTreeMap<String, 
         );
         Answer::error(StatusCode::BAD_REQUEST, &err.message())
     })
+}
+
+/// A `Content-Type` parameter other than `charset`, or a charset the body is read in: UTF-8 (or its
+/// subset ASCII). Bodies are always read as UTF-8, so `charset=latin1` is refused rather than misread.
+fn utf8_or_no_charset(parameter: &str) -> bool {
+    let (name, value) = parameter.split_once('=').unwrap_or((parameter, ""));
+    if !name.trim().eq_ignore_ascii_case("charset") {
+        return true;
+    }
+    let value = value.trim().trim_matches('"');
+    ["utf-8", "utf8", "us-ascii"]
+        .iter()
+        .any(|charset| value.eq_ignore_ascii_case(charset))
 }
 
 #[cfg(test)]
@@ -154,6 +189,29 @@ mod tests {
             same_origin(&headers(&[]), &settings(&[])),
             "no origins: no check"
         );
+    }
+
+    #[test]
+    fn only_utf8_bodies_are_read() {
+        for good in [
+            "",
+            " charset=utf-8",
+            "charset=UTF-8",
+            " charset=\"utf-8\"",
+            "charset=us-ascii",
+            "boundary=x",
+            "",
+        ] {
+            assert!(utf8_or_no_charset(good), "{good}");
+        }
+        for bad in [
+            "charset=latin1",
+            " CHARSET=iso-8859-1",
+            "charset=",
+            "charset=utf-16",
+        ] {
+            assert!(!utf8_or_no_charset(bad), "{bad}");
+        }
     }
 
     #[test]
