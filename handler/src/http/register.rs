@@ -104,6 +104,16 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
                 "Aanmelden voor deze bijeenkomst is niet mogelijk.",
             )
         }
+        Err(RegisterError::Unknown) => {
+            // Never "mislukt" for what may be stored, never "aangemeld" for what may not: the link shows
+            // which (the registration, or the page for a link that leads nowhere).
+            tracing::error!(outcome = "unknown", meeting = %meeting, "registration outcome unknown");
+            Answer::see_other(
+                StatusCode::ACCEPTED,
+                json!({ "status": "unknown" }),
+                format!("{}#controleer", state.routes.personal_page(&token)),
+            )
+        }
         Err(RegisterError::Unavailable(reason)) => {
             tracing::error!(outcome = "store_unavailable", meeting = %meeting, reason = %reason, "registration not stored");
             unavailable()

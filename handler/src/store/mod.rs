@@ -46,7 +46,10 @@ pub enum RegisterError {
     Closed,
     /// No seat left and the waiting list is at its limit.
     Full,
+    /// Nothing was stored (the store failed or stayed busy); the message is for logs.
     Unavailable(String),
+    /// A write's outcome is unknown and the table could not be read to tell: it may or may not be stored.
+    Unknown,
 }
 
 /// The store could not be reached or answered with an error; the message is for logs (no personal data).

@@ -20,7 +20,7 @@ use super::keys::{
     registration_sk, token_pk,
 };
 use super::outcome::{Reasons, Slot, is_definite, is_throttled};
-use super::retry::{Budget, OutOfTime, REGISTER_ATTEMPTS};
+use super::retry::{Budget, OutOfTime, REGISTER_ATTEMPTS, backoff};
 use super::{RegisterError, Seat, Store, Unavailable, build_error, unavailable};
 use crate::meetings::{MeetingRecord, MeetingStatus, Wanted};
 use crate::registration::Registration;
@@ -75,9 +75,25 @@ impl Store {
     ) -> Result<Seat, RegisterError> {
         let budget = Budget::start();
         let mut ticket = None;
-        let result = self
-            .register_within(registration, token_hash, now, &budget, &mut ticket)
+        let mut unknown = false;
+        let mut result = self
+            .register_within(
+                registration,
+                token_hash,
+                now,
+                &budget,
+                &mut ticket,
+                &mut unknown,
+            )
             .await;
+        if unknown && matches!(result, Err(RegisterError::Unavailable(_))) {
+            // A write's outcome stayed unknown, so it may still land: wait until none can, then look
+            // until the budget ends. Only what the table shows may be answered.
+            budget.settle().await;
+            result = self
+                .final_read_back(registration, token_hash, &budget)
+                .await;
+        }
         let used = matches!(result, Ok(Seat::Waitlisted { .. }));
         if let (Some(_), false) = (ticket, used) {
             self.release_ticket(&registration.meeting, &budget).await;
@@ -92,6 +108,7 @@ impl Store {
         now: Timestamp,
         budget: &Budget,
         ticket: &mut Option<u32>,
+        unknown: &mut bool,
     ) -> Result<Seat, RegisterError> {
         let mut meeting = match budget
             .read(self.cached_meeting(&registration.meeting))
@@ -184,12 +201,14 @@ impl Store {
                         return Err(unavailable("TransactWriteItems register", err).into());
                     } else {
                         tracing::warn!(reason = %unavailable("TransactWriteItems register", err).0, "registration outcome unknown: reading it back");
+                        *unknown = true;
                         self.read_back(registration, token_hash, &known, budget)
                             .await
                     }
                 }
                 Err(OutOfTime) => {
                     tracing::warn!("registration write out of time: reading it back");
+                    *unknown = true;
                     self.read_back(registration, token_hash, &known, budget)
                         .await
                 }
@@ -204,6 +223,51 @@ impl Store {
             "TransactWriteItems register: no answer or still conflicting within the time budget"
                 .into(),
         ))
+    }
+
+    /// After an unknown outcome and the grace: the registration as stored (ours, someone else's, or none),
+    /// read until the budget ends; `Unknown` when the table could not be read at all.
+    async fn final_read_back(
+        &self,
+        registration: &Registration,
+        token_hash: &str,
+        budget: &Budget,
+    ) -> Result<Seat, RegisterError> {
+        let pk = registration_pk(&registration.meeting);
+        let sk = registration_sk(&registration.email);
+        for attempt in 0..REGISTER_ATTEMPTS {
+            let Ok(Ok(item)) = budget.read(self.registration_item(&pk, &sk)).await else {
+                if budget.read(backoff(attempt)).await.is_err() {
+                    break;
+                }
+                continue;
+            };
+            return match item {
+                Some(stored) if get_s(&stored, "token_hash").as_deref() == Some(token_hash) => {
+                    let meeting = budget
+                        .read(self.meeting(&registration.meeting))
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .flatten();
+                    match meeting {
+                        Some(meeting) => stored_seat(&stored, &meeting),
+                        // Stored, but the place cannot be worked out now.
+                        None => match status_of(&stored) {
+                            Some(RegistrationStatus::Confirmed) => Ok(Seat::Confirmed),
+                            _ => Ok(Seat::Waitlisted { place: None }),
+                        },
+                    }
+                }
+                Some(stored) if status_of(&stored).is_some_and(|s| s.is_live()) => {
+                    Err(RegisterError::Duplicate)
+                }
+                _ => Err(RegisterError::Unavailable(
+                    "TransactWriteItems register: not stored within the time budget".into(),
+                )),
+            };
+        }
+        Err(RegisterError::Unknown)
     }
 
     /// No seat and no waiting-list place: but someone who is already registered hears that instead.

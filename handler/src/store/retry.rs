@@ -21,16 +21,26 @@ pub(super) const REGISTER_ATTEMPTS: u32 = 16;
 /// 10 s a cold start takes about 0.1 s and rendering the answer a few milliseconds, so the store gets 7 s,
 /// leaving the rest for start-up and an answer. One SDK operation may take up to 8 s (`Patience::Request`:
 /// 3 s per attempt, its own retries included), so without this budget 6 store attempts could take about
-/// 50 s: every call is cut at what is left of the budget instead.
+/// 50 s: every call is cut at what is left of the budget instead. Of the 7 s, writes get the first 3 s;
+/// after an unknown outcome the last 4 s let any late write land ([`LATE_WRITE_GRACE`]) before the final
+/// read-back ([`READ_BACK_RESERVE`]).
 pub(super) const REQUEST_BUDGET: Duration = Duration::from_secs(7);
 
-/// What a write leaves for reading back its outcome when the answer is lost: one consistent GetItem.
-pub(super) const READ_BACK_RESERVE: Duration = Duration::from_millis(1500);
+/// How long a write that the client gave up on may still be applied by the store: one SDK attempt lasts
+/// at most 3 s (`Patience::Request`), plus a margin. Writes stop this long before the final read-back, so
+/// that read sees every write of the request that will ever land: "mislukt" is then never said of a
+/// registration that is stored a moment later.
+pub(super) const LATE_WRITE_GRACE: Duration = Duration::from_millis(3500);
+
+/// What the final read-back needs: one consistent GetItem.
+pub(super) const READ_BACK_RESERVE: Duration = Duration::from_millis(500);
 
 /// The time one request may still spend on the store.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Budget {
     deadline: Instant,
+    /// No write starts or runs after this.
+    writes_until: Instant,
 }
 
 /// The budget ran out before the call finished; the call's outcome is unknown.
@@ -43,8 +53,15 @@ impl Budget {
     }
 
     pub(super) fn of(length: Duration) -> Budget {
+        let now = Instant::now();
+        let deadline = now + length;
+        let writes_until = deadline
+            .checked_sub(LATE_WRITE_GRACE + READ_BACK_RESERVE)
+            .unwrap_or(now)
+            .max(now);
         Budget {
-            deadline: Instant::now() + length,
+            deadline,
+            writes_until,
         }
     }
 
@@ -52,15 +69,18 @@ impl Budget {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    /// Whether a write may still start: it needs time of its own and the read-back reserve behind it.
-    pub(super) fn allows_write(&self) -> bool {
-        self.left() > READ_BACK_RESERVE + Duration::from_millis(100)
+    fn write_time_left(&self) -> Duration {
+        self.writes_until.saturating_duration_since(Instant::now())
     }
 
-    /// Runs a write, cut off so that the read-back reserve stays.
+    /// Whether a write may still start.
+    pub(super) fn allows_write(&self) -> bool {
+        self.write_time_left() > Duration::from_millis(100)
+    }
+
+    /// Runs a write, cut off when the time for writes ends.
     pub(super) async fn write<T>(&self, call: impl Future<Output = T>) -> Result<T, OutOfTime> {
-        let limit = self.left().saturating_sub(READ_BACK_RESERVE);
-        tokio::time::timeout(limit, call)
+        tokio::time::timeout(self.write_time_left(), call)
             .await
             .map_err(|_| OutOfTime)
     }
@@ -72,9 +92,15 @@ impl Budget {
             .map_err(|_| OutOfTime)
     }
 
-    /// Waits before another attempt, never past the point where a write could still start.
+    /// Waits until no write of this request can land any more (the end of writes plus the grace).
+    pub(super) async fn settle(&self) {
+        let settled = self.writes_until + LATE_WRITE_GRACE;
+        tokio::time::sleep_until(settled.min(self.deadline).into()).await;
+    }
+
+    /// Waits before another attempt, never past the end of writes.
     pub(super) async fn backoff(&self, attempt: u32) {
-        let wait = backoff_time(attempt).min(self.left().saturating_sub(READ_BACK_RESERVE));
+        let wait = backoff_time(attempt).min(self.write_time_left());
         tokio::time::sleep(wait).await;
     }
 }
@@ -101,8 +127,8 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_stuck_write_is_cut_off_before_the_read_back_reserve() {
-        let budget = Budget::of(READ_BACK_RESERVE + Duration::from_millis(300));
+    async fn a_stuck_write_is_cut_off_where_writes_end_and_the_read_back_still_has_time() {
+        let budget = Budget::of(LATE_WRITE_GRACE + READ_BACK_RESERVE + Duration::from_millis(300));
         let started = Instant::now();
         let outcome = budget
             .write(tokio::time::sleep(Duration::from_secs(60)))
@@ -121,6 +147,9 @@ mod tests {
     fn the_budget_fits_inside_the_function_timeout() {
         // infra/template.yaml gives the function 10 s; keep the store's share well below it.
         assert!(REQUEST_BUDGET <= Duration::from_secs(8));
-        assert!(READ_BACK_RESERVE < REQUEST_BUDGET / 2);
+        assert!(
+            LATE_WRITE_GRACE + READ_BACK_RESERVE < REQUEST_BUDGET,
+            "writes get some time"
+        );
     }
 }
