@@ -183,6 +183,10 @@ impl Store {
                     return Ok(seat(&known, plan.ticket));
                 }
                 Ok(Err(err)) => {
+                    // Even a clear final error says nothing of the SDK's earlier attempts of the same
+                    // operation: one of them may have timed out and still land. Any failed write makes
+                    // the final read-back necessary.
+                    *unknown = true;
                     if let Some(reasons) = Reasons::of(&err, &slots) {
                         let outcome = self.after_conditions(
                             registration,
