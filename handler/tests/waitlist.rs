@@ -79,6 +79,29 @@ async fn a_place_becomes_approximate_once_someone_ahead_left() {
 }
 
 #[tokio::test]
+async fn a_duplicate_on_a_full_meeting_hands_its_ticket_back() {
+    let s = stack(&[meeting(M, 1)]).await;
+    register(&s, "seat@example.nl").await;
+    register(&s, "first@example.nl").await;
+    // The same person again: a ticket was drawn for them, then not used.
+    let again = post_json(
+        &s.app,
+        &format!(r#"{{"meeting":"{M}","name":"Bo","email":"first@example.nl","role":"ouder","privacy":true}}"#),
+    )
+    .await;
+    assert_eq!(again.body, r#"{"status":"duplicate"}"#);
+    let (_, second) = register(&s, "second@example.nl").await;
+    assert_eq!(
+        (
+            second["position"].clone(),
+            second["position_approximate"].clone()
+        ),
+        (2.into(), false.into()),
+        "places stay exact"
+    );
+}
+
+#[tokio::test]
 async fn nobody_overtakes_the_waiting_list_when_capacity_is_raised() {
     let mut one_seat = meeting(M, 1);
     one_seat.waitlist_capacity = 10;

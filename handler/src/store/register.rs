@@ -94,9 +94,15 @@ impl Store {
                 .final_read_back(registration, token_hash, &budget)
                 .await;
         }
-        let used = matches!(result, Ok(Seat::Waitlisted { .. }));
-        if let (Some(_), false) = (ticket, used) {
-            self.release_ticket(&registration.meeting, &budget).await;
+        // A ticket is handed back only when it is certainly unused: not when the outcome is unknown (the
+        // registration may hold it).
+        let unused = !matches!(
+            result,
+            Ok(Seat::Waitlisted { .. }) | Err(RegisterError::Unknown)
+        );
+        if let (Some(ticket), true) = (ticket, unused) {
+            self.release_ticket(&registration.meeting, ticket, &budget)
+                .await;
         }
         result
     }
@@ -334,9 +340,27 @@ impl Store {
         }
     }
 
-    /// A drawn ticket that no registration holds: count it as a place left, so later places are shown
-    /// as approximate. Best effort: if this fails, places behind it are one too high, never too low.
-    async fn release_ticket(&self, meeting: &str, budget: &Budget) {
+    /// A drawn ticket that no registration holds: handed back when it is still the last one drawn, else
+    /// counted as a place left, so later places are shown as approximate. Best effort: if this fails,
+    /// places behind it are one too high, never too low.
+    async fn release_ticket(&self, meeting: &str, ticket: u32, budget: &Budget) {
+        // When nobody drew a ticket after ours, hand it back: places stay exact.
+        let undo = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(MEETINGS_PK))
+            .key(SORT_KEY, s(&meeting_sk(meeting)))
+            .update_expression(format!("SET {WAITLIST_SEQ} = :before"))
+            .condition_expression(format!("{WAITLIST_SEQ} = :ticket"))
+            .expression_attribute_values(":before", n(ticket.saturating_sub(1)))
+            .expression_attribute_values(":ticket", n(ticket))
+            .send();
+        if matches!(budget.read(undo).await, Ok(Ok(_))) {
+            return;
+        }
+        // Someone drew after us (or the undo's outcome is unknown: counting it too only makes places
+        // "ongeveer", never wrong).
         let call = self
             .client
             .update_item()
