@@ -7,7 +7,7 @@
 mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{client, meeting, now, start_dynoxide};
+use common::{client, meeting, now, scan_all, start_dynoxide};
 use opp_handler::registration::Registration;
 use opp_handler::store::Store;
 
@@ -44,28 +44,14 @@ fn strings(value: &AttributeValue, out: &mut Vec<String>) {
 /// The items (as their keys) that mention `needle` anywhere.
 async fn traces(store: &Store, needle: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut start = None;
-    loop {
-        let page = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .unwrap();
-        for item in page.items() {
-            let mut text = Vec::new();
-            item.values().for_each(|v| strings(v, &mut text));
-            if text.iter().any(|s| s.contains(needle)) {
-                found.push(format!("{:?}", item.get("PK")));
-            }
-        }
-        match page.last_evaluated_key() {
-            Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => return found,
+    for item in scan_all(store).await {
+        let mut text = Vec::new();
+        item.values().for_each(|v| strings(v, &mut text));
+        if text.iter().any(|s| s.contains(needle)) {
+            found.push(format!("{:?}", item.get("PK")));
         }
     }
+    found
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -210,24 +210,7 @@ fn json_with(field: &str, value: serde_json::Value) -> String {
 
 /// Every item in the table, of any meeting or type.
 async fn all_items(store: &opp_handler::store::Store) -> usize {
-    let mut count = 0;
-    let mut start = None;
-    loop {
-        let out = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .unwrap();
-        count += out.items().len();
-        match out.last_evaluated_key() {
-            Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => break,
-        }
-    }
-    count
+    scan_all(store).await.len()
 }
 
 /// One request of the catalogue below.

@@ -300,6 +300,26 @@ impl Store {
         }
     }
 
+    /// Adds one to a counter of an existing meeting item (a missing counter counts as 0).
+    fn meeting_counter_plus_one(
+        &self,
+        meeting: &str,
+        counter: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(MEETINGS_PK))
+            .key(SORT_KEY, s(&meeting_sk(meeting)))
+            .update_expression(format!(
+                "SET {counter} = if_not_exists({counter}, :zero) + :one"
+            ))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+    }
+
     /// Draws the next waiting-list ticket of a meeting (an atomic counter); None when the meeting is gone.
     async fn draw_ticket(
         &self,
@@ -307,18 +327,7 @@ impl Store {
         budget: &Budget,
     ) -> Result<Option<u32>, Unavailable> {
         let call = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PARTITION_KEY, s(MEETINGS_PK))
-            .key(SORT_KEY, s(&meeting_sk(meeting)))
-            .update_expression(format!(
-                "SET {WAITLIST_SEQ} = if_not_exists({WAITLIST_SEQ}, :zero) + :one"
-            ))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
+            .meeting_counter_plus_one(meeting, WAITLIST_SEQ)
             .return_values(ReturnValue::UpdatedNew)
             .send();
         match budget.write(call).await {
@@ -361,20 +370,7 @@ impl Store {
         }
         // Someone drew after us (or the undo's outcome is unknown: counting it too only makes places
         // "ongeveer", never wrong).
-        let call = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PARTITION_KEY, s(MEETINGS_PK))
-            .key(SORT_KEY, s(&meeting_sk(meeting)))
-            .update_expression(format!(
-                "SET {WAITLIST_LEFT} = if_not_exists({WAITLIST_LEFT}, :zero) + :one"
-            ))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .send();
+        let call = self.meeting_counter_plus_one(meeting, WAITLIST_LEFT).send();
         if !matches!(budget.read(call).await, Ok(Ok(_))) {
             tracing::warn!(meeting = %meeting, "an unused waiting-list ticket was not counted");
         }

@@ -110,9 +110,11 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
     }
 }
 
-/// Counts items per status for a meeting by scanning the whole table (tests only).
-pub async fn count_statuses(store: &Store, meeting: &str) -> (u32, u32, u32, usize) {
-    let mut counts = (0, 0, 0, 0);
+/// Every item of the table, page by page (tests only).
+pub async fn scan_all(
+    store: &Store,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = Vec::new();
     let mut start = None;
     loop {
         let out = store
@@ -123,27 +125,33 @@ pub async fn count_statuses(store: &Store, meeting: &str) -> (u32, u32, u32, usi
             .send()
             .await
             .unwrap();
-        for item in out.items() {
-            let get = |k: &str| {
-                item.get(k)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            if get("meeting") != meeting {
-                continue;
-            }
-            match (get("type").as_str(), get("status").as_str()) {
-                ("registration", "confirmed") => counts.0 += 1,
-                ("registration", "waitlisted") => counts.1 += 1,
-                ("registration", "cancelled") => counts.2 += 1,
-                ("token", _) => counts.3 += 1,
-                _ => {}
-            }
-        }
+        items.extend(out.items().iter().cloned());
         match out.last_evaluated_key() {
             Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => break,
+            _ => return items,
+        }
+    }
+}
+
+/// Counts items per status for a meeting by scanning the whole table (tests only).
+pub async fn count_statuses(store: &Store, meeting: &str) -> (u32, u32, u32, usize) {
+    let mut counts = (0, 0, 0, 0);
+    for item in scan_all(store).await {
+        let get = |k: &str| {
+            item.get(k)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        if get("meeting") != meeting {
+            continue;
+        }
+        match (get("type").as_str(), get("status").as_str()) {
+            ("registration", "confirmed") => counts.0 += 1,
+            ("registration", "waitlisted") => counts.1 += 1,
+            ("registration", "cancelled") => counts.2 += 1,
+            ("token", _) => counts.3 += 1,
+            _ => {}
         }
     }
     counts
