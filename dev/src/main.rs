@@ -12,9 +12,13 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use opp_handler::http::{AppState, Settings, router};
+use opp_handler::link_keys::{self, LinkKeySource};
 use opp_handler::pages::{Pages, SharedPages};
 use opp_site::BuildOptions;
 use opp_site::serve::{ServeOptions, run};
+
+/// The local link key ring in the state folder (in AWS: Secrets Manager).
+pub const LINK_KEYS_FILE: &str = "link-keys.json";
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -70,6 +74,9 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
     log_to_terminal();
     let state_dir = cli.root.join(&cli.state_dir);
     let store = local_store::start(&state_dir, cli.store_port).await?;
+    // Made once, like the store's file: links from earlier runs keep working.
+    let link_keys =
+        link_keys::load_or_create(&state_dir.join(LINK_KEYS_FILE)).map_err(anyhow::Error::msg)?;
     let site_origin = format!("http://127.0.0.1:{}", cli.port);
 
     let pages = Pages::from_root(&cli.root).map_err(|err| {
@@ -87,6 +94,7 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
                     format!("http://localhost:{}", cli.port),
                 ],
                 origin_secret: opp_handler::origin_secret::OriginSecret::Off,
+                link_keys: LinkKeySource::fixed(link_keys.clone()),
             },
         )
         .map_err(|err| anyhow::anyhow!("config.yaml: {err}"))?,

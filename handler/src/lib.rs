@@ -13,6 +13,7 @@
 pub mod aws;
 pub mod calendar;
 pub mod http;
+pub mod link_keys;
 pub mod logging;
 pub mod meetings;
 pub mod origin_secret;

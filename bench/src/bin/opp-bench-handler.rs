@@ -117,6 +117,9 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
             Settings {
                 site_origins: vec![ORIGIN.into()],
                 origin_secret: opp_handler::origin_secret::OriginSecret::Off,
+                link_keys: opp_handler::link_keys::LinkKeySource::fixed(
+                    opp_model::links::LinkKeys::first([7; 32]),
+                ),
             },
         )
         .map_err(anyhow::Error::msg)?,

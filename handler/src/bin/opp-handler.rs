@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use clap::Parser;
 use opp_handler::aws::{ClientSettings, dynamodb_client, secrets_client};
 use opp_handler::http::{AppState, Settings, router};
+use opp_handler::link_keys::{self, LinkKeySource};
 use opp_handler::origin_secret::OriginSecret;
 use opp_handler::pages::{Pages, SharedPages};
 use opp_handler::store::{DEFAULT_RETENTION_DAYS, Store};
+use opp_model::links::LinkKeys;
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +46,18 @@ struct Cli {
     /// A fixed origin secret instead (local runs).
     #[arg(long, hide_env_values = true)]
     origin_secret: Option<String>,
+    /// The Secrets Manager secret with the link key ring personal links are derived from; infra/template.yaml
+    /// sets it. Read on the first registration after a cold start, then kept.
+    #[arg(
+        long,
+        env = "LINK_KEY_ARN",
+        hide_env_values = true,
+        conflicts_with = "link_key_file"
+    )]
+    link_key_arn: Option<String>,
+    /// A local key ring file instead (made when missing); with --local and neither, a ring kept in memory.
+    #[arg(long)]
+    link_key_file: Option<PathBuf>,
     /// Days registrations are kept after a meeting whose item has no retention date of its own.
     #[arg(long, env = "RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
@@ -93,12 +107,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             return Err("ORIGIN_SECRET_ARN is not set: only CloudFront may reach the function (see infra/template.yaml)".into());
         }
     };
+    let link_keys = match (non_empty(cli.link_key_arn), cli.link_key_file) {
+        (Some(arn), _) => {
+            LinkKeySource::managed(secrets_client(ClientSettings::from_environment(None))?, arn)
+        }
+        (None, Some(path)) => LinkKeySource::fixed(link_keys::load_or_create(&path)?),
+        (None, None) if cli.local => {
+            LinkKeySource::fixed(LinkKeys::first(link_keys::new_secret()?))
+        }
+        (None, None) => {
+            return Err("LINK_KEY_ARN is not set: personal links are derived from the link key (see infra/template.yaml)".into());
+        }
+    };
     let state = AppState::new(
         Store::new(client, table).with_fallback_retention(cli.retention_days),
         SharedPages::new(pages),
         Settings {
             site_origins: site_origin.into_iter().collect(),
             origin_secret,
+            link_keys,
         },
     )
     .map_err(|err| format!("config.yaml compiled into the function: {err}"))?;

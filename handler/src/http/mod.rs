@@ -17,6 +17,7 @@ use axum::routing::get;
 use jiff::Timestamp;
 use std::sync::Arc;
 
+use crate::link_keys::LinkKeySource;
 use crate::origin_secret::OriginSecret;
 use crate::pages::SharedPages;
 use crate::routes::Routes;
@@ -38,6 +39,8 @@ pub struct Settings {
     pub site_origins: Vec<String>,
     /// Unless off, every request must carry it in `x-origin-verify` (only CloudFront knows it).
     pub origin_secret: OriginSecret,
+    /// The link key ring new personal links are derived from.
+    pub link_keys: LinkKeySource,
 }
 
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;

@@ -9,10 +9,10 @@ use serde_json::json;
 use super::AppState;
 use super::answer::{self, Answer};
 use super::request;
+use crate::link_keys;
 use crate::pages::ResultPage;
 use crate::registration::{self, Registration, Submission};
-use crate::store::{RegisterError, Seat};
-use crate::token;
+use crate::store::{IssuedLink, RegisterError, Seat};
 use opp_model::RegistrationStatus;
 
 pub async fn register(State(state): State<AppState>, request: Request) -> Response {
@@ -54,14 +54,23 @@ async fn checked_fields(
 
 /// Stores a valid registration with a new personal link, and answers what the store decided.
 async fn store(state: &AppState, registration: &Registration) -> Answer {
-    let Ok(token) = token::new_token() else {
+    let ring = match state.settings.link_keys.ring().await {
+        Ok(ring) => ring,
+        Err(err) => {
+            tracing::error!(outcome = "link_key_unavailable", reason = %err, "registration not stored");
+            return unavailable();
+        }
+    };
+    let Ok(random) = link_keys::new_link_random() else {
         return unavailable();
     };
+    let link = ring.issue(random);
+    let token = &link.token;
     let meeting = &registration.meeting;
     let now = (state.clock)();
     match state
         .store
-        .register(registration, &token::hash(&token), now)
+        .register(registration, IssuedLink::derived(&link), now)
         .await
     {
         Ok(seat) => {
@@ -72,11 +81,7 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
             tracing::info!(outcome = status.as_str(), meeting = %meeting, "registration stored");
             let mut body = json!({ "status": status });
             answer::place_fields(&mut body, place);
-            Answer::see_other(
-                StatusCode::CREATED,
-                body,
-                state.routes.personal_page(&token),
-            )
+            Answer::see_other(StatusCode::CREATED, body, state.routes.personal_page(token))
         }
         Err(RegisterError::Duplicate) => {
             tracing::info!(outcome = "duplicate", meeting = %meeting, "registration already stored");
@@ -111,7 +116,7 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
             Answer::see_other(
                 StatusCode::ACCEPTED,
                 json!({ "status": "unknown" }),
-                format!("{}#controleer", state.routes.personal_page(&token)),
+                format!("{}#controleer", state.routes.personal_page(token)),
             )
         }
         Err(RegisterError::Unavailable(reason)) => {

@@ -150,6 +150,7 @@ mod tests {
         Settings {
             site_origins: origins.iter().map(|o| o.to_string()).collect(),
             origin_secret: crate::origin_secret::OriginSecret::Off,
+            ..Settings::default()
         }
     }
 

@@ -19,6 +19,10 @@ pub(super) const WAITLIST_TICKET: &str = "waitlist_ticket";
 /// A registration's opaque, stable id (calendar UIDs, and later emails): never the address or the link.
 pub(super) const REGISTRATION_ID: &str = "registration_id";
 
+/// A derived link's id and the version of the link key it was made with (`opp_model::links`).
+pub(super) const LINK_ID: &str = "link_id";
+pub(super) const KEY_VERSION: &str = "key_version";
+
 /// 128 random bits, hex.
 pub(super) fn new_registration_id() -> String {
     let mut bytes = [0u8; 16];
@@ -135,6 +139,8 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
         created_at: get_s(item, "created_at").unwrap_or_default(),
         promoted_at: get_s(item, "promoted_at"),
         waitlist_ticket: get_n(item, WAITLIST_TICKET).and_then(|v| u32::try_from(v).ok()),
+        link_id: get_s(item, LINK_ID),
+        key_version: get_n(item, KEY_VERSION).and_then(|v| u32::try_from(v).ok()),
         token_hash,
     })
 }

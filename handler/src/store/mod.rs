@@ -79,7 +79,56 @@ pub struct RegistrationRecord {
     pub promoted_at: Option<String>,
     /// The waiting-list ticket it got when it joined the list (None before tickets existed).
     pub waitlist_ticket: Option<u32>,
+    /// The id its link is derived from, and the key version (None for links from before link keys).
+    pub link_id: Option<String>,
+    pub key_version: Option<u32>,
     pub token_hash: String,
+}
+
+/// The link a registration is stored with. The token's hash keys its token item; a derived link also
+/// carries its id and key version, so whoever holds the key can form the link again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedLink {
+    pub token_hash: String,
+    pub link_id: Option<String>,
+    pub key_version: Option<u32>,
+}
+
+impl IssuedLink {
+    pub fn derived(link: &opp_model::links::DerivedLink) -> IssuedLink {
+        IssuedLink {
+            token_hash: crate::token::hash(&link.token),
+            link_id: Some(link.link_id.clone()),
+            key_version: Some(link.key_version),
+        }
+    }
+
+    /// A random token's link (before link keys; tests of other parts): it cannot be formed again.
+    pub fn random(token_hash: impl Into<String>) -> IssuedLink {
+        IssuedLink {
+            token_hash: token_hash.into(),
+            link_id: None,
+            key_version: None,
+        }
+    }
+}
+
+impl From<&str> for IssuedLink {
+    fn from(token_hash: &str) -> Self {
+        IssuedLink::random(token_hash)
+    }
+}
+
+impl From<&String> for IssuedLink {
+    fn from(token_hash: &String) -> Self {
+        IssuedLink::random(token_hash.as_str())
+    }
+}
+
+impl From<&IssuedLink> for IssuedLink {
+    fn from(link: &IssuedLink) -> Self {
+        link.clone()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use super::codec::{
     Item, arrival_time, counter_of, get_s, meeting_from_item, n, s, status_of, status_value,
 };
 use super::codec::{
-    REGISTRATION_ID, WAITLIST_CAPACITY, WAITLIST_LEFT, WAITLIST_SEQ, WAITLIST_TICKET, get_n,
-    new_registration_id,
+    KEY_VERSION, LINK_ID, REGISTRATION_ID, WAITLIST_CAPACITY, WAITLIST_LEFT, WAITLIST_SEQ,
+    WAITLIST_TICKET, get_n, new_registration_id,
 };
 use super::keys::{
     MEETINGS_PK, PARTITION_KEY, SORT_KEY, TOKEN_SK, TTL_ATTRIBUTE, meeting_sk, registration_pk,
@@ -21,7 +21,7 @@ use super::keys::{
 };
 use super::outcome::{Reasons, Slot, is_definite, is_throttled};
 use super::retry::{Budget, OutOfTime, REGISTER_ATTEMPTS, backoff};
-use super::{RegisterError, Seat, Store, Unavailable, build_error, unavailable};
+use super::{IssuedLink, RegisterError, Seat, Store, Unavailable, build_error, unavailable};
 use crate::meetings::{MeetingRecord, MeetingStatus, Wanted};
 use crate::registration::Registration;
 
@@ -70,21 +70,16 @@ impl Store {
     pub async fn register(
         &self,
         registration: &Registration,
-        token_hash: &str,
+        link: impl Into<IssuedLink>,
         now: Timestamp,
     ) -> Result<Seat, RegisterError> {
+        let link = link.into();
+        let token_hash = link.token_hash.as_str();
         let budget = Budget::start();
         let mut ticket = None;
         let mut unknown = false;
         let mut result = self
-            .register_within(
-                registration,
-                token_hash,
-                now,
-                &budget,
-                &mut ticket,
-                &mut unknown,
-            )
+            .register_within(registration, &link, now, &budget, &mut ticket, &mut unknown)
             .await;
         if unknown && matches!(result, Err(RegisterError::Unavailable(_))) {
             // A write's outcome stayed unknown, so it may still land: wait until none can, then look
@@ -110,12 +105,13 @@ impl Store {
     async fn register_within(
         &self,
         registration: &Registration,
-        token_hash: &str,
+        link: &IssuedLink,
         now: Timestamp,
         budget: &Budget,
         ticket: &mut Option<u32>,
         unknown: &mut bool,
     ) -> Result<Seat, RegisterError> {
+        let token_hash = link.token_hash.as_str();
         let mut meeting = match budget
             .read(self.cached_meeting(&registration.meeting))
             .await
@@ -177,7 +173,7 @@ impl Store {
             let expires_at = self.retention_end(&known);
             let (request, slots) = self.registration_transaction(
                 registration,
-                token_hash,
+                link,
                 &created_at,
                 expires_at,
                 now,
@@ -461,7 +457,7 @@ impl Store {
     fn registration_transaction(
         &self,
         registration: &Registration,
-        token_hash: &str,
+        link: &IssuedLink,
         created_at: &str,
         expires_at: i64,
         now: Timestamp,
@@ -473,6 +469,7 @@ impl Store {
         ),
         Unavailable,
     >{
+        let token_hash = link.token_hash.as_str();
         let pk = registration_pk(&registration.meeting);
         let sk = registration_sk(&registration.email);
         let status = if plan.confirmed() {
@@ -501,6 +498,10 @@ impl Store {
         item.insert("created_at".into(), s(created_at));
         item.insert("token_hash".into(), s(token_hash));
         item.insert(REGISTRATION_ID.into(), s(&new_registration_id()));
+        if let (Some(link_id), Some(version)) = (&link.link_id, link.key_version) {
+            item.insert(LINK_ID.into(), s(link_id));
+            item.insert(KEY_VERSION.into(), n(version));
+        }
         item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
         if let Some(ticket) = plan.ticket {
             item.insert(WAITLIST_TICKET.into(), n(ticket));

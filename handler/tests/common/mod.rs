@@ -18,6 +18,11 @@ use tower::ServiceExt;
 pub const ORIGIN: &str = "https://www.landelijkoppproject.nl";
 pub const SECRET: &str = "test-secret-test-secret-test-secret";
 
+/// The tests' link key ring (two versions, the second current), so a test can form a link itself.
+pub fn link_keys() -> opp_model::links::LinkKeys {
+    opp_model::links::LinkKeys::first([11; 32]).rotated([12; 32])
+}
+
 pub struct Stack {
     pub store: Store,
     pub app: Router,
@@ -30,6 +35,30 @@ pub async fn stack(meetings: &[MeetingRecord]) -> Stack {
 }
 
 pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) -> Stack {
+    stack_with(
+        endpoint,
+        meetings,
+        create,
+        opp_handler::link_keys::LinkKeySource::fixed(link_keys()),
+    )
+    .await
+}
+
+/// A stack on its own store whose function has these link keys.
+pub async fn stack_with_keys(
+    meetings: &[MeetingRecord],
+    link_keys: opp_handler::link_keys::LinkKeySource,
+) -> Stack {
+    let endpoint = start_dynoxide().await;
+    stack_with(&endpoint, meetings, true, link_keys).await
+}
+
+async fn stack_with(
+    endpoint: &str,
+    meetings: &[MeetingRecord],
+    create: bool,
+    link_keys: opp_handler::link_keys::LinkKeySource,
+) -> Stack {
     let store = Store::new(client(endpoint), "registrations");
     if create {
         store.create_table().await.unwrap();
@@ -44,6 +73,7 @@ pub async fn stack_on(endpoint: &str, meetings: &[MeetingRecord], create: bool) 
         Settings {
             site_origins: vec![ORIGIN.into()],
             origin_secret: opp_handler::origin_secret::OriginSecret::Fixed(SECRET.into()),
+            link_keys,
         },
     )
     .unwrap()
