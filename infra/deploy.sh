@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Deploy the Landelijk OPP site and registration function to AWS (see infra/README.md).
+# Deploy the Landelijk OPP site, the registration function and the mailer to AWS (see infra/README.md).
 #
 #   infra/deploy.sh [--stack-name opp-site] [--region eu-central-1] [--stage prod]
 #                   [--domain opp.example.nl --certificate-arn arn:aws:acm:us-east-1:...]
 #                   [--site-origin https://...] [--rotate-origin-secret]
 #                   [--waf [--waf-rate-limit N] [--waf-ip-reputation off|count|block] | --web-acl-arn ARN]
-#                   [--skip-meetings] [--dry-run]
+#                   [--mail-from ADDRESS] [--mail-from-domain NAME] [--alarm-email ADDRESS]
+#                   [--link-key-version N] [--skip-meetings] [--dry-run]
 #
-# Steps: check tools -> sam build (Rust function via cargo-lambda, arm64) -> [--waf: the WAF stack
-# in us-east-1] -> [--rotate-origin-secret: new secret value, wait] -> sam deploy (a second pass on
-# the very first deploy, to give the function the CloudFront origin) -> read the stack outputs ->
-# build the site for the site URL -> upload (hashed assets immutable, the rest 300 s, then
-# --delete) -> invalidate CloudFront -> sync meetings into the table (opp-admin).
+# Steps: check tools -> sam build (both Rust functions, opp-handler and opp-mailer, via cargo-lambda,
+# arm64) -> [--waf: the WAF stack in us-east-1] -> [--rotate-origin-secret: new secret value, wait]
+# -> sam deploy (a second pass on the very first deploy, to give the functions the CloudFront
+# origin) -> read the stack outputs -> e-mail: the DKIM records to publish, the SES sandbox -> build
+# the site for the site URL -> upload (hashed assets immutable, the rest 300 s, then --delete) ->
+# invalidate CloudFront -> sync meetings into the table (opp-admin).
 # Safe to run again: unchanged stacks are not an error, uploads only send what changed.
 #
 # --dry-run prints every command instead of running it (AWS queries included; their answers are
@@ -34,6 +36,13 @@ WAF_RATE_LIMIT=""
 WAF_IP_REPUTATION=""
 WEB_ACL_ARN=""
 WEB_ACL_SET=0
+MAIL_FROM=""
+MAIL_FROM_SET=0
+MAIL_FROM_DOMAIN=""
+MAIL_FROM_DOMAIN_SET=0
+ALARM_EMAIL=""
+ALARM_EMAIL_SET=0
+LINK_KEY_VERSION=""
 SKIP_MEETINGS=0
 DRY_RUN=0
 # Phase 2 of a rotation waits this long after phase 1: the function re-reads the secret when its
@@ -41,7 +50,7 @@ DRY_RUN=0
 ROTATION_WAIT=360
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
@@ -59,11 +68,21 @@ Options:
   --waf-rate-limit N        requests to /api/ per IP address per 5 minutes (default 100; implies --waf)
   --waf-ip-reputation MODE  AWS IP reputation list on /api/: off, count (default), block (implies --waf)
   --web-acl-arn ARN         put this existing CLOUDFRONT web ACL on the distribution; '' removes it
+  --mail-from ADDRESS       sender of the e-mails, an address at --domain (default noreply@DOMAIN); ''
+                            goes back to the default
+  --mail-from-domain NAME   custom MAIL FROM domain, a subdomain of --domain (needs MX and SPF
+                            records; infra/README.md, "E-mail (SES)"); '' removes it
+  --alarm-email ADDRESS     send the mail alarms to this address (SNS asks it to confirm first);
+                            '' stops that
+  --link-key-version N      the link key version "current" names after a rotation: both functions
+                            start again and read the new key ring (infra/README.md, "Rotating the
+                            link key")
   --skip-meetings           do not run opp-admin sync-meetings
   --dry-run                 print the commands instead of running them
   -h, --help                this text
 
 Options that are not given keep the stack's previous value (first deploy: the template default).
+--domain also resets --site-origin, --mail-from and --mail-from-domain unless they are given too.
 EOF
 }
 
@@ -94,6 +113,14 @@ while [[ $# -gt 0 ]]; do
     --waf-ip-reputation=*) WAF=1; WAF_IP_REPUTATION="${1#*=}"; shift ;;
     --web-acl-arn) need_value "$@"; WEB_ACL_ARN="$2"; WEB_ACL_SET=1; shift 2 ;;
     --web-acl-arn=*) WEB_ACL_ARN="${1#*=}"; WEB_ACL_SET=1; shift ;;
+    --mail-from) need_value "$@"; MAIL_FROM="$2"; MAIL_FROM_SET=1; shift 2 ;;
+    --mail-from=*) MAIL_FROM="${1#*=}"; MAIL_FROM_SET=1; shift ;;
+    --mail-from-domain) need_value "$@"; MAIL_FROM_DOMAIN="$2"; MAIL_FROM_DOMAIN_SET=1; shift 2 ;;
+    --mail-from-domain=*) MAIL_FROM_DOMAIN="${1#*=}"; MAIL_FROM_DOMAIN_SET=1; shift ;;
+    --alarm-email) need_value "$@"; ALARM_EMAIL="$2"; ALARM_EMAIL_SET=1; shift 2 ;;
+    --alarm-email=*) ALARM_EMAIL="${1#*=}"; ALARM_EMAIL_SET=1; shift ;;
+    --link-key-version) need_value "$@"; LINK_KEY_VERSION="$2"; shift 2 ;;
+    --link-key-version=*) LINK_KEY_VERSION="${1#*=}"; shift ;;
     --skip-meetings) SKIP_MEETINGS=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -122,6 +149,28 @@ fi
 case "$WAF_IP_REPUTATION" in ""|off|count|block) ;; *) die "--waf-ip-reputation must be off, count or block" ;; esac
 if [[ $WEB_ACL_SET -eq 1 && -n "$WEB_ACL_ARN" && ! "$WEB_ACL_ARN" =~ ^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]+$ ]]; then
   die "--web-acl-arn must be a WAFv2 web ACL of scope CLOUDFRONT (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)"
+fi
+# The mailer sends as the site's domain (the stack's SES identity); the template's Rules refuse a
+# sender without a domain. Here only what can be checked before AWS is asked.
+HOST_RE='^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'
+if [[ $MAIL_FROM_SET -eq 1 && -n "$MAIL_FROM" ]]; then
+  [[ "$MAIL_FROM" =~ ^[A-Za-z0-9._%+-]+@(.+)$ && "${BASH_REMATCH[1]}" =~ $HOST_RE ]] \
+    || die "--mail-from must be a plain address such as noreply@opp.example.nl (no display name)"
+  if [[ $DOMAIN_SET -eq 1 && "${MAIL_FROM#*@}" != "$DOMAIN" ]]; then
+    die "--mail-from must be an address at --domain ($DOMAIN): that is the SES identity the mailer may send as"
+  fi
+fi
+if [[ $MAIL_FROM_DOMAIN_SET -eq 1 && -n "$MAIL_FROM_DOMAIN" ]]; then
+  [[ "$MAIL_FROM_DOMAIN" =~ $HOST_RE ]] || die "--mail-from-domain must be a host name such as bounce.opp.example.nl"
+  if [[ $DOMAIN_SET -eq 1 && "$MAIL_FROM_DOMAIN" != *".$DOMAIN" ]]; then
+    die "--mail-from-domain must be a subdomain of --domain ($DOMAIN)"
+  fi
+fi
+if [[ $ALARM_EMAIL_SET -eq 1 && -n "$ALARM_EMAIL" && ! "$ALARM_EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
+  die "--alarm-email must be an e-mail address"
+fi
+if [[ -n "$LINK_KEY_VERSION" ]] && ! [[ "$LINK_KEY_VERSION" =~ ^[1-9][0-9]{0,8}$ ]]; then
+  die "--link-key-version must be a whole number of at least 1 (the version \"current\" names in the key ring)"
 fi
 
 # Work from the repository root, wherever the script was called from.
@@ -284,8 +333,12 @@ check_prerequisites
 LAMBDA_BUILD_ENV=()  # (a read loop, not mapfile: macOS still ships bash 3.2)
 while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
 [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
-say "Building the function (sam build; cargo lambda build --release --arm64 --bin opp-handler)"
+# One sam build builds both functions, one after the other in the same Cargo target directory (the
+# second reuses the first one's dependencies): RegistrationFunction and MailerFunction.
+say "Building the functions (sam build: cargo lambda build --release --arm64 --bin opp-handler, and --bin opp-mailer)"
 run env "${LAMBDA_BUILD_ENV[@]}" sam build --template "$TEMPLATE" --build-dir "$BUILD_DIR" --region "$REGION"
+# Both binaries must be there (and their sizes are worth a look: BENCHMARKS.md).
+run ls -l "$BUILD_DIR/RegistrationFunction/bootstrap" "$BUILD_DIR/MailerFunction/bootstrap"
 
 # ------------------------------------------------------------------------------------------------
 # 3. Deploy the stack
@@ -301,6 +354,12 @@ fi
 
 if [[ $ROTATE_SECRET -eq 1 && $FIRST_DEPLOY -eq 1 ]]; then
   die "--rotate-origin-secret needs an existing stack (its first deploy makes the secret)"
+fi
+# A sender must be an address at the domain the stack keeps when --domain is not given.
+if [[ $MAIL_FROM_SET -eq 1 && -n "$MAIL_FROM" && $DOMAIN_SET -eq 0 && $FIRST_DEPLOY -eq 0 && $DRY_RUN -eq 0 ]]; then
+  STACK_DOMAIN="$(stack_parameter DomainName "")"
+  [[ "${MAIL_FROM#*@}" == "$STACK_DOMAIN" ]] \
+    || die "--mail-from must be an address at the stack's domain (${STACK_DOMAIN:-none}): that is the SES identity the mailer may send as"
 fi
 
 # The optional WAF (infra/waf.yaml): its own stack in us-east-1, where CloudFront's web ACLs live.
@@ -365,11 +424,19 @@ fi
 
 if [[ $DOMAIN_SET -eq 1 ]]; then
   OVERRIDES+=("$(param DomainName "$DOMAIN")")
-  # A new domain also decides the site origin unless --site-origin says otherwise.
+  # A new domain also decides the site origin unless --site-origin says otherwise, and the mail
+  # sender (noreply@DOMAIN) and MAIL FROM domain unless --mail-from or --mail-from-domain do: an
+  # address at the old domain could not be sent from (the template's Rules refuse it without one).
   [[ $SITE_ORIGIN_SET -eq 0 ]] && OVERRIDES+=("$(param SiteOrigin "")")
+  [[ $MAIL_FROM_SET -eq 0 ]] && OVERRIDES+=("$(param MailFromAddress "")")
+  [[ $MAIL_FROM_DOMAIN_SET -eq 0 ]] && OVERRIDES+=("$(param MailFromDomain "")")
 fi
 [[ $CERT_SET -eq 1 ]] && OVERRIDES+=("$(param AcmCertificateArn "$CERT_ARN")")
 [[ $SITE_ORIGIN_SET -eq 1 ]] && OVERRIDES+=("$(param SiteOrigin "$SITE_ORIGIN")")
+[[ $MAIL_FROM_SET -eq 1 ]] && OVERRIDES+=("$(param MailFromAddress "$MAIL_FROM")")
+[[ $MAIL_FROM_DOMAIN_SET -eq 1 ]] && OVERRIDES+=("$(param MailFromDomain "$MAIL_FROM_DOMAIN")")
+[[ $ALARM_EMAIL_SET -eq 1 ]] && OVERRIDES+=("$(param AlarmEmail "$ALARM_EMAIL")")
+[[ -n "$LINK_KEY_VERSION" ]] && OVERRIDES+=("LinkKeyVersion=$LINK_KEY_VERSION")
 # One retention period: the function's fallback follows config.yaml, as the meeting items do.
 RETENTION="$(sed -n 's/^retention_days:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$REPO_ROOT/config.yaml" | head -n 1)"
 [[ -n "$RETENTION" ]] && OVERRIDES+=("RetentionDays=$RETENTION")
@@ -401,6 +468,34 @@ for value in "$BUCKET" "$DISTRIBUTION_ID" "$TABLE" "$SITE_URL"; do
   [[ -n "$value" && "$value" != "None" ]] || die "stack $STACK_NAME lacks an output (deploy failed?)"
 done
 say "Site: $SITE_URL  bucket: $BUCKET  distribution: $DISTRIBUTION_ID  table: $TABLE"
+
+# ------------------------------------------------------------------------------------------------
+# 4b. E-mail: the DKIM records to publish until SES has verified them, and the SES sandbox
+# ------------------------------------------------------------------------------------------------
+MAIL_IDENTITY="$(stack_output MailIdentityInUse)"
+if [[ -z "$MAIL_IDENTITY" || "$MAIL_IDENTITY" == "None" || "$MAIL_IDENTITY" == "(none)" ]]; then
+  say "E-mail: off (no custom domain, so no SES identity: the mailer sends nothing; infra/README.md, \"E-mail (SES)\")"
+else
+  say "E-mail: from $(stack_output MailFromInUse), through $(stack_output MailConfigurationSetName)"
+  DKIM_STATUS="$(query "<DkimStatus>" aws sesv2 get-email-identity --email-identity "$MAIL_IDENTITY" \
+    --region "$REGION" --query 'DkimAttributes.Status' --output text)" || DKIM_STATUS="unknown"
+  if [[ "$DKIM_STATUS" != "SUCCESS" ]]; then
+    DKIM_TOKENS=()
+    read -r -a DKIM_TOKENS <<<"$(query "<token1> <token2> <token3>" aws sesv2 get-email-identity \
+      --email-identity "$MAIL_IDENTITY" --region "$REGION" --query 'DkimAttributes.Tokens' --output text || true)"
+    say "E-mail: DKIM of $MAIL_IDENTITY is $DKIM_STATUS; publish these records in its DNS (infra/README.md, \"E-mail (SES)\"):"
+    if [[ ${#DKIM_TOKENS[@]} -gt 0 ]]; then  # (an empty array is "unbound" to bash 3.2 under set -u)
+      for token in "${DKIM_TOKENS[@]}"; do
+        echo "    ${token}._domainkey.${MAIL_IDENTITY}  CNAME  ${token}.dkim.amazonses.com" >&2
+      done
+    fi
+  fi
+  PRODUCTION="$(query "<ProductionAccessEnabled>" aws sesv2 get-account --region "$REGION" \
+    --query 'ProductionAccessEnabled' --output text)" || PRODUCTION="unknown"
+  if [[ "$PRODUCTION" != "True" ]]; then
+    say "E-mail: SES in $REGION may still be in the sandbox (production access: $PRODUCTION): mail only reaches verified addresses and the mailbox simulator, at most 200 a day; see infra/README.md, \"Leaving the SES sandbox\""
+  fi
+fi
 
 # ------------------------------------------------------------------------------------------------
 # 5. Build the site for its public URL
@@ -446,5 +541,11 @@ fi
 
 if [[ $ROTATE_SECRET -eq 1 ]]; then
   say "Origin secret rotated: CloudFront sends the new value; the old one stays accepted (AWSPREVIOUS) until the next rotation"
+fi
+if [[ -n "$LINK_KEY_VERSION" ]]; then
+  say "Both functions restarted for link key version $LINK_KEY_VERSION: now run opp-admin rekey-links (infra/README.md, \"Rotating the link key\")"
+fi
+if [[ $ALARM_EMAIL_SET -eq 1 && -n "$ALARM_EMAIL" ]]; then
+  say "Alarms go to $ALARM_EMAIL once its owner confirms the subscription in the mail from AWS Notifications"
 fi
 say "Done: $SITE_URL"

@@ -36,12 +36,29 @@ EXPECTED_ROUTES = {
     ("GET", "/api/registrations/{token}/afgemeld"),
     ("GET", "/api/registrations/{token}/agenda.ics"),
     ("GET", "/api/meetings"),
+    ("POST", "/api/links"),
 }
 # The 4xx/5xx codes CloudFront caches for ErrorCachingMinTTL (CloudFront developer guide, "HTTP 4xx
 # and 5xx status codes that CloudFront caches"); it honours the origin's no-store only on some.
 CLOUDFRONT_CACHED_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
 # handler/table-schema.json may still name the variable the function read before the origin secret
 # moved to Secrets Manager; the template gives the function the secret's ARN instead.
+
+# Logical ids. Two functions since the mailer: the tests name the one they mean.
+HANDLER, HANDLER_ROLE = "RegistrationFunction", "RegistrationFunctionRole"
+MAILER, MAILER_ROLE = "MailerFunction", "MailerFunctionRole"
+SCHEDULE_ROLE = "ReminderScheduleRole"
+ORIGIN_SECRET, LINK_KEY_SECRET = "OriginSecret", "LinkKeySecret"
+TABLE = "RegistrationsTable"
+# What the mailer may do, resource by resource (the handler's actions come from handler/table-schema.json;
+# the mailer's are agreed here, in infra/tests, and smoke_moto.py checks the same on moto's IAM).
+MAILER_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
+STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams"]
+SES_IDENTITY_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${DomainName}"}
+SES_CONFIGURATION_SET_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}"}
+MAILER_ENVIRONMENT = {"TABLE_NAME", "LINK_KEY_ARN", "SITE_URL", "MAIL_FROM", "SES_CONFIGURATION_SET", "RUST_LOG"}
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +106,21 @@ def walk(value):
             yield from walk(v)
 
 
+def role_policies(role):
+    """A role's inline policies; one behind Fn::If (only with a condition) is taken as if it held."""
+    for pol in role["Properties"].get("Policies", []):
+        if "Fn::If" in pol:
+            _, pol, otherwise = pol["Fn::If"]
+            assert otherwise == {"Ref": "AWS::NoValue"}, otherwise
+        yield pol
+
+
 def policy_documents(template):
     """Identity-based IAM policy documents (roles, policies, SAM function policies)."""
     for name, res in template["Resources"].items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::IAM::Role":
-            for pol in props.get("Policies", []):
+            for pol in role_policies(res):
                 yield f"{name}/{pol['PolicyName']}", pol["PolicyDocument"]
         elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             yield name, props["PolicyDocument"]
@@ -102,6 +128,38 @@ def policy_documents(template):
             for i, pol in enumerate(as_list(props.get("Policies", []))):
                 if isinstance(pol, dict) and "Statement" in pol:
                     yield f"{name}/Policies[{i}]", pol
+
+
+def statements_of(template, role_name):
+    """The Allow statements of one role, each as (Sid, actions, resources), in template order."""
+    found = []
+    for pol in role_policies(template["Resources"][role_name]):
+        for st in as_list(pol["PolicyDocument"]["Statement"]):
+            assert st["Effect"] == "Allow", st
+            assert "Condition" not in st and "NotAction" not in st and "NotResource" not in st, st
+            found.append((st.get("Sid"), as_list(st["Action"]), as_list(st["Resource"])))
+    return found
+
+
+def grants_of(template, role_name):
+    """{resource as JSON: set of actions} of one role."""
+    grants = {}
+    for _, actions, resources in statements_of(template, role_name):
+        for resource in resources:
+            grants.setdefault(json.dumps(resource, sort_keys=True), set()).update(actions)
+    return grants
+
+
+def ref(name):
+    return {"Ref": name}
+
+
+def getatt(name, attribute):
+    return {"Fn::GetAtt": [name, attribute]}
+
+
+def key(value):
+    return json.dumps(value, sort_keys=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,13 +210,13 @@ def test_table_ttl_billing_backup_protection(sam, schema):
 
 
 def test_function_environment_has_schema_variables(sam, schema):
-    _, fn = one(sam, "AWS::Serverless::Function")
-    env = fn["Properties"]["Environment"]["Variables"]
+    env = sam["Resources"][HANDLER]["Properties"]["Environment"]["Variables"]
     expected = set(schema["environment"])
     missing = expected - set(env)
     assert not missing, f"function Environment lacks {sorted(missing)}"
     assert env["TABLE_NAME"] == {"Ref": one(sam, "AWS::DynamoDB::Table")[0]}
-    assert env["ORIGIN_SECRET_ARN"] == {"Ref": one(sam, "AWS::SecretsManager::Secret")[0]}
+    assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
+    assert env["LINK_KEY_ARN"] == ref(LINK_KEY_SECRET)
     assert env["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
     assert env["RUST_LOG"] == "info"
 
@@ -166,16 +224,15 @@ def test_function_environment_has_schema_variables(sam, schema):
 def test_dynamodb_actions_equal_schema(cfn, schema):
     table_name, _ = one(cfn, "AWS::DynamoDB::Table")
     dynamo_statements = [
-        st for _, doc in policy_documents(cfn) for st in as_list(doc["Statement"])
-        if any(a.startswith("dynamodb:") for a in as_list(st["Action"]))
+        (actions, resources) for _, actions, resources in statements_of(cfn, HANDLER_ROLE)
+        if any(a.startswith("dynamodb:") for a in actions)
     ]
     assert len(dynamo_statements) == 1
-    st = dynamo_statements[0]
-    assert st["Effect"] == "Allow"
-    assert sorted(as_list(st["Action"])) == sorted(schema["iam_actions"])
+    actions, resources = dynamo_statements[0]
+    assert sorted(actions) == sorted(schema["iam_actions"])
     assert len(set(schema["iam_actions"])) == len(schema["iam_actions"])
-    # The table itself only: the e-mail index serves opp-admin (the organisers' credentials).
-    assert as_list(st["Resource"]) == [{"Fn::GetAtt": [table_name, "Arn"]}]
+    # The table itself only: the e-mail index serves opp-admin (the organisers' credentials) and the mailer.
+    assert resources == [{"Fn::GetAtt": [table_name, "Arn"]}]
 
 
 def test_function_role_grants_only_what_the_handler_uses(cfn, schema):
@@ -183,13 +240,15 @@ def test_function_role_grants_only_what_the_handler_uses(cfn, schema):
     assert "dynamodb:ConditionCheckItem" not in schema["iam_actions"]
     assert sorted(schema["iam_actions"]) == sorted(
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"])
-    (role_name, role), = resources_of(cfn, "AWS::IAM::Role").items()
+    role_name, role = HANDLER_ROLE, cfn["Resources"][HANDLER_ROLE]
     text = json.dumps(role["Properties"]["Policies"])
     assert "ConditionCheckItem" not in text
     assert "/index/" not in text and schema["email_index"]["name"] not in text, \
         f"{role_name} names the e-mail index"
     for value in walk(role["Properties"]["Policies"]):
         assert not (isinstance(value, str) and "index" in value.lower()), value
+    # Nor the table's stream: that is the mailer's input.
+    assert "StreamArn" not in text and "/stream/" not in text
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,13 +268,20 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
             assert "NotAction" not in st and "NotResource" not in st
 
 
-def test_function_uses_only_the_explicit_role(cfn):
+def test_functions_use_only_their_explicit_roles(cfn):
     roles = resources_of(cfn, "AWS::IAM::Role")
-    assert len(roles) == 1
-    role_name, role = next(iter(roles.items()))
-    assert "ManagedPolicyArns" not in role["Properties"]
-    _, fn = one(cfn, "AWS::Lambda::Function")
-    assert fn["Properties"]["Role"] == {"Fn::GetAtt": [role_name, "Arn"]}
+    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, SCHEDULE_ROLE}, "SAM made a role of its own?"
+    for role in roles.values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+        assert "PermissionsBoundary" not in role["Properties"]
+    functions = resources_of(cfn, "AWS::Lambda::Function")
+    assert set(functions) == {HANDLER, MAILER}
+    assert functions[HANDLER]["Properties"]["Role"] == getatt(HANDLER_ROLE, "Arn")
+    assert functions[MAILER]["Properties"]["Role"] == getatt(MAILER_ROLE, "Arn")
+    for role_name in (HANDLER_ROLE, MAILER_ROLE):
+        (st,) = as_list(roles[role_name]["Properties"]["AssumeRolePolicyDocument"]["Statement"])
+        assert st["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}}
 
 
 def test_no_function_url(sam, cfn):
@@ -226,49 +292,84 @@ def test_no_function_url(sam, cfn):
             assert not (isinstance(value, dict) and "FunctionUrlConfig" in value)
 
 
-def test_function_runtime_and_build(sam):
-    _, fn = one(sam, "AWS::Serverless::Function")
+# (function, binary, timeout, reserved concurrency parameter and its default, name suffix)
+FUNCTIONS = [
+    (HANDLER, "opp-handler", 10, "ReservedConcurrency", 10, "registration"),
+    (MAILER, "opp-mailer", 60, "MailerReservedConcurrency", 5, "mailer"),
+]
+
+
+def test_exactly_two_functions(sam):
+    assert set(resources_of(sam, "AWS::Serverless::Function")) == {HANDLER, MAILER}
+
+
+@pytest.mark.parametrize("name,binary,timeout,concurrency,default,_suffix", FUNCTIONS)
+def test_function_runtime_and_build(sam, name, binary, timeout, concurrency, default, _suffix):
+    fn = sam["Resources"][name]
     props = fn["Properties"]
     assert props["Runtime"] == "provided.al2023"
     assert props["Architectures"] == ["arm64"]
     assert props["Handler"] == "bootstrap"
     assert props["CodeUri"] == ".."
     assert (ROOT / "Cargo.toml").is_file(), "CodeUri '..' must be the Cargo workspace root"
+    # sam build: cargo lambda build --release --arm64 --bin BINARY in the workspace root.
     assert fn["Metadata"]["BuildMethod"] == "rust-cargolambda"
-    assert fn["Metadata"]["BuildProperties"] == {"Binary": "opp-handler"}
+    assert fn["Metadata"]["BuildProperties"] == {"Binary": binary}
     assert props["MemorySize"] == 256
-    assert props["Timeout"] == 10
-    assert props["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
-    assert sam["Parameters"]["ReservedConcurrency"]["Default"] == 10
+    assert props["Timeout"] == timeout
+    assert props["ReservedConcurrentExecutions"] == {"Ref": concurrency}
+    assert sam["Parameters"][concurrency]["Default"] == default
     assert sam["Parameters"]["RetentionDays"]["Default"] == 90
+    # Raising LinkKeyVersion changes both functions' configuration: new instances read the new ring.
+    assert "${LinkKeyVersion}" in props["Description"]["Fn::Sub"]
 
 
-def test_function_log_group_and_name(sam):
-    fn_name, fn = one(sam, "AWS::Serverless::Function")
-    props = fn["Properties"]
-    assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-registration"}
+def test_mailer_binary_in_the_workspace():
+    """Once the mailer crate is there, its binary is the one sam build asks for."""
+    manifest = ROOT / "mailer" / "Cargo.toml"
+    if not manifest.is_file():
+        pytest.skip("mailer/ is not in the workspace yet")
+    import tomllib
+    crate = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    bins = {b.get("name") for b in crate.get("bin", [])} | {
+        p.stem for p in (ROOT / "mailer" / "src" / "bin").glob("*.rs")}
+    assert "opp-mailer" in bins
+    workspace = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))
+    assert "mailer" in workspace["workspace"]["members"]
+
+
+@pytest.mark.parametrize("name,_binary,_timeout,_concurrency,_default,suffix", FUNCTIONS)
+def test_function_log_group_and_name(sam, name, _binary, _timeout, _concurrency, _default, suffix):
+    props = sam["Resources"][name]["Properties"]
+    assert props["FunctionName"] == {"Fn::Sub": f"${{AWS::StackName}}-{suffix}"}
     log_group_ref = props["LoggingConfig"]["LogGroup"]["Ref"]
     group = sam["Resources"][log_group_ref]["Properties"]
-    assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-registration"}
+    assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{suffix}"}
     assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
     assert sam["Parameters"]["LogRetentionInDays"]["Default"] == 30
 
 
 def test_site_origin_does_not_reference_the_distribution(sam):
     """The distribution depends on the API (and so on the function): no cycle back."""
-    _, fn = one(sam, "AWS::Serverless::Function")
-    site_origin = fn["Properties"]["Environment"]["Variables"]["SITE_ORIGIN"]
+    site_origin = sam["Resources"][HANDLER]["Properties"]["Environment"]["Variables"]["SITE_ORIGIN"]
     text = json.dumps(site_origin)
     assert "Distribution" not in text
     assert "SiteOrigin" in text and "DomainName" in text
+    # The mailer's links use the same base URL.
+    assert sam["Resources"][MAILER]["Properties"]["Environment"]["Variables"]["SITE_URL"] == site_origin
 
 
 # --------------------------------------------------------------------------------------------
 # Origin secret (Secrets Manager)
 # --------------------------------------------------------------------------------------------
 
+def test_exactly_two_secrets(sam, cfn):
+    for template in (sam, cfn):
+        assert set(resources_of(template, "AWS::SecretsManager::Secret")) == {ORIGIN_SECRET, LINK_KEY_SECRET}
+
+
 def test_origin_secret_is_a_generated_secret_without_automatic_rotation(sam, cfn):
-    name, secret = one(sam, "AWS::SecretsManager::Secret")
+    name, secret = ORIGIN_SECRET, sam["Resources"][ORIGIN_SECRET]
     gen = secret["Properties"]["GenerateSecretString"]
     assert gen["PasswordLength"] == 48
     assert gen["ExcludePunctuation"] is True
@@ -284,15 +385,38 @@ def test_origin_secret_is_a_generated_secret_without_automatic_rotation(sam, cfn
     assert "automatic rotation stays OFF" in text
 
 
+def test_link_key_secret_is_a_generated_ring_kept_forever(sam, cfn):
+    """{"current": 1, "1": <64 letters and digits>}; losing it breaks every link already mailed."""
+    secret = sam["Resources"][LINK_KEY_SECRET]
+    # Pinned: CloudFormation generates a new value (over the ring) when GenerateSecretString changes.
+    assert secret["Properties"]["GenerateSecretString"] == {
+        "SecretStringTemplate": '{"current":1}', "GenerateStringKey": "1", "PasswordLength": 64,
+        "ExcludePunctuation": True, "IncludeSpace": False}
+    assert json.loads(secret["Properties"]["GenerateSecretString"]["SecretStringTemplate"]) == {"current": 1}
+    assert "SecretString" not in secret["Properties"]
+    assert "Name" not in secret["Properties"], "a deleted secret keeps its name for up to 30 days"
+    assert secret["DeletionPolicy"] == "Retain" and secret["UpdateReplacePolicy"] == "Retain"
+    skips = {s["id"]: s["comment"] for s in secret["Metadata"]["checkov"]["skip"]}
+    assert set(skips) == {"CKV_AWS_149"}
+    for template in (sam, cfn):
+        assert not resources_of(template, "AWS::SecretsManager::RotationSchedule")
+    assert sam["Outputs"]["LinkKeySecretArn"]["Value"] == ref(LINK_KEY_SECRET)
+    param = sam["Parameters"]["LinkKeyVersion"]
+    assert (param["Type"], param["Default"], param["MinValue"]) == ("Number", 1, 1)
+
+
 def test_old_origin_secret_parameter_is_gone(sam, cfn):
     assert "OriginVerifySecret" not in sam["Parameters"]
     assert "OriginVerifySecret" not in json.dumps(sam["Resources"])
     for template in (sam, cfn):
-        for _, fn in [*resources_of(template, "AWS::Serverless::Function").items(),
-                      *resources_of(template, "AWS::Lambda::Function").items()]:
+        for name, fn in [*resources_of(template, "AWS::Serverless::Function").items(),
+                         *resources_of(template, "AWS::Lambda::Function").items()]:
             env = fn["Properties"]["Environment"]["Variables"]
             assert "ORIGIN_VERIFY_SECRET" not in env
-            assert env["ORIGIN_SECRET_ARN"] == {"Ref": one(sam, "AWS::SecretsManager::Secret")[0]}
+            if name == HANDLER:
+                assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
+            else:  # only the handler checks the origin header
+                assert "ORIGIN_SECRET_ARN" not in env, name
 
 
 def resolve_parts(sub):
@@ -305,7 +429,7 @@ def resolve_parts(sub):
 
 
 def test_cloudfront_origin_header_resolves_the_secret(sam):
-    secret_name, _ = one(sam, "AWS::SecretsManager::Secret")
+    secret_name = ORIGIN_SECRET
     _, dist = one(sam, "AWS::CloudFront::Distribution")
     (origin,) = [o for o in dist["Properties"]["DistributionConfig"]["Origins"] if o["Id"] == "registration-api"]
     (header,) = origin["OriginCustomHeaders"]
@@ -328,22 +452,25 @@ def test_cloudfront_origin_header_resolves_the_secret(sam):
     assert not re.fullmatch(param["AllowedPattern"], "AWSCURRENT")
 
 
-def test_function_may_read_exactly_the_origin_secret(cfn):
-    secret_name, _ = one(cfn, "AWS::SecretsManager::Secret")
-    statements = [st for _, doc in policy_documents(cfn) for st in as_list(doc["Statement"])
-                  if any(a.startswith("secretsmanager:") for a in as_list(st["Action"]))]
-    assert len(statements) == 1
-    (st,) = statements
-    assert st["Effect"] == "Allow"
-    assert as_list(st["Action"]) == ["secretsmanager:GetSecretValue"]
-    assert as_list(st["Resource"]) == [{"Ref": secret_name}]
-    assert "Condition" not in st
+@pytest.mark.parametrize("which", ["sam", "cfn"])
+def test_who_may_read_which_secret(which, sam, cfn):
+    """The handler: the origin secret and the link key. The mailer: the link key. Nobody else anything."""
+    template = sam if which == "sam" else cfn
+    readers = {}
+    for name, res in resources_of(template, "AWS::IAM::Role").items():
+        for _, actions, resources in statements_of(template, name):
+            if any(a.startswith("secretsmanager:") for a in actions):
+                assert actions == ["secretsmanager:GetSecretValue"], (name, actions)
+                assert len(resources) == 1, (name, resources)
+                readers.setdefault(name, []).append(resources[0])
+    assert readers == {HANDLER_ROLE: [ref(ORIGIN_SECRET), ref(LINK_KEY_SECRET)],
+                       MAILER_ROLE: [ref(LINK_KEY_SECRET)]}, readers
 
 
 def test_checkov_notes_follow_the_secret(sam):
-    _, fn = one(sam, "AWS::Serverless::Function")
+    fn = sam["Resources"][HANDLER]
     note = {s["id"]: s["comment"] for s in fn["Metadata"]["checkov"]["skip"]}["CKV_AWS_173"]
-    assert "ORIGIN_SECRET_ARN" in note and "ORIGIN_VERIFY_SECRET" not in note
+    assert "ORIGIN_SECRET_ARN" in note and "LINK_KEY_ARN" in note and "ORIGIN_VERIFY_SECRET" not in note
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +479,9 @@ def test_checkov_notes_follow_the_secret(sam):
 
 def test_http_api_routes(sam):
     api_name, api = one(sam, "AWS::Serverless::HttpApi")
-    _, fn = one(sam, "AWS::Serverless::Function")
+    fn = sam["Resources"][HANDLER]
+    # The mailer has no SAM events: its triggers are the resources of their own below.
+    assert "Events" not in sam["Resources"][MAILER]["Properties"]
     routes = set()
     for event in fn["Properties"]["Events"].values():
         assert event["Type"] == "HttpApi"
@@ -379,6 +508,213 @@ def test_http_api_settings(sam, cfn):
     assert "$context.path" not in props["AccessLogSettings"]["Format"]
     _, stage = one(cfn, "AWS::ApiGatewayV2::Stage")
     assert stage["Properties"]["StageName"] == "$default"
+
+
+# --------------------------------------------------------------------------------------------
+# E-mail: the stream, the mailer, SES, EventBridge, the schedule (moto does not know the SES and
+# Scheduler types, nor the event source mapping: they are checked here, on both forms)
+# --------------------------------------------------------------------------------------------
+
+def test_table_stream_has_both_images(sam, cfn):
+    for template in (sam, cfn):
+        props = template["Resources"][TABLE]["Properties"]
+        assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_mailer_environment(sam, cfn):
+    env = sam["Resources"][MAILER]["Properties"]["Environment"]["Variables"]
+    assert set(env) == MAILER_ENVIRONMENT
+    assert env["TABLE_NAME"] == ref(TABLE)
+    assert env["LINK_KEY_ARN"] == ref(LINK_KEY_SECRET)
+    assert env["SES_CONFIGURATION_SET"] == ref("MailConfigurationSet")
+    assert env["RUST_LOG"] == "info"
+    # noreply@DOMAIN unless MailFromAddress says otherwise; empty (no mail) without a custom domain.
+    assert env["MAIL_FROM"] == {"Fn::If": [
+        "HasMailFromAddress", {"Fn::Sub": "Landelijk OPP Project <${MailFromAddress}>"},
+        {"Fn::If": ["UseCustomDomain", {"Fn::Sub": "Landelijk OPP Project <noreply@${DomainName}>"}, ""]}]}
+    assert cfn["Resources"][MAILER]["Properties"]["Environment"]["Variables"] == env
+
+
+def test_mail_parameters_and_rules(sam):
+    import re
+    params = sam["Parameters"]
+    for name in ("MailFromAddress", "MailFromDomain", "AlarmEmail"):
+        assert params[name]["Default"] == "" and re.fullmatch(params[name]["AllowedPattern"], ""), name
+    assert re.fullmatch(params["MailFromAddress"]["AllowedPattern"], "noreply@opp.example.nl")
+    assert not re.fullmatch(params["MailFromAddress"]["AllowedPattern"], "Landelijk OPP <noreply@opp.example.nl>")
+    assert re.fullmatch(params["MailFromDomain"]["AllowedPattern"], "bounce.opp.example.nl")
+    assert re.fullmatch(params["AlarmEmail"]["AllowedPattern"], "organisatie@example.nl")
+    # A sender or MAIL FROM domain needs the domain the stack verifies.
+    for rule in ("MailFromAddressNeedsDomain", "MailFromDomainNeedsDomain"):
+        (assertion,) = sam["Rules"][rule]["Assertions"]
+        assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [ref("DomainName"), ""]}]}
+
+
+def test_mailer_role_grants_exactly_what_it_needs(cfn):
+    index = {"Fn::Sub": "${RegistrationsTable.Arn}/index/email-index"}
+    expected = {
+        key(getatt(TABLE, "Arn")): set(MAILER_TABLE_ACTIONS),
+        key(index): {"dynamodb:Query"},
+        key(getatt(TABLE, "StreamArn")): set(STREAM_ACTIONS),
+        key(ref(LINK_KEY_SECRET)): {"secretsmanager:GetSecretValue"},
+        key(SES_IDENTITY_ARN): {"ses:SendEmail", "ses:SendRawEmail"},
+        key(SES_CONFIGURATION_SET_ARN): {"ses:SendEmail", "ses:SendRawEmail"},
+        key(getatt("MailFailuresQueue", "Arn")): {"sqs:SendMessage"},
+        key(getatt("MailerFunctionLogGroup", "Arn")): {"logs:CreateLogStream", "logs:PutLogEvents"},
+    }
+    assert grants_of(cfn, MAILER_ROLE) == expected
+    role = cfn["Resources"][MAILER_ROLE]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    # The SES grant exists only with a custom domain (otherwise there is no identity to send as).
+    (conditional,) = [p for p in role["Policies"] if "Fn::If" in p]
+    cond, policy, otherwise = conditional["Fn::If"]
+    assert (cond, otherwise) == ("UseCustomDomain", ref("AWS::NoValue"))
+    (st,) = policy["PolicyDocument"]["Statement"]
+    assert st["Resource"] == [SES_IDENTITY_ARN, SES_CONFIGURATION_SET_ARN]
+    assert all(not a.startswith("ses:") for p in role["Policies"] if "Fn::If" not in p
+               for s in p["PolicyDocument"]["Statement"] for a in as_list(s["Action"]))
+
+
+def test_only_the_mailer_reads_the_email_index_and_the_stream(cfn):
+    for name in resources_of(cfn, "AWS::IAM::Role"):
+        text = json.dumps(cfn["Resources"][name]["Properties"].get("Policies", []))
+        if name == MAILER_ROLE:
+            assert "/index/email-index" in text and "StreamArn" in text
+        else:
+            assert "index" not in text.lower() and "StreamArn" not in text and "/stream/" not in text, name
+
+
+def test_stream_mapping(sam, cfn):
+    for template in (sam, cfn):
+        (name, esm), = resources_of(template, "AWS::Lambda::EventSourceMapping").items()
+        props = esm["Properties"]
+        assert props["FunctionName"] == ref(MAILER)
+        assert props["EventSourceArn"] == getatt(TABLE, "StreamArn")
+        assert props["StartingPosition"] == "TRIM_HORIZON"
+        assert props["BatchSize"] == 25
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["BisectBatchOnFunctionError"] is True
+        assert props["MaximumRetryAttempts"] == 5
+        assert props["MaximumRecordAgeInSeconds"] == 21600
+        assert props["DestinationConfig"] == {"OnFailure": {"Destination": getatt("MailFailuresQueue", "Arn")}}
+        # Off without a custom domain (no identity, no sender): nothing to send, nothing read.
+        assert props["Enabled"] == {"Fn::If": ["UseCustomDomain", True, False]}
+        assert "FilterCriteria" not in props, "the mailer decides which records send mail"
+    # The function's own dead-letter queue (failed bounce events, a failed reminder run) is the same queue.
+    assert cfn["Resources"][MAILER]["Properties"]["DeadLetterConfig"] == {
+        "TargetArn": getatt("MailFailuresQueue", "Arn")}
+
+
+def test_failure_queue_and_its_alarm(sam):
+    queue = sam["Resources"]["MailFailuresQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    alarm = sam["Resources"]["MailFailuresAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": getatt("MailFailuresQueue", "QueueName")}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["Statistic"] == "Maximum" and alarm["EvaluationPeriods"] == 1
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_mailer_alarms_and_optional_topic(sam):
+    alarms = resources_of(sam, "AWS::CloudWatch::Alarm")
+    assert set(alarms) == {"MailFailuresAlarm", "MailerErrorsAlarm", "MailerStreamBehindAlarm"}
+    errors = alarms["MailerErrorsAlarm"]["Properties"]
+    assert (errors["Namespace"], errors["MetricName"], errors["Statistic"]) == ("AWS/Lambda", "Errors", "Sum")
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": ref(MAILER)}]
+    assert (errors["ComparisonOperator"], errors["Threshold"]) == ("GreaterThanThreshold", 0)
+    behind = alarms["MailerStreamBehindAlarm"]["Properties"]
+    assert (behind["MetricName"], behind["Statistic"], behind["Threshold"]) == ("IteratorAge", "Maximum", 3600000)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [ref("AlarmTopic")], ref("AWS::NoValue")]}
+    topic = sam["Resources"]["AlarmTopic"]
+    assert topic["Condition"] == "HasAlarmEmail"
+    assert topic["Properties"]["Subscription"] == [{"Protocol": "email", "Endpoint": ref("AlarmEmail")}]
+
+
+def test_ses_identity_easy_dkim_only_with_a_custom_domain(sam):
+    (name, identity), = resources_of(sam, "AWS::SES::EmailIdentity").items()
+    assert identity["Condition"] == "UseCustomDomain"
+    props = identity["Properties"]
+    assert props["EmailIdentity"] == ref("DomainName")
+    # Easy DKIM: SES makes the keys (2048 bits) and the three CNAME records to publish; no BYODKIM.
+    assert props["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
+    assert props["DkimAttributes"] == {"SigningEnabled": True}
+    assert props["ConfigurationSetAttributes"] == {"ConfigurationSetName": ref("MailConfigurationSet")}
+    cond, mail_from, otherwise = props["MailFromAttributes"]["Fn::If"]
+    assert cond == "HasMailFromDomain" and otherwise == ref("AWS::NoValue")
+    assert mail_from == {"MailFromDomain": ref("MailFromDomain"), "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"}
+    # The IAM grant names this identity.
+    assert SES_IDENTITY_ARN["Fn::Sub"].endswith(":identity/${DomainName}")
+
+
+def test_configuration_set_suppresses_requires_tls_and_does_not_track(sam):
+    (name, cs), = resources_of(sam, "AWS::SES::ConfigurationSet").items()
+    assert name == "MailConfigurationSet"
+    props = cs["Properties"]
+    assert props["SuppressionOptions"] == {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]}
+    assert props["SendingOptions"] == {"SendingEnabled": True}
+    assert props["ReputationOptions"] == {"ReputationMetricsEnabled": True}
+    assert props["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
+    # No tracking: SES would rewrite the personal links and add a pixel.
+    assert "TrackingOptions" not in props and "VdmOptions" not in props
+    assert "Name" not in props
+
+
+def test_bounces_and_complaints_go_to_eventbridge(sam):
+    (name, dest), = resources_of(sam, "AWS::SES::ConfigurationSetEventDestination").items()
+    props = dest["Properties"]
+    assert props["ConfigurationSetName"] == ref("MailConfigurationSet")
+    ed = props["EventDestination"]
+    assert ed["Enabled"] is True
+    assert sorted(t.upper() for t in ed["MatchingEventTypes"]) == ["BOUNCE", "COMPLAINT"], "no open or click events"
+    assert set(ed) == {"Name", "Enabled", "MatchingEventTypes", "EventBridgeDestination"}
+    assert ed["EventBridgeDestination"] == {"EventBusArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}}
+
+
+def test_feedback_rule_pattern_target_and_permission(sam):
+    (rule_name, rule), = resources_of(sam, "AWS::Events::Rule").items()
+    props = rule["Properties"]
+    assert props["EventBusName"] == "default" and props["State"] == "ENABLED"
+    assert props["EventPattern"] == {
+        "source": ["aws.ses"],
+        "detail-type": ["Email Bounced", "Email Complaint Received"],
+        "detail": {"mail": {"tags": {"ses:configuration-set": [ref("MailConfigurationSet")]}}},
+    }
+    (target,) = props["Targets"]
+    assert target["Arn"] == getatt(MAILER, "Arn")
+    (perm_name, perm), = [(n, p) for n, p in resources_of(sam, "AWS::Lambda::Permission").items()]
+    assert perm["Properties"] == {"Action": "lambda:InvokeFunction", "FunctionName": getatt(MAILER, "Arn"),
+                                  "Principal": "events.amazonaws.com", "SourceArn": getatt(rule_name, "Arn")}
+
+
+def test_reminder_schedule_and_its_role(sam, cfn):
+    (name, schedule), = resources_of(sam, "AWS::Scheduler::Schedule").items()
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "cron(0 7 * * ? *)"
+    assert props["ScheduleExpressionTimezone"] == "Europe/Amsterdam"
+    assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert props["State"] == {"Fn::If": ["UseCustomDomain", "ENABLED", "DISABLED"]}
+    target = props["Target"]
+    assert target["Arn"] == getatt(MAILER, "Arn")
+    assert target["RoleArn"] == getatt(SCHEDULE_ROLE, "Arn")
+    assert json.loads(target["Input"]) == {"task": "reminders"}
+    role = cfn["Resources"][SCHEDULE_ROLE]["Properties"]
+    (st,) = as_list(role["AssumeRolePolicyDocument"]["Statement"])
+    assert st["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}}
+    assert grants_of(cfn, SCHEDULE_ROLE) == {key(getatt(MAILER, "Arn")): {"lambda:InvokeFunction"}}
+
+
+def test_nothing_else_may_invoke_the_mailer(cfn):
+    """The stream mapping (the function's own role), the rule (a permission), the schedule (its role)."""
+    invokers = [n for n, p in resources_of(cfn, "AWS::Lambda::Permission").items()
+                if p["Properties"]["FunctionName"] == getatt(MAILER, "Arn")]
+    assert invokers == ["MailFeedbackPermission"]
+    assert "FunctionUrlConfig" not in json.dumps(cfn["Resources"][MAILER])
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,6 +1093,28 @@ def test_privacy_statement_mentions_backups_35_days():
     assert "back-up" in body.lower()
 
 
+def test_readme_documents_mail_and_the_link_key():
+    readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+    for heading in ("## E-mail (SES)", "### DNS records to publish", "### Leaving the SES sandbox",
+                    "### A first live test (mailbox simulator)", "### The failure queue and the alarms",
+                    "## Rotating the link key", "## What the mailer must do"):
+        assert heading in readme, heading
+    mail = readme.split("## E-mail (SES)")[1].split("## Rate limiting")[0]
+    for text in ("aws sesv2 get-email-identity", "._domainkey.", ".dkim.amazonses.com",
+                 "v=spf1 include:amazonses.com ~all", "_dmarc", "v=DMARC1; p=quarantine; rua=mailto:",
+                 "aws sesv2 put-account-details", "200", "1 per second", "14 a second",
+                 "success@simulator.amazonses.com", "bounce@simulator.amazonses.com",
+                 "complaint@simulator.amazonses.com", "suppressionlist@simulator.amazonses.com",
+                 "opp-admin", "mail-failures", "MailFailuresQueue", "purge-queue", "--alarm-email"):
+        assert text in mail, text
+    rotation = readme.split("## Rotating the link key")[1].split("## Rate limiting")[0]
+    for text in ("put-secret-value", "file:///dev/stdin", '"current"', "--link-key-version",
+                 "opp-admin rekey-links", "rekey-links --revoke-old", "RotationSchedule"):
+        assert text in rotation, text
+    for name in MAILER_ENVIRONMENT:
+        assert f"`{name}`" in readme, name
+
+
 def test_readme_documents_rotation_waf_and_migration():
     readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
     for heading in ("## Rotating the origin secret", "## Rate limiting (optional WAF)",
@@ -773,7 +1131,9 @@ def test_readme_documents_rotation_waf_and_migration():
 
 TAGGABLE_LIST_TAGS = ("AWS::S3::Bucket", "AWS::CloudFront::Distribution", "AWS::DynamoDB::Table",
                       "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::Lambda::Function",
-                      "AWS::SecretsManager::Secret")
+                      "AWS::SecretsManager::Secret", "AWS::SQS::Queue", "AWS::SNS::Topic",
+                      "AWS::CloudWatch::Alarm", "AWS::Lambda::EventSourceMapping",
+                      "AWS::SES::ConfigurationSet", "AWS::SES::EmailIdentity")
 TAGGABLE_MAP_TAGS = ("AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage")
 
 
@@ -792,13 +1152,22 @@ def test_tags_on_everything_taggable(cfn):
         seen += 1
         assert tags.get("Project") == "landelijk-opp", name
         assert tags.get("Environment") == {"Ref": "Stage"}, name
-    assert seen >= 9
+    assert seen >= 22
 
 
 def test_outputs(sam):
     assert set(sam["Outputs"]) >= {"SiteBucketName", "DistributionId", "DistributionDomainName", "ApiEndpoint",
-                                   "TableName", "FunctionName", "OriginSecretArn", "WebAclInUse"}
-    assert sam["Outputs"]["OriginSecretArn"]["Value"] == {"Ref": one(sam, "AWS::SecretsManager::Secret")[0]}
+                                   "TableName", "FunctionName", "OriginSecretArn", "WebAclInUse",
+                                   "LinkKeySecretArn", "MailerFunctionName", "MailIdentityInUse", "MailFromInUse",
+                                   "MailConfigurationSetName", "MailFailuresQueueUrl", "AlarmTopicArn"}
+    outputs = {name: out["Value"] for name, out in sam["Outputs"].items()}
+    assert outputs["OriginSecretArn"] == ref(ORIGIN_SECRET)
+    assert outputs["LinkKeySecretArn"] == ref(LINK_KEY_SECRET)
+    assert outputs["MailerFunctionName"] == ref(MAILER)
+    assert outputs["MailConfigurationSetName"] == ref("MailConfigurationSet")
+    assert outputs["MailFailuresQueueUrl"] == ref("MailFailuresQueue")
+    assert outputs["MailIdentityInUse"] == {"Fn::If": ["UseCustomDomain", ref("DomainName"), "(none)"]}
+    assert sam["Outputs"]["AlarmTopicArn"]["Condition"] == "HasAlarmEmail"
 
 
 @pytest.mark.parametrize("which", ["template", "waf"])
@@ -823,7 +1192,8 @@ def test_deploy_script_is_strict_and_has_dry_run():
     text = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
     assert "set -euo pipefail" in text
     for option in ("--dry-run", "--stack-name", "--region", "--domain", "--certificate-arn", "--site-origin",
-                   "--rotate-origin-secret", "--waf", "--web-acl-arn"):
+                   "--rotate-origin-secret", "--waf", "--web-acl-arn", "--mail-from", "--mail-from-domain",
+                   "--alarm-email", "--link-key-version"):
         assert option in text
     assert "eu-central-1" in text
     assert os.access(ROOT / "infra" / "deploy.sh", os.X_OK)
@@ -847,7 +1217,12 @@ def test_deploy_dry_run_first_deploy(tmp_path):
 
     build = index("env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat")
     assert "CARGO_PROFILE_RELEASE_PANIC=abort sam build --template infra/template.yaml" in commands[build]
-    first = index("sam deploy", build)
+    # One sam build makes both binaries; both must be there before anything is deployed.
+    assert "--bin opp-handler" in out and "--bin opp-mailer" in out
+    built = index("ls -l", build)
+    assert commands[built] == ("ls -l target/sam/build/RegistrationFunction/bootstrap "
+                               "target/sam/build/MailerFunction/bootstrap")
+    first = index("sam deploy", built)
     assert "--stack-name opp-test" in commands[first] and "--region eu-west-1" in commands[first]
     assert "--no-fail-on-empty-changeset" in commands[first]
     # The secret is the stack's own (GenerateSecretString): no value, no version, no WAF passed.
@@ -864,6 +1239,15 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     assert "max-age=300" in commands[rest] and "--exclude" in commands[rest]
     delete = index("aws s3 sync public/", rest + 1)
     assert "--delete" in commands[delete]
+    # After the outputs: the SES identity's DKIM records and the sandbox (read-only queries).
+    dkim = index("aws sesv2 get-email-identity --email-identity \\<MailIdentityInUse\\>", second)
+    assert "DkimAttributes.Status" in commands[dkim] and "DkimAttributes.Tokens" in commands[dkim + 1]
+    assert "._domainkey.<MailIdentityInUse>  CNAME  <token1>.dkim.amazonses.com" in out
+    sandbox = index("aws sesv2 get-account", dkim)
+    assert "ProductionAccessEnabled" in commands[sandbox] and sandbox < site
+    # Nothing about mail is passed on a first deploy without mail options: the template defaults hold.
+    assert not any(p in c for c in commands for p in ("MailFromAddress", "MailFromDomain", "AlarmEmail",
+                                                       "LinkKeyVersion"))
     inval = index("aws cloudfront create-invalidation", delete)
     assert "/\\*" in commands[inval] or "'/*'" in commands[inval]
     admin = index("cargo run --release -p opp-admin --bin opp-admin --", inval)
@@ -881,6 +1265,26 @@ def test_deploy_dry_run_custom_domain(tmp_path):
     assert len(deploys) == 1, "no second pass when the domain gives the site origin"
     assert "DomainName=opp.example.nl" in deploys[0] and f"AcmCertificateArn={arn}" in deploys[0]
     assert "--region eu-central-1" in deploys[0] and "--stack-name opp-site" in deploys[0]
+    # A new domain resets the sender and the MAIL FROM domain (an address at the old domain cannot send).
+    assert 'MailFromAddress=\\"\\"' in deploys[0] and 'MailFromDomain=\\"\\"' in deploys[0]
+
+
+def test_deploy_dry_run_mail_options(tmp_path):
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+    result = dry_run(tmp_path, "--domain", "opp.example.nl", "--certificate-arn", arn,
+                     "--mail-from", "aanmelden@opp.example.nl", "--mail-from-domain", "bounce.opp.example.nl",
+                     "--alarm-email", "organisatie@example.nl", "--link-key-version", "2")
+    assert result.returncode == 0, result.stderr
+    (deploy,) = [c for c in commands_of(result) if c.startswith("sam deploy")]
+    for item in ("MailFromAddress=aanmelden@opp.example.nl", "MailFromDomain=bounce.opp.example.nl",
+                 "AlarmEmail=organisatie@example.nl", "LinkKeyVersion=2"):
+        assert item in deploy, item
+    assert "opp-admin rekey-links" in result.stderr, "after a new link key version, the re-keying is next"
+    removed = dry_run(tmp_path, "--alarm-email", "", "--mail-from-domain", "")
+    assert removed.returncode == 0, removed.stderr
+    first = [c for c in commands_of(removed) if c.startswith("sam deploy")][0]
+    assert 'AlarmEmail=\\"\\"' in first and 'MailFromDomain=\\"\\"' in first
+    assert "MailFromAddress" not in first, "not given: the stack keeps its sender"
 
 
 def commands_of(result):
@@ -942,6 +1346,15 @@ def test_deploy_dry_run_web_acl_arn(tmp_path):
     ["--domain", "opp.example.nl"],
     ["--domain", "opp.example.nl", "--certificate-arn", "arn:aws:acm:eu-central-1:123456789012:certificate/x"],
     ["--site-origin", "http://insecure.example.nl"],
+    ["--mail-from", "Landelijk OPP <noreply@opp.example.nl>"],
+    ["--mail-from", "noreply@elders.example.nl", "--domain", "opp.example.nl",
+     "--certificate-arn", "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"],
+    ["--mail-from-domain", "bounce.elders.example.nl", "--domain", "opp.example.nl",
+     "--certificate-arn", "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"],
+    ["--mail-from-domain", "-bounce"],
+    ["--alarm-email", "niet-een-adres"],
+    ["--link-key-version", "0"],
+    ["--link-key-version", "twee"],
     ["--stack-name"],
     ["--bogus"],
 ])
