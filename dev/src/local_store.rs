@@ -54,7 +54,12 @@ pub async fn start(state_dir: &Path, port: u16) -> anyhow::Result<LocalStore> {
 
     let store = Store::new(opp_handler::aws::local_client(&endpoint), TABLE);
     match store.describe_table().await {
-        Ok(()) => {}
+        Ok(()) => {
+            // A table from before the mailer: its stream feeds the local mail.
+            store.ensure_stream().await.map_err(|err| {
+                anyhow::anyhow!("could not turn on the stream of {TABLE}: {}", err.0)
+            })?;
+        }
         Err(err)
             if err
                 .as_service_error()

@@ -1,11 +1,14 @@
 //! `cargo dev`: the whole system on one machine, no AWS account needed. The site is built, served and rebuilt
 //! on change (`opp-site serve`), `/api/*` is the registration handler's router on the same origin, and the
 //! registrations go to an embedded DynamoDB-compatible store kept in a file and served on its own port, so
-//! `opp-admin` and the AWS CLI can read it.
+//! `opp-admin` and the AWS CLI can read it. The mailer reads the store's stream and delivers to a local
+//! outbox, shown at `/_mail/`.
 //!
 //! The top of the dependency graph: it may use every crate of the workspace, and none may depend on it.
 
 mod local_store;
+mod mail;
+mod mailbox;
 mod meetings_sync;
 
 use std::path::PathBuf;
@@ -83,6 +86,16 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         anyhow::anyhow!("the theme's handler templates could not be loaded: {err}")
     })?;
     let pages = SharedPages::new(pages);
+    let outbox = state_dir.join(mail::MAIL_DIR);
+    mail::start(mail::LocalMail {
+        root: cli.root.clone(),
+        outbox: outbox.clone(),
+        site_url: site_origin.clone(),
+        store: store.store.clone(),
+        endpoint: store.endpoint.clone(),
+        keys: link_keys.clone(),
+    })
+    .await?;
     let api = router(
         AppState::new(
             store.store.clone(),
@@ -98,7 +111,8 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
             },
         )
         .map_err(|err| anyhow::anyhow!("config.yaml: {err}"))?,
-    );
+    )
+    .merge(mailbox::routes(outbox));
     let after_build = meetings_sync::after_build(
         store.store.clone(),
         pages,

@@ -14,6 +14,7 @@ mod assets;
 mod check;
 mod config;
 mod dates;
+mod emails;
 mod error;
 mod feeds;
 mod front_matter;
@@ -95,6 +96,7 @@ pub(crate) fn build_prepared(
 ) -> Result<(Prepared, BuildSummary), BuildError> {
     let mut timings = Timings::from_env();
     let prepared = Prepared::load(options, &mut timings)?;
+    emails::check(&options.root, &prepared.site.config.base_url)?;
     let output = Output::staged(&options.output)?;
     let finished = prepared.render_all(output, false, &mut timings)?;
     finished.output.commit()?;
@@ -106,6 +108,7 @@ pub(crate) fn build_prepared(
 pub fn check(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let mut timings = Timings::from_env();
     let prepared = Prepared::load(options, &mut timings)?;
+    emails::check(&options.root, &prepared.site.config.base_url)?;
     let finished = prepared.render_all(Output::discard(), true, &mut timings)?;
     // Paths the registration handler answers are not files of the site.
     let dynamic = vec![

@@ -122,16 +122,16 @@ pub fn secrets_client(
     Ok(aws_sdk_secretsmanager::Client::from_conf(config.build()))
 }
 
-/// What every client of ours shares, whatever the service.
-struct SdkParts {
-    region: Region,
-    credentials: SharedCredentialsProvider,
-    timeouts: TimeoutConfig,
-    endpoint_url: Option<String>,
+/// What every client of ours shares, whatever the service (the mailer builds its SES client from it).
+pub struct SdkParts {
+    pub region: Region,
+    pub credentials: SharedCredentialsProvider,
+    pub timeouts: TimeoutConfig,
+    pub endpoint_url: Option<String>,
 }
 
 impl SdkParts {
-    fn of(settings: ClientSettings) -> Result<SdkParts, ClientError> {
+    pub fn of(settings: ClientSettings) -> Result<SdkParts, ClientError> {
         let local = settings.endpoint_url.is_some();
         let region = match (settings.region, local) {
             (Some(region), _) => region,

@@ -5,10 +5,12 @@
 //!   templates needs;
 //! - [`functions`]: `asset()` and `url_for()`, from the build's maps or from the URL rules alone;
 //! - [`site`]: the `site` variable every template gets;
+//! - [`emails`]: the email templates (`theme/emails/`), their context and samples;
 //! - [`render`]: a named template with a context, errors as one line of text.
 //!
 //! Depends on `opp-model` and Tera; no AWS, no Markdown, no HTTP.
 
+pub mod emails;
 pub mod functions;
 pub mod locate;
 pub mod site;

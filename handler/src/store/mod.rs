@@ -163,6 +163,20 @@ fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> Unavailable {
     Unavailable(format!("request could not be built: {err}"))
 }
 
+/// A registration item as the table (or its stream) holds it; None when it is not one.
+pub fn registration_from_item(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> Option<RegistrationRecord> {
+    codec::registration_from_item(item)
+}
+
+/// A meeting item as the table (or its stream) holds it; None when it is not one.
+pub fn meeting_from_item(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> Option<MeetingRecord> {
+    codec::meeting_from_item(item)
+}
+
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Store {

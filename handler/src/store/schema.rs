@@ -45,11 +45,50 @@ impl Store {
             .key_schema(key(SORT_KEY, KeyType::Range))
             .global_secondary_indexes(index)
             .billing_mode(BillingMode::PayPerRequest)
+            // The mailer's outbox: every committed change, with the item before and after.
+            .stream_specification(stream_specification())
             .send()
             .await
             .map_err(|err| unavailable("CreateTable", err))?;
         Ok(())
     }
+}
+
+impl Store {
+    /// Turns the table's stream on when a table made before the mailer has none (`cargo dev`'s state).
+    pub async fn ensure_stream(&self) -> Result<bool, Unavailable> {
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|err| unavailable("DescribeTable", err))?;
+        let on = described
+            .table()
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|spec| spec.stream_enabled());
+        if on {
+            return Ok(false);
+        }
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .stream_specification(stream_specification())
+            .send()
+            .await
+            .map_err(|err| unavailable("UpdateTable stream", err))?;
+        Ok(true)
+    }
+}
+
+/// The stream the mailer reads: every change with the item before and after (infra/template.yaml too).
+fn stream_specification() -> aws_sdk_dynamodb::types::StreamSpecification {
+    aws_sdk_dynamodb::types::StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages)
+        .build()
+        .expect("complete stream specification")
 }
 
 #[cfg(test)]

@@ -1,0 +1,105 @@
+//! The Lambda entry point (`opp-mailer`): settings from the environment, one mailer, and each event handed
+//! to it. A stream batch answers with `batchItemFailures` (the event source mapping's
+//! `ReportBatchItemFailures`).
+
+use clap::Parser;
+use lambda_runtime::{LambdaEvent, service_fn};
+use opp_handler::aws::{ClientSettings, SdkParts, dynamodb_client, http_client, secrets_client};
+use opp_handler::link_keys::LinkKeySource;
+use opp_handler::store::Store;
+use opp_mailer::batch::Mailer;
+use opp_mailer::deliver::Sender;
+use opp_mailer::record;
+use opp_mailer::site::{Mailbox, Site};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(
+    name = "opp-mailer",
+    version,
+    about = "The mailer function: emails from the table's stream through SES"
+)]
+struct Cli {
+    /// The DynamoDB table (infra/template.yaml sets it).
+    #[arg(long, env = "TABLE_NAME")]
+    table: String,
+    /// The Secrets Manager secret with the link key ring.
+    #[arg(long, env = "LINK_KEY_ARN", hide_env_values = true)]
+    link_key_arn: String,
+    /// The sender: "Landelijk OPP Project <noreply@example.nl>".
+    #[arg(long, env = "MAIL_FROM")]
+    mail_from: String,
+    /// The SES configuration set (bounce and complaint events, suppression).
+    #[arg(long, env = "SES_CONFIGURATION_SET")]
+    ses_configuration_set: Option<String>,
+    /// The site's public URL, when it is not config.yaml's base_url.
+    #[arg(long, env = "SITE_URL")]
+    site_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    opp_handler::logging::init();
+    let cli = Cli::parse();
+    let from = Mailbox::parse(&cli.mail_from)?;
+    let site = Site::embedded(cli.site_url.as_deref(), from.clone())
+        .map_err(|err| format!("the email templates compiled into the function: {err}"))?;
+    let store = Store::new(
+        dynamodb_client(ClientSettings::from_environment(None))?,
+        cli.table,
+    );
+    let keys = LinkKeySource::managed(
+        secrets_client(ClientSettings::from_environment(None))?,
+        cli.link_key_arn,
+    );
+    let parts = SdkParts::of(ClientSettings::from_environment(None))?;
+    let ses = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::Config::builder()
+            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+            .http_client(http_client())
+            .timeout_config(parts.timeouts)
+            .region(parts.region)
+            .credentials_provider(parts.credentials)
+            .build(),
+    );
+    let mailer = Mailer {
+        store,
+        site,
+        keys,
+        sender: Sender::Ses {
+            client: ses,
+            // The envelope sender; the display name is in the message's own From header.
+            from: from.address.clone(),
+            configuration_set: cli.ses_configuration_set.filter(|s| !s.is_empty()),
+        },
+    };
+    let mailer = &mailer;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(mailer, event.payload).await
+    }))
+    .await
+}
+
+/// One event: a stream batch, or an error for an event this function does not know.
+async fn handle(mailer: &Mailer, payload: Value) -> Result<Value, lambda_runtime::Error> {
+    let Some(records) = record::from_lambda_event(&payload) else {
+        return Err("not a DynamoDB stream event".into());
+    };
+    let mut readable = Vec::with_capacity(records.len());
+    for record in records {
+        match record {
+            Ok(record) => readable.push(record),
+            // Never seen from DynamoDB: logged and skipped, since a retry cannot make it readable.
+            Err(unreadable) => {
+                tracing::error!(sequence = ?unreadable.sequence_number, reason = %unreadable.reason, "mail: unreadable stream record skipped");
+            }
+        }
+    }
+    let outcome = mailer.handle_batch(&readable).await;
+    let failures: Vec<Value> = outcome
+        .retry_from
+        .into_iter()
+        .map(|sequence| json!({ "itemIdentifier": sequence }))
+        .collect();
+    Ok(json!({ "batchItemFailures": failures }))
+}

@@ -1,0 +1,132 @@
+//! One email, from a registration and its meeting: the view the templates get (`opp_render::emails`), the
+//! personal links formed again from the link key, the calendar file, and the MIME message (mail-builder:
+//! multipart text and HTML, names with accents in encoded headers, the `.ics` as an attachment).
+
+use jiff::Timestamp;
+use opp_handler::calendar::registration_calendar;
+use opp_handler::meetings::MeetingRecord;
+use opp_handler::store::RegistrationRecord;
+use opp_model::links::LinkKeys;
+use opp_render::emails::{EmailMeeting, EmailProblem, EmailView};
+
+use crate::site::Site;
+use crate::transition::Kind;
+
+/// A message ready to send: the envelope and the whole RFC 5322 text.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    pub kind: Kind,
+    pub to: String,
+    pub subject: String,
+    pub raw: Vec<u8>,
+}
+
+/// The personal page and cancel links of a registration, when its link can be formed again (a derived
+/// link whose key version the ring still holds).
+pub fn personal_links(
+    site: &Site,
+    keys: &LinkKeys,
+    registration: &RegistrationRecord,
+) -> Option<(String, String)> {
+    let token = keys.token(registration.key_version?, registration.link_id.as_deref()?)?;
+    Some((
+        site.url(&site.routes.personal_page(&token)),
+        site.url(&site.routes.cancel(&token)),
+    ))
+}
+
+pub fn meeting_view(site: &Site, meeting: &MeetingRecord) -> EmailMeeting {
+    EmailMeeting {
+        title: meeting.title.clone(),
+        date_label: meeting.date_label.clone(),
+        time_label: meeting.time_label.clone(),
+        venue_name: meeting.venue_name.clone(),
+        address: meeting.venue_address.clone(),
+        postcode: meeting.venue_postcode.clone(),
+        city: meeting.city.clone(),
+        route: None,
+        url: site.url(&meeting.path),
+    }
+}
+
+/// The email of `kind` for this registration.
+pub fn registration_email(
+    site: &Site,
+    keys: &LinkKeys,
+    kind: Kind,
+    registration: &RegistrationRecord,
+    meeting: &MeetingRecord,
+    now: Timestamp,
+) -> Result<OutgoingMail, EmailProblem> {
+    let links = personal_links(site, keys, registration);
+    let place = registration
+        .waitlist_ticket
+        .map(|ticket| meeting.waitlist_place(ticket));
+    let calendar = kind
+        .has_calendar()
+        .then(|| registration_calendar(meeting, registration, &site.host, &site.base_url, now));
+    let cancelled = kind == Kind::Cancelled;
+    let view = EmailView {
+        kind: kind.as_str().to_string(),
+        name: registration.name.clone(),
+        meeting: Some(meeting_view(site, meeting)),
+        previous: None,
+        personal_url: links
+            .as_ref()
+            .filter(|_| !cancelled)
+            .map(|(page, _)| page.clone()),
+        cancel_url: links
+            .as_ref()
+            .filter(|_| !cancelled)
+            .map(|(_, cancel)| cancel.clone()),
+        calendar_attached: calendar.is_some(),
+        position: (kind == Kind::Waitlisted)
+            .then_some(place.map(|p| p.number))
+            .flatten(),
+        position_approximate: kind == Kind::Waitlisted && place.is_some_and(|p| p.approximate),
+        reason: None,
+        other_meetings: Vec::new(),
+        links: Vec::new(),
+        register_url: site.register_url.clone(),
+        site_title: site.title.clone(),
+        site_url: site.base_url.clone(),
+    };
+    let rendered = site.emails.render(&view)?;
+    let message_id = format!(
+        "{}.{}.{}@{}",
+        kind.as_str(),
+        registration.registration_id,
+        now.as_millisecond(),
+        site.host
+    );
+    let mut builder = mail_builder::MessageBuilder::new()
+        .from((site.from.name.as_str(), site.from.address.as_str()))
+        .to((registration.name.as_str(), registration.email.as_str()))
+        .subject(rendered.subject.as_str())
+        .date(now.as_second())
+        .message_id(message_id)
+        // Out-of-office replies to a notification only fill the sender's mailbox (RFC 3834).
+        .header(
+            "Auto-Submitted",
+            mail_builder::headers::raw::Raw::new("auto-generated"),
+        )
+        .text_body(rendered.text.as_str())
+        .html_body(rendered.html.as_str());
+    if let Some(ics) = &calendar {
+        let content_type = mail_builder::headers::content_type::ContentType::new("text/calendar")
+            .attribute("charset", "utf-8")
+            .attribute("method", "PUBLISH");
+        builder = builder.attachment(content_type, "bijeenkomst.ics", ics.as_bytes());
+    }
+    let raw = builder.write_to_vec().map_err(|err| EmailProblem {
+        file: "mailer".into(),
+        line: None,
+        message: format!("the message could not be written: {err}"),
+    })?;
+    Ok(OutgoingMail {
+        kind,
+        to: registration.email.clone(),
+        subject: rendered.subject,
+        raw,
+    })
+}

@@ -1,0 +1,95 @@
+//! Where messages go: SES (SESv2 `SendEmail` with raw content, through the configuration set, so bounces
+//! and complaints are reported and suppressed), or a local outbox folder with one `.eml` file per message
+//! (`cargo dev`'s mailbox, tests).
+
+use std::path::PathBuf;
+
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+
+use crate::compose::OutgoingMail;
+
+pub enum Sender {
+    Ses {
+        client: aws_sdk_sesv2::Client,
+        from: String,
+        configuration_set: Option<String>,
+    },
+    Outbox {
+        dir: PathBuf,
+    },
+}
+
+/// Sending failed; the reason is for logs and failure records and names no address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError(pub String);
+
+impl Sender {
+    pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
+        match self {
+            Sender::Ses {
+                client,
+                from,
+                configuration_set,
+            } => {
+                let raw = RawMessage::builder()
+                    .data(Blob::new(mail.raw.clone()))
+                    .build()
+                    .map_err(|err| SendError(format!("raw message: {err}")))?;
+                client
+                    .send_email()
+                    .from_email_address(from)
+                    .destination(Destination::builder().to_addresses(&mail.to).build())
+                    .content(EmailContent::builder().raw(raw).build())
+                    .set_configuration_set_name(configuration_set.clone())
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        SendError(without_addresses(&format!(
+                            "SendEmail: {}",
+                            aws_sdk_sesv2::error::DisplayErrorContext(&err)
+                        )))
+                    })?;
+                Ok(())
+            }
+            Sender::Outbox { dir } => write_eml(dir, mail)
+                .map_err(|err| SendError(format!("outbox {}: {err}", dir.display()))),
+        }
+    }
+}
+
+/// Writes the message whole (temporary file, then renamed), named so that names sort by arrival.
+fn write_eml(dir: &std::path::Path, mail: &OutgoingMail) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let now = jiff::Timestamp::now();
+    let stem = format!(
+        "{}-{}-{:04x}",
+        now.strftime("%Y%m%dT%H%M%S%.6fZ"),
+        mail.kind.as_str(),
+        std::process::id() as u16 ^ (now.subsec_nanosecond() as u16)
+    );
+    let temporary = dir.join(format!(".{stem}.tmp"));
+    std::fs::write(&temporary, &mail.raw)?;
+    std::fs::rename(&temporary, dir.join(format!("{stem}.eml")))
+}
+
+/// SES names the addresses it refuses in its messages; failure records and logs keep none.
+pub fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| if word.contains('@') { "<adres>" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_no_address() {
+        assert_eq!(
+            without_addresses("MessageRejected: Email address is not verified: a@example.nl, ok"),
+            "MessageRejected: Email address is not verified: <adres> ok"
+        );
+    }
+}

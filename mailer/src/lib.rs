@@ -1,0 +1,19 @@
+//! `opp-mailer`: the emails of the Landelijk OPP Project, from the table's stream. Every committed change
+//! arrives as a stream record; the mailer reads it ([`record`]), decides from its old and new image which
+//! email it means ([`transition`]), builds it ([`compose`], with the wording of `theme/emails/` and the
+//! site facts of [`site`]), claims it in the ledger so it is sent once ([`sent`]), and sends it
+//! ([`deliver`]: SES, or a local outbox). [`batch`] runs a batch the way Lambda's event source mapping
+//! expects; [`poller`] (feature `poller`) is the local stand-in for that mapping.
+//!
+//! The request path of `opp-handler` never sends mail: a registration is as fast as before, and mail goes
+//! out only for what the table committed.
+
+pub mod batch;
+pub mod compose;
+pub mod deliver;
+#[cfg(feature = "poller")]
+pub mod poller;
+pub mod record;
+pub mod sent;
+pub mod site;
+pub mod transition;

@@ -1,0 +1,230 @@
+//! The transition table: which email a committed change means, decided from the stream record's old and
+//! new image alone. Only the rows below send mail; every other change (retention rewrites, reminder or
+//! bounce marks, detail edits, TTL deletes, erasure, purge) sends none.
+//!
+//! | record | old → new | kind |
+//! |---|---|---|
+//! | INSERT registration | – → confirmed / waitlisted | `confirmed` / `waitlisted` |
+//! | MODIFY registration | cancelled → confirmed / waitlisted (registering again) | `confirmed` / `waitlisted` |
+//! | MODIFY registration | waitlisted → confirmed | `promoted` |
+//! | MODIFY registration | confirmed / waitlisted → cancelled | `cancelled` |
+//! | MODIFY registration | `reminder_due` set (confirmed) | `reminder` |
+
+use opp_model::RegistrationStatus;
+
+use crate::record::{ChangeRecord, EventName, Item};
+
+/// The registration's mark, set by the daily reminder task, that asks for its reminder.
+pub const REMINDER_DUE: &str = "reminder_due";
+
+/// Every kind of email; the name is the template's (`theme/emails/<kind>.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Confirmed,
+    Waitlisted,
+    Promoted,
+    Cancelled,
+    Reminder,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Confirmed => "confirmed",
+            Kind::Waitlisted => "waitlisted",
+            Kind::Promoted => "promoted",
+            Kind::Cancelled => "cancelled",
+            Kind::Reminder => "reminder",
+        }
+    }
+
+    /// Whether the email carries the meeting as a calendar file (the person has a seat).
+    pub fn has_calendar(self) -> bool {
+        matches!(self, Kind::Confirmed | Kind::Promoted | Kind::Reminder)
+    }
+}
+
+/// What a change asks the mailer to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    Nothing,
+    /// One email to the registration in the new image.
+    Registration {
+        kind: Kind,
+        registration: Item,
+    },
+}
+
+pub fn decide(record: &ChangeRecord) -> Decision {
+    match record.item_type() {
+        Some("registration") => registration_change(record),
+        _ => Decision::Nothing,
+    }
+}
+
+fn registration_change(record: &ChangeRecord) -> Decision {
+    let Some(new) = &record.new else {
+        return Decision::Nothing;
+    };
+    let status = |item: &Item| -> Option<RegistrationStatus> {
+        item.get("status")?.as_s().ok()?.parse().ok()
+    };
+    let Some(now) = status(new) else {
+        return Decision::Nothing;
+    };
+    use RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
+    let kind = match (record.event, record.old.as_ref().and_then(status), now) {
+        (EventName::Insert, _, Confirmed) => Some(Kind::Confirmed),
+        (EventName::Insert, _, Waitlisted) => Some(Kind::Waitlisted),
+        (EventName::Modify, Some(Cancelled), Confirmed) => Some(Kind::Confirmed),
+        (EventName::Modify, Some(Cancelled), Waitlisted) => Some(Kind::Waitlisted),
+        (EventName::Modify, Some(Waitlisted), Confirmed) => Some(Kind::Promoted),
+        (EventName::Modify, Some(Confirmed | Waitlisted), Cancelled) => Some(Kind::Cancelled),
+        (EventName::Modify, Some(Confirmed), Confirmed) if reminder_newly_due(record) => {
+            Some(Kind::Reminder)
+        }
+        _ => None,
+    };
+    match kind {
+        Some(kind) => Decision::Registration {
+            kind,
+            registration: new.clone(),
+        },
+        None => Decision::Nothing,
+    }
+}
+
+fn reminder_newly_due(record: &ChangeRecord) -> bool {
+    let due = |item: Option<&Item>| item.is_some_and(|item| item.contains_key(REMINDER_DUE));
+    !due(record.old.as_ref()) && due(record.new.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    fn registration(status: &str, extra: &[(&str, &str)]) -> Item {
+        let mut item = Item::from([
+            ("type".to_string(), AttributeValue::S("registration".into())),
+            ("status".to_string(), AttributeValue::S(status.into())),
+            ("link_id".to_string(), AttributeValue::S("abc".into())),
+        ]);
+        for (k, v) in extra {
+            item.insert(k.to_string(), AttributeValue::S(v.to_string()));
+        }
+        item
+    }
+
+    fn record(event: EventName, old: Option<Item>, new: Option<Item>) -> ChangeRecord {
+        ChangeRecord {
+            sequence_number: "1".into(),
+            event,
+            old,
+            new,
+        }
+    }
+
+    fn kind(record: &ChangeRecord) -> Option<Kind> {
+        match decide(record) {
+            Decision::Registration { kind, .. } => Some(kind),
+            Decision::Nothing => None,
+        }
+    }
+
+    use EventName::{Insert, Modify, Remove};
+
+    #[test]
+    fn each_row_of_the_table() {
+        let r = |s: &str| Some(registration(s, &[]));
+        assert_eq!(
+            kind(&record(Insert, None, r("confirmed"))),
+            Some(Kind::Confirmed)
+        );
+        assert_eq!(
+            kind(&record(Insert, None, r("waitlisted"))),
+            Some(Kind::Waitlisted)
+        );
+        assert_eq!(
+            kind(&record(Modify, r("cancelled"), r("confirmed"))),
+            Some(Kind::Confirmed)
+        );
+        assert_eq!(
+            kind(&record(Modify, r("cancelled"), r("waitlisted"))),
+            Some(Kind::Waitlisted)
+        );
+        assert_eq!(
+            kind(&record(Modify, r("waitlisted"), r("confirmed"))),
+            Some(Kind::Promoted)
+        );
+        assert_eq!(
+            kind(&record(Modify, r("confirmed"), r("cancelled"))),
+            Some(Kind::Cancelled)
+        );
+        assert_eq!(
+            kind(&record(Modify, r("waitlisted"), r("cancelled"))),
+            Some(Kind::Cancelled)
+        );
+        assert_eq!(
+            kind(&record(
+                Modify,
+                r("confirmed"),
+                Some(registration("confirmed", &[(REMINDER_DUE, "2030-03-08")]))
+            )),
+            Some(Kind::Reminder)
+        );
+    }
+
+    #[test]
+    fn every_other_change_sends_nothing() {
+        let r = |s: &str| Some(registration(s, &[]));
+        let due = || Some(registration("confirmed", &[(REMINDER_DUE, "2030-03-08")]));
+        for (what, change) in [
+            (
+                "a retention rewrite or detail edit",
+                record(Modify, r("confirmed"), r("confirmed")),
+            ),
+            ("a reminder already due", record(Modify, due(), due())),
+            (
+                "a reminder mark on a waiting person",
+                record(
+                    Modify,
+                    r("waitlisted"),
+                    Some(registration("waitlisted", &[(REMINDER_DUE, "x")])),
+                ),
+            ),
+            (
+                "a bounce mark",
+                record(
+                    Modify,
+                    r("confirmed"),
+                    Some(registration("confirmed", &[("email_status", "bounced")])),
+                ),
+            ),
+            (
+                "a TTL delete or erasure",
+                record(Remove, r("confirmed"), None),
+            ),
+            (
+                "a cancelled one inserted (never happens)",
+                record(Insert, None, r("cancelled")),
+            ),
+            (
+                "a cancelled one touched again",
+                record(Modify, r("cancelled"), r("cancelled")),
+            ),
+        ] {
+            assert_eq!(kind(&change), None, "{what}");
+        }
+        let token = Item::from([("type".to_string(), AttributeValue::S("token".into()))]);
+        assert_eq!(
+            decide(&record(Insert, None, Some(token))),
+            Decision::Nothing
+        );
+        let meeting = Item::from([("type".to_string(), AttributeValue::S("meeting".into()))]);
+        assert_eq!(
+            decide(&record(Modify, Some(meeting.clone()), Some(meeting))),
+            Decision::Nothing
+        );
+    }
+}

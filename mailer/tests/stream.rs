@@ -1,0 +1,330 @@
+//! The mailer against dynoxide's real stream, driven by the poller (the local event source mapping):
+//! every registration row of the transition table sends its email once, a redelivered stream sends
+//! nothing twice, and a poisoned record is retried, recorded and then passed, delaying what follows it
+//! without losing it.
+
+#[path = "../../handler/tests/common/store.rs"]
+mod store;
+
+use std::path::{Path, PathBuf};
+
+use opp_handler::aws::{ClientSettings, dynamodb_client};
+use opp_handler::link_keys::LinkKeySource;
+use opp_handler::registration::Registration;
+use opp_handler::store::{IssuedLink, Store};
+use opp_handler::token;
+use opp_mailer::batch::{ATTEMPTS, Mailer};
+use opp_mailer::deliver::Sender;
+use opp_mailer::poller::Poller;
+use opp_mailer::sent;
+use opp_mailer::site::{Mailbox, Site};
+use opp_model::links::LinkKeys;
+use store::{meeting, now};
+
+const M: &str = "2030-03-zwolle";
+const SITE: &str = "https://www.example.nl";
+
+struct Peer {
+    store: Store,
+    endpoint: String,
+    ring: LinkKeys,
+    outbox: tempfile::TempDir,
+}
+
+async fn peer(capacity: u32) -> Peer {
+    let endpoint = store::start_dynoxide().await;
+    let store = Store::new(
+        dynamodb_client(ClientSettings::local(&endpoint)).unwrap(),
+        "registrations",
+    );
+    store.create_table().await.unwrap();
+    store
+        .put_meeting_details(&meeting(M, capacity))
+        .await
+        .unwrap();
+    Peer {
+        store,
+        endpoint,
+        ring: LinkKeys::first([5; 32]),
+        outbox: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl Peer {
+    fn mailer(&self, outbox: &Path) -> Mailer {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        Mailer {
+            store: self.store.clone(),
+            site: Site::from_root(
+                root,
+                Some(SITE),
+                Mailbox::parse("Landelijk OPP Project <noreply@example.nl>").unwrap(),
+            )
+            .unwrap(),
+            keys: LinkKeySource::fixed(self.ring.clone()),
+            sender: Sender::Outbox {
+                dir: outbox.to_path_buf(),
+            },
+        }
+    }
+
+    async fn poller(&self) -> Poller {
+        Poller::for_table(self.store.client(), &self.endpoint, self.store.table())
+            .await
+            .unwrap()
+    }
+
+    /// Registers `email` with a derived link; the token.
+    async fn register(&self, email: &str, name: &str) -> String {
+        let link = self
+            .ring
+            .issue(opp_handler::link_keys::new_link_random().unwrap());
+        let registration = Registration {
+            meeting: M.into(),
+            name: name.into(),
+            email: email.into(),
+            role: "ouder".into(),
+            sector: None,
+            organisation: None,
+            needs: None,
+        };
+        self.store
+            .register(&registration, IssuedLink::derived(&link), now())
+            .await
+            .unwrap();
+        link.token
+    }
+}
+
+/// The outbox's messages, oldest first, as a mail client reads them (Python's `email`, tests/read_mail.py).
+fn messages(dir: &Path) -> Vec<(PathBuf, serde_json::Value)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let read = read_mail(&files, false);
+    files.into_iter().zip(read).collect()
+}
+
+/// tests/read_mail.py over `files`: one JSON object per message.
+pub fn read_mail(files: &[PathBuf], with_icalendar: bool) -> Vec<serde_json::Value> {
+    let python = std::env::var("OPP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/read_mail.py");
+    let mut command = std::process::Command::new(&python);
+    command.arg(script).args(files);
+    if with_icalendar {
+        command.arg("--icalendar");
+    }
+    let output = command.output().unwrap_or_else(|err| {
+        panic!("{python} could not run ({err}): the mail tests read messages with Python")
+    });
+    assert!(
+        output.status.success(),
+        "read_mail.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout).unwrap()
+}
+
+fn text(mail: &serde_json::Value) -> &str {
+    mail["text"].as_str().unwrap_or_default()
+}
+
+fn has_calendar(mail: &serde_json::Value) -> bool {
+    mail["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["content_type"] == "text/calendar")
+}
+
+fn kind_of(path: &Path) -> String {
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    name.split('-').nth(1).unwrap().to_string()
+}
+
+/// Polls until a poll reads nothing new (the stream may hand out records in more than one call).
+async fn drain(poller: &mut Poller, mailer: &Mailer) -> usize {
+    let mut sent = 0;
+    for _ in 0..20 {
+        let polled = poller.poll(mailer).await.unwrap();
+        sent += polled.sent;
+        if polled.records == 0 {
+            break;
+        }
+    }
+    sent
+}
+
+#[tokio::test]
+async fn each_registration_row_sends_its_email_once() {
+    let p = peer(1).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+
+    let anna = p.register("anna@example.nl", "Anna de Vries").await;
+    let bram = p.register("bram@example.nl", "Bram Çelik").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let sent = messages(p.outbox.path());
+    let kinds: Vec<String> = sent.iter().map(|(path, _)| kind_of(path)).collect();
+    assert_eq!(kinds, ["confirmed", "waitlisted"]);
+    let confirmed = &sent[0].1;
+    assert_eq!(confirmed["to"], "Anna de Vries <anna@example.nl>");
+    assert_eq!(
+        confirmed["from"],
+        "Landelijk OPP Project <noreply@example.nl>"
+    );
+    assert_eq!(confirmed["auto_submitted"], "auto-generated");
+    assert_eq!(confirmed["content_type"], "multipart/mixed");
+    assert!(
+        confirmed["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Je aanmelding is bevestigd"),
+        "{confirmed}"
+    );
+    assert!(
+        text(confirmed).contains("Beste Anna de Vries,"),
+        "{confirmed}"
+    );
+    assert!(text(confirmed).contains(&format!("{SITE}/api/registrations/{anna}\n")));
+    assert!(text(confirmed).contains(&format!("{SITE}/api/registrations/{anna}/cancel")));
+    let html = confirmed["html"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("href=\"{SITE}/api/registrations/{anna}\"")),
+        "{html}"
+    );
+    assert!(has_calendar(confirmed), "a seat gets the calendar file");
+    let waitlisted = &sent[1].1;
+    // A name with an accent travels in an encoded header and arrives whole.
+    assert_eq!(waitlisted["to"], "Bram Çelik <bram@example.nl>");
+    assert!(text(waitlisted).contains("nummer 1"), "{waitlisted}");
+    assert!(!has_calendar(waitlisted), "no appointment while waiting");
+    assert!(text(waitlisted).contains(&format!("{SITE}/api/registrations/{bram}")));
+
+    // Anna cancels: her seat goes to Bram.
+    p.store.cancel(&token::hash(&anna), now()).await.unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let sent = messages(p.outbox.path());
+    let kinds: Vec<String> = sent.iter().map(|(path, _)| kind_of(path)).collect();
+    assert_eq!(kinds, ["confirmed", "waitlisted", "cancelled", "promoted"]);
+    let cancelled = &sent[2].1;
+    assert!(
+        !cancelled.to_string().contains(&anna),
+        "a cancelled registration's link is gone"
+    );
+    assert!(text(cancelled).contains("opnieuw aan"), "{cancelled}");
+    let promoted = &sent[3].1;
+    assert!(
+        promoted["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Je hebt een plaats")
+    );
+    assert!(
+        text(promoted).contains(&format!("{SITE}/api/registrations/{bram}")),
+        "{promoted}"
+    );
+    assert!(has_calendar(promoted));
+
+    // Anna registers again over her cancelled registration: a new link, a new confirmation... on the
+    // waiting list now, since Bram has the seat.
+    let again = p.register("anna@example.nl", "Anna de Vries").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let sent = messages(p.outbox.path());
+    assert_eq!(kind_of(&sent[4].0), "waitlisted");
+    assert!(text(&sent[4].1).contains(&again));
+
+    // The whole stream delivered again, from its start: the ledger sends nothing twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+    assert_eq!(messages(p.outbox.path()).len(), 5);
+}
+
+#[tokio::test]
+async fn a_poisoned_record_delays_what_follows_but_loses_nothing() {
+    let p = peer(5).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    // A registration of a meeting the table does not hold: it cannot be sent (never seen, but a bug or a
+    // hand edit could make one), and it comes first in the shard.
+    p.store
+        .client()
+        .put_item()
+        .table_name(p.store.table())
+        .item(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S("MEETING#2030-04-weg".into()),
+        )
+        .item(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("REG#x@example.nl".into()),
+        )
+        .item(
+            "type",
+            aws_sdk_dynamodb::types::AttributeValue::S("registration".into()),
+        )
+        .item(
+            "meeting",
+            aws_sdk_dynamodb::types::AttributeValue::S("2030-04-weg".into()),
+        )
+        .item(
+            "email",
+            aws_sdk_dynamodb::types::AttributeValue::S("x@example.nl".into()),
+        )
+        .item(
+            "status",
+            aws_sdk_dynamodb::types::AttributeValue::S("confirmed".into()),
+        )
+        .item(
+            "link_id",
+            aws_sdk_dynamodb::types::AttributeValue::S("poison".into()),
+        )
+        .item(
+            "key_version",
+            aws_sdk_dynamodb::types::AttributeValue::N("1".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let after = p.register("anna@example.nl", "Anna").await;
+
+    for delivery in 1..ATTEMPTS {
+        let polled = poller.poll(&mailer).await.unwrap();
+        assert_eq!(
+            polled.sent, 0,
+            "delivery {delivery}: the record behind waits"
+        );
+        assert_eq!(polled.retried, 1);
+        assert!(messages(p.outbox.path()).is_empty());
+        assert!(sent::failures(&p.store).await.unwrap().is_empty());
+    }
+    // The last attempt gives up on it, records it and moves on to Anna's.
+    let polled = poller.poll(&mailer).await.unwrap();
+    assert_eq!((polled.sent, polled.retried, polled.dropped), (1, 0, 0));
+    let sent = messages(p.outbox.path());
+    assert_eq!(sent.len(), 1);
+    assert!(text(&sent[0].1).contains(&after));
+    let failures = sent::failures(&p.store).await.unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].link_id, "poison");
+    assert_eq!(failures[0].kind, "confirmed");
+    assert!(
+        failures[0].error.contains("2030-04-weg"),
+        "{:?}",
+        failures[0]
+    );
+    assert!(
+        !failures[0].error.contains('@'),
+        "no address in a failure record"
+    );
+
+    // Delivered once more (a redelivery): neither is sent again, the failure is not recorded twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+    assert_eq!(sent::failures(&p.store).await.unwrap().len(), 1);
+}
