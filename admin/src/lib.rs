@@ -9,6 +9,7 @@ pub mod connect;
 pub mod erase;
 pub mod export;
 pub mod list;
+pub mod mail_failures;
 pub mod progress;
 pub mod purge;
 pub mod summary;

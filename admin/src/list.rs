@@ -67,7 +67,7 @@ pub async fn list(
                 serde_json::json!({
                     "meeting": r.meeting, "created_at": r.created_at, "status": r.status,
                     "promoted_at": r.promoted_at,
-                    "name": r.name, "email": r.email, "role": r.role, "sector": r.sector,
+                    "name": r.name, "email": r.email, "email_status": r.email_status, "role": r.role, "sector": r.sector,
                     "organisation": r.organisation, "needs": r.needs,
                 })
             })
@@ -91,6 +91,7 @@ pub async fn list(
                 r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
                 r.name.clone(),
                 r.email.clone(),
+                r.email_status.clone().unwrap_or_default(),
                 r.role.clone(),
                 r.sector.clone().unwrap_or_default(),
                 r.organisation.clone().unwrap_or_default(),
@@ -112,6 +113,7 @@ pub async fn list(
                 "promoted",
                 "name",
                 "email",
+                "mail",
                 "role",
                 "sector",
                 "organisation",

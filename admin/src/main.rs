@@ -93,6 +93,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The emails the mailer gave up on in the last 30 days (kind, link_id and error; no addresses).
+    MailFailures {
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove registrations whose retention period has ended.
     PurgeExpired {
         /// Show how many would be removed.
@@ -175,6 +180,9 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
         }
         Command::Erase { email, dry_run } => {
             admin::erase::erase(&store, &email, dry_run, Timestamp::now(), out).await?;
+        }
+        Command::MailFailures { json } => {
+            admin::mail_failures::mail_failures(&store, json, out).await?;
         }
         Command::PurgeExpired { dry_run, as_of } => {
             let now = as_of.unwrap_or_else(Timestamp::now);

@@ -27,6 +27,8 @@ pub struct MeetingSummary {
     pub places_left: u32,
     /// Registrations that got a seat from the waiting list (whatever they did after).
     pub promoted: u32,
+    /// Registrations whose address SES reported as bounced or complained (phone them).
+    pub email_problems: u32,
     /// Active registrations (confirmed and waitlisted) per role and per sector.
     pub by_role: BTreeMap<String, u32>,
     pub by_sector: BTreeMap<String, u32>,
@@ -47,6 +49,7 @@ impl MeetingSummary {
             cancelled: meeting.cancelled,
             places_left: meeting.places_left(),
             promoted: 0,
+            email_problems: 0,
             by_role: BTreeMap::new(),
             by_sector: BTreeMap::new(),
             mismatch: None,
@@ -67,6 +70,10 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
         let promoted = registrations
             .iter()
             .filter(|r| r.promoted_at.is_some())
+            .count() as u32;
+        let email_problems = registrations
+            .iter()
+            .filter(|r| r.status != RegistrationStatus::Cancelled && r.email_status.is_some())
             .count() as u32;
         for r in &registrations {
             match r.status {
@@ -90,6 +97,7 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
         });
         summaries.push(MeetingSummary {
             promoted,
+            email_problems,
             by_role,
             by_sector,
             mismatch,
@@ -174,6 +182,19 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
             out,
             "\nMoved up from the waiting list (`opp-admin list --meeting ID` shows who): {}",
             promoted.join(", ")
+        )
+        .ok();
+    }
+    let problems: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.email_problems > 0)
+        .map(|s| format!("{} {}", visible(&s.id), s.email_problems))
+        .collect();
+    if !problems.is_empty() {
+        writeln!(
+            out,
+            "\nEmail bounced or marked as spam (phone them; `opp-admin list --meeting ID` shows who): {}",
+            problems.join(", ")
         )
         .ok();
     }

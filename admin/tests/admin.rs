@@ -908,3 +908,67 @@ async fn an_export_is_readable_by_its_owner_only_and_replaces_the_old_one() {
         "no temporary file is left"
     );
 }
+
+#[tokio::test]
+async fn mail_problems_show_in_summary_list_and_mail_failures() {
+    let env = Env::synced(5).await;
+    env.register(ZWOLLE, "anna@example.nl", "Anna").await;
+    env.register(ZWOLLE, "bram@example.nl", "Bram").await;
+    assert_eq!(
+        env.store
+            .mark_email_status("anna@example.nl", "bounced")
+            .await
+            .unwrap(),
+        1
+    );
+    let summary = env.admin(&["summary"]).await;
+    assert!(
+        stdout(&summary).contains(&format!("Email bounced or marked as spam (phone them; `opp-admin list --meeting ID` shows who): {ZWOLLE} 1")),
+        "{}",
+        stdout(&summary)
+    );
+    let list = env.admin(&["list", "--meeting", ZWOLLE, "--json"]).await;
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    let statuses: Vec<(&str, Option<&str>)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["email"].as_str().unwrap(), r["email_status"].as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("anna@example.nl", Some("bounced")),
+            ("bram@example.nl", None)
+        ]
+    );
+
+    let none = env.admin(&["mail-failures"]).await;
+    assert!(
+        stdout(&none).contains("No email failed"),
+        "{}",
+        stdout(&none)
+    );
+    let key = opp_mailer::sent::MailKey {
+        subject: "0123abcd".into(),
+        kind: "promoted",
+        version: "1".into(),
+    };
+    opp_mailer::sent::record_failure(
+        &env.store,
+        &key,
+        "SendEmail: MessageRejected: not verified: anna@example.nl",
+        now(),
+    )
+    .await
+    .unwrap();
+    let failures = env.admin(&["mail-failures"]).await;
+    let text = stdout(&failures);
+    assert!(failures.status.success(), "{}", stderr(&failures));
+    assert!(
+        text.contains("promoted") && text.contains("0123abcd"),
+        "{text}"
+    );
+    assert!(text.contains("1 email(s) not sent"), "{text}");
+    assert!(!text.contains('@'), "no address: {text}");
+}

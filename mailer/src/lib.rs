@@ -3,7 +3,8 @@
 //! email it means ([`transition`]), builds it ([`compose`], with the wording of `theme/emails/` and the
 //! site facts of [`site`]), claims it in the ledger so it is sent once ([`sent`]), and sends it
 //! ([`deliver`]: SES, or a local outbox). [`batch`] runs a batch the way Lambda's event source mapping
-//! expects; [`poller`] (feature `poller`) is the local stand-in for that mapping.
+//! expects; [`poller`] (feature `poller`) is the local stand-in for that mapping. Two more events reach
+//! the function: the daily [`reminders`] task, and SES's bounces and complaints ([`feedback`]).
 //!
 //! The request path of `opp-handler` never sends mail: a registration is as fast as before, and mail goes
 //! out only for what the table committed.
@@ -11,9 +12,12 @@
 pub mod batch;
 pub mod compose;
 pub mod deliver;
+pub mod feedback;
+pub mod invocation;
 #[cfg(feature = "poller")]
 pub mod poller;
 pub mod record;
+pub mod reminders;
 pub mod sent;
 pub mod site;
 pub mod transition;

@@ -52,6 +52,8 @@ pub struct Site {
     pub register_url: String,
     pub from: Mailbox,
     pub emails: Emails,
+    /// `email:` of config.yaml.
+    pub email: opp_model::config::EmailSettings,
 }
 
 impl Site {
@@ -107,6 +109,7 @@ impl Site {
             host,
             from,
             emails,
+            email: config.email.clone(),
         })
     }
 

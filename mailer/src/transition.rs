@@ -15,7 +15,7 @@ use opp_model::RegistrationStatus;
 use crate::record::{ChangeRecord, EventName, Item};
 
 /// The registration's mark, set by the daily reminder task, that asks for its reminder.
-pub const REMINDER_DUE: &str = "reminder_due";
+pub use opp_handler::store::REMINDER_DUE;
 
 /// Every kind of email; the name is the template's (`theme/emails/<kind>.txt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -328,3 +328,87 @@ async fn a_poisoned_record_delays_what_follows_but_loses_nothing() {
     assert_eq!(drain(&mut from_start, &mailer).await, 0);
     assert_eq!(sent::failures(&p.store).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_reminder_task_marks_and_the_stream_sends_once() {
+    let p = peer(1).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@example.nl", "Anna").await;
+    p.register("bram@example.nl", "Bram").await; // waiting: no reminder
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+
+    let task = serde_json::json!({ "task": "reminders" });
+    // A week before: not yet (email.reminder_days is 2).
+    let early: jiff::Timestamp = "2030-03-03T06:00:00Z".parse().unwrap();
+    let answer = opp_mailer::invocation::handle_event(&mailer, &task, early)
+        .await
+        .unwrap();
+    assert_eq!(answer["registrations_marked"], 0);
+    assert_eq!(drain(&mut poller, &mailer).await, 0);
+
+    // 07:00 in Amsterdam two days before: Anna is marked, and the stream sends her reminder.
+    let due: jiff::Timestamp = "2030-03-08T06:00:00Z".parse().unwrap();
+    let answer = opp_mailer::invocation::handle_event(&mailer, &task, due)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            answer["meetings"].as_u64(),
+            answer["registrations_marked"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let sent = messages(p.outbox.path());
+    let reminder = &sent.last().unwrap().1;
+    assert_eq!(kind_of(&sent.last().unwrap().0), "reminder");
+    assert_eq!(reminder["to"], "Anna <anna@example.nl>");
+    assert!(
+        reminder["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Herinnering")
+    );
+    assert!(text(reminder).contains(&anna));
+    assert!(has_calendar(reminder));
+
+    // The next day's run marks nothing again, so nothing is sent twice.
+    let next: jiff::Timestamp = "2030-03-09T06:00:00Z".parse().unwrap();
+    let answer = opp_mailer::invocation::handle_event(&mailer, &task, next)
+        .await
+        .unwrap();
+    assert_eq!(answer["registrations_marked"], 0);
+    assert_eq!(drain(&mut poller, &mailer).await, 0);
+}
+
+#[tokio::test]
+async fn a_bounce_marks_the_registrations_and_sends_nothing() {
+    let p = peer(5).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@example.nl", "Anna").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let bounce = serde_json::json!({"source": "aws.ses", "detail-type": "Email Bounced", "detail": {
+        "eventType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "anna@example.nl"}]}}});
+    let answer = opp_mailer::invocation::handle_event(&mailer, &bounce, now())
+        .await
+        .unwrap();
+    assert_eq!(answer["registrations_marked"], 1);
+    let record = p
+        .store
+        .registration_by_token(&token::hash(&anna))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.email_status.as_deref(), Some("bounced"));
+    assert_eq!(drain(&mut poller, &mailer).await, 0, "a mark sends no mail");
+    assert_eq!(messages(p.outbox.path()).len(), 1);
+
+    let unknown = serde_json::json!({"detail-type": "Something"});
+    let err = opp_mailer::invocation::handle_event(&mailer, &unknown, now())
+        .await
+        .unwrap_err();
+    assert!(err.contains("not an event"), "{err}");
+}

@@ -26,6 +26,27 @@ pub struct Config {
     pub contact: Contact,
     #[serde(default)]
     pub menu: Vec<MenuItem>,
+    /// What the emails do (`email:` in config.yaml; every key has a default).
+    #[serde(default)]
+    pub email: EmailSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailSettings {
+    /// Days before a meeting its confirmed people get a reminder (0: none).
+    pub reminder_days: u32,
+    /// At most one "link kwijt?" email per address in this many minutes.
+    pub link_interval_minutes: u32,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings {
+            reminder_days: 2,
+            link_interval_minutes: 15,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -135,6 +156,7 @@ mod tests {
                 url: String::new(),
             },
             menu: Vec::new(),
+            email: EmailSettings::default(),
         }
     }
 

@@ -141,6 +141,7 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
         waitlist_ticket: get_n(item, WAITLIST_TICKET).and_then(|v| u32::try_from(v).ok()),
         link_id: get_s(item, LINK_ID),
         key_version: get_n(item, KEY_VERSION).and_then(|v| u32::try_from(v).ok()),
+        email_status: get_s(item, super::marks::EMAIL_STATUS),
         token_hash,
     })
 }

@@ -3,7 +3,7 @@
 //!
 //! One module per concern: [`keys`] (item layout), `codec` (attribute encoding), `schema` (the table),
 //! `cache` (meeting details reused when registering), `read`, one module per transaction (`register`,
-//! `cancel` with promotion, `sync`), `outcome` (reading a transaction's answer by named slot), `retry`
+//! `cancel` with promotion, `sync`), `marks` (the mailer's reminder and bounce marks), `outcome` (reading a transaction's answer by named slot), `retry`
 //! (the one retry policy) and `organise` (what `opp-admin` does).
 
 use aws_sdk_dynamodb::Client;
@@ -16,6 +16,7 @@ mod cache;
 mod cancel;
 mod codec;
 pub mod keys;
+mod marks;
 mod organise;
 mod outcome;
 mod read;
@@ -27,6 +28,7 @@ mod sync;
 use cache::MeetingCache;
 pub use codec::arrival_time;
 pub use keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+pub use marks::{EMAIL_STATUS, REMINDER_DUE};
 pub use organise::{Expired, Removed};
 pub use sync::{MeetingRemoval, PutMeetingError};
 
@@ -82,6 +84,8 @@ pub struct RegistrationRecord {
     /// The id its link is derived from, and the key version (None for links from before link keys).
     pub link_id: Option<String>,
     pub key_version: Option<u32>,
+    /// `bounced` or `complained` when SES reported so for this address (None: nothing reported).
+    pub email_status: Option<String>,
     pub token_hash: String,
 }
 

@@ -1,6 +1,5 @@
 //! The Lambda entry point (`opp-mailer`): settings from the environment, one mailer, and each event handed
-//! to it. A stream batch answers with `batchItemFailures` (the event source mapping's
-//! `ReportBatchItemFailures`).
+//! to `opp_mailer::invocation` (stream batches, SES feedback, the reminder task).
 
 use clap::Parser;
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -9,9 +8,9 @@ use opp_handler::link_keys::LinkKeySource;
 use opp_handler::store::Store;
 use opp_mailer::batch::Mailer;
 use opp_mailer::deliver::Sender;
-use opp_mailer::record;
+use opp_mailer::invocation;
 use opp_mailer::site::{Mailbox, Site};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Parser)]
 #[command(
@@ -80,26 +79,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     .await
 }
 
-/// One event: a stream batch, or an error for an event this function does not know.
+/// One event, handed to the library (opp_mailer::invocation).
 async fn handle(mailer: &Mailer, payload: Value) -> Result<Value, lambda_runtime::Error> {
-    let Some(records) = record::from_lambda_event(&payload) else {
-        return Err("not a DynamoDB stream event".into());
-    };
-    let mut readable = Vec::with_capacity(records.len());
-    for record in records {
-        match record {
-            Ok(record) => readable.push(record),
-            // Never seen from DynamoDB: logged and skipped, since a retry cannot make it readable.
-            Err(unreadable) => {
-                tracing::error!(sequence = ?unreadable.sequence_number, reason = %unreadable.reason, "mail: unreadable stream record skipped");
-            }
-        }
-    }
-    let outcome = mailer.handle_batch(&readable).await;
-    let failures: Vec<Value> = outcome
-        .retry_from
-        .into_iter()
-        .map(|sequence| json!({ "itemIdentifier": sequence }))
-        .collect();
-    Ok(json!({ "batchItemFailures": failures }))
+    invocation::handle_event(mailer, &payload, jiff::Timestamp::now())
+        .await
+        .map_err(Into::into)
 }

@@ -1,0 +1,63 @@
+//! `opp-admin mail-failures`: the emails the mailer gave up on (kept 30 days), newest first. Each names the
+//! registration's `link_id`, never an address: find the person with `opp-admin list`, or ask them to use
+//! "Link kwijt?". The failure queue in AWS holds only batch metadata; this list is what tells which email.
+
+use std::io::Write;
+
+use crate::{AdminError, local_time, table, terminal};
+use opp_handler::store::Store;
+
+pub async fn mail_failures(
+    store: &Store,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    let mut failures = opp_mailer::sent::failures(store).await?;
+    failures.reverse();
+    if json {
+        let rows: Vec<serde_json::Value> = failures
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "failed_at": f.failed_at, "link_id": f.link_id, "kind": f.kind,
+                    "version": f.version, "error": f.error,
+                })
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            terminal::json(&serde_json::Value::Array(rows).to_string())
+        )
+        .ok();
+        return Ok(());
+    }
+    if failures.is_empty() {
+        writeln!(out, "No email failed in the last 30 days.").ok();
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = failures
+        .iter()
+        .map(|f| {
+            vec![
+                local_time(&f.failed_at),
+                f.kind.clone(),
+                f.link_id.clone(),
+                f.error.clone(),
+            ]
+        })
+        .collect();
+    write!(
+        out,
+        "{}",
+        table::render(&["failed", "kind", "link_id", "error"], &rows)
+    )
+    .ok();
+    writeln!(
+        out,
+        "{} email(s) not sent. Nothing is retried from here: the person can ask for their link again on the site.",
+        failures.len()
+    )
+    .ok();
+    Ok(())
+}
