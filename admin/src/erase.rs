@@ -27,6 +27,24 @@ pub async fn erase(
     let email = key;
     // Shown, not stored: the address as it prints safely.
     let shown = visible(&email).into_owned();
+    // "Link kwijt?" requests hold the address too (for a day): they go as well.
+    let requests = store.link_requests_of(&email).await?;
+    let request_count = requests
+        .iter()
+        .filter(|(_, sk)| sk.starts_with("REQ#"))
+        .count();
+    if request_count > 0 {
+        if dry_run {
+            writeln!(
+                out,
+                "would remove {request_count} link request(s) of {shown}"
+            )
+            .ok();
+        } else {
+            store.delete_items(&requests).await?;
+            writeln!(out, "removed {request_count} link request(s) of {shown}").ok();
+        }
+    }
     if found.is_empty() {
         writeln!(out, "no registrations of {shown}: nothing to erase").ok();
         return Ok(Vec::new());

@@ -93,6 +93,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Email a person the links of their live registrations (the mailer sends it, as for "Link kwijt?").
+    SendLink {
+        #[arg(long)]
+        email: String,
+    },
     /// The emails the mailer gave up on in the last 30 days (kind, link_id and error; no addresses).
     MailFailures {
         #[arg(long)]
@@ -180,6 +185,9 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
         }
         Command::Erase { email, dry_run } => {
             admin::erase::erase(&store, &email, dry_run, Timestamp::now(), out).await?;
+        }
+        Command::SendLink { email } => {
+            admin::send_link::send_link(&store, &email, Timestamp::now(), out).await?;
         }
         Command::MailFailures { json } => {
             admin::mail_failures::mail_failures(&store, json, out).await?;

@@ -972,3 +972,36 @@ async fn mail_problems_show_in_summary_list_and_mail_failures() {
     assert!(text.contains("1 email(s) not sent"), "{text}");
     assert!(!text.contains('@'), "no address: {text}");
 }
+
+#[tokio::test]
+async fn send_link_writes_a_link_request_for_a_known_address_only() {
+    let env = Env::synced(5).await;
+    env.register(ZWOLLE, "anna@example.nl", "Anna").await;
+    let unknown = env
+        .admin(&["send-link", "--email", "niemand@example.nl"])
+        .await;
+    assert!(unknown.status.success(), "{}", stderr(&unknown));
+    assert!(
+        stdout(&unknown).contains("no live registration"),
+        "{}",
+        stdout(&unknown)
+    );
+    let sent = env
+        .admin(&["send-link", "--email", "Anna@Example.nl"])
+        .await;
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    assert!(
+        stdout(&sent).contains("1 registration(s)"),
+        "{}",
+        stdout(&sent)
+    );
+    let requests = env.store.link_requests_of("anna@example.nl").await.unwrap();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|(_, sk)| sk.starts_with("REQ#"))
+            .count(),
+        1,
+        "{requests:?}"
+    );
+}

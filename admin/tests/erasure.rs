@@ -1,7 +1,7 @@
 //! Erasure stays complete as the table grows: after `opp-admin erase`, a scan of the whole table finds no
 //! trace of the address in any key or attribute, whatever item types hold it (registrations, current and
-//! earlier link tokens; keys::registration_parts lists them). Today nothing writes asynchronously; when the
-//! mailer's records arrive, this test waits for its stream to drain first.
+//! earlier link tokens; keys::registration_parts lists them; "Link kwijt?" requests). The mailer's own items
+//! (its ledger, failures and link rate) hold no address by design, so the stream adds no trace.
 
 #[path = "../../handler/tests/common/store.rs"]
 mod common;
@@ -86,6 +86,13 @@ async fn after_erase_no_item_mentions_the_address() {
         .register(&person("m-twee", "anna@example.nl"), &hash(5), now())
         .await
         .unwrap();
+    // She also asked for her link again (twice), keyed by an HMAC of her address.
+    for id in ["r1", "r2"] {
+        store
+            .request_link("anna@example.nl", "hmac-of-anna", id, now())
+            .await
+            .unwrap();
+    }
     assert!(!traces(&store, "anna@example.nl").await.is_empty());
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"))

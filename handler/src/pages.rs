@@ -46,6 +46,8 @@ pub enum ResultPage {
     Closed,
     Failed,
     Received,
+    /// "Link kwijt?" was asked: the neutral answer, whether the address is known or not.
+    LinkRequested,
 }
 
 impl Pages {
@@ -108,6 +110,7 @@ impl Pages {
             ResultPage::Closed => "gesloten",
             ResultPage::Failed => "mislukt",
             ResultPage::Received => "ontvangen",
+            ResultPage::LinkRequested => "link-onderweg",
         };
         format!("{}{slug}/", self.registration_url)
     }

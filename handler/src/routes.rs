@@ -1,7 +1,7 @@
 //! Every path the handler answers, from one table fed by `registration_endpoint` in `config.yaml` (the
 //! form's `action`), so the router, the redirects and the pages' links cannot disagree.
 
-use opp_model::urls::{MEETINGS_API, check_registration_endpoint};
+use opp_model::urls::{LINKS_API, MEETINGS_API, check_registration_endpoint};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routes {
@@ -44,6 +44,11 @@ impl Routes {
 
     pub fn meetings(&self) -> &'static str {
         MEETINGS_API
+    }
+
+    /// `POST` asks for an address's personal links by email ("Link kwijt?").
+    pub fn links(&self) -> &'static str {
+        LINKS_API
     }
 
     /// The router's pattern for [`Routes::personal_page`].

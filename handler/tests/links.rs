@@ -66,3 +66,131 @@ async fn without_a_link_key_nothing_is_stored() {
         "only the meeting item: {stored:?}"
     );
 }
+
+/// The link request items of the table: (partition key, email).
+async fn link_requests(store: &opp_handler::store::Store) -> Vec<(String, String)> {
+    let get =
+        |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+         k: &str| {
+            item.get(k)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+    scan_all(store)
+        .await
+        .iter()
+        .filter(|item| get(item, "type") == "link_request")
+        .map(|item| (get(item, "PK"), get(item, "email")))
+        .collect()
+}
+
+#[tokio::test]
+async fn link_kwijt_answers_the_same_for_every_address_and_writes_a_request() {
+    let s = stack(&[meeting(M, 5)]).await;
+    post_form(&s.app, &form(M, "anna%40example.nl")).await;
+    for email in ["anna%40example.nl", "onbekend%40example.nl"] {
+        let reply = send(
+            &s.app,
+            event(
+                "POST",
+                "/api/links",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("origin", ORIGIN),
+                ],
+                &format!("email={email}"),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.location.as_deref(), Some("/aanmelden/link-onderweg/"));
+    }
+    let requests = link_requests(&s.store).await;
+    let ring = link_keys();
+    let mut expected = vec![
+        (
+            format!("LINKREQ#{}", ring.address_hash("anna@example.nl")),
+            "anna@example.nl".to_string(),
+        ),
+        (
+            format!("LINKREQ#{}", ring.address_hash("onbekend@example.nl")),
+            "onbekend@example.nl".to_string(),
+        ),
+    ];
+    let mut found = requests.clone();
+    found.sort();
+    expected.sort();
+    assert_eq!(
+        found, expected,
+        "one request per ask, keyed by an HMAC, known or not"
+    );
+    assert!(requests.iter().all(|(pk, _)| !pk.contains('@')));
+
+    // JSON gets 202; a wrong address is explained; another origin is refused. None of these write.
+    let json = send(
+        &s.app,
+        event(
+            "POST",
+            "/api/links",
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+                ("origin", ORIGIN),
+            ],
+            r#"{"email": "Anna@Example.nl"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(json.status, 202, "{}", json.body);
+    assert!(json.body.contains("requested"));
+    let wrong = send(
+        &s.app,
+        event(
+            "POST",
+            "/api/links",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("origin", ORIGIN),
+            ],
+            "email=geen-adres",
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body.contains("Vul een geldig e-mailadres in"),
+        "{}",
+        wrong.body
+    );
+    let elsewhere = send(
+        &s.app,
+        event(
+            "POST",
+            "/api/links",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("origin", "https://elders.example"),
+            ],
+            "email=anna%40example.nl",
+        ),
+    )
+    .await;
+    assert_eq!(elsewhere.status, 400);
+    assert_eq!(
+        link_requests(&s.store).await.len(),
+        3,
+        "only the JSON request was added"
+    );
+}
+
+#[tokio::test]
+async fn registering_twice_sends_the_link_again() {
+    let s = stack(&[meeting(M, 5)]).await;
+    post_form(&s.app, &form(M, "anna%40example.nl")).await;
+    let again = post_form(&s.app, &form(M, "anna%40example.nl")).await;
+    assert_eq!(again.location.as_deref(), Some("/aanmelden/al-aangemeld/"));
+    let requests = link_requests(&s.store).await;
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].1, "anna@example.nl");
+}

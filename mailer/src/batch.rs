@@ -1,4 +1,4 @@
-//! A batch of stream records, in shard order: each decided, composed, claimed in the ledger and sent.
+//! A batch of stream records, in shard order: each decided, claimed in the ledger, composed and sent.
 //! The first record that fails (the store or SES could not be reached) ends the batch and is reported
 //! (`batchItemFailures`), so the event source mapping delivers it and every record after it again; the
 //! ledger makes that redelivery send nothing twice. A record that keeps failing is given up on after
@@ -6,14 +6,14 @@
 
 use jiff::Timestamp;
 use opp_handler::link_keys::LinkKeySource;
-use opp_handler::store::{Store, registration_from_item};
+use opp_handler::store::{RegistrationRecord, Store, registration_from_item};
 
-use crate::compose::registration_email;
+use crate::compose::{OutgoingMail, link_email, registration_email};
 use crate::deliver::Sender;
-use crate::record::ChangeRecord;
+use crate::record::{ChangeRecord, Item};
 use crate::sent::{self, Claim, MailKey};
 use crate::site::Site;
-use crate::transition::{Decision, decide};
+use crate::transition::{Decision, Kind, decide};
 
 /// Deliveries of one message before it is recorded as failed. Below the event source mapping's
 /// `MaximumRetryAttempts` (infra/template.yaml), so the mailer, not the mapping, gives up first and
@@ -46,6 +46,23 @@ enum Handled {
     GivenUp,
 }
 
+/// What to send for one record.
+enum Job<'a> {
+    Registration {
+        kind: Kind,
+        registration: &'a RegistrationRecord,
+    },
+    Link {
+        email: &'a str,
+        address_hash: &'a str,
+        request_id: &'a str,
+    },
+}
+
+/// Why a message was not sent. Every failure is worth another delivery: a template error or a missing
+/// meeting can be fixed by a deploy or a sync within the attempts.
+struct Failure(String);
+
 impl Mailer {
     pub async fn handle_batch(&self, records: &[ChangeRecord]) -> BatchOutcome {
         let mut outcome = BatchOutcome::default();
@@ -65,72 +82,138 @@ impl Mailer {
     }
 
     async fn handle(&self, record: &ChangeRecord, now: Timestamp) -> Result<Handled, String> {
-        let Decision::Registration { kind, registration } = decide(record) else {
-            return Ok(Handled::Nothing);
-        };
-        let Some(registration) = registration_from_item(&registration) else {
-            tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
-            return Ok(Handled::Nothing);
-        };
-        let key = MailKey {
-            subject: registration
-                .link_id
-                .clone()
-                .unwrap_or_else(|| registration.registration_id.clone()),
-            kind: kind.as_str(),
-            version: "1".into(),
-        };
-        let attempt = match sent::claim(&self.store, &key, now).await.map_err(|e| e.0)? {
+        match decide(record) {
+            Decision::Nothing => Ok(Handled::Nothing),
+            Decision::Registration { kind, registration } => {
+                let Some(registration) = registration_from_item(&registration) else {
+                    tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
+                    return Ok(Handled::Nothing);
+                };
+                let key = MailKey {
+                    subject: registration
+                        .link_id
+                        .clone()
+                        .unwrap_or_else(|| registration.registration_id.clone()),
+                    kind: kind.as_str(),
+                    version: "1".into(),
+                };
+                let job = Job::Registration {
+                    kind,
+                    registration: &registration,
+                };
+                self.once(&key, job, now).await
+            }
+            Decision::LinkRequest { request } => {
+                let (Some(email), Some(request_id), Some(address_hash)) = (
+                    text(&request, "email"),
+                    text(&request, "request_id"),
+                    text(&request, "PK").and_then(|pk| pk.strip_prefix("LINKREQ#")),
+                ) else {
+                    tracing::error!(sequence = %record.sequence_number, "mail: a link request that cannot be read");
+                    return Ok(Handled::Nothing);
+                };
+                let key = MailKey {
+                    subject: address_hash.to_string(),
+                    kind: Kind::Link.as_str(),
+                    version: request_id.to_string(),
+                };
+                let job = Job::Link {
+                    email,
+                    address_hash,
+                    request_id,
+                };
+                self.once(&key, job, now).await
+            }
+        }
+    }
+
+    /// Claims `key` in the ledger, sends, marks: the once-only path every email takes.
+    async fn once(&self, key: &MailKey, job: Job<'_>, now: Timestamp) -> Result<Handled, String> {
+        let attempt = match sent::claim(&self.store, key, now).await.map_err(|e| e.0)? {
             Claim::Done => return Ok(Handled::AlreadySent),
             Claim::Send { attempt } => attempt,
         };
-        let result = self.compose_and_send(kind, &registration, now).await;
-        match result {
-            Ok(()) => {
-                if let Err(err) = sent::mark(&self.store, &key, "sent").await {
+        match self.prepare_and_send(&job, now).await {
+            Ok(sent) => {
+                if let Err(err) = sent::mark(&self.store, key, "sent").await {
                     // Sent, and the shard must move on: a retry would send it twice. Only a
                     // redelivery of this very record could, and it is acknowledged below.
                     tracing::warn!(kind = key.kind, reason = %err.0, "mail: sent but not marked");
                 }
-                tracing::info!(kind = key.kind, meeting = %registration.meeting, "mail sent");
-                Ok(Handled::Sent)
+                if sent {
+                    tracing::info!(kind = key.kind, "mail sent");
+                    Ok(Handled::Sent)
+                } else {
+                    Ok(Handled::Nothing)
+                }
             }
-            Err(Failure::Transient(reason)) if attempt >= ATTEMPTS => {
-                self.give_up(&key, &reason, now).await
-            }
-            Err(Failure::Transient(reason)) => Err(reason),
+            Err(Failure(reason)) if attempt >= ATTEMPTS => self.give_up(key, &reason, now).await,
+            Err(Failure(reason)) => Err(reason),
         }
     }
 
-    async fn compose_and_send(
-        &self,
-        kind: crate::transition::Kind,
-        registration: &opp_handler::store::RegistrationRecord,
-        now: Timestamp,
-    ) -> Result<(), Failure> {
-        let meeting = match self.store.meeting(&registration.meeting).await {
-            Ok(Some(meeting)) => meeting,
-            // Sync never removes a meeting that has registrations, so this is a hand edit or a bug:
-            // retried like any failure, then recorded.
-            Ok(None) => {
-                return Err(Failure::Transient(format!(
-                    "meeting {} is not in the table",
-                    registration.meeting
-                )));
+    /// The email of `job`, sent; false when there is nothing to send (an unknown address, a link email
+    /// sent to the address within the interval).
+    async fn prepare_and_send(&self, job: &Job<'_>, now: Timestamp) -> Result<bool, Failure> {
+        let keys = self.keys.ring().await.map_err(|err| Failure(err.0))?;
+        let mail: Option<OutgoingMail> = match job {
+            Job::Registration { kind, registration } => {
+                let meeting = self.meeting(&registration.meeting).await?;
+                Some(
+                    registration_email(&self.site, &keys, *kind, registration, &meeting, now)
+                        .map_err(|problem| Failure(problem.to_string()))?,
+                )
             }
-            Err(err) => return Err(Failure::Transient(err.0)),
+            Job::Link {
+                email,
+                address_hash,
+                request_id,
+            } => {
+                let registrations = self
+                    .store
+                    .registrations_of(email)
+                    .await
+                    .map_err(|err| Failure(err.0))?;
+                let mut found = Vec::with_capacity(registrations.len());
+                for registration in registrations {
+                    let meeting = self.meeting(&registration.meeting).await?;
+                    found.push((registration, meeting));
+                }
+                let mail = link_email(&self.site, &keys, request_id, &found, now)
+                    .map_err(|problem| Failure(problem.to_string()))?;
+                let interval = i64::from(self.site.email.link_interval_minutes) * 60;
+                match mail {
+                    Some(mail)
+                        if self
+                            .store
+                            .take_link_slot(address_hash, request_id, now, interval)
+                            .await
+                            .map_err(|err| Failure(err.0))? =>
+                    {
+                        Some(mail)
+                    }
+                    _ => None,
+                }
+            }
         };
-        let keys = self
-            .keys
-            .ring()
-            .await
-            .map_err(|err| Failure::Transient(err.0))?;
-        let mail = registration_email(&self.site, &keys, kind, registration, &meeting, now)
-            .map_err(|problem| Failure::Transient(problem.to_string()))?;
+        let Some(mail) = mail else {
+            return Ok(false);
+        };
         self.sender
             .send(&mail)
             .await
-            .map_err(|err| Failure::Transient(err.0))
+            .map_err(|err| Failure(err.0))?;
+        Ok(true)
+    }
+
+    async fn meeting(&self, id: &str) -> Result<opp_handler::meetings::MeetingRecord, Failure> {
+        match self.store.meeting(id).await {
+            Ok(Some(meeting)) => Ok(meeting),
+            // Sync never removes a meeting that has registrations, so this is a hand edit or a bug:
+            // retried like any failure, then recorded.
+            Ok(None) => Err(Failure(format!("meeting {id} is not in the table"))),
+            Err(err) => Err(Failure(err.0)),
+        }
     }
 
     async fn give_up(
@@ -147,8 +230,6 @@ impl Mailer {
     }
 }
 
-/// Why a message was not sent. Every failure is worth another delivery: a template error or a missing
-/// meeting can be fixed by a deploy or a sync within the attempts.
-enum Failure {
-    Transient(String),
+fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)?.as_s().ok().map(String::as_str)
 }

@@ -6,8 +6,9 @@ use jiff::Timestamp;
 use opp_handler::calendar::registration_calendar;
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::RegistrationRecord;
+use opp_model::RegistrationStatus;
 use opp_model::links::LinkKeys;
-use opp_render::emails::{EmailMeeting, EmailProblem, EmailView};
+use opp_render::emails::{EmailLink, EmailMeeting, EmailProblem, EmailView};
 
 use crate::site::Site;
 use crate::transition::Kind;
@@ -92,16 +93,105 @@ pub fn registration_email(
         site_url: site.base_url.clone(),
     };
     let rendered = site.emails.render(&view)?;
+    let raw = mime(
+        site,
+        kind,
+        &registration.registration_id,
+        (&registration.name, &registration.email),
+        &rendered,
+        calendar.as_deref(),
+        now,
+    )?;
+    Ok(OutgoingMail {
+        kind,
+        to: registration.email.clone(),
+        subject: rendered.subject,
+        raw,
+    })
+}
+
+/// The `link` email: every live registration of the address with its personal link. None when the address
+/// has none whose link can be formed (nothing to send).
+pub fn link_email(
+    site: &Site,
+    keys: &LinkKeys,
+    request_id: &str,
+    registrations: &[(RegistrationRecord, MeetingRecord)],
+    now: Timestamp,
+) -> Result<Option<OutgoingMail>, EmailProblem> {
+    let mut links = Vec::new();
+    for (registration, meeting) in registrations {
+        if registration.status == RegistrationStatus::Cancelled {
+            continue;
+        }
+        let Some((personal_url, _)) = personal_links(site, keys, registration) else {
+            continue;
+        };
+        links.push(EmailLink {
+            meeting: meeting_view(site, meeting),
+            status_label: match registration.status {
+                RegistrationStatus::Waitlisted => "op de wachtlijst".into(),
+                _ => "je hebt een plaats".into(),
+            },
+            personal_url,
+        });
+    }
+    let Some((first, _)) = registrations
+        .iter()
+        .find(|(r, _)| r.status != RegistrationStatus::Cancelled)
+    else {
+        return Ok(None);
+    };
+    if links.is_empty() {
+        return Ok(None);
+    }
+    let view = EmailView {
+        kind: Kind::Link.as_str().to_string(),
+        name: first.name.clone(),
+        links,
+        register_url: site.register_url.clone(),
+        site_title: site.title.clone(),
+        site_url: site.base_url.clone(),
+        ..EmailView::default()
+    };
+    let rendered = site.emails.render(&view)?;
+    let raw = mime(
+        site,
+        Kind::Link,
+        request_id,
+        (&first.name, &first.email),
+        &rendered,
+        None,
+        now,
+    )?;
+    Ok(Some(OutgoingMail {
+        kind: Kind::Link,
+        to: first.email.clone(),
+        subject: rendered.subject,
+        raw,
+    }))
+}
+
+/// The MIME message: multipart text and HTML (mail-builder encodes names with accents), the calendar file
+/// as an attachment when there is one.
+fn mime(
+    site: &Site,
+    kind: Kind,
+    id: &str,
+    (name, address): (&str, &str),
+    rendered: &opp_render::emails::Rendered,
+    calendar: Option<&str>,
+    now: Timestamp,
+) -> Result<Vec<u8>, EmailProblem> {
     let message_id = format!(
-        "{}.{}.{}@{}",
+        "{}.{id}.{}@{}",
         kind.as_str(),
-        registration.registration_id,
         now.as_millisecond(),
         site.host
     );
     let mut builder = mail_builder::MessageBuilder::new()
         .from((site.from.name.as_str(), site.from.address.as_str()))
-        .to((registration.name.as_str(), registration.email.as_str()))
+        .to((name, address))
         .subject(rendered.subject.as_str())
         .date(now.as_second())
         .message_id(message_id)
@@ -112,21 +202,15 @@ pub fn registration_email(
         )
         .text_body(rendered.text.as_str())
         .html_body(rendered.html.as_str());
-    if let Some(ics) = &calendar {
+    if let Some(ics) = calendar {
         let content_type = mail_builder::headers::content_type::ContentType::new("text/calendar")
             .attribute("charset", "utf-8")
             .attribute("method", "PUBLISH");
         builder = builder.attachment(content_type, "bijeenkomst.ics", ics.as_bytes());
     }
-    let raw = builder.write_to_vec().map_err(|err| EmailProblem {
+    builder.write_to_vec().map_err(|err| EmailProblem {
         file: "mailer".into(),
         line: None,
         message: format!("the message could not be written: {err}"),
-    })?;
-    Ok(OutgoingMail {
-        kind,
-        to: registration.email.clone(),
-        subject: rendered.subject,
-        raw,
     })
 }

@@ -9,6 +9,7 @@
 //! | MODIFY registration | waitlisted → confirmed | `promoted` |
 //! | MODIFY registration | confirmed / waitlisted → cancelled | `cancelled` |
 //! | MODIFY registration | `reminder_due` set (confirmed) | `reminder` |
+//! | INSERT link request | – | `link` |
 
 use opp_model::RegistrationStatus;
 
@@ -25,6 +26,7 @@ pub enum Kind {
     Promoted,
     Cancelled,
     Reminder,
+    Link,
 }
 
 impl Kind {
@@ -35,6 +37,7 @@ impl Kind {
             Kind::Promoted => "promoted",
             Kind::Cancelled => "cancelled",
             Kind::Reminder => "reminder",
+            Kind::Link => "link",
         }
     }
 
@@ -53,11 +56,21 @@ pub enum Decision {
         kind: Kind,
         registration: Item,
     },
+    /// "Link kwijt?": one `link` email with every live registration of the request's address.
+    LinkRequest {
+        request: Item,
+    },
 }
 
 pub fn decide(record: &ChangeRecord) -> Decision {
     match record.item_type() {
         Some("registration") => registration_change(record),
+        Some("link_request") if record.event == EventName::Insert => match &record.new {
+            Some(request) => Decision::LinkRequest {
+                request: request.clone(),
+            },
+            None => Decision::Nothing,
+        },
         _ => Decision::Nothing,
     }
 }
@@ -128,6 +141,7 @@ mod tests {
     fn kind(record: &ChangeRecord) -> Option<Kind> {
         match decide(record) {
             Decision::Registration { kind, .. } => Some(kind),
+            Decision::LinkRequest { .. } => Some(Kind::Link),
             Decision::Nothing => None,
         }
     }
@@ -216,6 +230,18 @@ mod tests {
         ] {
             assert_eq!(kind(&change), None, "{what}");
         }
+        let request = Item::from([("type".to_string(), AttributeValue::S("link_request".into()))]);
+        assert_eq!(
+            kind(&record(Insert, None, Some(request.clone()))),
+            Some(Kind::Link)
+        );
+        assert_eq!(
+            kind(&record(Remove, Some(request), None)),
+            None,
+            "a request's TTL delete"
+        );
+        let rate = Item::from([("type".to_string(), AttributeValue::S("link_rate".into()))]);
+        assert_eq!(kind(&record(Insert, None, Some(rate))), None);
         let token = Item::from([("type".to_string(), AttributeValue::S("token".into()))]);
         assert_eq!(
             decide(&record(Insert, None, Some(token))),

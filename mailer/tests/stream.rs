@@ -412,3 +412,68 @@ async fn a_bounce_marks_the_registrations_and_sends_nothing() {
         .unwrap_err();
     assert!(err.contains("not an event"), "{err}");
 }
+
+#[tokio::test]
+async fn a_link_request_mails_every_live_link_once_and_only_to_known_addresses() {
+    let p = peer(1).await;
+    let second = {
+        let mut m = meeting("2030-06-utrecht", 5);
+        m.title = "Bijeenkomst Utrecht".into();
+        m
+    };
+    p.store.put_meeting_details(&second).await.unwrap();
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let zwolle = p.register("anna@example.nl", "Anna").await;
+    let link = p
+        .ring
+        .issue(opp_handler::link_keys::new_link_random().unwrap());
+    let utrecht_registration = Registration {
+        meeting: second.id.clone(),
+        name: "Anna".into(),
+        email: "anna@example.nl".into(),
+        role: "ouder".into(),
+        sector: None,
+        organisation: None,
+        needs: None,
+    };
+    p.store
+        .register(&utrecht_registration, IssuedLink::derived(&link), now())
+        .await
+        .unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let before = messages(p.outbox.path()).len();
+
+    let ask = |email: &str, id: &str| {
+        let store = p.store.clone();
+        let hash = p.ring.address_hash(email);
+        let (email, id) = (email.to_string(), id.to_string());
+        async move { store.request_link(&email, &hash, &id, now()).await.unwrap() }
+    };
+    ask("anna@example.nl", "r1").await;
+    ask("onbekend@example.nl", "r2").await;
+    assert_eq!(
+        drain(&mut poller, &mailer).await,
+        1,
+        "an unknown address gets nothing"
+    );
+    let sent = messages(p.outbox.path());
+    assert_eq!(sent.len(), before + 1);
+    let mail = &sent.last().unwrap().1;
+    assert_eq!(kind_of(&sent.last().unwrap().0), "link");
+    assert_eq!(mail["to"], "Anna <anna@example.nl>");
+    assert!(
+        text(mail).contains(&format!("{SITE}/api/registrations/{zwolle}")),
+        "{mail}"
+    );
+    assert!(text(mail).contains(&format!("{SITE}/api/registrations/{}", link.token)));
+    assert!(text(mail).contains("Bijeenkomst Utrecht"));
+
+    // Asked again within 15 minutes: the request is stored, but no second email goes out.
+    ask("anna@example.nl", "r3").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 0);
+    // Redelivered from the start: nothing twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+    assert_eq!(messages(p.outbox.path()).len(), before + 1);
+}

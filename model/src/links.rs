@@ -146,6 +146,16 @@ impl LinkKeys {
         Some(hmac_token(key.as_bytes(), link_id))
     }
 
+    /// The key of an address's link requests: an HMAC under the current key, so no table key names an
+    /// address (`email` is the address as stored).
+    pub fn address_hash(&self, email: &str) -> String {
+        let key = self
+            .keys
+            .get(&self.current)
+            .expect("the current version is in the ring");
+        hmac_token(key.as_bytes(), &format!("address:{email}"))
+    }
+
     /// A new link under the current key, from 16 random bytes.
     pub fn issue(&self, random: [u8; 16]) -> DerivedLink {
         let link_id = to_hex(&random);

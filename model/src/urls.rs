@@ -74,6 +74,9 @@ pub const API_PREFIX: &str = "/api/";
 /// The handler's meeting counters (`GET`), next to the registration endpoint.
 pub const MEETINGS_API: &str = "/api/meetings";
 
+/// "Link kwijt?": a `POST` with `email` asks for the personal links of that address by email.
+pub const LINKS_API: &str = "/api/links";
+
 /// Checks `registration_endpoint` from `config.yaml`: the form's `action`, and the path the handler
 /// answers registrations on. It must lie under [`API_PREFIX`] (else CloudFront sends the post to the
 /// bucket), be made of URL segments, and not be another route of the handler.
@@ -90,9 +93,14 @@ pub fn check_registration_endpoint(path: &str) -> Result<(), String> {
              between the slashes, no slash at the end)"
         ));
     }
-    if path == MEETINGS_API {
+    if path == MEETINGS_API || path == LINKS_API {
         return Err(format!(
-            "registration_endpoint `{path}` is taken: the handler answers the meeting counters there"
+            "registration_endpoint `{path}` is taken: the handler answers {} there",
+            if path == MEETINGS_API {
+                "the meeting counters"
+            } else {
+                "link requests"
+            }
         ));
     }
     Ok(())

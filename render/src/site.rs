@@ -24,6 +24,8 @@ pub struct SiteView<'a> {
     pub menu: Vec<MenuView>,
     pub registration_url: String,
     pub registration_qr_url: String,
+    /// Where "Link kwijt?" posts (`opp_model::urls::LINKS_API`).
+    pub links_endpoint: &'static str,
 }
 
 impl<'a> SiteView<'a> {
@@ -38,6 +40,7 @@ impl<'a> SiteView<'a> {
             retention_days: config.retention_days,
             contact: &config.contact,
             registration_qr_url: format!("{registration_url}qr.svg"),
+            links_endpoint: opp_model::urls::LINKS_API,
             menu,
             registration_url,
         }

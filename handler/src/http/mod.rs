@@ -3,6 +3,7 @@
 //! and HTTP, each outcome as one [`answer::Answer`] that renders as HTML or JSON from one place.
 
 mod answer;
+mod links;
 mod meetings;
 mod personal;
 mod register;
@@ -23,6 +24,7 @@ use crate::pages::SharedPages;
 use crate::routes::Routes;
 use crate::store::Store;
 use answer::Answer;
+use links::request_links;
 use meetings::meetings;
 use personal::{
     cancel, cancel_confirmation, cancelled_page, no_personal_page, personal_calendar, personal_page,
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route(&routes.cancelled_pattern(), get(cancelled_page))
         .route(&routes.calendar_pattern(), get(personal_calendar))
         .route(routes.meetings(), get(meetings))
+        .route(routes.links(), axum::routing::post(request_links))
         // Per route, so the router still merges into `opp-site serve`'s (which has its own fallback).
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -85,6 +85,11 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
         }
         Err(RegisterError::Duplicate) => {
             tracing::info!(outcome = "duplicate", meeting = %meeting, "registration already stored");
+            // The "al aangemeld" page says the link is on its way: the same request as "Link kwijt?".
+            if let Err(reason) = super::links::write_link_request(state, &registration.email).await
+            {
+                tracing::warn!(reason = %reason, "link request for a duplicate not stored");
+            }
             Answer::result_page(
                 StatusCode::OK,
                 json!({ "status": "duplicate" }),

@@ -6,6 +6,12 @@
 //! | meeting      | `MEETINGS`         | `MEETING#<id>` |
 //! | registration | `MEETING#<id>`     | `REG#<email>`  |
 //! | token        | `TOKEN#<sha256>`   | `TOKEN`        |
+//! | link request | `LINKREQ#<hmac>`   | `REQ#<id>`     |
+//! | link rate    | `LINKREQ#<hmac>`   | `RATE`         |
+//!
+//! A link request ("Link kwijt?") is keyed by an HMAC of the address (`LinkKeys::address_hash`) and
+//! carries the address in `email`, so the `email-index` finds it for erasure; it lives one day. The rate
+//! item (the mailer's last `link` email to the address) holds no address.
 //!
 //! [`registration_parts`] lists every item that belongs to one registration: retention and erasure go
 //! through it, so an item type added later is kept and removed with the rest.
@@ -20,6 +26,14 @@ pub(super) const MEETINGS_PK: &str = "MEETINGS";
 pub(super) const TOKEN_SK: &str = "TOKEN";
 /// Registrations' sort keys start with this.
 pub(super) const REGISTRATION_SK_PREFIX: &str = "REG#";
+
+/// Link requests' partition keys start with this.
+pub const LINK_REQUEST_PK_PREFIX: &str = "LINKREQ#";
+pub(super) const LINK_RATE_SK: &str = "RATE";
+
+pub(super) fn link_request_pk(address_hash: &str) -> String {
+    format!("{LINK_REQUEST_PK_PREFIX}{address_hash}")
+}
 
 pub(super) fn meeting_sk(id: &str) -> String {
     format!("MEETING#{id}")

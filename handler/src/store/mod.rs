@@ -16,6 +16,7 @@ mod cache;
 mod cancel;
 mod codec;
 pub mod keys;
+mod link_requests;
 mod marks;
 mod organise;
 mod outcome;
