@@ -4,6 +4,7 @@
 #   time (moto is shared and reset per test; the concurrency tests stay on dynoxide, because moto does not
 #   isolate transactions).
 # - The origin secret against moto's Secrets Manager.
+# - The mailer's SES send against moto's SESv2, the message read with Python's email and icalendar.
 # - The README's table queries, run with the AWS CLI (installed here too) against dynoxide.
 # Installs moto into target/moto-venv the first time. Usage: scripts/moto-peer.sh (from anywhere).
 set -euo pipefail
@@ -12,12 +13,13 @@ cd "$(dirname "$0")/.."
 VENV=target/moto-venv
 MOTO_VERSION=5.2.5
 AWSCLI_VERSION=1.46.3
-if ! "$VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null \
+ICALENDAR_VERSION=7.3.2
+if ! "$VENV/bin/python" -c "import moto, icalendar, sys; sys.exit(moto.__version__ != '$MOTO_VERSION' or icalendar.__version__ != '$ICALENDAR_VERSION')" 2>/dev/null \
    || ! [ -x "$VENV/bin/aws" ]; then
-  echo "moto-peer: installing moto[server]==$MOTO_VERSION and awscli==$AWSCLI_VERSION into $VENV"
+  echo "moto-peer: installing moto[server]==$MOTO_VERSION, awscli==$AWSCLI_VERSION and icalendar==$ICALENDAR_VERSION into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" >target/moto-pip.log 2>&1 \
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" "icalendar==$ICALENDAR_VERSION" >target/moto-pip.log 2>&1 \
     || { tail -20 target/moto-pip.log >&2; exit 1; }
 fi
 
@@ -33,9 +35,12 @@ for _ in $(seq 1 100); do
 done
 
 export OPP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" OPP_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
-export OPP_TEST_AWS_CLI="$PWD/$VENV/bin/aws"
+export OPP_TEST_AWS_CLI="$PWD/$VENV/bin/aws" OPP_TEST_PYTHON="$PWD/$VENV/bin/python"
 echo "moto-peer: moto $MOTO_VERSION on 127.0.0.1:$port"
 cargo test --locked -p opp-handler --test registrations --test origin_secret -p opp-admin --test admin --test erasure --test prune \
   -- --test-threads=1 --include-ignored
+# The mailer's SES send (its table on dynoxide, its SES on moto). --workspace keeps the workspace's feature
+# set, so nothing is compiled a second time.
+cargo test --locked --workspace --test ses -- --include-ignored
 # The README's queries run against dynoxide (the local store `cargo dev` runs), not moto.
 env -u OPP_TEST_DYNAMODB_ENDPOINT cargo test --locked -p opp-admin --test readme_queries -- --include-ignored

@@ -81,7 +81,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
 /// One event, handed to the library (opp_mailer::invocation).
 async fn handle(mailer: &Mailer, payload: Value) -> Result<Value, lambda_runtime::Error> {
-    invocation::handle_event(mailer, &payload, jiff::Timestamp::now())
-        .await
-        .map_err(Into::into)
+    // Boxed: the whole mailer future inline makes the runtime's future too deep for the compiler's
+    // layout queries (and large on the stack).
+    Box::pin(invocation::handle_event(
+        mailer,
+        &payload,
+        jiff::Timestamp::now(),
+    ))
+    .await
+    .map_err(Into::into)
 }

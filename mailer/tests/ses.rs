@@ -1,0 +1,187 @@
+//! The mailer's real send path against a second peer: SESv2 `SendEmail` (raw content, configuration set)
+//! in moto's server mode, read back from moto's `/moto-api/data.json`. Each message is then read as a mail
+//! client would (Python's `email`) and its calendar file with `icalendar`: DTSTART and DTEND in
+//! Europe/Amsterdam, LOCATION, UID (`registration_uid()`) and SEQUENCE.
+//!
+//! Needs `OPP_TEST_MOTO_ENDPOINT` and `OPP_TEST_PYTHON` (a Python with icalendar): scripts/moto-peer.sh
+//! sets both and runs it with `--include-ignored`.
+
+#[path = "../../handler/tests/common/store.rs"]
+mod store;
+
+use std::path::Path;
+
+use opp_handler::aws::{ClientSettings, SdkParts, dynamodb_client, http_client};
+use opp_handler::link_keys::LinkKeySource;
+use opp_handler::registration::Registration;
+use opp_handler::store::{IssuedLink, Store};
+use opp_mailer::batch::Mailer;
+use opp_mailer::deliver::Sender;
+use opp_mailer::poller::Poller;
+use opp_mailer::site::{Mailbox, Site};
+use opp_model::links::LinkKeys;
+
+const M: &str = "2030-03-zwolle";
+
+fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
+    let parts = SdkParts::of(ClientSettings::local(endpoint)).unwrap();
+    aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::Config::builder()
+            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+            .http_client(http_client())
+            .timeout_config(parts.timeouts)
+            .region(parts.region)
+            .credentials_provider(parts.credentials)
+            .endpoint_url(endpoint)
+            .build(),
+    )
+}
+
+/// The raw messages moto holds, written to `dir` as `0.eml`, `1.eml`, …: their paths.
+fn moto_messages(endpoint: &str, dir: &Path) -> Vec<std::path::PathBuf> {
+    let python = std::env::var("OPP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    // moto keeps the message as it arrived, decoded from the API's base64 (5.2.5).
+    let script = format!(
+        "import json, pathlib, urllib.request\n\
+         data = json.load(urllib.request.urlopen('{endpoint}/moto-api/data.json'))\n\
+         for i, m in enumerate(data['ses']['RawMessage']):\n    \
+             pathlib.Path('{}', f'{{i}}.eml').write_bytes(m['raw_data'].encode('utf-8', 'surrogateescape'))\n\
+         print(len(data['ses']['RawMessage']))",
+        dir.display()
+    );
+    let output = std::process::Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let count: usize = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    (0..count).map(|i| dir.join(format!("{i}.eml"))).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs moto (OPP_TEST_MOTO_ENDPOINT) and a Python with icalendar (OPP_TEST_PYTHON): scripts/moto-peer.sh"]
+async fn sends_through_ses_with_a_calendar_file_clients_can_read() {
+    let moto = std::env::var("OPP_TEST_MOTO_ENDPOINT").expect("OPP_TEST_MOTO_ENDPOINT");
+    store::reset_moto(&moto);
+    let ses = ses_client(&moto);
+    // moto refuses a sender whose identity was not created first, as SES does.
+    ses.create_email_identity()
+        .email_identity("example.nl")
+        .send()
+        .await
+        .unwrap();
+    ses.create_configuration_set()
+        .configuration_set_name("opp-mail")
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let before = moto_messages(&moto, dir.path()).len();
+
+    // The table on dynoxide (its stream), the send on moto.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dynamo = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(dynoxide::server::serve_on(
+        listener,
+        dynoxide::Database::memory().unwrap(),
+    ));
+    let store = Store::new(
+        dynamodb_client(ClientSettings::local(&dynamo)).unwrap(),
+        "registrations",
+    );
+    store.create_table().await.unwrap();
+    store
+        .put_meeting_details(&store::meeting(M, 5))
+        .await
+        .unwrap();
+    let ring = LinkKeys::first([9; 32]);
+    let link = ring.issue(opp_handler::link_keys::new_link_random().unwrap());
+    let registration = Registration {
+        meeting: M.into(),
+        name: "Anna Öztürk".into(),
+        email: "anna@example.nl".into(),
+        role: "ouder".into(),
+        sector: None,
+        organisation: None,
+        needs: None,
+    };
+    store
+        .register(&registration, IssuedLink::derived(&link), store::now())
+        .await
+        .unwrap();
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let from = Mailbox::parse("Landelijk OPP Project <noreply@example.nl>").unwrap();
+    let mailer = Mailer {
+        store: store.clone(),
+        site: Site::from_root(root, Some("https://www.example.nl"), from).unwrap(),
+        keys: LinkKeySource::fixed(ring),
+        sender: Sender::Ses {
+            client: ses,
+            from: "noreply@example.nl".into(),
+            configuration_set: Some("opp-mail".into()),
+        },
+    };
+    let mut poller = Poller::for_table(store.client(), &dynamo, store.table())
+        .await
+        .unwrap();
+    let polled = poller.poll(&mailer).await.unwrap();
+    assert_eq!((polled.sent, polled.retried), (1, 0), "{polled:?}");
+
+    let messages = moto_messages(&moto, dir.path());
+    assert_eq!(messages.len(), before + 1);
+    let file = messages.last().unwrap();
+    let python = std::env::var("OPP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let output = std::process::Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/read_mail.py"))
+        .arg(file)
+        .arg("--icalendar")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let mail = &read[0];
+    assert_eq!(mail["to"], "Anna Öztürk <anna@example.nl>");
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Je aanmelding is bevestigd")
+    );
+    let calendar = mail["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["content_type"] == "text/calendar")
+        .expect("the calendar file");
+    assert_eq!(calendar["method"], "PUBLISH");
+    let event = &calendar["events"][0];
+    let record = store
+        .registration_by_token(&opp_handler::token::hash(&link.token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        event["uid"],
+        opp_model::calendar::registration_uid(M, &record.registration_id, "www.example.nl")
+    );
+    assert_eq!(event["sequence"], 0);
+    assert_eq!(event["dtstart"], "2030-03-10T13:00:00+01:00");
+    assert_eq!(event["dtstart_tzid"], "Europe/Amsterdam");
+    assert_eq!(event["dtend_tzid"], "Europe/Amsterdam");
+    assert!(
+        event["location"].as_str().unwrap().contains("Zwolle"),
+        "{event}"
+    );
+}
