@@ -11,6 +11,9 @@
 //      there (and choosing Apeldoorn) E is registered
 //   5  A cancels (personal page -> cancel link -> confirmation -> confirm): C's page says "bevestigd";
 //      opp-admin summary: confirmed 2, waitlisted 0, cancelled 1
+//   5b the local mailbox (/_mail/): A and B confirmed, C waiting, A cancelled, C promoted, A's link again (step
+//      3); A's mail links to A's page and carries the .ics; C's promoted mail opens C's page; "Link kwijt?" for
+//      C gives the neutral page and a mail whose link opens C's page; axe on the mailbox and the email HTML
 //   6  D registers for Apeldoorn with the keyboard only
 //   7  opp-dev stops on SIGINT (exit 0) and starts again on the same --state-dir: every registration, the
 //      counters and the personal links survive; Amersfoort is still full
@@ -298,6 +301,31 @@ async function stopDev(what) {
 
 // ---------------------------------------------------------------------------------------------- the steps
 
+/** The local mailbox's messages (/_mail/), newest first: { to, subject, href }. */
+async function mailbox() {
+  const res = await fetch(state.dev.url('/_mail/'));
+  const html = res.ok ? await res.text() : '';
+  const unescape = (t) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return [...html.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td><td><a href="([^"]+)">([^<]*)<\/a><\/td><\/tr>/g)]
+    .map((m) => ({ to: unescape(m[1]), href: m[2], subject: unescape(m[3]) }));
+}
+
+/** The message to `who` whose subject starts with `subject`. */
+function findMail(mails, who, subject) {
+  return mails.find((m) => m.to.includes(`<${PEOPLE[who].email}>`) && m.subject.startsWith(subject));
+}
+
+/** Messages that arrived twice (same recipient and subject), except the link mails one may ask for again. */
+function duplicateMails(mails) {
+  const seen = new Map();
+  for (const m of mails) {
+    if (m.subject.startsWith('Je persoonlijke link')) continue;
+    const key = `${m.to} | ${m.subject}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([k, n]) => `${n}× ${k}`);
+}
+
 async function main() {
   const started = Date.now();
   // A hang anywhere (browser, opp-dev, opp-admin) must not keep CI waiting: give up, and the exit hook of
@@ -554,6 +582,84 @@ async function main() {
       const rows = await adminList(FULL);
       report.check('store    opp-admin list: A cancelled, B and C confirmed', [
         ...rowProblems(rows, PEOPLE.A, 'cancelled', FULL), ...rowProblems(rows, PEOPLE.B, 'confirmed', FULL), ...rowProblems(rows, PEOPLE.C, 'confirmed', FULL)]);
+    });
+
+    await step('5b: the emails: confirmed, waiting list, cancelled, promoted and "Link kwijt?" in the local mailbox', async () => {
+      need('A', 'C');
+      // Mail goes out from the table's stream, a moment after each change: poll the mailbox, bounded.
+      const want = [
+        ['A', 'Je aanmelding is bevestigd'],
+        ['B', 'Je aanmelding is bevestigd'],
+        ['C', 'Je staat op de wachtlijst'],
+        ['A', 'Je bent afgemeld'],
+        ['C', 'Je hebt een plaats'],
+        ['A', 'Je persoonlijke link'], // step 3: registering twice sends the link again
+      ];
+      let mails = [];
+      for (let i = 0; i < 60; i += 1) {
+        mails = await mailbox();
+        if (want.every(([who, subject]) => findMail(mails, who, subject))) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const missing = want.filter(([who, subject]) => !findMail(mails, who, subject)).map(([who, subject]) => `no "${subject}…" to ${who}`);
+      report.check('mail     every change sent its email, once', [...missing, ...duplicateMails(mails)], `${mails.length} messages in /_mail/`);
+
+      await page.goto(state.dev.url('/_mail/'), { waitUntil: 'load' });
+      await shot(page, '06e-mailbox');
+      await axe(page, 'the local mailbox');
+      const confirmed = findMail(mails, 'A', 'Je aanmelding is bevestigd');
+      if (confirmed) {
+        await page.goto(state.dev.url(confirmed.href), { waitUntil: 'load' });
+        await shot(page, '06f-mail-bevestigd');
+        const html = await page.goto(state.dev.url(`${confirmed.href}/html`), { waitUntil: 'load' });
+        const problems = html.status() === 200 ? [] : [`the HTML part answered ${html.status()}`];
+        const href = await page.locator('a', { hasText: 'Bekijk je aanmelding' }).getAttribute('href').catch(() => null);
+        if (!href || new URL(href).pathname !== state.personal.A) problems.push(`the mail's "Bekijk je aanmelding" goes to ${href}, expected A's personal page`);
+        const attachment = await fetch(state.dev.url(`${confirmed.href}/bijlage/0`));
+        const ics = attachment.ok ? await attachment.text() : '';
+        if (!ics.includes('BEGIN:VEVENT') || !ics.includes('TZID=Europe/Amsterdam')) problems.push(`the attachment is not the calendar file (${attachment.status})`);
+        report.check('mail     A\'s confirmation links to A\'s own page and carries the .ics', problems);
+        await axe(page, 'email HTML (confirmed)');
+      }
+      const promoted = findMail(mails, 'C', 'Je hebt een plaats');
+      if (promoted) {
+        await page.goto(state.dev.url(`${promoted.href}/html`), { waitUntil: 'load' });
+        const href = await page.locator('a', { hasText: 'Bekijk je aanmelding' }).getAttribute('href').catch(() => null);
+        const problems = [];
+        if (!href) problems.push('the promoted mail has no personal link');
+        else {
+          const r = await page.goto(href, { waitUntil: 'load' });
+          if (new URL(page.url()).pathname !== state.personal.C) problems.push(`the link opens ${new URL(page.url()).pathname}, expected C's page`);
+          else if (r.status() === 200) problems.push(...(await expectStatusText(page, PEOPLE.C, { status: 'confirmed' })));
+        }
+        report.check('mail     C, who was waiting, got "Je hebt een plaats" and its link opens C\'s page', problems);
+        await axe(page, 'personal page from the promoted mail');
+      }
+
+      // "Link kwijt?" for C: the neutral page, and a mail whose link works.
+      await page.goto(state.dev.url('/aanmelden/link-kwijt/'), { waitUntil: 'load' });
+      await axe(page, '/aanmelden/link-kwijt/');
+      await page.fill('#field-email', PEOPLE.C.email);
+      const [answer] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main form button[type="submit"]')]);
+      const lp = [];
+      if (new URL(page.url()).pathname !== '/aanmelden/link-onderweg/') lp.push(`landed on ${await pageSummary(page, answer)}, expected /aanmelden/link-onderweg/`);
+      else if (!(await mainText(page)).includes('Als dit adres bij ons bekend is')) lp.push('the neutral text is missing');
+      await shot(page, '06g-link-onderweg');
+      let link = null;
+      for (let i = 0; i < 60 && !link; i += 1) {
+        link = findMail(await mailbox(), 'C', 'Je persoonlijke link');
+        if (!link) await new Promise((r) => setTimeout(r, 250));
+      }
+      if (!link) lp.push('no "Je persoonlijke link" mail to C');
+      else {
+        await page.goto(state.dev.url(`${link.href}/html`), { waitUntil: 'load' });
+        const href = await page.locator('li a').first().getAttribute('href').catch(() => null);
+        const r = href ? await page.goto(href, { waitUntil: 'load' }) : null;
+        if (!r || new URL(page.url()).pathname !== state.personal.C) lp.push(`the link mail's link opens ${r ? new URL(page.url()).pathname : 'nothing'}, expected C's page`);
+      }
+      report.check('mail     "Link kwijt?" for C: the neutral page, and a mail whose link opens C\'s page', lp);
+      await page.goto(state.dev.url('/aanmelden/link-onderweg/'), { waitUntil: 'load' });
+      await axe(page, '/aanmelden/link-onderweg/');
     });
 
     await step('6: D registers with the keyboard only (JavaScript off)', async () => {
