@@ -67,7 +67,7 @@ pub async fn list(
                 serde_json::json!({
                     "meeting": r.meeting, "created_at": r.created_at, "status": r.status,
                     "promoted_at": r.promoted_at,
-                    "name": r.name, "email": r.email, "email_status": r.email_status, "role": r.role, "sector": r.sector,
+                    "name": r.name, "email": r.email, "email_status": r.email_status, "link_id": r.link_id, "role": r.role, "sector": r.sector,
                     "organisation": r.organisation, "needs": r.needs,
                 })
             })

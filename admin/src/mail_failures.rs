@@ -1,6 +1,6 @@
 //! `opp-admin mail-failures`: the emails the mailer gave up on (kept 30 days), newest first. Each names the
-//! registration's `link_id`, never an address: find the person with `opp-admin list`, or ask them to use
-//! "Link kwijt?". The failure queue in AWS holds only batch metadata; this list is what tells which email.
+//! registration's `link_id`, never an address: `opp-admin list --meeting ID --json` shows each registration's
+//! `link_id`. The failure queue in AWS holds only batch metadata; this list is what tells which email.
 
 use std::io::Write;
 

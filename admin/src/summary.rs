@@ -27,7 +27,7 @@ pub struct MeetingSummary {
     pub places_left: u32,
     /// Registrations that got a seat from the waiting list (whatever they did after).
     pub promoted: u32,
-    /// Registrations whose address SES reported as bounced or complained (phone them).
+    /// Registrations whose address SES reported as bounced or complained (they get no email).
     pub email_problems: u32,
     /// Active registrations (confirmed and waitlisted) per role and per sector.
     pub by_role: BTreeMap<String, u32>,
@@ -193,7 +193,7 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
     if !problems.is_empty() {
         writeln!(
             out,
-            "\nEmail bounced or marked as spam (phone them; `opp-admin list --meeting ID` shows who): {}",
+            "\nEmail bounced or marked as spam (these people get no email; `opp-admin list --meeting ID` shows who): {}",
             problems.join(", ")
         )
         .ok();

@@ -923,7 +923,7 @@ async fn mail_problems_show_in_summary_list_and_mail_failures() {
     );
     let summary = env.admin(&["summary"]).await;
     assert!(
-        stdout(&summary).contains(&format!("Email bounced or marked as spam (phone them; `opp-admin list --meeting ID` shows who): {ZWOLLE} 1")),
+        stdout(&summary).contains(&format!("Email bounced or marked as spam (these people get no email; `opp-admin list --meeting ID` shows who): {ZWOLLE} 1")),
         "{}",
         stdout(&summary)
     );

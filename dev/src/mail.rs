@@ -1,7 +1,7 @@
 //! `cargo dev`'s mail: the mailer's own batch function on the local store's stream, the poller standing in
 //! for Lambda's event source mapping, delivering to `<state>/mail/` as one `.eml` file per message. The
-//! mailbox (`mailbox.rs`) shows them at `/_mail/`. Templates are read from `theme/emails/` on every poll
-//! that has records, so a wording edit shows in the next message.
+//! mailbox (`mailbox.rs`) shows them at `/_mail/`. Templates are read from `theme/emails/` again before every
+//! poll, so a wording edit shows in the next message.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

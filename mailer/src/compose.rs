@@ -45,7 +45,7 @@ pub fn meeting_view(site: &Site, meeting: &MeetingRecord) -> EmailMeeting {
         address: meeting.venue_address.clone(),
         postcode: meeting.venue_postcode.clone(),
         city: meeting.city.clone(),
-        route: None,
+        route: meeting.venue_route.clone(),
         url: site.url(&meeting.path),
     }
 }

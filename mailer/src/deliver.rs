@@ -1,6 +1,6 @@
 //! Where messages go: SES (SESv2 `SendEmail` with raw content, through the configuration set, so bounces
 //! and complaints are reported and suppressed), or a local outbox folder with one `.eml` file per message
-//! (`cargo dev`'s mailbox, tests).
+//! (`cargo dev`'s mailbox, tests), or nowhere (benchmarks).
 
 use std::path::PathBuf;
 
@@ -18,6 +18,8 @@ pub enum Sender {
     Outbox {
         dir: PathBuf,
     },
+    /// Accepts every message and keeps none (benchmarks: the mailer's own cost, without a peer).
+    Discard,
 }
 
 /// Sending failed; the reason is for logs and failure records and names no address.
@@ -54,6 +56,7 @@ impl Sender {
             }
             Sender::Outbox { dir } => write_eml(dir, mail)
                 .map_err(|err| SendError(format!("outbox {}: {err}", dir.display()))),
+            Sender::Discard => Ok(()),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! | item         | PK                       | SK                        |
 //! |--------------|--------------------------|---------------------------|
 //! | ledger       | `MAIL#<link_id>`         | `<kind>#<version>`        |
-//! | failure      | `MAILFAIL`               | `<time>#<link_id>#<kind>` |
+//! | failure      | `MAILFAIL`               | `<time>#<link_id>#<kind>#<version>` |
 //!
 //! Neither holds an address. Ledger items live 7 days (stream records 24 hours); failures 30 days, for
 //! `opp-admin mail-failures`.

@@ -141,6 +141,7 @@ fn meeting(capacity: u32) -> MeetingRecord {
         venue_name: "Zaal".into(),
         venue_address: None,
         venue_postcode: None,
+        venue_route: None,
         city: "Utrecht".into(),
         ics_path: "/bijeenkomsten/bench/bench.ics".into(),
         capacity,

@@ -100,6 +100,7 @@ pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
         venue_name: get_s(item, "venue_name").unwrap_or_default(),
         venue_address: get_s(item, "venue_address"),
         venue_postcode: get_s(item, "venue_postcode"),
+        venue_route: get_s(item, "venue_route"),
         city: get_s(item, "city").unwrap_or_default(),
         ics_path: get_s(item, "ics_path").unwrap_or_default(),
         capacity: count("capacity"),

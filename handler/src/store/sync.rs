@@ -63,6 +63,7 @@ impl Store {
             ("ends_at", meeting.ends_at.map(n)),
             ("venue_address", meeting.venue_address.as_deref().map(s)),
             ("venue_postcode", meeting.venue_postcode.as_deref().map(s)),
+            ("venue_route", meeting.venue_route.as_deref().map(s)),
         ];
         for (name, value) in optional {
             match value {

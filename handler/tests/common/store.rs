@@ -84,6 +84,7 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
         venue_name: "Nieuwe Buitensociëteit".into(),
         venue_address: Some("Stationsweg 7".into()),
         venue_postcode: None,
+        venue_route: Some("Vanaf station Zwolle tien minuten lopen.".into()),
         city: "Zwolle".into(),
         ics_path: "/bijeenkomsten/zwolle/zwolle.ics".into(),
         capacity,

@@ -1,0 +1,213 @@
+//! Mailer benchmarks (BENCHMARKS.md, "Mailer"): (a) CPU per message to compose one email (view, Tera
+//! text and HTML, the calendar file, MIME) against a null sender; (b) end-to-end batch throughput: the
+//! stream of N registrations on the in-process store, read by the poller and handled by the batch function
+//! (ledger claim and mark, the meeting read, compose) with the null sender. Prints a Markdown table.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Parser;
+use opp_handler::aws::{ClientSettings, dynamodb_client};
+use opp_handler::link_keys::LinkKeySource;
+use opp_handler::meetings::MeetingRecord;
+use opp_handler::registration::Registration;
+use opp_handler::store::{IssuedLink, Store};
+use opp_mailer::batch::Mailer;
+use opp_mailer::compose::registration_email;
+use opp_mailer::deliver::Sender;
+use opp_mailer::poller::Poller;
+use opp_mailer::site::{Mailbox, Site};
+use opp_mailer::transition::Kind;
+use opp_model::links::LinkKeys;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+struct Cli {
+    /// A tiny run (CI: keeps the benchmark working).
+    #[arg(long)]
+    quick: bool,
+    /// The site folder (templates and config).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+/// This process's CPU time (user + system), from /proc (Linux), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name; 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn meeting(capacity: u32) -> MeetingRecord {
+    let now = jiff::Timestamp::now().as_second();
+    MeetingRecord {
+        id: "2099-01-bench".into(),
+        title: "Regiobijeenkomst Benchmark".into(),
+        path: "/bijeenkomsten/bench/".into(),
+        date: "2099-01-15".into(),
+        date_label: "donderdag 15 januari 2099".into(),
+        time_label: "13.00 tot 16.30 uur".into(),
+        starts_at: Some(4_071_564_000),
+        ends_at: Some(4_071_576_600),
+        venue_name: "Stadhuis".into(),
+        venue_address: Some("Grote Markt 1".into()),
+        venue_postcode: Some("1234 AB".into()),
+        venue_route: Some("Tien minuten lopen vanaf het station.".into()),
+        city: "Benchstad".into(),
+        ics_path: "/bijeenkomsten/bench/bijeenkomst.ics".into(),
+        capacity,
+        waitlist_capacity: 0,
+        opens_at: None,
+        closes_at: now + 86_400 * 365,
+        over_at: now + 86_400 * 366,
+        expires_at: 0,
+        confirmed: 0,
+        waitlisted: 0,
+        cancelled: 0,
+        waitlist_seq: 0,
+        waitlist_served: 0,
+        waitlist_left: 0,
+    }
+}
+
+fn registration(i: usize) -> Registration {
+    Registration {
+        meeting: "2099-01-bench".into(),
+        name: format!("Deelnemer Ö{i}"),
+        email: format!("p{i}@example.nl"),
+        role: "ouder".into(),
+        sector: None,
+        organisation: None,
+        needs: None,
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let (compose_n, batch_n) = if cli.quick { (50, 20) } else { (5_000, 1_000) };
+    let from =
+        Mailbox::parse("Landelijk OPP Project <noreply@example.nl>").map_err(anyhow::Error::msg)?;
+    let site = Site::from_root(&cli.root, Some("https://www.example.nl"), from.clone())
+        .map_err(anyhow::Error::msg)?;
+    let ring = LinkKeys::first([3; 32]);
+
+    // (a) Compose only.
+    let m = meeting(10);
+    // One real record (as the store decodes it) to compose from.
+    let record = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(dynoxide::server::serve_on(
+            listener,
+            dynoxide::Database::memory()?,
+        ));
+        let store = Store::new(dynamodb_client(ClientSettings::local(&endpoint))?, "bench");
+        store
+            .create_table()
+            .await
+            .map_err(|e| anyhow::anyhow!(e.0))?;
+        store
+            .put_meeting_details(&m)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let link = ring.issue([1; 16]);
+        store
+            .register(
+                &registration(0),
+                IssuedLink::derived(&link),
+                jiff::Timestamp::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        store
+            .registration_by_token(&opp_handler::token::hash(&link.token))
+            .await
+            .map_err(|e| anyhow::anyhow!(e.0))?
+            .ok_or_else(|| anyhow::anyhow!("the registration was not stored"))?
+    };
+    let sender = Sender::Discard;
+    let now = jiff::Timestamp::now();
+    let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+    let mut bytes = 0;
+    for _ in 0..compose_n {
+        let mail = registration_email(&site, &ring, Kind::Confirmed, &record, &m, now)
+            .map_err(|p| anyhow::anyhow!(p.to_string()))?;
+        bytes += mail.raw.len();
+        sender.send(&mail).await.map_err(|e| anyhow::anyhow!(e.0))?;
+    }
+    let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
+
+    // (b) The whole path: N registrations on the stream, the poller, the batch function, the ledger.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(dynoxide::server::serve_on(
+        listener,
+        dynoxide::Database::memory()?,
+    ));
+    let store = Store::new(dynamodb_client(ClientSettings::local(&endpoint))?, "bench");
+    store
+        .create_table()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.0))?;
+    store
+        .put_meeting_details(&meeting(batch_n as u32))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    for i in 0..batch_n {
+        let mut random = [0u8; 16];
+        random[..8].copy_from_slice(&(i as u64 + 10).to_le_bytes());
+        store
+            .register(
+                &registration(i),
+                IssuedLink::derived(&ring.issue(random)),
+                jiff::Timestamp::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    let mailer = Mailer {
+        store: store.clone(),
+        site,
+        keys: LinkKeySource::fixed(ring),
+        sender: Sender::Discard,
+    };
+    let mut poller = Poller::for_table(store.client(), &endpoint, store.table())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < batch_n {
+        let polled = poller.poll(&mailer).await.map_err(anyhow::Error::msg)?;
+        sent += polled.sent;
+        if polled.records == 0 && started.elapsed().as_secs() > 120 {
+            anyhow::bail!("only {sent} of {batch_n} messages after 120 s");
+        }
+    }
+    let batch_wall = started.elapsed().as_secs_f64();
+
+    println!("| measurement | result |");
+    println!("|---|---|");
+    println!(
+        "| (a) compose one `confirmed` email (view, Tera text + HTML, .ics, MIME), null sender, {compose_n} messages | {:.0} µs CPU per message ({:.0} µs wall), {:.1} KB per message |",
+        cpu / compose_n as f64 * 1e6,
+        wall / compose_n as f64 * 1e6,
+        bytes as f64 / compose_n as f64 / 1e3
+    );
+    println!(
+        "| (b) end to end: {batch_n} registrations on the stream -> poller -> batch function (ledger claim + mark, meeting read, compose) -> null sender | {:.0} messages/s ({:.2} ms per message) |",
+        batch_n as f64 / batch_wall,
+        batch_wall / batch_n as f64 * 1e3
+    );
+    Ok(())
+}
