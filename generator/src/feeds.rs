@@ -37,6 +37,8 @@ pub fn meetings_json(site: &Site, meetings: &[MeetingView]) -> String {
                 },
                 capacity: m.capacity,
                 waitlist_capacity: Some(m.waitlist_capacity),
+                called_off: m.status == opp_model::MeetingStatus::CalledOff,
+                called_off_reason: m.called_off_reason.clone(),
                 registration: Window {
                     opens_at: m.opens_at.clone(),
                     closes_at: m.closes_at.clone(),

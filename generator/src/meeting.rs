@@ -24,6 +24,11 @@ pub struct MeetingFront {
     pub waitlist_capacity: Option<u32>,
     pub registration_opens: Option<String>,
     pub registration_closes: Option<String>,
+    /// The meeting does not go ahead: registration closes, the site says so with the reason, and the
+    /// mailer tells everyone registered (`called-off`).
+    #[serde(default)]
+    pub called_off: bool,
+    pub called_off_reason: Option<String>,
 }
 
 /// Where a meeting stands relative to the build time (one definition, shared with the handler).
@@ -45,6 +50,8 @@ pub struct Meeting {
     pub waitlist_capacity: u32,
     pub opens: Option<DateTime>,
     pub closes: DateTime,
+    pub called_off: bool,
+    pub called_off_reason: Option<String>,
 }
 
 /// Field-level failure: (front-matter key, message).
@@ -144,6 +151,22 @@ impl Meeting {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
+        let called_off_reason = tidy(front.called_off_reason);
+        match (front.called_off, &called_off_reason) {
+            (true, None) => {
+                return Err((
+                    "called_off_reason",
+                    "a called-off meeting needs a reason for the site and the email: add `called_off_reason: \"...\"`".into(),
+                ));
+            }
+            (false, Some(_)) => {
+                return Err((
+                    "called_off_reason",
+                    "a reason without `called_off: true`: add `called_off: true`, or remove the reason".into(),
+                ));
+            }
+            _ => {}
+        }
         Ok(Meeting {
             id,
             date,
@@ -160,6 +183,8 @@ impl Meeting {
             }),
             opens,
             closes,
+            called_off: front.called_off,
+            called_off_reason,
         })
     }
 
@@ -173,7 +198,9 @@ impl Meeting {
     }
 
     pub fn status(&self, now: Timestamp) -> Status {
-        if now >= self.over_at() {
+        if self.called_off {
+            Status::CalledOff
+        } else if now >= self.over_at() {
             Status::Past
         } else if self
             .opens
@@ -225,7 +252,43 @@ mod tests {
             waitlist_capacity: None,
             registration_opens: Some("2030-03-01".into()),
             registration_closes: None,
+            called_off: false,
+            called_off_reason: None,
         }
+    }
+
+    #[test]
+    fn a_called_off_meeting_says_so_and_needs_a_reason() {
+        let off = MeetingFront {
+            called_off: true,
+            called_off_reason: Some("De spreker is ziek.".into()),
+            ..front()
+        };
+        let meeting = Meeting::from_front(off).unwrap();
+        assert_eq!(meeting.status(at("2030-04-01 12:00")), Status::CalledOff);
+        assert_eq!(
+            meeting.status(at("2030-06-01 12:00")),
+            Status::CalledOff,
+            "also afterwards"
+        );
+        let no_reason = MeetingFront {
+            called_off: true,
+            ..front()
+        };
+        assert_eq!(
+            Meeting::from_front(no_reason).unwrap_err().0,
+            "called_off_reason"
+        );
+        let only_reason = MeetingFront {
+            called_off_reason: Some("x".into()),
+            ..front()
+        };
+        assert!(
+            Meeting::from_front(only_reason)
+                .unwrap_err()
+                .1
+                .contains("called_off: true")
+        );
     }
 
     fn at(text: &str) -> Timestamp {

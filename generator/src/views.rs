@@ -30,6 +30,8 @@ pub struct MeetingView {
     pub waitlist_capacity: u32,
     pub status: Status,
     pub status_label: &'static str,
+    /// Why the meeting does not go ahead (`meeting.called_off_reason`; status `called_off`).
+    pub called_off_reason: Option<String>,
     pub opens_at: Option<String>,
     pub closes_at: String,
     pub opens_label: Option<String>,
@@ -69,6 +71,7 @@ impl MeetingView {
             waitlist_capacity: meeting.waitlist_capacity,
             status,
             status_label: status.label(),
+            called_off_reason: meeting.called_off_reason.clone(),
             opens_at: meeting.opens_at(),
             closes_at: meeting.closes_at(),
             opens_label: meeting.opens.map(dates::date_time_label),

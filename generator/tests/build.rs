@@ -305,3 +305,60 @@ fn check_passes_on_the_fixture_and_writes_nothing() {
     opp_site::check(&options(&root, &dir.path().join("unused"))).unwrap_or_else(|e| panic!("{e}"));
     assert!(!dir.path().join("unused").exists(), "check writes nothing");
 }
+
+#[test]
+fn a_called_off_meeting_shows_it_closes_registration_and_tells_the_contract() {
+    let (dir, root) = site_copy();
+    let called_off = "meeting:\n  called_off: true\n  called_off_reason: \"De spreker is ziek.\"\n";
+    edit(
+        root.join("content/bijeenkomsten/zwolle.md"),
+        "meeting:\n",
+        called_off,
+    );
+    let out = dir.path().join("public");
+    opp_site::build(&options(&root, &out)).unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value = serde_json::from_str(&read(out.join("meetings.json"))).unwrap();
+    let zwolle = json["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "2030-03-zwolle")
+        .unwrap();
+    assert_eq!(zwolle["status"], "called_off");
+    assert_eq!(zwolle["called_off"], true);
+    assert_eq!(zwolle["called_off_reason"], "De spreker is ziek.");
+
+    // A reason alone is a mistake the build names.
+    edit(
+        root.join("content/bijeenkomsten/zwolle.md"),
+        "  called_off: true\n",
+        "",
+    );
+    let err = opp_site::build(&options(&root, &out))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("zwolle.md") && err.contains("called_off: true"),
+        "{err}"
+    );
+
+    // The real theme says so on the meeting's page, and offers no form.
+    let real = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for part in ["content", "theme"] {
+        copy_dir(&repo.join(part), &real.path().join(part));
+    }
+    std::fs::copy(repo.join("config.yaml"), real.path().join("config.yaml")).unwrap();
+    edit(
+        real.path().join("content/bijeenkomsten/zwolle.md"),
+        "meeting:\n",
+        called_off,
+    );
+    let out = real.path().join("public");
+    opp_site::build(&options(real.path(), &out)).unwrap_or_else(|e| panic!("{e}"));
+    let page = read(out.join("bijeenkomsten/zwolle/index.html"));
+    assert!(page.contains("Deze bijeenkomst gaat niet door."), "{page}");
+    assert!(page.contains("De spreker is ziek."));
+    assert!(page.contains("status--called_off"));
+    assert!(!page.contains("<form"), "no registration form");
+}

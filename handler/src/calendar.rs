@@ -34,7 +34,8 @@ pub fn registration_calendar(
     location.push(meeting.city.as_str());
     let event = Event {
         uid: calendar::registration_uid(&meeting.id, &registration.registration_id, host),
-        sequence: None,
+        // Each real change of date, time or venue raises it, so calendar apps replace the entry they have.
+        sequence: (meeting.change_seq > 0).then_some(meeting.change_seq),
         summary: &meeting.title,
         date,
         start: local(meeting.starts_at),

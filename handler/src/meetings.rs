@@ -42,6 +42,12 @@ pub struct MeetingRecord {
     pub waitlist_served: u32,
     /// Waiting people who cancelled (or were removed) before their turn: they make positions approximate.
     pub waitlist_left: u32,
+    /// An editor called the meeting off (`meeting.called_off` in the content), and why.
+    pub called_off: bool,
+    pub called_off_reason: Option<String>,
+    /// Raised by sync each time the date, time or venue really change (the mailer's `changed`, and the
+    /// calendar files' SEQUENCE); 0 for a meeting never changed.
+    pub change_seq: u32,
 }
 
 /// Where a waiting person stands: `ticket - served`, which cancellations ahead can only make smaller.
@@ -69,7 +75,13 @@ use opp_model::meetings_json::MeetingsFile;
 
 impl MeetingRecord {
     pub fn status(&self, now: Timestamp) -> MeetingStatus {
-        MeetingStatus::at(now.as_second(), self.opens_at, self.closes_at, self.over_at)
+        MeetingStatus::of(
+            self.called_off,
+            now.as_second(),
+            self.opens_at,
+            self.closes_at,
+            self.over_at,
+        )
     }
 
     pub fn places_left(&self) -> u32 {
@@ -150,6 +162,9 @@ pub fn from_meetings_json(text: &str) -> Result<Vec<MeetingRecord>, String> {
                 waitlist_seq: 0,
                 waitlist_served: 0,
                 waitlist_left: 0,
+                called_off: m.called_off,
+                called_off_reason: m.called_off_reason,
+                change_seq: 0,
             })
         })
         .collect()
@@ -187,6 +202,9 @@ mod tests {
             waitlist_seq: 0,
             waitlist_served: 0,
             waitlist_left: 0,
+            called_off: false,
+            called_off_reason: None,
+            change_seq: 0,
         }
     }
 

@@ -257,6 +257,9 @@ mod tests {
             waitlist_seq: 0,
             waitlist_served: 0,
             waitlist_left: 0,
+            called_off: false,
+            called_off_reason: None,
+            change_seq: 0,
         };
         let view = meeting_view(
             &meeting,

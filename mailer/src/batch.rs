@@ -6,9 +6,11 @@
 
 use jiff::Timestamp;
 use opp_handler::link_keys::LinkKeySource;
-use opp_handler::store::{RegistrationRecord, Store, registration_from_item};
+use opp_handler::meetings::{MeetingRecord, MeetingStatus};
+use opp_handler::store::{RegistrationRecord, Store, meeting_from_item, registration_from_item};
+use opp_model::RegistrationStatus;
 
-use crate::compose::{OutgoingMail, link_email, registration_email};
+use crate::compose::{News, OutgoingMail, link_email, registration_email};
 use crate::deliver::Sender;
 use crate::record::{ChangeRecord, Item};
 use crate::sent::{self, Claim, MailKey};
@@ -37,7 +39,7 @@ pub struct BatchOutcome {
     pub given_up: usize,
 }
 
-/// What one record came to.
+/// What one email came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Handled {
     Nothing,
@@ -46,11 +48,30 @@ enum Handled {
     GivenUp,
 }
 
+/// What one record came to (a meeting's news is one email per registration).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally {
+    sent: usize,
+    given_up: usize,
+}
+
+impl From<Handled> for Tally {
+    fn from(handled: Handled) -> Tally {
+        Tally {
+            sent: usize::from(handled == Handled::Sent),
+            given_up: usize::from(handled == Handled::GivenUp),
+        }
+    }
+}
+
 /// What to send for one record.
 enum Job<'a> {
     Registration {
         kind: Kind,
         registration: &'a RegistrationRecord,
+        /// The meeting as the record has it (a meeting's news), else read from the table.
+        meeting: Option<&'a MeetingRecord>,
+        news: News<'a>,
     },
     Link {
         email: &'a str,
@@ -68,9 +89,10 @@ impl Mailer {
         let mut outcome = BatchOutcome::default();
         for record in records {
             match self.handle(record, Timestamp::now()).await {
-                Ok(Handled::Sent) => outcome.sent += 1,
-                Ok(Handled::GivenUp) => outcome.given_up += 1,
-                Ok(Handled::Nothing | Handled::AlreadySent) => {}
+                Ok(tally) => {
+                    outcome.sent += tally.sent;
+                    outcome.given_up += tally.given_up;
+                }
                 Err(reason) => {
                     tracing::warn!(sequence = %record.sequence_number, reason = %reason, "mail: delivered again later");
                     outcome.retry_from = Some(record.sequence_number.clone());
@@ -81,13 +103,22 @@ impl Mailer {
         outcome
     }
 
-    async fn handle(&self, record: &ChangeRecord, now: Timestamp) -> Result<Handled, String> {
+    async fn handle(&self, record: &ChangeRecord, now: Timestamp) -> Result<Tally, String> {
         match decide(record) {
-            Decision::Nothing => Ok(Handled::Nothing),
+            Decision::Nothing => Ok(Tally::default()),
+            Decision::Meeting { kind, old, new } => {
+                let (Some(previous), Some(meeting)) =
+                    (meeting_from_item(&old), meeting_from_item(&new))
+                else {
+                    tracing::error!(sequence = %record.sequence_number, "mail: a meeting image that cannot be read");
+                    return Ok(Tally::default());
+                };
+                self.meeting_news(kind, &previous, &meeting, now).await
+            }
             Decision::Registration { kind, registration } => {
                 let Some(registration) = registration_from_item(&registration) else {
                     tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
-                    return Ok(Handled::Nothing);
+                    return Ok(Tally::default());
                 };
                 let key = MailKey {
                     subject: registration
@@ -100,8 +131,10 @@ impl Mailer {
                 let job = Job::Registration {
                     kind,
                     registration: &registration,
+                    meeting: None,
+                    news: News::default(),
                 };
-                self.once(&key, job, now).await
+                self.once(&key, job, now).await.map(Tally::from)
             }
             Decision::LinkRequest { request } => {
                 let (Some(email), Some(request_id), Some(address_hash)) = (
@@ -110,7 +143,7 @@ impl Mailer {
                     text(&request, "PK").and_then(|pk| pk.strip_prefix("LINKREQ#")),
                 ) else {
                     tracing::error!(sequence = %record.sequence_number, "mail: a link request that cannot be read");
-                    return Ok(Handled::Nothing);
+                    return Ok(Tally::default());
                 };
                 let key = MailKey {
                     subject: address_hash.to_string(),
@@ -122,9 +155,67 @@ impl Mailer {
                     address_hash,
                     request_id,
                 };
-                self.once(&key, job, now).await
+                self.once(&key, job, now).await.map(Tally::from)
             }
         }
+    }
+
+    /// `changed` or `called-off` to every live registration of the meeting, each through the ledger, so a
+    /// record delivered again after a failure halfway sends only to those not reached yet.
+    async fn meeting_news(
+        &self,
+        kind: Kind,
+        previous: &MeetingRecord,
+        meeting: &MeetingRecord,
+        now: Timestamp,
+    ) -> Result<Tally, String> {
+        let registrations = self
+            .store
+            .registrations(&meeting.id, &mut |_| {})
+            .await
+            .map_err(|err| err.0)?;
+        let others: Vec<MeetingRecord> = if kind == Kind::CalledOff {
+            self.store
+                .meetings()
+                .await
+                .map_err(|err| err.0)?
+                .into_iter()
+                .filter(|other| other.id != meeting.id && other.status(now) == MeetingStatus::Open)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let version = match kind {
+            Kind::Changed => meeting.change_seq.to_string(),
+            _ => "1".to_string(),
+        };
+        let mut tally = Tally::default();
+        for registration in registrations
+            .iter()
+            .filter(|r| r.status != RegistrationStatus::Cancelled)
+        {
+            let key = MailKey {
+                subject: registration
+                    .link_id
+                    .clone()
+                    .unwrap_or_else(|| registration.registration_id.clone()),
+                kind: kind.as_str(),
+                version: version.clone(),
+            };
+            let job = Job::Registration {
+                kind,
+                registration,
+                meeting: Some(meeting),
+                news: News {
+                    previous: (kind == Kind::Changed).then_some(previous),
+                    others: &others,
+                },
+            };
+            let handled = Tally::from(self.once(&key, job, now).await?);
+            tally.sent += handled.sent;
+            tally.given_up += handled.given_up;
+        }
+        Ok(tally)
     }
 
     /// Claims `key` in the ledger, sends, marks: the once-only path every email takes.
@@ -157,10 +248,22 @@ impl Mailer {
     async fn prepare_and_send(&self, job: &Job<'_>, now: Timestamp) -> Result<bool, Failure> {
         let keys = self.keys.ring().await.map_err(|err| Failure(err.0))?;
         let mail: Option<OutgoingMail> = match job {
-            Job::Registration { kind, registration } => {
-                let meeting = self.meeting(&registration.meeting).await?;
+            Job::Registration {
+                kind,
+                registration,
+                meeting,
+                news,
+            } => {
+                let read;
+                let meeting = match meeting {
+                    Some(meeting) => *meeting,
+                    None => {
+                        read = self.meeting(&registration.meeting).await?;
+                        &read
+                    }
+                };
                 Some(
-                    registration_email(&self.site, &keys, *kind, registration, &meeting, now)
+                    registration_email(&self.site, &keys, *kind, registration, meeting, *news, now)
                         .map_err(|problem| Failure(problem.to_string()))?,
                 )
             }

@@ -50,6 +50,14 @@ pub fn meeting_view(site: &Site, meeting: &MeetingRecord) -> EmailMeeting {
     }
 }
 
+/// What a meeting's news adds to an email: the meeting as it was (`changed`), and the meetings one can
+/// register for instead (`called-off`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct News<'a> {
+    pub previous: Option<&'a MeetingRecord>,
+    pub others: &'a [MeetingRecord],
+}
+
 /// The email of `kind` for this registration.
 pub fn registration_email(
     site: &Site,
@@ -57,21 +65,23 @@ pub fn registration_email(
     kind: Kind,
     registration: &RegistrationRecord,
     meeting: &MeetingRecord,
+    news: News<'_>,
     now: Timestamp,
 ) -> Result<OutgoingMail, EmailProblem> {
     let links = personal_links(site, keys, registration);
     let place = registration
         .waitlist_ticket
         .map(|ticket| meeting.waitlist_place(ticket));
-    let calendar = kind
-        .has_calendar()
+    // A calendar entry is for a seat: a waiting person's `changed` has none.
+    let calendar = (kind.has_calendar() && registration.status == RegistrationStatus::Confirmed)
         .then(|| registration_calendar(meeting, registration, &site.host, &site.base_url, now));
-    let cancelled = kind == Kind::Cancelled;
+    // After a cancellation or a call-off there is nothing left to look at or cancel.
+    let cancelled = matches!(kind, Kind::Cancelled | Kind::CalledOff);
     let view = EmailView {
         kind: kind.as_str().to_string(),
         name: registration.name.clone(),
         meeting: Some(meeting_view(site, meeting)),
-        previous: None,
+        previous: news.previous.map(|previous| meeting_view(site, previous)),
         personal_url: links
             .as_ref()
             .filter(|_| !cancelled)
@@ -85,8 +95,10 @@ pub fn registration_email(
             .then_some(place.map(|p| p.number))
             .flatten(),
         position_approximate: kind == Kind::Waitlisted && place.is_some_and(|p| p.approximate),
-        reason: None,
-        other_meetings: Vec::new(),
+        reason: (kind == Kind::CalledOff)
+            .then(|| meeting.called_off_reason.clone())
+            .flatten(),
+        other_meetings: news.others.iter().map(|m| meeting_view(site, m)).collect(),
         links: Vec::new(),
         register_url: site.register_url.clone(),
         site_title: site.title.clone(),

@@ -10,6 +10,8 @@
 //! | MODIFY registration | confirmed / waitlisted → cancelled | `cancelled` |
 //! | MODIFY registration | `reminder_due` set (confirmed) | `reminder` |
 //! | INSERT link request | – | `link` |
+//! | MODIFY meeting | `change_seq` raised (date, time or venue changed) | `changed` to each live registration |
+//! | MODIFY meeting | `called_off` false → true | `called-off` to each live registration |
 
 use opp_model::RegistrationStatus;
 
@@ -27,6 +29,8 @@ pub enum Kind {
     Cancelled,
     Reminder,
     Link,
+    Changed,
+    CalledOff,
 }
 
 impl Kind {
@@ -38,12 +42,17 @@ impl Kind {
             Kind::Cancelled => "cancelled",
             Kind::Reminder => "reminder",
             Kind::Link => "link",
+            Kind::Changed => "changed",
+            Kind::CalledOff => "called-off",
         }
     }
 
     /// Whether the email carries the meeting as a calendar file (the person has a seat).
     pub fn has_calendar(self) -> bool {
-        matches!(self, Kind::Confirmed | Kind::Promoted | Kind::Reminder)
+        matches!(
+            self,
+            Kind::Confirmed | Kind::Promoted | Kind::Reminder | Kind::Changed
+        )
     }
 }
 
@@ -60,11 +69,18 @@ pub enum Decision {
     LinkRequest {
         request: Item,
     },
+    /// A meeting changed or was called off: one email to each of its live registrations.
+    Meeting {
+        kind: Kind,
+        old: Item,
+        new: Item,
+    },
 }
 
 pub fn decide(record: &ChangeRecord) -> Decision {
     match record.item_type() {
         Some("registration") => registration_change(record),
+        Some("meeting") => meeting_change(record),
         Some("link_request") if record.event == EventName::Insert => match &record.new {
             Some(request) => Decision::LinkRequest {
                 request: request.clone(),
@@ -107,6 +123,36 @@ fn registration_change(record: &ChangeRecord) -> Decision {
     }
 }
 
+fn meeting_change(record: &ChangeRecord) -> Decision {
+    let (EventName::Modify, Some(old), Some(new)) = (record.event, &record.old, &record.new) else {
+        return Decision::Nothing;
+    };
+    let called_off = |item: &Item| {
+        item.get("called_off")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false)
+    };
+    let change_seq = |item: &Item| -> u64 {
+        item.get("change_seq")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let kind = if !called_off(old) && called_off(new) {
+        Kind::CalledOff
+    } else if !called_off(new) && change_seq(new) > change_seq(old) {
+        Kind::Changed
+    } else {
+        return Decision::Nothing;
+    };
+    Decision::Meeting {
+        kind,
+        old: old.clone(),
+        new: new.clone(),
+    }
+}
+
 fn reminder_newly_due(record: &ChangeRecord) -> bool {
     let due = |item: Option<&Item>| item.is_some_and(|item| item.contains_key(REMINDER_DUE));
     !due(record.old.as_ref()) && due(record.new.as_ref())
@@ -142,6 +188,7 @@ mod tests {
         match decide(record) {
             Decision::Registration { kind, .. } => Some(kind),
             Decision::LinkRequest { .. } => Some(Kind::Link),
+            Decision::Meeting { kind, .. } => Some(kind),
             Decision::Nothing => None,
         }
     }
@@ -186,6 +233,61 @@ mod tests {
                 Some(registration("confirmed", &[(REMINDER_DUE, "2030-03-08")]))
             )),
             Some(Kind::Reminder)
+        );
+    }
+
+    fn meeting(seq: u64, called_off: bool) -> Item {
+        Item::from([
+            ("type".to_string(), AttributeValue::S("meeting".into())),
+            ("change_seq".to_string(), AttributeValue::N(seq.to_string())),
+            ("called_off".to_string(), AttributeValue::Bool(called_off)),
+        ])
+    }
+
+    #[test]
+    fn the_meeting_rows() {
+        let m = |seq, off| Some(meeting(seq, off));
+        assert_eq!(
+            kind(&record(Modify, m(0, false), m(1, false))),
+            Some(Kind::Changed)
+        );
+        assert_eq!(
+            kind(&record(Modify, m(3, false), m(4, false))),
+            Some(Kind::Changed)
+        );
+        assert_eq!(
+            kind(&record(Modify, m(0, false), m(0, true))),
+            Some(Kind::CalledOff)
+        );
+        assert_eq!(
+            kind(&record(Modify, m(0, false), m(1, true))),
+            Some(Kind::CalledOff),
+            "called off and moved at once: only the call-off"
+        );
+        assert_eq!(
+            kind(&record(Modify, m(1, false), m(1, false))),
+            None,
+            "counters"
+        );
+        assert_eq!(
+            kind(&record(Modify, m(1, true), m(2, true))),
+            None,
+            "a called-off meeting moved"
+        );
+        assert_eq!(
+            kind(&record(Modify, m(0, true), m(0, false))),
+            None,
+            "called on again"
+        );
+        assert_eq!(
+            kind(&record(Insert, None, m(0, true))),
+            None,
+            "a new meeting"
+        );
+        assert_eq!(
+            kind(&record(Remove, m(0, false), None)),
+            None,
+            "a pruned meeting"
         );
     }
 

@@ -191,6 +191,11 @@ async fn each_registration_row_sends_its_email_once() {
         text(confirmed).contains("Beste Anna de Vries,"),
         "{confirmed}"
     );
+    assert!(
+        text(confirmed)
+            .contains("Route: https://www.openstreetmap.org/directions?to=52.5125,6.0944"),
+        "the venue's route, as synced: {confirmed}"
+    );
     assert!(text(confirmed).contains(&format!("{SITE}/api/registrations/{anna}\n")));
     assert!(text(confirmed).contains(&format!("{SITE}/api/registrations/{anna}/cancel")));
     let html = confirmed["html"].as_str().unwrap();
@@ -476,4 +481,116 @@ async fn a_link_request_mails_every_live_link_once_and_only_to_known_addresses()
     let mut from_start = p.poller().await;
     assert_eq!(drain(&mut from_start, &mailer).await, 0);
     assert_eq!(messages(p.outbox.path()).len(), before + 1);
+}
+
+#[tokio::test]
+async fn a_changed_or_called_off_meeting_mails_each_live_registration_once() {
+    let p = peer(1).await;
+    let other = {
+        let mut m = meeting("2030-06-utrecht", 5);
+        m.title = "Bijeenkomst Utrecht".into();
+        m
+    };
+    p.store.put_meeting_details(&other).await.unwrap();
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@example.nl", "Anna").await;
+    let bram = p.register("bram@example.nl", "Bram").await;
+    let cees = p.register("cees@example.nl", "Cees").await;
+    p.store.cancel(&token::hash(&cees), now()).await.unwrap();
+    drain(&mut poller, &mailer).await;
+    let before = messages(p.outbox.path()).len();
+
+    // Sync with the same details: nothing. With a new time: `changed` to Anna and Bram, not to Cees.
+    let mut moved = meeting(M, 1);
+    p.store.put_meeting_details(&moved).await.unwrap();
+    assert_eq!(
+        drain(&mut poller, &mailer).await,
+        0,
+        "an unchanged sync sends nothing"
+    );
+    moved.starts_at = moved.starts_at.map(|s| s + 3600);
+    moved.time_label = "14.00 tot 16.30 uur".into();
+    p.store.put_meeting_details(&moved).await.unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let sent = messages(p.outbox.path());
+    let changed: Vec<&serde_json::Value> = sent[before..].iter().map(|(_, m)| m).collect();
+    let to: Vec<&str> = changed.iter().map(|m| m["to"].as_str().unwrap()).collect();
+    assert_eq!(to.len(), 2);
+    assert!(
+        to.contains(&"Anna <anna@example.nl>") && to.contains(&"Bram <bram@example.nl>"),
+        "{to:?}"
+    );
+    for mail in &changed {
+        assert!(mail["subject"].as_str().unwrap().starts_with("Gewijzigd"));
+        assert!(
+            text(mail).contains("13.00 tot 16.30 uur"),
+            "the old time: {mail}"
+        );
+        assert!(text(mail).contains("14.00 tot 16.30 uur"), "the new time");
+    }
+    let anna_mail = changed
+        .iter()
+        .find(|m| m["to"].as_str().unwrap().contains("anna"))
+        .unwrap();
+    assert!(text(anna_mail).contains(&anna));
+    let ics = anna_mail["attachments"][0]["content"].as_str().unwrap();
+    assert!(
+        ics.contains("SEQUENCE:1"),
+        "a higher SEQUENCE replaces the calendar entry: {ics}"
+    );
+    assert!(ics.contains("T140000"), "{ics}");
+    let bram_mail = changed
+        .iter()
+        .find(|m| m["to"].as_str().unwrap().contains("bram"))
+        .unwrap();
+    assert!(!has_calendar(bram_mail), "waiting: no calendar entry");
+    assert!(text(bram_mail).contains(&bram));
+
+    // Called off: `called-off` to both, with the reason and the other open meeting; registering is closed.
+    let mut off = moved.clone();
+    off.called_off = true;
+    off.called_off_reason = Some("De zaal is onverwacht dicht.".into());
+    p.store.put_meeting_details(&off).await.unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let sent = messages(p.outbox.path());
+    for (_, mail) in &sent[before + 2..] {
+        assert!(
+            mail["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("Gaat niet door"),
+            "{mail}"
+        );
+        assert!(text(mail).contains("De zaal is onverwacht dicht."));
+        assert!(
+            text(mail).contains("Bijeenkomst Utrecht"),
+            "the other meeting"
+        );
+        assert!(
+            !text(mail).contains("/api/registrations/"),
+            "no links to a called-off registration"
+        );
+    }
+    let refused = p
+        .store
+        .register(
+            &Registration {
+                meeting: M.into(),
+                name: "Dirk".into(),
+                email: "dirk@example.nl".into(),
+                role: "ouder".into(),
+                sector: None,
+                organisation: None,
+                needs: None,
+            },
+            IssuedLink::derived(&p.ring.issue([8; 16])),
+            now(),
+        )
+        .await;
+    assert_eq!(refused, Err(opp_handler::store::RegisterError::Closed));
+
+    // The stream again from the start: nothing twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
 }

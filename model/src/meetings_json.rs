@@ -46,6 +46,11 @@ pub struct MeetingEntry {
     /// readers take as [`default_waitlist_capacity`].
     #[serde(default)]
     pub waitlist_capacity: Option<u32>,
+    /// An editor called the meeting off (`meeting.called_off`), and why. Absent in files of older builds.
+    #[serde(default)]
+    pub called_off: bool,
+    #[serde(default)]
+    pub called_off_reason: Option<String>,
     pub registration: Window,
     /// The status at build time (readers work it out again from the window).
     pub status: MeetingStatus,
@@ -150,6 +155,8 @@ mod tests {
                 },
                 capacity: 40,
                 waitlist_capacity: Some(10),
+                called_off: false,
+                called_off_reason: None,
                 registration: Window {
                     opens_at: None,
                     closes_at: "2030-05-13T12:00:00+02:00".into(),

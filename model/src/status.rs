@@ -79,8 +79,9 @@ impl FromStr for RegistrationStatus {
     }
 }
 
-/// Where a meeting stands relative to a moment: the same four states on static pages, handler pages and
-/// in `meetings.json`.
+/// Where a meeting stands relative to a moment: the same states on static pages, handler pages and in
+/// `meetings.json`. `CalledOff` (an editor's `meeting.called_off`) comes before the clock: a called-off
+/// meeting stays "gaat niet door", also after its date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingStatus {
@@ -88,9 +89,25 @@ pub enum MeetingStatus {
     Open,
     Closed,
     Past,
+    CalledOff,
 }
 
 impl MeetingStatus {
+    /// The status of a meeting that may be called off: [`MeetingStatus::at`] unless it is.
+    pub fn of(
+        called_off: bool,
+        now: i64,
+        opens_at: Option<i64>,
+        closes_at: i64,
+        over_at: i64,
+    ) -> Self {
+        if called_off {
+            MeetingStatus::CalledOff
+        } else {
+            MeetingStatus::at(now, opens_at, closes_at, over_at)
+        }
+    }
+
     /// The status at `now` (epoch seconds) of a meeting with this registration window.
     pub fn at(now: i64, opens_at: Option<i64>, closes_at: i64, over_at: i64) -> MeetingStatus {
         if now >= over_at {
@@ -110,6 +127,7 @@ impl MeetingStatus {
             MeetingStatus::Open => "Aanmelden kan",
             MeetingStatus::Closed => "Aanmelden is gesloten",
             MeetingStatus::Past => "Geweest",
+            MeetingStatus::CalledOff => "Gaat niet door",
         }
     }
 }
@@ -140,6 +158,10 @@ mod tests {
             (30, Some(10), MeetingStatus::Past),
             (5, None, MeetingStatus::Open),
         ] {
+            assert_eq!(
+                MeetingStatus::of(true, now, opens, closes, over),
+                MeetingStatus::CalledOff
+            );
             assert_eq!(
                 MeetingStatus::at(now, opens, closes, over),
                 expected,

@@ -37,6 +37,7 @@ pub struct EmailMeeting {
     pub address: Option<String>,
     pub postcode: Option<String>,
     pub city: String,
+    /// A route planner's web address (the content's `route`).
     pub route: Option<String>,
     /// The meeting's page (absolute URL).
     pub url: String,
@@ -245,7 +246,7 @@ pub fn samples(site_url: &str) -> Vec<EmailView> {
         address: Some("Grote Kerkplein 15".into()),
         postcode: Some("8011 PK".into()),
         city: "Zwolle".into(),
-        route: Some("Vanaf het station 10 minuten lopen.".into()),
+        route: Some("https://www.openstreetmap.org/directions?to=52.5125,6.0944".into()),
         url: format!("{site_url}/bijeenkomsten/zwolle/"),
     };
     let personal = format!("{site_url}/api/registrations/voorbeeld");

@@ -156,6 +156,9 @@ fn meeting(capacity: u32) -> MeetingRecord {
         waitlist_seq: 0,
         waitlist_served: 0,
         waitlist_left: 0,
+        called_off: false,
+        called_off_reason: None,
+        change_seq: 0,
     }
 }
 

@@ -77,6 +77,9 @@ fn meeting(capacity: u32) -> MeetingRecord {
         waitlist_seq: 0,
         waitlist_served: 0,
         waitlist_left: 0,
+        called_off: false,
+        called_off_reason: None,
+        change_seq: 0,
     }
 }
 
@@ -141,8 +144,16 @@ async fn main() -> anyhow::Result<()> {
     let (cpu0, wall0) = (cpu_seconds(), Instant::now());
     let mut bytes = 0;
     for _ in 0..compose_n {
-        let mail = registration_email(&site, &ring, Kind::Confirmed, &record, &m, now)
-            .map_err(|p| anyhow::anyhow!(p.to_string()))?;
+        let mail = registration_email(
+            &site,
+            &ring,
+            Kind::Confirmed,
+            &record,
+            &m,
+            Default::default(),
+            now,
+        )
+        .map_err(|p| anyhow::anyhow!(p.to_string()))?;
         bytes += mail.raw.len();
         sender.send(&mail).await.map_err(|e| anyhow::anyhow!(e.0))?;
     }

@@ -16,6 +16,11 @@ pub(super) const WAITLIST_SERVED: &str = "waitlist_served";
 pub(super) const WAITLIST_LEFT: &str = "waitlist_left";
 pub(super) const WAITLIST_TICKET: &str = "waitlist_ticket";
 
+/// The meeting item's call-off flag and reason, and its change number (what the mailer reads).
+pub(super) const CALLED_OFF: &str = "called_off";
+pub(super) const CALLED_OFF_REASON: &str = "called_off_reason";
+pub(super) const CHANGE_SEQ: &str = "change_seq";
+
 /// A registration's opaque, stable id (calendar UIDs, and later emails): never the address or the link.
 pub(super) const REGISTRATION_ID: &str = "registration_id";
 
@@ -119,6 +124,13 @@ pub(super) fn meeting_from_item(item: &Item) -> Option<MeetingRecord> {
         waitlist_seq: count(WAITLIST_SEQ),
         waitlist_served: count(WAITLIST_SERVED),
         waitlist_left: count(WAITLIST_LEFT),
+        called_off: item
+            .get(CALLED_OFF)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        called_off_reason: get_s(item, CALLED_OFF_REASON),
+        change_seq: count(CHANGE_SEQ),
     })
 }
 

@@ -36,6 +36,25 @@ pub enum PutMeetingError {
     Unavailable(Unavailable),
 }
 
+/// The meeting's change number after this sync: one higher when its date, time or venue really changed.
+/// A value the item did not hold yet (times synced before they were stored) is no change: it would mail
+/// everyone about nothing.
+fn change_seq(before: Option<&MeetingRecord>, now: &MeetingRecord) -> u32 {
+    let Some(before) = before else {
+        return 0;
+    };
+    let differs = |old: &Option<String>, new: &Option<String>| old.is_some() && old != new;
+    let differs_at = |old: Option<i64>, new: Option<i64>| old.is_some() && old != new;
+    let moved = (!before.date.is_empty() && before.date != now.date)
+        || differs_at(before.starts_at, now.starts_at)
+        || differs_at(before.ends_at, now.ends_at)
+        || (!before.venue_name.is_empty() && before.venue_name != now.venue_name)
+        || differs(&before.venue_address, &now.venue_address)
+        || differs(&before.venue_postcode, &now.venue_postcode)
+        || (!before.city.is_empty() && before.city != now.city);
+    before.change_seq + u32::from(moved)
+}
+
 impl Store {
     /// Creates or updates a meeting's details. Counters are never reset; a capacity below the confirmed
     /// count is refused. Returns the item as it was before (None when new).
@@ -51,7 +70,7 @@ impl Store {
             "SET #type = :type, meeting = :id, title = :title, #path = :path, #date = :date, date_label = :date_label, \
              time_label = :time_label, venue_name = :venue_name, city = :city, ics_path = :ics_path, #capacity = :capacity, \
              waitlist_capacity = :waitlist_capacity, closes_at = :closes_at, over_at = :over_at, \
-             registration_expires_at = :expires_at, \
+             registration_expires_at = :expires_at, called_off = :called_off, change_seq = :change_seq, \
              confirmed = if_not_exists(confirmed, :zero), waitlisted = if_not_exists(waitlisted, :zero), \
              cancelled = if_not_exists(cancelled, :zero), created_at = if_not_exists(created_at, :now)",
         );
@@ -64,6 +83,10 @@ impl Store {
             ("venue_address", meeting.venue_address.as_deref().map(s)),
             ("venue_postcode", meeting.venue_postcode.as_deref().map(s)),
             ("venue_route", meeting.venue_route.as_deref().map(s)),
+            (
+                "called_off_reason",
+                meeting.called_off_reason.as_deref().map(s),
+            ),
         ];
         for (name, value) in optional {
             match value {
@@ -105,6 +128,8 @@ impl Store {
             .expression_attribute_values(":over_at", n(meeting.over_at))
             .expression_attribute_values(":expires_at", n(meeting.expires_at))
             .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":called_off", AttributeValue::Bool(meeting.called_off))
+            .expression_attribute_values(":change_seq", n(change_seq(before.as_ref(), meeting)))
             .expression_attribute_values(":now", s(&arrival_time(Timestamp::now())));
         for (name, value) in values {
             update = update.expression_attribute_values(format!(":{name}"), value);

@@ -84,7 +84,7 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
         venue_name: "Nieuwe Buitensociëteit".into(),
         venue_address: Some("Stationsweg 7".into()),
         venue_postcode: None,
-        venue_route: Some("Vanaf station Zwolle tien minuten lopen.".into()),
+        venue_route: Some("https://www.openstreetmap.org/directions?to=52.5125,6.0944".into()),
         city: "Zwolle".into(),
         ics_path: "/bijeenkomsten/zwolle/zwolle.ics".into(),
         capacity,
@@ -108,6 +108,9 @@ pub fn meeting(id: &str, capacity: u32) -> MeetingRecord {
         waitlist_seq: 0,
         waitlist_served: 0,
         waitlist_left: 0,
+        called_off: false,
+        called_off_reason: None,
+        change_seq: 0,
     }
 }
 
