@@ -23,7 +23,10 @@ pub struct Target {
 
 /// Builds a client for `target` and checks that the table answers. Region and credentials are found the
 /// way the AWS CLI finds them (flags, environment, profiles, SSO); the client is the workspace's one.
-pub async fn connect(target: &Target) -> Result<Store, AdminError> {
+/// The region and credentials for `target`, found the way the AWS CLI finds them.
+async fn identity(
+    target: &Target,
+) -> Result<(String, aws_sdk_dynamodb::config::SharedCredentialsProvider), AdminError> {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(opp_handler::aws::http_client());
     if let Some(region) = &target.region {
@@ -59,9 +62,14 @@ pub async fn connect(target: &Target) -> Result<Store, AdminError> {
     let Some(credentials) = config.credentials_provider() else {
         return Err(AdminError::new(Failure::Unreachable, NO_CREDENTIALS));
     };
+    Ok((region.to_string(), credentials))
+}
+
+pub async fn connect(target: &Target) -> Result<Store, AdminError> {
+    let (region, credentials) = identity(target).await?;
     let client = dynamodb_client(ClientSettings {
         patience: Patience::Organiser,
-        region: Some(region.to_string()),
+        region: Some(region),
         endpoint_url: target.endpoint_url.clone(),
         credentials: Some(credentials),
     })
@@ -120,4 +128,20 @@ fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
             "cannot reach DynamoDB: check your network connection and the region",
         ),
     }
+}
+
+/// The Secrets Manager client for `target`'s account and region (never the local store's endpoint).
+pub async fn secrets(target: &Target) -> Result<aws_sdk_secretsmanager::Client, AdminError> {
+    let (region, credentials) = identity(&Target {
+        endpoint_url: None,
+        ..target.clone()
+    })
+    .await?;
+    opp_handler::aws::secrets_client(ClientSettings {
+        patience: Patience::Organiser,
+        region: Some(region),
+        endpoint_url: None,
+        credentials: Some(credentials),
+    })
+    .map_err(|err| AdminError::new(Failure::Unreachable, err.0))
 }

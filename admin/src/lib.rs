@@ -12,6 +12,7 @@ pub mod list;
 pub mod mail_failures;
 pub mod progress;
 pub mod purge;
+pub mod rekey;
 pub mod send_link;
 pub mod summary;
 pub mod sync;

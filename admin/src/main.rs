@@ -98,6 +98,24 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Give every live registration a link of the link key's current version (after a rotation, or for
+    /// registrations from before link keys); earlier links keep working unless --revoke-old.
+    RekeyLinks {
+        /// The stack's link key secret (output LinkKeySecretArn).
+        #[arg(
+            long,
+            env = "LINK_KEY_ARN",
+            conflicts_with = "link_key_file",
+            required_unless_present = "link_key_file"
+        )]
+        link_key_arn: Option<String>,
+        /// A key ring file instead (`cargo dev`'s .opp-state/link-keys.json).
+        #[arg(long)]
+        link_key_file: Option<PathBuf>,
+        /// Also delete the earlier links of registrations that have the current version (a key leaked).
+        #[arg(long)]
+        revoke_old: bool,
+    },
     /// The emails the mailer gave up on in the last 30 days (kind, link_id and error; no addresses).
     MailFailures {
         #[arg(long)]
@@ -188,6 +206,35 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
         }
         Command::SendLink { email } => {
             admin::send_link::send_link(&store, &email, Timestamp::now(), out).await?;
+        }
+        Command::RekeyLinks {
+            link_key_arn,
+            link_key_file,
+            revoke_old,
+        } => {
+            let ring = match (link_key_arn, link_key_file) {
+                (_, Some(path)) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|err| AdminError::input(format!("{}: {err}", path.display())))?;
+                    opp_model::links::LinkKeys::parse(&text)
+                        .map_err(|err| AdminError::input(format!("{}: {err}", path.display())))?
+                }
+                (Some(arn), None) => {
+                    let secrets = admin::connect::secrets(&target).await?;
+                    let secret = opp_handler::link_keys::LinkKeySource::managed(secrets, arn);
+                    let ring = secret
+                        .ring()
+                        .await
+                        .map_err(|err| AdminError::new(admin::Failure::Unreachable, err.0))?;
+                    (*ring).clone()
+                }
+                (None, None) => {
+                    return Err(AdminError::input(
+                        "rekey-links needs the link key: --link-key-arn (the stack's LinkKeySecretArn) or --link-key-file",
+                    ));
+                }
+            };
+            admin::rekey::rekey_links(&store, &ring, revoke_old, out).await?;
         }
         Command::MailFailures { json } => {
             admin::mail_failures::mail_failures(&store, json, out).await?;

@@ -1005,3 +1005,117 @@ async fn send_link_writes_a_link_request_for_a_known_address_only() {
         "{requests:?}"
     );
 }
+
+#[tokio::test]
+async fn rekey_links_moves_live_registrations_to_the_current_key_and_revokes_on_request() {
+    use opp_handler::token::hash;
+    use opp_model::links::LinkKeys;
+    let env = Env::synced(5).await;
+    let person = |email: &str| Registration {
+        meeting: ZWOLLE.into(),
+        name: "P".into(),
+        email: email.into(),
+        role: "ouder".into(),
+        sector: None,
+        organisation: None,
+        needs: None,
+    };
+    let at = open_at(ZWOLLE);
+    // Anna: a random link from before link keys. Bram: a link of key version 1. Cees: cancelled.
+    let legacy = opp_handler::token::new_token().unwrap();
+    env.store
+        .register(&person("anna@example.nl"), &hash(&legacy), at)
+        .await
+        .unwrap();
+    let first = LinkKeys::first([1; 32]);
+    let bram_v1 = first.issue([7; 16]);
+    env.store
+        .register(
+            &person("bram@example.nl"),
+            opp_handler::store::IssuedLink::derived(&bram_v1),
+            at,
+        )
+        .await
+        .unwrap();
+    let cees = opp_handler::token::new_token().unwrap();
+    env.store
+        .register(&person("cees@example.nl"), &hash(&cees), at)
+        .await
+        .unwrap();
+    env.store.cancel(&hash(&cees), at).await.unwrap();
+
+    let ring = first.rotated([2; 32]);
+    let file = env.dir.path().join("link-keys.json");
+    std::fs::write(&file, ring.to_json()).unwrap();
+    let file = file.to_str().unwrap();
+    let run = env.admin(&["rekey-links", "--link-key-file", file]).await;
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("2 registration(s) got a link of key version 2"),
+        "{}",
+        stdout(&run)
+    );
+
+    let opens = |token: String| {
+        let store = env.store.clone();
+        async move { store.registration_by_token(&hash(&token)).await.unwrap() }
+    };
+    let anna = opens(legacy.clone())
+        .await
+        .expect("the legacy link still works");
+    assert_eq!(anna.key_version, Some(2));
+    let anna_v2 = ring.token(2, anna.link_id.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        opens(anna_v2.clone()).await.unwrap().email,
+        "anna@example.nl"
+    );
+    let bram = opens(bram_v1.token.clone())
+        .await
+        .expect("the version 1 link still works");
+    assert_eq!(
+        bram.link_id.as_deref(),
+        Some(bram_v1.link_id.as_str()),
+        "the same link id"
+    );
+    let bram_v2 = ring.token(2, &bram_v1.link_id).unwrap();
+    assert!(opens(bram_v2.clone()).await.is_some());
+    assert_eq!(
+        opens(cees.clone()).await.unwrap().key_version,
+        None,
+        "a cancelled one is left"
+    );
+
+    let again = env.admin(&["rekey-links", "--link-key-file", file]).await;
+    assert!(
+        stdout(&again).contains("0 registration(s) got a link of key version 2; 2 already had one"),
+        "{}",
+        stdout(&again)
+    );
+
+    let revoke = env
+        .admin(&["rekey-links", "--link-key-file", file, "--revoke-old"])
+        .await;
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    assert!(
+        stdout(&revoke).contains("2 earlier link(s) revoked"),
+        "{}",
+        stdout(&revoke)
+    );
+    assert!(opens(legacy).await.is_none(), "the legacy link is revoked");
+    assert!(
+        opens(bram_v1.token).await.is_none(),
+        "the version 1 link is revoked"
+    );
+    assert!(opens(bram_v2).await.is_some());
+    // The current link cancels.
+    assert!(
+        env.store
+            .cancel(&hash(&anna_v2), at)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let missing = env.admin(&["rekey-links"]).await;
+    assert!(!missing.status.success());
+}

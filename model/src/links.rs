@@ -6,8 +6,8 @@
 //! The key ring is one flat JSON object, the value of the Secrets Manager secret (locally a file in the
 //! state folder): `{"current": 2, "1": "<key>", "2": "<key>"}`, each key a string of at least 32 characters
 //! (its bytes are the HMAC key). Flat, so Secrets Manager can generate it (`GenerateStringKey`). New links
-//! use `current`; older versions stay readable while the ring holds them (re-keying live registrations to a new
-//! version, `opp-admin rekey-links`, is not built yet: infra/README.md, "Rotating the link key").
+//! use `current`; older versions stay readable while the ring holds them, until `opp-admin rekey-links` moved the
+//! live registrations to the current one (infra/README.md, "Rotating the link key").
 
 use std::collections::BTreeMap;
 

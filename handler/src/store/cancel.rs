@@ -73,7 +73,9 @@ impl Store {
                 .key(PARTITION_KEY, s(&pk))
                 .key(SORT_KEY, s(&registration_sk(&registration.email)))
                 .update_expression("SET #status = :cancelled, cancelled_at = :at")
-                .condition_expression("#status = :was AND token_hash = :hash")
+                .condition_expression(
+                    "#status = :was AND (token_hash = :hash OR contains(previous_token_hashes, :hash))",
+                )
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(
                     ":cancelled",

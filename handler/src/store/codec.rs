@@ -24,6 +24,10 @@ pub(super) const CHANGE_SEQ: &str = "change_seq";
 /// A registration's opaque, stable id (calendar UIDs, and later emails): never the address or the link.
 pub(super) const REGISTRATION_ID: &str = "registration_id";
 
+/// The hashes of a registration's earlier tokens that still open it (after `opp-admin rekey-links`), a
+/// string set; `token_hash` is its current one.
+pub(super) const PREVIOUS_TOKEN_HASHES: &str = "previous_token_hashes";
+
 /// A derived link's id and the version of the link key it was made with (`opp_model::links`).
 pub(super) const LINK_ID: &str = "link_id";
 pub(super) const KEY_VERSION: &str = "key_version";
@@ -155,6 +159,11 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
         link_id: get_s(item, LINK_ID),
         key_version: get_n(item, KEY_VERSION).and_then(|v| u32::try_from(v).ok()),
         email_status: get_s(item, super::marks::EMAIL_STATUS),
+        previous_token_hashes: item
+            .get(PREVIOUS_TOKEN_HASHES)
+            .and_then(|v| v.as_ss().ok())
+            .cloned()
+            .unwrap_or_default(),
         token_hash,
     })
 }

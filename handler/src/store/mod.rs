@@ -22,6 +22,7 @@ mod organise;
 mod outcome;
 mod read;
 mod register;
+mod rekey;
 mod retry;
 mod schema;
 mod sync;
@@ -88,6 +89,23 @@ pub struct RegistrationRecord {
     /// `bounced` or `complained` when SES reported so for this address (None: nothing reported).
     pub email_status: Option<String>,
     pub token_hash: String,
+    /// Earlier tokens that still open the registration (a legacy random one after re-keying, or one of an
+    /// older key version until `rekey-links --revoke-old`).
+    pub previous_token_hashes: Vec<String>,
+}
+
+impl RegistrationRecord {
+    /// Every token hash that opens this registration: the current one first.
+    pub fn token_hashes(&self) -> Vec<&str> {
+        std::iter::once(self.token_hash.as_str())
+            .chain(self.previous_token_hashes.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// Whether `hash` is one of this registration's live tokens.
+    pub fn has_token(&self, hash: &str) -> bool {
+        self.token_hashes().contains(&hash)
+    }
 }
 
 /// The link a registration is stored with. The token's hash keys its token item; a derived link also

@@ -138,7 +138,7 @@ impl Store {
             // while it is as read.
             let mut items = Vec::new();
             for (part, part_pk, part_sk) in
-                registration_parts(meeting_id, email, &[registration.token_hash.as_str()])
+                registration_parts(meeting_id, email, &registration.token_hashes())
             {
                 let mut delete = Delete::builder()
                     .table_name(&self.table)

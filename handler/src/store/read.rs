@@ -106,7 +106,8 @@ impl Store {
         Ok(waiting.into_iter().map(|(_, _, sk)| sk).collect())
     }
 
-    /// Finds a registration by its token's hash. A token that does not match the registration is not found.
+    /// Finds a registration by its token's hash. A token that is none of the registration's (a replaced
+    /// registration's, a revoked one) is not found.
     pub async fn registration_by_token(
         &self,
         token_hash: &str,
@@ -128,7 +129,7 @@ impl Store {
             return Ok(None);
         };
         let record = registration_from_item(&item);
-        Ok(record.filter(|r| r.token_hash == token_hash))
+        Ok(record.filter(|r| r.has_token(token_hash)))
     }
 }
 

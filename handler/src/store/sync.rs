@@ -258,7 +258,7 @@ impl Store {
         let expires_at = self.retention_end(meeting);
         let query = self
             .registrations_query(&meeting.id)
-            .projection_expression("#sk, #ttl, token_hash")
+            .projection_expression("#sk, #ttl, token_hash, previous_token_hashes")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .limit(RETENTION_PAGE);
         let items = query_pages(query, &mut |_| {})
@@ -274,8 +274,15 @@ impl Store {
             else {
                 continue;
             };
-            let token = get_s(&item, "token_hash").unwrap_or_default();
-            let mut parts = registration_parts(&meeting.id, &email, &[token.as_str()]);
+            let mut tokens = vec![get_s(&item, "token_hash").unwrap_or_default()];
+            if let Some(previous) = item
+                .get("previous_token_hashes")
+                .and_then(|v| v.as_ss().ok())
+            {
+                tokens.extend(previous.iter().cloned());
+            }
+            let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            let mut parts = registration_parts(&meeting.id, &email, &tokens);
             parts.reverse();
             for (_, pk, sk) in parts {
                 let result = self
