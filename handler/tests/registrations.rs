@@ -867,7 +867,10 @@ async fn concurrent_registrations_never_oversell() {
             "{confirmed} {waitlisted}"
         );
         // How many run out of time depends on the machine's load; what was stored must still add up.
-        assert!(confirmed > 0, "all {unavailable} of 200 ran out of time: nothing was tested");
+        assert!(
+            confirmed > 0,
+            "all {unavailable} of 200 ran out of time: nothing was tested"
+        );
     }
     let waiting = places.len();
     places.sort();

@@ -3,9 +3,14 @@
 //! client would (Python's `email`) and its calendar file with `icalendar`: DTSTART and DTEND in
 //! Europe/Amsterdam, LOCATION, UID (`registration_uid()`) and SEQUENCE.
 //!
+//! SES throttling goes through the fault proxy in front of moto (moto never throttles): a throttled send is
+//! retried and sent once.
+//!
 //! Needs `OPP_TEST_MOTO_ENDPOINT` and `OPP_TEST_PYTHON` (a Python with icalendar): scripts/moto-peer.sh
 //! sets both and runs it with `--include-ignored`.
 
+#[path = "../../handler/tests/common/faults.rs"]
+mod faults;
 #[path = "../../handler/tests/common/store.rs"]
 mod store;
 
@@ -70,7 +75,8 @@ fn moto_messages(endpoint: &str, dir: &Path) -> Vec<std::path::PathBuf> {
 async fn sends_through_ses_with_a_calendar_file_clients_can_read() {
     let moto = std::env::var("OPP_TEST_MOTO_ENDPOINT").expect("OPP_TEST_MOTO_ENDPOINT");
     store::reset_moto(&moto);
-    let ses = ses_client(&moto);
+    let proxy = faults::FaultProxy::start(&moto, faults::Schedule::none()).await;
+    let ses = ses_client(&proxy.endpoint);
     // moto refuses a sender whose identity was not created first, as SES does.
     ses.create_email_identity()
         .email_identity("example.nl")
@@ -122,7 +128,7 @@ async fn sends_through_ses_with_a_calendar_file_clients_can_read() {
     let mailer = Mailer {
         store: store.clone(),
         site: Site::from_root(root, Some("https://www.example.nl"), from).unwrap(),
-        keys: LinkKeySource::fixed(ring),
+        keys: LinkKeySource::fixed(ring.clone()),
         sender: Sender::Ses {
             client: ses,
             from: "noreply@example.nl".into(),
@@ -183,5 +189,43 @@ async fn sends_through_ses_with_a_calendar_file_clients_can_read() {
     assert!(
         event["location"].as_str().unwrap().contains("Zwolle"),
         "{event}"
+    );
+
+    // SES throttles the next four sends: the SDK's own attempts give up, the batch reports the record,
+    // the next delivery succeeds, and the message arrives once.
+    proxy.set_schedule(faults::Schedule {
+        rate: 1.0,
+        operations: Vec::new(),
+        faults: vec![faults::Fault::Throttling],
+        seed: 1,
+        max_faults: Some(4),
+    });
+    let bram = Registration {
+        name: "Bram".into(),
+        email: "bram@example.nl".into(),
+        ..registration.clone()
+    };
+    let link = ring.issue(opp_handler::link_keys::new_link_random().unwrap());
+    store
+        .register(&bram, IssuedLink::derived(&link), store::now())
+        .await
+        .unwrap();
+    let first = poller.poll(&mailer).await.unwrap();
+    assert_eq!((first.sent, first.retried), (0, 1), "throttled: {first:?}");
+    let mut sent = 0;
+    for _ in 0..5 {
+        let polled = poller.poll(&mailer).await.unwrap();
+        sent += polled.sent;
+        if polled.records == 0 {
+            break;
+        }
+    }
+    assert_eq!(sent, 1);
+    assert_eq!(proxy.injected(faults::Fault::Throttling), 4);
+    let messages = moto_messages(&moto, dir.path());
+    assert_eq!(
+        messages.len(),
+        before + 2,
+        "sent once, not once per attempt"
     );
 }
