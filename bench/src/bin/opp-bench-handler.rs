@@ -97,7 +97,7 @@ async fn empty_store(table: &str) -> anyhow::Result<(Store, String)> {
     tokio::spawn(dynoxide::server::serve_on(listener, database));
     let store = Store::new(opp_handler::aws::local_client(&endpoint), table);
     store
-        .create_table()
+        .create_table_without_stream()
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
     Ok((store, endpoint))
