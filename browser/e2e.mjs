@@ -638,6 +638,7 @@ async function main() {
 
       // "Link kwijt?" for C: the neutral page, and a mail whose link works.
       await page.goto(state.dev.url('/aanmelden/link-kwijt/'), { waitUntil: 'load' });
+      await shot(page, '06h-link-kwijt');
       await axe(page, '/aanmelden/link-kwijt/');
       await page.fill('#field-email', PEOPLE.C.email);
       const [answer] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main form button[type="submit"]')]);

@@ -74,6 +74,17 @@ fn not_found() -> Response {
         .into_response()
 }
 
+/// When a message was sent, in Amsterdam time: `02-12-2026 09:08`.
+fn local_time(date: &mail_parser::DateTime) -> String {
+    jiff::Timestamp::from_second(date.to_timestamp())
+        .map(|at| {
+            at.to_zoned(opp_model::zone::amsterdam())
+                .strftime("%d-%m-%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| date.to_rfc3339())
+}
+
 fn recipient(parsed: &mail_parser::Message<'_>) -> String {
     parsed
         .to()
@@ -96,7 +107,7 @@ async fn list(State(outbox): State<Outbox>) -> Html<String> {
         let Some(parsed) = MessageParser::default().parse(&raw) else {
             continue;
         };
-        let date = parsed.date().map(|d| d.to_rfc3339()).unwrap_or_default();
+        let date = parsed.date().map(local_time).unwrap_or_default();
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td><a href=\"/_mail/{}\">{}</a></td></tr>",
             esc(&date),
@@ -150,7 +161,7 @@ async fn show(State(outbox): State<Outbox>, Path(name): Path<String>) -> Respons
     };
     let body = format!(
         "<p><a href=\"/_mail/\">Alle berichten</a></p><h1>{}</h1><p>Aan: {}</p>{attachments}\
-         <h2>Zoals HTML</h2><iframe title=\"Het bericht als HTML\" sandbox src=\"/_mail/{}/html\"></iframe>\
+         <h2>Als HTML</h2><iframe title=\"Het bericht als HTML\" sandbox src=\"/_mail/{}/html\"></iframe>\
          <h2>Als tekst</h2><pre>{}</pre>",
         esc(&subject),
         esc(&recipient(&parsed)),

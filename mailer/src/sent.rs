@@ -3,24 +3,18 @@
 //! A redelivered record finds `sent` and sends nothing. The one window left is a crash (or a lost answer)
 //! between SES accepting a message and the mark: the next delivery sends it again, once.
 //!
-//! | item         | PK                       | SK                        |
-//! |--------------|--------------------------|---------------------------|
-//! | ledger       | `MAIL#<link_id>`         | `<kind>#<version>`        |
-//! | failure      | `MAILFAIL`               | `<time>#<link_id>#<kind>#<version>` |
-//!
-//! Neither holds an address. Ledger items live 7 days (stream records 24 hours); failures 30 days, for
+//! Their keys are in the table's one layout (`opp_handler::store::keys`: `MAIL#<link_id>` / `<kind>#<version>`,
+//! and `MAILFAIL` / `<time>#<link_id>#<kind>#<version>`). Neither holds an address. Ledger items live 7 days (stream records 24 hours); failures 30 days, for
 //! `opp-admin mail-failures`.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use jiff::Timestamp;
-use opp_handler::store::{PARTITION_KEY, SORT_KEY, Store, TTL_ATTRIBUTE, Unavailable};
+use opp_handler::store::{PARTITION_KEY, SORT_KEY, Store, TTL_ATTRIBUTE, Unavailable, keys};
 
 /// How long a ledger item is kept (days).
 pub const LEDGER_DAYS: i64 = 7;
 /// How long a failure record is kept (days).
 pub const FAILURE_DAYS: i64 = 30;
-/// The partition of the failure records.
-pub const FAILURES_PK: &str = "MAILFAIL";
 
 /// Which email: whose (the registration's `link_id`, or its id before link ids), which kind, which version
 /// (a meeting's change number, a link request's id; `1` for the once-only kinds).
@@ -33,10 +27,10 @@ pub struct MailKey {
 
 impl MailKey {
     fn pk(&self) -> String {
-        format!("MAIL#{}", self.subject)
+        keys::mail_ledger_pk(&self.subject)
     }
     fn sk(&self) -> String {
-        format!("{}#{}", self.kind, self.version)
+        keys::mail_ledger_sk(self.kind, &self.version)
     }
 }
 
@@ -142,12 +136,14 @@ pub async fn record_failure(
         .client()
         .put_item()
         .table_name(store.table())
-        .item(PARTITION_KEY, s(FAILURES_PK))
+        .item(PARTITION_KEY, s(keys::MAIL_FAILURES_PK))
         .item(
             SORT_KEY,
-            s(&format!(
-                "{failed_at}#{}#{}#{}",
-                key.subject, key.kind, key.version
+            s(&keys::mail_failure_sk(
+                &failed_at,
+                &key.subject,
+                key.kind,
+                &key.version,
             )),
         )
         .item("type", s("mail_failure"))
@@ -173,7 +169,7 @@ pub async fn failures(store: &Store) -> Result<Vec<MailFailure>, Unavailable> {
             .query()
             .table_name(store.table())
             .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(FAILURES_PK))
+            .expression_attribute_values(":pk", s(keys::MAIL_FAILURES_PK))
             .consistent_read(true)
             .set_exclusive_start_key(start.take())
             .send()

@@ -16,7 +16,7 @@ mod store;
 
 use std::path::Path;
 
-use opp_handler::aws::{ClientSettings, SdkParts, dynamodb_client, http_client};
+use opp_handler::aws::{ClientSettings, dynamodb_client};
 use opp_handler::link_keys::LinkKeySource;
 use opp_handler::registration::Registration;
 use opp_handler::store::{IssuedLink, Store};
@@ -27,20 +27,6 @@ use opp_mailer::site::{Mailbox, Site};
 use opp_model::links::LinkKeys;
 
 const M: &str = "2030-03-zwolle";
-
-fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
-    let parts = SdkParts::of(ClientSettings::local(endpoint)).unwrap();
-    aws_sdk_sesv2::Client::from_conf(
-        aws_sdk_sesv2::Config::builder()
-            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-            .http_client(http_client())
-            .timeout_config(parts.timeouts)
-            .region(parts.region)
-            .credentials_provider(parts.credentials)
-            .endpoint_url(endpoint)
-            .build(),
-    )
-}
 
 /// The raw messages moto holds, written to `dir` as `0.eml`, `1.eml`, …: their paths.
 fn moto_messages(endpoint: &str, dir: &Path) -> Vec<std::path::PathBuf> {
@@ -76,7 +62,7 @@ async fn sends_through_ses_with_a_calendar_file_clients_can_read() {
     let moto = std::env::var("OPP_TEST_MOTO_ENDPOINT").expect("OPP_TEST_MOTO_ENDPOINT");
     store::reset_moto(&moto);
     let proxy = faults::FaultProxy::start(&moto, faults::Schedule::none()).await;
-    let ses = ses_client(&proxy.endpoint);
+    let ses = opp_mailer::deliver::ses_client(ClientSettings::local(&proxy.endpoint)).unwrap();
     // moto refuses a sender whose identity was not created first, as SES does.
     ses.create_email_identity()
         .email_identity("example.nl")

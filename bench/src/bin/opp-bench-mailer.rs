@@ -95,6 +95,26 @@ fn registration(i: usize) -> Registration {
     }
 }
 
+/// An in-process store with the table (its stream on, as the mailer reads it) and `meeting`.
+async fn store_with(meeting: &MeetingRecord) -> anyhow::Result<(Store, String)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(dynoxide::server::serve_on(
+        listener,
+        dynoxide::Database::memory()?,
+    ));
+    let store = Store::new(dynamodb_client(ClientSettings::local(&endpoint))?, "bench");
+    store
+        .create_table()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.0))?;
+    store
+        .put_meeting_details(meeting)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((store, endpoint))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -109,21 +129,7 @@ async fn main() -> anyhow::Result<()> {
     let m = meeting(10);
     // One real record (as the store decodes it) to compose from.
     let record = {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let endpoint = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(dynoxide::server::serve_on(
-            listener,
-            dynoxide::Database::memory()?,
-        ));
-        let store = Store::new(dynamodb_client(ClientSettings::local(&endpoint))?, "bench");
-        store
-            .create_table()
-            .await
-            .map_err(|e| anyhow::anyhow!(e.0))?;
-        store
-            .put_meeting_details(&m)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (store, _) = store_with(&m).await?;
         let link = ring.issue([1; 16]);
         store
             .register(
@@ -160,21 +166,7 @@ async fn main() -> anyhow::Result<()> {
     let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
 
     // (b) The whole path: N registrations on the stream, the poller, the batch function, the ledger.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(dynoxide::server::serve_on(
-        listener,
-        dynoxide::Database::memory()?,
-    ));
-    let store = Store::new(dynamodb_client(ClientSettings::local(&endpoint))?, "bench");
-    store
-        .create_table()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.0))?;
-    store
-        .put_meeting_details(&meeting(batch_n as u32))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (store, endpoint) = store_with(&meeting(batch_n as u32)).await?;
     for i in 0..batch_n {
         let mut random = [0u8; 16];
         random[..8].copy_from_slice(&(i as u64 + 10).to_le_bytes());

@@ -90,32 +90,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     .map_err(|err| format!("the theme could not be loaded: {err}"))?;
     let endpoint_url = non_empty(cli.endpoint_url);
     let client = dynamodb_client(ClientSettings::from_environment(endpoint_url.clone()))?;
+    let origin_secret_arn = non_empty(cli.origin_secret_arn);
+    let link_key_arn = non_empty(cli.link_key_arn);
+    // One Secrets Manager client for both secrets. AWS_ENDPOINT_URL points at a local DynamoDB, never at
+    // Secrets Manager.
+    let secrets = if origin_secret_arn.is_some() || link_key_arn.is_some() {
+        Some(secrets_client(ClientSettings::from_environment(None))?)
+    } else {
+        None
+    };
     let origin_secret = match (
-        non_empty(cli.origin_secret_arn),
+        origin_secret_arn,
         non_empty(cli.origin_secret),
+        secrets.clone(),
     ) {
-        (Some(arn), _) => {
-            // AWS_ENDPOINT_URL points at a local DynamoDB, never at Secrets Manager.
-            let secrets = secrets_client(ClientSettings::from_environment(None))?;
-            OriginSecret::managed(secrets, arn)
-                .await
-                .map_err(|err| format!("the origin secret could not be read: {err}"))?
-        }
-        (None, Some(secret)) => OriginSecret::Fixed(secret),
-        (None, None) if cli.local => OriginSecret::Off,
-        (None, None) => {
+        (Some(arn), _, Some(secrets)) => OriginSecret::managed(secrets, arn)
+            .await
+            .map_err(|err| format!("the origin secret could not be read: {err}"))?,
+        (None, Some(secret), _) => OriginSecret::Fixed(secret),
+        (None, None, _) if cli.local => OriginSecret::Off,
+        _ => {
             return Err("ORIGIN_SECRET_ARN is not set: only CloudFront may reach the function (see infra/template.yaml)".into());
         }
     };
-    let link_keys = match (non_empty(cli.link_key_arn), cli.link_key_file) {
-        (Some(arn), _) => {
-            LinkKeySource::managed(secrets_client(ClientSettings::from_environment(None))?, arn)
-        }
-        (None, Some(path)) => LinkKeySource::fixed(link_keys::load_or_create(&path)?),
-        (None, None) if cli.local => {
+    let link_keys = match (link_key_arn, cli.link_key_file, secrets) {
+        (Some(arn), _, Some(secrets)) => LinkKeySource::managed(secrets, arn),
+        (None, Some(path), _) => LinkKeySource::fixed(link_keys::load_or_create(&path)?),
+        (None, None, _) if cli.local => {
             LinkKeySource::fixed(LinkKeys::first(link_keys::new_secret()?))
         }
-        (None, None) => {
+        _ => {
             return Err("LINK_KEY_ARN is not set: personal links are derived from the link key (see infra/template.yaml)".into());
         }
     };

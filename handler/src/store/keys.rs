@@ -8,6 +8,8 @@
 //! | token        | `TOKEN#<sha256>`   | `TOKEN`        |
 //! | link request | `LINKREQ#<hmac>`   | `REQ#<id>`     |
 //! | link rate    | `LINKREQ#<hmac>`   | `RATE`         |
+//! | mail ledger  | `MAIL#<link_id>`   | `<kind>#<version>` |
+//! | mail failure | `MAILFAIL`         | `<time>#<link_id>#<kind>#<version>` |
 //!
 //! A link request ("Link kwijt?") is keyed by an HMAC of the address (`LinkKeys::address_hash`) and
 //! carries the address in `email`, so the `email-index` finds it for erasure; it lives one day. The rate
@@ -26,6 +28,22 @@ pub(super) const MEETINGS_PK: &str = "MEETINGS";
 pub(super) const TOKEN_SK: &str = "TOKEN";
 /// Registrations' sort keys start with this.
 pub(super) const REGISTRATION_SK_PREFIX: &str = "REG#";
+
+/// The mailer's ledger (one item per email: claimed, then sent) and its failure records; both hold no
+/// address. The mailer (`opp_mailer::sent`) writes them, `opp-admin mail-failures` reads the failures.
+pub const MAIL_FAILURES_PK: &str = "MAILFAIL";
+
+pub fn mail_ledger_pk(subject: &str) -> String {
+    format!("MAIL#{subject}")
+}
+
+pub fn mail_ledger_sk(kind: &str, version: &str) -> String {
+    format!("{kind}#{version}")
+}
+
+pub fn mail_failure_sk(failed_at: &str, subject: &str, kind: &str, version: &str) -> String {
+    format!("{failed_at}#{subject}#{kind}#{version}")
+}
 
 /// Link requests' partition keys start with this.
 pub const LINK_REQUEST_PK_PREFIX: &str = "LINKREQ#";

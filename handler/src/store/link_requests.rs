@@ -5,12 +5,11 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
-use super::codec::{arrival_time, get_s, n, s};
+use super::codec::{arrival_time, n, s};
 use super::keys::{
-    EMAIL_ATTRIBUTE, EMAIL_INDEX, LINK_RATE_SK, LINK_REQUEST_PK_PREFIX, PARTITION_KEY, SORT_KEY,
-    TTL_ATTRIBUTE, link_request_pk,
+    EMAIL_ATTRIBUTE, LINK_RATE_SK, LINK_REQUEST_PK_PREFIX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
+    link_request_pk,
 };
-use super::read::query_all;
 use super::{Store, Unavailable, unavailable};
 
 /// How long a link request and its rate item are kept (seconds).
@@ -91,20 +90,10 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Vec<(String, String)>, Unavailable> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(EMAIL_INDEX)
-            .key_condition_expression("#email = :email")
-            .expression_attribute_names("#email", EMAIL_ATTRIBUTE)
-            .expression_attribute_values(":email", s(email));
-        let keys = query_all(query)
-            .await
-            .map_err(|err| unavailable("Query email index", err))?;
-        let mut found: Vec<(String, String)> = keys
-            .iter()
-            .filter_map(|key| Some((get_s(key, PARTITION_KEY)?, get_s(key, SORT_KEY)?)))
+        let mut found: Vec<(String, String)> = self
+            .email_index_keys(email)
+            .await?
+            .into_iter()
             .filter(|(pk, _)| pk.starts_with(LINK_REQUEST_PK_PREFIX))
             .collect();
         let partitions: std::collections::BTreeSet<String> =

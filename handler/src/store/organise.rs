@@ -75,23 +75,9 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Vec<RegistrationRecord>, Unavailable> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(EMAIL_INDEX)
-            .key_condition_expression("#email = :email")
-            .expression_attribute_names("#email", EMAIL_ATTRIBUTE)
-            .expression_attribute_values(":email", s(email));
-        let keys = query_all(query)
-            .await
-            .map_err(|err| unavailable("Query email index", err))?;
         let mut found = Vec::new();
-        for key in keys {
-            // Token items carry the address too; the registration item is the one to read.
-            let (Some(pk), Some(sk)) = (get_s(&key, PARTITION_KEY), get_s(&key, SORT_KEY)) else {
-                continue;
-            };
+        for (pk, sk) in self.email_index_keys(email).await? {
+            // Token items and link requests carry the address too; the registration item is the one to read.
             if !sk.starts_with(REGISTRATION_SK_PREFIX) {
                 continue;
             }
@@ -103,6 +89,28 @@ impl Store {
         }
         found.sort_by(|a, b| (&a.created_at, &a.meeting).cmp(&(&b.created_at, &b.meeting)));
         Ok(found)
+    }
+
+    /// The keys (`PK`, `SK`) of every item holding `email`, through the email index (keys only).
+    pub(super) async fn email_index_keys(
+        &self,
+        email: &str,
+    ) -> Result<Vec<(String, String)>, Unavailable> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(EMAIL_INDEX)
+            .key_condition_expression("#email = :email")
+            .expression_attribute_names("#email", EMAIL_ATTRIBUTE)
+            .expression_attribute_values(":email", s(email));
+        let keys = query_all(query)
+            .await
+            .map_err(|err| unavailable("Query email index", err))?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| Some((get_s(key, PARTITION_KEY)?, get_s(key, SORT_KEY)?)))
+            .collect())
     }
 
     /// Deletes a registration and its token in one transaction with the meeting's counters. When it held a

@@ -3,11 +3,11 @@
 
 use clap::Parser;
 use lambda_runtime::{LambdaEvent, service_fn};
-use opp_handler::aws::{ClientSettings, SdkParts, dynamodb_client, http_client, secrets_client};
+use opp_handler::aws::{ClientSettings, dynamodb_client, secrets_client};
 use opp_handler::link_keys::LinkKeySource;
 use opp_handler::store::Store;
 use opp_mailer::batch::Mailer;
-use opp_mailer::deliver::Sender;
+use opp_mailer::deliver::{Sender, ses_client};
 use opp_mailer::invocation;
 use opp_mailer::site::{Mailbox, Site};
 use serde_json::Value;
@@ -51,16 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         secrets_client(ClientSettings::from_environment(None))?,
         cli.link_key_arn,
     );
-    let parts = SdkParts::of(ClientSettings::from_environment(None))?;
-    let ses = aws_sdk_sesv2::Client::from_conf(
-        aws_sdk_sesv2::Config::builder()
-            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-            .http_client(http_client())
-            .timeout_config(parts.timeouts)
-            .region(parts.region)
-            .credentials_provider(parts.credentials)
-            .build(),
-    );
+    let ses = ses_client(ClientSettings::from_environment(None))?;
     let mailer = Mailer {
         store,
         site,
