@@ -15,7 +15,7 @@ mkdir -p "$target/bench"
 out="$target/bench/handler.md"
 
 if [ "${1:-}" = "--quick" ]; then
-  cargo build --quiet --locked -p opp-handler -p opp-bench --bins
+  cargo build --quiet --locked --workspace --bins  # the test command's feature set: links only
   "$target/debug/opp-bench-handler" --quick --handler-bin "$target/debug/opp-handler" | tee "$target/bench/handler-quick.md"
   exit 0
 fi

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target/bench"
 if [ "${1:-}" = "--quick" ]; then
-  cargo build --quiet --locked -p opp-bench --bin opp-bench-mailer
+  cargo build --quiet --locked --workspace --bins  # the test command's feature set: links only
   "$target/debug/opp-bench-mailer" --quick | tee "$target/bench/mailer-quick.md"
   exit 0
 fi

@@ -13,7 +13,7 @@ source browser/lib/setup.sh
 export OPP_SITE_BIN="${OPP_SITE_BIN:-${CARGO_TARGET_DIR:-target}/debug/opp-site}"
 if [ ! -x "$OPP_SITE_BIN" ]; then
   echo "==> building opp-site ($OPP_SITE_BIN is missing)"
-  cargo build --quiet --locked -p opp-site --bin opp-site
+  cargo build --quiet --locked --workspace --bins
 fi
 
 exec node browser/site-checks.mjs

@@ -37,10 +37,11 @@ done
 export OPP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port" OPP_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
 export OPP_TEST_AWS_CLI="$PWD/$VENV/bin/aws" OPP_TEST_PYTHON="$PWD/$VENV/bin/python"
 echo "moto-peer: moto $MOTO_VERSION on 127.0.0.1:$port"
-cargo test --locked -p opp-handler --test registrations --test origin_secret -p opp-admin --test admin --test erasure --test prune \
+# Every command here selects the whole workspace (--workspace, then --test to pick): a `-p` selection
+# resolves other features and compiles the AWS SDK a second time.
+cargo test --locked --workspace --test registrations --test origin_secret --test admin --test erasure --test prune \
   -- --test-threads=1 --include-ignored
-# The mailer's SES send (its table on dynoxide, its SES on moto). --workspace keeps the workspace's feature
-# set, so nothing is compiled a second time.
+# The mailer's SES send (its table on dynoxide, its SES on moto).
 cargo test --locked --workspace --test ses -- --include-ignored
 # The README's queries run against dynoxide (the local store `cargo dev` runs), not moto.
-env -u OPP_TEST_DYNAMODB_ENDPOINT cargo test --locked -p opp-admin --test readme_queries -- --include-ignored
+env -u OPP_TEST_DYNAMODB_ENDPOINT cargo test --locked --workspace --test readme_queries -- --include-ignored
