@@ -5,6 +5,7 @@
 #   isolate transactions).
 # - The origin secret against moto's Secrets Manager.
 # - The mailer's SES send against moto's SESv2, the message read with Python's email and icalendar.
+# - opp-admin's attendance list read back with openpyxl (a spreadsheet reader), print settings included.
 # - The README's table queries, run with the AWS CLI (installed here too) against dynoxide.
 # Installs moto into target/moto-venv the first time. Usage: scripts/moto-peer.sh (from anywhere).
 set -euo pipefail
@@ -14,12 +15,13 @@ VENV=target/moto-venv
 MOTO_VERSION=5.2.5
 AWSCLI_VERSION=1.46.3
 ICALENDAR_VERSION=7.3.2
-if ! "$VENV/bin/python" -c "import moto, icalendar, sys; sys.exit(moto.__version__ != '$MOTO_VERSION' or icalendar.__version__ != '$ICALENDAR_VERSION')" 2>/dev/null \
+OPENPYXL_VERSION=3.1.5
+if ! "$VENV/bin/python" -c "import moto, icalendar, openpyxl, sys; sys.exit(moto.__version__ != '$MOTO_VERSION' or icalendar.__version__ != '$ICALENDAR_VERSION' or openpyxl.__version__ != '$OPENPYXL_VERSION')" 2>/dev/null \
    || ! [ -x "$VENV/bin/aws" ]; then
-  echo "moto-peer: installing moto[server]==$MOTO_VERSION, awscli==$AWSCLI_VERSION and icalendar==$ICALENDAR_VERSION into $VENV"
+  echo "moto-peer: installing moto[server]==$MOTO_VERSION, awscli==$AWSCLI_VERSION, icalendar==$ICALENDAR_VERSION and openpyxl==$OPENPYXL_VERSION into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" "icalendar==$ICALENDAR_VERSION" >target/moto-pip.log 2>&1 \
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" "icalendar==$ICALENDAR_VERSION" "openpyxl==$OPENPYXL_VERSION" >target/moto-pip.log 2>&1 \
     || { tail -20 target/moto-pip.log >&2; exit 1; }
 fi
 

@@ -10,9 +10,6 @@ use opp_handler::aws::{ClientSettings, LOCAL_REGION, Patience, dynamodb_client};
 use crate::{AdminError, Failure};
 use opp_handler::store::Store;
 
-const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE (after `aws sso login`) or \
-     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; for a local store pass --endpoint-url http://127.0.0.1:8000";
-
 /// Where the table is.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -52,15 +49,10 @@ async fn identity(
     }
     let config = loader.load().await;
     let Some(region) = config.region() else {
-        return Err(AdminError::new(
-            Failure::Unreachable,
-            "no AWS region is configured: pass --region (e.g. eu-central-1, where the stack runs) or set AWS_REGION; \
-             for the local store of `cargo dev`, pass --endpoint-url http://127.0.0.1:8000 (or run `cargo admin`, \
-             as `cargo dev` prints it)",
-        ));
+        return Err(AdminError::new(Failure::Unreachable, say!(NO_REGION)));
     };
     let Some(credentials) = config.credentials_provider() else {
-        return Err(AdminError::new(Failure::Unreachable, NO_CREDENTIALS));
+        return Err(AdminError::new(Failure::Unreachable, say!(NO_CREDENTIALS)));
     };
     Ok((region.to_string(), credentials))
 }
@@ -92,12 +84,12 @@ fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
             return AdminError::new(
                 Failure::TableMissing,
                 format!(
-                    "table `{}` does not exist at {place}: check --table (the stack's `TableName` output) and the region{}",
-                    target.table,
+                    "{}{}",
+                    say!(TABLE_MISSING, table = target.table, place = place),
                     if target.endpoint_url.is_some() {
-                        "; `cargo dev` creates the local table when it starts"
+                        say!(TABLE_MISSING_LOCAL)
                     } else {
-                        ""
+                        String::new()
                     }
                 ),
             );
@@ -106,27 +98,25 @@ fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
         let message = service.meta().message().unwrap_or("");
         return AdminError::new(
             Failure::Unreachable,
-            format!(
-                "{place} refused the request ({code}: {message}): check that your credentials may read table `{}`",
-                target.table
+            say!(
+                REFUSED_REQUEST,
+                place = place,
+                code = code,
+                message = message,
+                table = target.table
             ),
         );
     }
     let detail = format!("{err:?}");
     if detail.contains("credentials") || detail.contains("Credentials") {
-        return AdminError::new(Failure::Unreachable, NO_CREDENTIALS);
+        return AdminError::new(Failure::Unreachable, say!(NO_CREDENTIALS));
     }
     match &target.endpoint_url {
         Some(endpoint) => AdminError::new(
             Failure::Unreachable,
-            format!(
-                "cannot reach the store at {endpoint}: is it running? (`cargo dev` serves one on 127.0.0.1:8000)"
-            ),
+            say!(LOCAL_UNREACHABLE, endpoint = endpoint),
         ),
-        None => AdminError::new(
-            Failure::Unreachable,
-            "cannot reach DynamoDB: check your network connection and the region",
-        ),
+        None => AdminError::new(Failure::Unreachable, say!(AWS_UNREACHABLE)),
     }
 }
 

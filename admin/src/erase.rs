@@ -35,40 +35,37 @@ pub async fn erase(
         .count();
     if request_count > 0 {
         if dry_run {
-            writeln!(
-                out,
-                "would remove {request_count} link request(s) of {shown}"
-            )
-            .ok();
+            let line = say!(
+                ERASE_WOULD_REMOVE_REQUESTS,
+                count = request_count,
+                email = shown
+            );
+            writeln!(out, "{line}").ok();
         } else {
             store.delete_items(&requests).await?;
-            writeln!(out, "removed {request_count} link request(s) of {shown}").ok();
+            let line = say!(ERASE_REMOVED_REQUESTS, count = request_count, email = shown);
+            writeln!(out, "{line}").ok();
         }
     }
     if found.is_empty() {
-        writeln!(out, "no registrations of {shown}: nothing to erase").ok();
+        writeln!(out, "{}", say!(ERASE_NOTHING, email = shown)).ok();
         return Ok(Vec::new());
     }
     if dry_run {
         for r in &found {
-            writeln!(
-                out,
-                "would remove {shown} from {} ({}, registered {})",
-                visible(&r.meeting),
-                r.status,
-                crate::local_time(&r.created_at)
-            )
-            .ok();
+            let line = say!(
+                ERASE_WOULD_REMOVE,
+                email = shown,
+                meeting = visible(&r.meeting),
+                status = r.status.label_msg().text(),
+                registered = crate::local_time(&r.created_at)
+            );
+            writeln!(out, "{line}").ok();
         }
-        writeln!(
-            out,
-            "{} registration(s) found (dry run: nothing removed)",
-            found.len()
-        )
-        .ok();
+        writeln!(out, "{}", say!(ERASE_DRY_RUN_TOTAL, count = found.len())).ok();
         return Ok(Vec::new());
     }
-    let mut progress = Progress::new("erasing", Some(found.len()));
+    let mut progress = Progress::new(say!(ERASING), Some(found.len()));
     let mut removed = Vec::new();
     for (i, r) in found.iter().enumerate() {
         let result = store
@@ -77,28 +74,22 @@ pub async fn erase(
         progress.set(i + 1);
         if let Some(done) = result {
             let promoted = match &done.promoted {
-                Some(other) => format!(
-                    "; the freed seat went to {} (first on the waiting list)",
-                    visible(other)
-                ),
+                Some(other) => say!(ERASE_PROMOTED, name = visible(other)),
                 None => String::new(),
             };
-            writeln!(
-                out,
-                "removed {shown} from {} ({}){promoted}",
-                visible(&r.meeting),
-                done.registration.status
-            )
-            .ok();
+            let line = say!(
+                ERASE_REMOVED,
+                email = shown,
+                meeting = visible(&r.meeting),
+                status = done.registration.status.label_msg().text(),
+                promoted = promoted
+            );
+            writeln!(out, "{line}").ok();
             removed.push(done);
         }
     }
     progress.finish();
-    writeln!(
-        out,
-        "{} registration(s) of {shown} erased, with their cancellation links",
-        removed.len()
-    )
-    .ok();
+    let line = say!(ERASE_TOTAL, count = removed.len(), email = shown);
+    writeln!(out, "{line}").ok();
     Ok(removed)
 }

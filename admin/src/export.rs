@@ -18,6 +18,7 @@ use crate::{AdminError, Failure, local_time};
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
+use opp_model::messages::admin::{FILE_CREATE, FILE_MOVE, FILE_PICK_NAME, FILE_WRITE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -68,9 +69,7 @@ pub async fn export(
 ) -> Result<usize, AdminError> {
     let to_stdout = output == Path::new(STDOUT);
     if to_stdout && format == ExportFormat::Xlsx {
-        return Err(AdminError::input(
-            "`--output -` writes CSV only (an XLSX file is binary): give a file name, e.g. --output aanmeldingen.xlsx",
-        ));
+        return Err(AdminError::input(say!(EXPORT_STDOUT_CSV_ONLY)));
     }
     let meetings: Vec<MeetingRecord> = match selection.meeting {
         Some(id) => match store.meeting(id).await? {
@@ -83,7 +82,7 @@ pub async fn export(
         .iter()
         .map(|m| (m.confirmed + m.waitlisted + m.cancelled) as usize)
         .sum();
-    let mut progress = Progress::new("reading registrations", Some(expected));
+    let mut progress = Progress::new(say!(READING_REGISTRATIONS), Some(expected));
     let mut rows = Vec::new();
     for meeting in &meetings {
         let before = rows.len();
@@ -118,16 +117,16 @@ pub async fn export(
         stdout
             .write_all(&bytes)
             .and_then(|()| stdout.flush())
-            .map_err(|err| AdminError::input(format!("cannot write to standard output: {err}")))?;
-        "standard output".to_string()
+            .map_err(|err| AdminError::input(say!(CANNOT_WRITE_STDOUT, err = err)))?;
+        say!(STANDARD_OUTPUT)
     } else {
         write_atomically(output, &bytes)?;
         output.display().to_string()
     };
     writeln!(
         log,
-        "wrote {} registration(s) to {place}; it holds personal data: keep it safe and delete it after the meeting (AVG)",
-        rows.len(),
+        "{}",
+        say!(EXPORT_WRITTEN, count = rows.len(), place = place)
     )
     .ok();
     Ok(rows.len())
@@ -183,12 +182,7 @@ pub fn csv(rows: &[[String; 13]]) -> Vec<u8> {
 }
 
 pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
-    let failed = |err: rust_xlsxwriter::XlsxError| {
-        AdminError::new(
-            Failure::Input,
-            format!("the XLSX file could not be made: {err}"),
-        )
-    };
+    let failed = xlsx_failed;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Aanmeldingen").map_err(failed)?;
@@ -202,8 +196,7 @@ pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
         sheet.set_column_width(col, width).map_err(failed)?;
     }
     for (i, line) in rows.iter().enumerate() {
-        let row =
-            u32::try_from(i + 1).map_err(|_| AdminError::input("too many rows for one sheet"))?;
+        let row = u32::try_from(i + 1).map_err(|_| AdminError::input(say!(TOO_MANY_ROWS)))?;
         for (col, cell) in line.iter().enumerate() {
             let col = col as u16;
             if is_formula_like(cell) {
@@ -224,20 +217,25 @@ pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
     workbook.save_to_buffer().map_err(failed)
 }
 
+/// An XLSX writer error in words.
+pub(crate) fn xlsx_failed(err: rust_xlsxwriter::XlsxError) -> AdminError {
+    AdminError::new(Failure::Input, say!(XLSX_FAILED, err = err))
+}
+
 /// Writes `bytes` to `output` through a temporary file beside it, then renames it into place (replacing
 /// a file of that name), so an export is never half written. The temporary file has a random name and is
 /// created new with mode 0600: it holds personal data, so no other user may read it, not even while it is
 /// written, and nobody can have put a file or a link in its place beforehand.
-fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
-    let problem = |what: &str, err: std::io::Error| {
-        AdminError::input(format!("cannot {what} {}: {err}", output.display()))
+pub(crate) fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
+    let problem = |msg: opp_model::messages::Msg, err: std::io::Error| {
+        AdminError::input(msg.fill(&[("path", &output.display()), ("err", &err)]))
     };
     let name = output
         .file_name()
-        .ok_or_else(|| AdminError::input(format!("{} is not a file name", output.display())))?;
+        .ok_or_else(|| AdminError::input(say!(NOT_A_FILE_NAME, path = output.display())))?;
     let mut random = [0u8; 16];
     getrandom::fill(&mut random)
-        .map_err(|err| problem("pick a temporary name beside", std::io::Error::other(err)))?;
+        .map_err(|err| problem(FILE_PICK_NAME, std::io::Error::other(err)))?;
     let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let temp = output.with_file_name(format!(".{}.{random}.partial", name.to_string_lossy()));
     let mut options = std::fs::OpenOptions::new();
@@ -246,16 +244,16 @@ fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(&temp)
-        .map_err(|err| problem("create a temporary file beside", err))?;
+        .map_err(|err| problem(FILE_CREATE, err))?;
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
     drop(file);
     if let Err(err) = written {
         let _ = std::fs::remove_file(&temp);
-        return Err(problem("write", err));
+        return Err(problem(FILE_WRITE, err));
     }
     std::fs::rename(&temp, output).map_err(|err| {
         let _ = std::fs::remove_file(&temp);
-        problem("move the finished file to", err)
+        problem(FILE_MOVE, err)
     })
 }
 

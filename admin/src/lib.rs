@@ -4,7 +4,22 @@
 //! A crate of its own so that what only organisers need (XLSX, the AWS configuration chain with profiles and
 //! SSO, progress bars) never reaches the Lambda function. It may depend on `opp-handler` and `opp-model`;
 //! nothing but `opp-dev` depends on it.
+//!
+//! What people read comes from the message catalogue (`opp_model::messages::admin`, through [`say!`]): Dutch,
+//! or English with `OPP_LANG=en`. `--json` output keeps the stable English values.
 
+/// A message of `opp_model::messages::admin`, filled in the process's language:
+/// `say!(SYNC_UNCHANGED, meeting = id)`.
+macro_rules! say {
+    ($name:ident) => {
+        opp_model::messages::admin::$name.text().to_string()
+    };
+    ($name:ident, $($key:ident = $value:expr),+ $(,)?) => {
+        opp_model::messages::admin::$name.fill(&[$((stringify!($key), &$value as &dyn std::fmt::Display)),+])
+    };
+}
+
+pub mod attendance;
 pub mod connect;
 pub mod erase;
 pub mod export;
@@ -82,13 +97,7 @@ impl std::error::Error for AdminError {}
 
 impl From<Unavailable> for AdminError {
     fn from(err: Unavailable) -> Self {
-        AdminError::new(
-            Failure::Store,
-            format!(
-                "the store failed: {}; nothing after this point was changed",
-                err.0
-            ),
-        )
+        AdminError::new(Failure::Store, say!(STORE_FAILED, err = err.0))
     }
 }
 
@@ -112,12 +121,14 @@ pub async fn unknown_meeting(store: &Store, meeting: &str) -> AdminError {
             .map(|m| m.id.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        Ok(_) => "none; run `opp-admin sync-meetings public/meetings.json` first".to_string(),
-        Err(_) => "(could not be read)".to_string(),
+        Ok(_) => say!(NO_MEETINGS_YET),
+        Err(_) => say!(UNREADABLE),
     };
-    AdminError::input(format!(
-        "there is no meeting `{meeting}` in table {}; known meetings: {known}",
-        store.table()
+    AdminError::input(say!(
+        UNKNOWN_MEETING,
+        meeting = terminal::visible(meeting),
+        table = store.table(),
+        known = known
     ))
 }
 
@@ -140,9 +151,9 @@ pub fn normalise_email(email: &str) -> Result<String, AdminError> {
     match email_key(email) {
         Ok(key) => Ok(key),
         Err(EmailProblem::LocalPart) if is_email(&legacy_email(email)) => Ok(legacy_email(email)),
-        Err(_) => Err(AdminError::input(format!(
-            "`{}` is not an email address (expected something like naam@school.nl)",
-            terminal::visible(&legacy_email(email))
+        Err(_) => Err(AdminError::input(say!(
+            NOT_AN_EMAIL,
+            email = terminal::visible(&legacy_email(email))
         ))),
     }
 }

@@ -41,8 +41,8 @@ pub async fn list_meetings(
     let example = meetings.first().map_or("ID", |m| m.id.as_str());
     writeln!(
         out,
-        "To list one meeting's registrations: opp-admin list --meeting {}",
-        terminal::visible(example)
+        "{}",
+        say!(LIST_ONE_MEETING, example = terminal::visible(example))
     )
     .ok();
     Ok(())
@@ -87,7 +87,7 @@ pub async fn list(
             vec![
                 (i + 1).to_string(),
                 local_time(&r.created_at),
-                r.status.to_string(),
+                r.status.label_msg().text().to_string(),
                 r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
                 r.name.clone(),
                 r.email.clone(),
@@ -108,21 +108,26 @@ pub async fn list(
         table::render(
             &[
                 "#",
-                "registered",
-                "status",
-                "promoted",
-                "name",
-                "email",
-                "mail",
-                "role",
-                "sector",
-                "organisation",
-                "needs"
+                &say!(COL_REGISTERED),
+                &say!(COL_STATUS),
+                &say!(COL_PROMOTED),
+                &say!(COL_NAME),
+                &say!(COL_EMAIL),
+                &say!(COL_MAIL),
+                &say!(COL_ROLE),
+                &say!(COL_SECTOR),
+                &say!(COL_ORGANISATION),
+                &say!(COL_NEEDS),
             ],
             &rows
         )
     )
     .ok();
-    writeln!(out, "{} registration(s)", registrations.len()).ok();
+    writeln!(
+        out,
+        "{}",
+        say!(REGISTRATION_COUNT, count = registrations.len())
+    )
+    .ok();
     Ok(registrations)
 }

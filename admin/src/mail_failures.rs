@@ -33,7 +33,7 @@ pub async fn mail_failures(
         return Ok(());
     }
     if failures.is_empty() {
-        writeln!(out, "No email failed in the last 30 days.").ok();
+        writeln!(out, "{}", say!(MAIL_FAILURES_NONE)).ok();
         return Ok(());
     }
     let rows: Vec<Vec<String>> = failures
@@ -50,14 +50,18 @@ pub async fn mail_failures(
     write!(
         out,
         "{}",
-        table::render(&["failed", "kind", "link_id", "error"], &rows)
+        table::render(
+            &[
+                &say!(COL_FAILED),
+                &say!(COL_KIND),
+                "link_id",
+                &say!(COL_ERROR)
+            ],
+            &rows
+        )
     )
     .ok();
-    writeln!(
-        out,
-        "{} email(s) not sent. Nothing is retried from here: the person can ask for their link again on the site.",
-        failures.len()
-    )
-    .ok();
+    let line = say!(MAIL_FAILURES_TOTAL, count = failures.len());
+    writeln!(out, "{line}").ok();
     Ok(())
 }

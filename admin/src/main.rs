@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 use opp_model::RegistrationStatus;
+use opp_model::messages::admin as messages;
 
 use opp_admin::connect::{Target, connect};
 use opp_admin::export::{ExportFormat, Selection};
@@ -67,6 +68,14 @@ enum Command {
         status: Option<RegistrationStatus>,
         #[arg(long)]
         json: bool,
+    },
+    /// A meeting's attendance list to print (XLSX, A4 landscape): confirmed people by name, with a column to tick.
+    Attendance {
+        #[arg(long)]
+        meeting: String,
+        /// The XLSX file to write, e.g. presentielijst-zwolle.xlsx.
+        #[arg(long)]
+        output: PathBuf,
     },
     /// Attendance lists and name-badge data as CSV (Dutch Excel) or XLSX.
     Export {
@@ -132,13 +141,15 @@ enum Command {
     },
 }
 
-/// `--status`: the stored values of `opp_model::RegistrationStatus`.
+/// `--status`: the stored value or the word in Dutch or English (`bevestigd` or `confirmed`).
 fn status_parser() -> impl clap::builder::TypedValueParser<Value = RegistrationStatus> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(
-        RegistrationStatus::ALL.map(RegistrationStatus::as_str),
-    )
-    .try_map(|text| text.parse::<RegistrationStatus>())
+    |text: &str| {
+        RegistrationStatus::from_words(text).ok_or_else(|| say(&messages::UNKNOWN_STATUS, text))
+    }
+}
+
+fn say(msg: &opp_model::messages::Msg, value: &str) -> String {
+    msg.fill(&[("value", &value)])
 }
 
 #[tokio::main]
@@ -147,7 +158,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("{}: {err}", messages::ERROR_PREFIX.text());
             ExitCode::from(err.failure.exit_code())
         }
     }
@@ -181,12 +192,14 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
                 admin::list::list(&store, &meeting, status, json, out).await?;
             }
             None if status.is_some() => {
-                return Err(AdminError::input(
-                    "--status needs --meeting: run `opp-admin list` to see the meetings",
-                ));
+                return Err(AdminError::input(messages::STATUS_NEEDS_MEETING.text()));
             }
             None => admin::list::list_meetings(&store, json, out).await?,
         },
+        Command::Attendance { meeting, output } => {
+            admin::attendance::attendance(&store, &meeting, &output, &mut std::io::stderr())
+                .await?;
+        }
         Command::Export {
             meeting,
             all: _,
@@ -214,10 +227,13 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
         } => {
             let ring = match (link_key_arn, link_key_file) {
                 (_, Some(path)) => {
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|err| AdminError::input(format!("{}: {err}", path.display())))?;
-                    opp_model::links::LinkKeys::parse(&text)
-                        .map_err(|err| AdminError::input(format!("{}: {err}", path.display())))?
+                    let problem = |err: &dyn std::fmt::Display| {
+                        AdminError::input(
+                            messages::FILE_PROBLEM.fill(&[("path", &path.display()), ("err", err)]),
+                        )
+                    };
+                    let text = std::fs::read_to_string(&path).map_err(|err| problem(&err))?;
+                    opp_model::links::LinkKeys::parse(&text).map_err(|err| problem(&err))?
                 }
                 (Some(arn), None) => {
                     let secrets = admin::connect::secrets(&target).await?;
@@ -229,9 +245,7 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
                     (*ring).clone()
                 }
                 (None, None) => {
-                    return Err(AdminError::input(
-                        "rekey-links needs the link key: --link-key-arn (the stack's LinkKeySecretArn) or --link-key-file",
-                    ));
+                    return Err(AdminError::input(messages::REKEY_NEEDS_KEY.text()));
                 }
             };
             admin::rekey::rekey_links(&store, &ring, revoke_old, out).await?;

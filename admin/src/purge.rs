@@ -27,19 +27,19 @@ pub async fn purge_expired(
         .filter(|e| matches!(e, Expired::Registration { .. }))
         .count();
     if dry_run {
-        writeln!(
-            out,
-            "{registrations} registration(s) and {} token(s) are past their retention period (dry run: nothing removed)",
-            expired.len() - registrations
-        )
-        .ok();
+        let line = say!(
+            PURGE_DRY_RUN,
+            registrations = registrations,
+            tokens = expired.len() - registrations
+        );
+        writeln!(out, "{line}").ok();
         return Ok(Purged {
             registrations,
             tokens: expired.len() - registrations,
         });
     }
     let mut purged = Purged::default();
-    let mut progress = Progress::new("purging", Some(expired.len()));
+    let mut progress = Progress::new(say!(PURGING), Some(expired.len()));
     for (i, item) in expired.iter().enumerate() {
         match item {
             Expired::Registration { meeting, email } => {
@@ -60,11 +60,11 @@ pub async fn purge_expired(
         progress.set(i + 1);
     }
     progress.finish();
-    writeln!(
-        out,
-        "{} registration(s) removed with their cancellation links; {} other expired token(s) removed",
-        purged.registrations, purged.tokens
-    )
-    .ok();
+    let line = say!(
+        PURGE_DONE,
+        registrations = purged.registrations,
+        tokens = purged.tokens
+    );
+    writeln!(out, "{line}").ok();
     Ok(purged)
 }

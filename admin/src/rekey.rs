@@ -49,7 +49,7 @@ pub async fn rekey_links(
                 (None, _) => {
                     let mut random = [0u8; 16];
                     getrandom::fill(&mut random).map_err(|err| {
-                        AdminError::input(format!("no randomness for a link id: {err}"))
+                        AdminError::input(say!(NO_RANDOMNESS, what = "link_id", err = err))
                     })?;
                     ring.issue(random)
                 }
@@ -71,31 +71,22 @@ pub async fn rekey_links(
             }
         }
     }
-    writeln!(
-        out,
-        "{} registration(s) got a link of key version {version}; {} already had one{}",
-        done.rekeyed,
-        done.current,
-        if done.skipped > 0 {
-            format!("; {} changed meanwhile (run again)", done.skipped)
-        } else {
-            String::new()
-        }
-    )
-    .ok();
-    if revoke_old {
-        writeln!(
-            out,
-            "{} earlier link(s) revoked: they no longer open a registration (\"Link kwijt?\" sends the new one)",
-            done.revoked
-        )
-        .ok();
+    let skipped = if done.skipped > 0 {
+        say!(REKEY_SKIPPED, count = done.skipped)
     } else {
-        writeln!(
-            out,
-            "earlier links keep working until they expire; `--revoke-old` ends them"
-        )
-        .ok();
+        String::new()
+    };
+    let line = say!(
+        REKEY_DONE,
+        count = done.rekeyed,
+        version = version,
+        already = done.current
+    );
+    writeln!(out, "{line}{skipped}").ok();
+    if revoke_old {
+        writeln!(out, "{}", say!(REKEY_REVOKED, count = done.revoked)).ok();
+    } else {
+        writeln!(out, "{}", say!(REKEY_OLD_KEEP_WORKING)).ok();
     }
     Ok(done)
 }

@@ -25,20 +25,17 @@ pub async fn send_link(
         .count();
     let shown = visible(&email).into_owned();
     if live == 0 {
-        writeln!(out, "{shown} has no live registration: no email is sent").ok();
+        writeln!(out, "{}", say!(SEND_LINK_NONE, email = shown)).ok();
         return Ok(());
     }
     let mut random = [0u8; 16];
     getrandom::fill(&mut random)
-        .map_err(|err| AdminError::input(format!("no randomness for a request id: {err}")))?;
+        .map_err(|err| AdminError::input(say!(NO_RANDOMNESS, what = "request_id", err = err)))?;
     let request_id = opp_model::links::to_hex(&random);
     store
         .request_link(&email, &format!("organiser-{request_id}"), &request_id, now)
         .await?;
-    writeln!(
-        out,
-        "link request written: the mailer emails {shown} the link(s) of {live} registration(s) within a minute"
-    )
-    .ok();
+    let line = say!(SEND_LINK_WRITTEN, email = shown, count = live);
+    writeln!(out, "{line}").ok();
     Ok(())
 }

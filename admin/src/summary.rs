@@ -14,6 +14,7 @@ use crate::terminal::{self, visible};
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
+use opp_model::messages::{self, Lang};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct MeetingSummary {
@@ -32,8 +33,12 @@ pub struct MeetingSummary {
     /// Active registrations (confirmed and waitlisted) per role and per sector.
     pub by_role: BTreeMap<String, u32>,
     pub by_sector: BTreeMap<String, u32>,
-    /// Set when the items do not add up to the counters.
+    /// Set when the items do not add up to the counters (in English: `--json` output does not change
+    /// with the language).
     pub mismatch: Option<String>,
+    /// The same as counts: what the counters say and what the items add up to.
+    #[serde(skip)]
+    pub mismatch_counts: Option<([u32; 3], [u32; 3])>,
 }
 
 impl MeetingSummary {
@@ -53,13 +58,14 @@ impl MeetingSummary {
             by_role: BTreeMap::new(),
             by_sector: BTreeMap::new(),
             mismatch: None,
+            mismatch_counts: None,
         }
     }
 }
 
 pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError> {
     let meetings = store.meetings().await?;
-    let mut progress = Progress::new("reading registrations", Some(meetings.len()));
+    let mut progress = Progress::new(&say!(READING_REGISTRATIONS), Some(meetings.len()));
     let mut summaries = Vec::new();
     for (i, meeting) in meetings.iter().enumerate() {
         let registrations = store.registrations(&meeting.id, &mut |_| {}).await?;
@@ -85,22 +91,20 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
                 }
             }
             *by_role.entry(r.role.clone()).or_insert(0) += 1;
-            let sector = r.sector.clone().unwrap_or_else(|| "(geen)".into());
+            let sector = r.sector.clone().unwrap_or_else(|| say!(NO_SECTOR));
             *by_sector.entry(sector).or_insert(0) += 1;
         }
         let counters = [meeting.confirmed, meeting.waitlisted, meeting.cancelled];
-        let mismatch = (counted != counters).then(|| {
-            format!(
-                "counters say {}/{}/{} (confirmed/waitlisted/cancelled) but the items are {}/{}/{}",
-                counters[0], counters[1], counters[2], counted[0], counted[1], counted[2]
-            )
-        });
+        let mismatch_counts = (counted != counters).then_some((counters, counted));
+        let mismatch = mismatch_counts
+            .map(|(counters, counted)| mismatch_text(Lang::En, &meeting.id, counters, counted));
         summaries.push(MeetingSummary {
             promoted,
             email_problems,
             by_role,
             by_sector,
             mismatch,
+            mismatch_counts,
             ..MeetingSummary::counters(meeting)
         });
     }
@@ -116,12 +120,7 @@ pub(crate) fn write_counts(
     out: &mut dyn Write,
 ) -> bool {
     if meetings.is_empty() {
-        writeln!(
-            out,
-            "No meetings in table {}. Run `opp-admin sync-meetings public/meetings.json` first.",
-            store.table()
-        )
-        .ok();
+        writeln!(out, "{}", say!(NO_MEETINGS, table = store.table())).ok();
         return false;
     }
     write!(out, "{}", counts_table(meetings)).ok();
@@ -146,14 +145,14 @@ fn counts_table(meetings: &[MeetingSummary]) -> String {
         .collect();
     table::render(
         &[
-            "meeting",
-            "date",
-            "city",
-            "capacity",
-            "confirmed",
-            "waitlisted",
-            "cancelled",
-            "places left",
+            &say!(COL_MEETING),
+            &say!(COL_DATE),
+            &say!(COL_CITY),
+            &say!(COL_CAPACITY),
+            &say!(COL_CONFIRMED),
+            &say!(COL_WAITLISTED),
+            &say!(COL_CANCELLED),
+            &say!(COL_PLACES_LEFT),
         ],
         &rows,
     )
@@ -163,9 +162,8 @@ fn counts_table(meetings: &[MeetingSummary]) -> String {
 pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(), AdminError> {
     let summaries = summaries(store).await?;
     if json {
-        let text = serde_json::to_string_pretty(&summaries).map_err(|err| {
-            AdminError::input(format!("summary could not be written as JSON: {err}"))
-        })?;
+        let text = serde_json::to_string_pretty(&summaries)
+            .map_err(|err| AdminError::input(say!(JSON_FAILED, err = err)))?;
         writeln!(out, "{}", terminal::json(&text)).ok();
         return Ok(());
     }
@@ -180,8 +178,8 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
     if !promoted.is_empty() {
         writeln!(
             out,
-            "\nMoved up from the waiting list (`opp-admin list --meeting ID` shows who): {}",
-            promoted.join(", ")
+            "\n{}",
+            say!(PROMOTED_LINE, counts = promoted.join(", "))
         )
         .ok();
     }
@@ -193,31 +191,52 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
     if !problems.is_empty() {
         writeln!(
             out,
-            "\nEmail bounced or marked as spam (these people get no email; `opp-admin list --meeting ID` shows who): {}",
-            problems.join(", ")
+            "\n{}",
+            say!(EMAIL_PROBLEMS_LINE, counts = problems.join(", "))
         )
         .ok();
     }
-    write!(out, "{}", breakdown("role", &summaries, |s| &s.by_role)).ok();
-    write!(out, "{}", breakdown("sector", &summaries, |s| &s.by_sector)).ok();
+    let by_role = (say!(COL_ROLE), say!(BREAKDOWN_ROLE));
+    let by_sector = (say!(COL_SECTOR), say!(BREAKDOWN_SECTOR));
+    write!(out, "{}", breakdown(&by_role, &summaries, |s| &s.by_role)).ok();
+    write!(
+        out,
+        "{}",
+        breakdown(&by_sector, &summaries, |s| &s.by_sector)
+    )
+    .ok();
     for s in &summaries {
-        if let Some(mismatch) = &s.mismatch {
-            writeln!(out, "\nwarning: meeting {}: {mismatch}", visible(&s.id)).ok();
+        if let Some((counters, counted)) = s.mismatch_counts {
+            let text = mismatch_text(Lang::current(), &s.id, counters, counted);
+            writeln!(out, "\n{}: {text}", say!(WARNING_PREFIX)).ok();
         }
     }
     Ok(())
 }
 
-/// One count table: a row per role (or sector), a column per meeting, and the total.
+fn mismatch_text(lang: Lang, meeting: &str, counters: [u32; 3], counted: [u32; 3]) -> String {
+    let slashed = |n: [u32; 3]| format!("{}/{}/{}", n[0], n[1], n[2]);
+    messages::admin::MISMATCH.fill_in(
+        lang,
+        &[
+            ("meeting", &visible(meeting)),
+            ("counters", &slashed(counters)),
+            ("counted", &slashed(counted)),
+        ],
+    )
+}
+
+/// One count table under its heading: a row per role (or sector), a column per meeting, and the total.
 fn breakdown(
-    title: &str,
+    (column, heading): &(String, String),
     summaries: &[MeetingSummary],
     pick: fn(&MeetingSummary) -> &BTreeMap<String, u32>,
 ) -> String {
     let keys: BTreeSet<&String> = summaries.iter().flat_map(|s| pick(s).keys()).collect();
-    let mut header = vec![title];
+    let total = say!(COL_TOTAL);
+    let mut header = vec![column.as_str()];
     header.extend(summaries.iter().map(|s| s.id.as_str()));
-    header.push("total");
+    header.push(&total);
     let rows: Vec<Vec<String>> = keys
         .into_iter()
         .map(|key| {
@@ -231,8 +250,5 @@ fn breakdown(
             row
         })
         .collect();
-    format!(
-        "\nBy {title} (confirmed and waitlisted):\n{}",
-        table::render(&header, &rows)
-    )
+    format!("\n{heading}\n{}", table::render(&header, &rows))
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::{AdminError, Failure};
 use opp_handler::meetings::{MeetingRecord, from_meetings_json};
 use opp_handler::store::{MeetingRemoval, PutMeetingError, Store};
+use opp_model::messages::{Msg, admin as messages};
 
 /// What syncing did (or, with `--dry-run`, would do) per meeting.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -46,16 +47,12 @@ pub async fn sync_meetings(
 ) -> Result<SyncReport, AdminError> {
     let SyncOptions { dry_run, prune } = options;
     let text = std::fs::read_to_string(file).map_err(|err| {
-        AdminError::input(format!(
-            "cannot read {}: {err} (build the site first: `cargo site build` writes public/meetings.json)",
-            file.display()
-        ))
+        AdminError::input(say!(SYNC_CANNOT_READ, path = file.display(), err = err))
     })?;
     let wanted = from_meetings_json(&text)
-        .map_err(|err| AdminError::input(format!("{}: {err}", file.display())))?;
+        .map_err(|err| AdminError::input(say!(FILE_PROBLEM, path = file.display(), err = err)))?;
     let existing = store.meetings().await?;
     let mut report = SyncReport::default();
-    let verb = if dry_run { "would " } else { "" };
 
     for meeting in &wanted {
         let before = existing.iter().find(|m| m.id == meeting.id);
@@ -65,8 +62,13 @@ pub async fn sync_meetings(
         {
             writeln!(
                 out,
-                "refused   {}: capacity {} is below the {} confirmed registrations; raise it to at least {} or cancel registrations first",
-                meeting.id, meeting.capacity, before.confirmed, before.confirmed
+                "{}",
+                say!(
+                    SYNC_REFUSED_CAPACITY,
+                    meeting = meeting.id,
+                    capacity = meeting.capacity,
+                    confirmed = before.confirmed
+                )
             )
             .ok();
             report
@@ -76,7 +78,7 @@ pub async fn sync_meetings(
         }
         match &changes {
             Some(changes) if changes.is_empty() => {
-                writeln!(out, "unchanged {}", meeting.id).ok();
+                writeln!(out, "{}", say!(SYNC_UNCHANGED, meeting = meeting.id)).ok();
                 report.unchanged.push(meeting.id.clone());
                 if !dry_run {
                     // An earlier run may have stopped before settling: finish it.
@@ -85,16 +87,28 @@ pub async fn sync_meetings(
                 continue;
             }
             Some(changes) => {
-                writeln!(out, "{verb}update {}: {}", meeting.id, changes.join("; ")).ok();
+                let changes = changes.join("; ");
+                let line = if dry_run {
+                    say!(SYNC_WOULD_UPDATE, meeting = meeting.id, changes = changes)
+                } else {
+                    say!(SYNC_UPDATE, meeting = meeting.id, changes = changes)
+                };
+                writeln!(out, "{line}").ok();
                 report.updated.push(meeting.id.clone());
             }
             None => {
-                writeln!(
-                    out,
-                    "{verb}create {}: {}, {}, capacity {}",
-                    meeting.id, meeting.date, meeting.city, meeting.capacity
-                )
-                .ok();
+                let msg = if dry_run {
+                    messages::SYNC_WOULD_CREATE
+                } else {
+                    messages::SYNC_CREATE
+                };
+                let line = msg.fill(&[
+                    ("meeting", &meeting.id),
+                    ("date", &meeting.date),
+                    ("city", &meeting.city),
+                    ("capacity", &meeting.capacity),
+                ]);
+                writeln!(out, "{line}").ok();
                 report.created.push(meeting.id.clone());
             }
         }
@@ -110,8 +124,13 @@ pub async fn sync_meetings(
                 // Someone registered between our read and this write.
                 writeln!(
                     out,
-                    "refused   {}: capacity {capacity} is below the {confirmed} confirmed registrations",
-                    meeting.id
+                    "{}",
+                    say!(
+                        SYNC_REFUSED_RACE,
+                        meeting = meeting.id,
+                        capacity = capacity,
+                        confirmed = confirmed
+                    )
                 )
                 .ok();
                 report.updated.retain(|id| id != &meeting.id);
@@ -131,9 +150,8 @@ pub async fn sync_meetings(
         if !prune {
             writeln!(
                 out,
-                "kept      {}: not in {} (left as it is; `--prune` removes it when it has no registrations)",
-                meeting.id,
-                file.display()
+                "{}",
+                say!(SYNC_KEPT, meeting = meeting.id, file = file.display())
             )
             .ok();
             continue;
@@ -146,54 +164,56 @@ pub async fn sync_meetings(
         if has_registrations {
             writeln!(
                 out,
-                "refused   {}: not in {} but it has registrations, so it stays: an id is permanent once people have registered (purge-expired removes them after the retention date; prune again then)",
-                meeting.id,
-                file.display()
+                "{}",
+                say!(
+                    SYNC_PRUNE_REFUSED,
+                    meeting = meeting.id,
+                    file = file.display()
+                )
             )
             .ok();
             report.prune_refused.push(meeting.id.clone());
         } else {
-            writeln!(
-                out,
-                "{verb}prune {}: not in {}, no registrations",
-                meeting.id,
-                file.display()
-            )
-            .ok();
+            let msg = if dry_run {
+                messages::SYNC_WOULD_PRUNE
+            } else {
+                messages::SYNC_PRUNE
+            };
+            let line = msg.fill(&[("meeting", &meeting.id), ("file", &file.display())]);
+            writeln!(out, "{line}").ok();
             report.pruned.push(meeting.id.clone());
         }
     }
-    writeln!(
-        out,
-        "{} created, {} updated, {} unchanged, {} refused{}",
-        report.created.len(),
-        report.updated.len(),
-        report.unchanged.len(),
-        report.refused.len(),
-        if dry_run {
-            " (dry run: nothing written)"
-        } else {
-            ""
-        }
-    )
-    .ok();
+    let totals = say!(
+        SYNC_TOTALS,
+        created = report.created.len(),
+        updated = report.updated.len(),
+        unchanged = report.unchanged.len(),
+        refused = report.refused.len()
+    );
+    let note = if dry_run {
+        say!(DRY_RUN_NOTE)
+    } else {
+        String::new()
+    };
+    writeln!(out, "{totals}{note}").ok();
     if !report.prune_refused.is_empty() && report.refused.is_empty() {
         return Err(AdminError::new(
             Failure::Refused,
-            format!(
-                "{} meeting(s) not in the file were kept because they have registrations: {}",
-                report.prune_refused.len(),
-                report.prune_refused.join(", ")
+            say!(
+                SYNC_KEPT_WITH_REGISTRATIONS,
+                count = report.prune_refused.len(),
+                meetings = report.prune_refused.join(", ")
             ),
         ));
     }
     if !report.refused.is_empty() {
         return Err(AdminError::new(
             Failure::Refused,
-            format!(
-                "{} meeting(s) kept their capacity because it would drop below the confirmed count: {}",
-                report.refused.len(),
-                report
+            say!(
+                SYNC_KEPT_CAPACITY,
+                count = report.refused.len(),
+                meetings = report
                     .refused
                     .iter()
                     .map(|(id, _, _)| id.as_str())
@@ -219,9 +239,8 @@ async fn settle(
     if !promoted.is_empty() {
         writeln!(
             out,
-            "promoted  {}: {} from the waiting list into new seats",
-            meeting.id,
-            promoted.len()
+            "{}",
+            say!(SYNC_PROMOTED, meeting = meeting.id, count = promoted.len())
         )
         .ok();
         report.promoted.push((meeting.id.clone(), promoted.len()));
@@ -233,8 +252,13 @@ async fn settle(
             .unwrap_or_default();
         writeln!(
             out,
-            "retention {}: {rewritten} registration(s) now kept until {until}",
-            meeting.id
+            "{}",
+            say!(
+                SYNC_RETENTION,
+                meeting = meeting.id,
+                count = rewritten,
+                until = until
+            )
         )
         .ok();
         report.retention_rewritten += rewritten;
@@ -245,61 +269,93 @@ async fn settle(
 /// The details that differ, as `field old -> new`; counters are not details.
 fn differences(before: &MeetingRecord, after: &MeetingRecord) -> Vec<String> {
     let mut changes = Vec::new();
-    let mut compare = |name: &str, old: String, new: String| {
+    let mut compare = |field: Msg, old: String, new: String| {
         if old != new {
-            changes.push(format!("{name} {old} -> {new}"));
+            changes.push(say!(CHANGE, field = field.text(), old = old, new = new));
         }
     };
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| say!(NOTHING));
     let time = |v: Option<i64>| {
         v.and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .map_or_else(|| "(none)".into(), |t| t.to_string())
+            .map_or_else(|| say!(NOTHING), |t| t.to_string())
     };
-    compare("title", before.title.clone(), after.title.clone());
-    compare("path", before.path.clone(), after.path.clone());
-    compare("date", before.date.clone(), after.date.clone());
-    compare("time", before.time_label.clone(), after.time_label.clone());
-    compare("venue", before.venue_name.clone(), after.venue_name.clone());
     compare(
-        "address",
+        messages::FIELD_TITLE,
+        before.title.clone(),
+        after.title.clone(),
+    );
+    compare(
+        messages::FIELD_PATH,
+        before.path.clone(),
+        after.path.clone(),
+    );
+    compare(
+        messages::FIELD_DATE,
+        before.date.clone(),
+        after.date.clone(),
+    );
+    compare(
+        messages::FIELD_TIME,
+        before.time_label.clone(),
+        after.time_label.clone(),
+    );
+    compare(
+        messages::FIELD_VENUE,
+        before.venue_name.clone(),
+        after.venue_name.clone(),
+    );
+    compare(
+        messages::FIELD_ADDRESS,
         opt(&before.venue_address),
         opt(&after.venue_address),
     );
     compare(
-        "postcode",
+        messages::FIELD_POSTCODE,
         opt(&before.venue_postcode),
         opt(&after.venue_postcode),
     );
-    compare("city", before.city.clone(), after.city.clone());
-    compare("calendar", before.ics_path.clone(), after.ics_path.clone());
     compare(
-        "capacity",
+        messages::FIELD_CITY,
+        before.city.clone(),
+        after.city.clone(),
+    );
+    compare(
+        messages::FIELD_CALENDAR,
+        before.ics_path.clone(),
+        after.ics_path.clone(),
+    );
+    compare(
+        messages::FIELD_CAPACITY,
         before.capacity.to_string(),
         after.capacity.to_string(),
     );
     compare(
-        "waiting list",
+        messages::FIELD_WAITLIST,
         before.waitlist_capacity.to_string(),
         after.waitlist_capacity.to_string(),
     );
-    compare("opens", time(before.opens_at), time(after.opens_at));
     compare(
-        "closes",
+        messages::FIELD_OPENS,
+        time(before.opens_at),
+        time(after.opens_at),
+    );
+    compare(
+        messages::FIELD_CLOSES,
         time(Some(before.closes_at)),
         time(Some(after.closes_at)),
     );
     compare(
-        "ends",
+        messages::FIELD_ENDS,
         time(Some(before.over_at)),
         time(Some(after.over_at)),
     );
     compare(
-        "retention until",
+        messages::FIELD_RETENTION,
         time(Some(before.expires_at)),
         time(Some(after.expires_at)),
     );
     compare(
-        "date label",
+        messages::FIELD_DATE_LABEL,
         before.date_label.clone(),
         after.date_label.clone(),
     );

@@ -69,8 +69,25 @@ impl Env {
         self.admin_on(TABLE, args).await
     }
 
+    /// Runs opp-admin in English (`OPP_LANG=en`); [`Env::admin_nl`] runs it in Dutch, the default.
     async fn admin_on(&self, table: &str, args: &[&str]) -> Output {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
+        command.env("OPP_LANG", "en");
+        self.admin_command(command, table, args).await
+    }
+
+    async fn admin_nl(&self, args: &[&str]) -> Output {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
+        command.env_remove("OPP_LANG");
+        self.admin_command(command, TABLE, args).await
+    }
+
+    async fn admin_command(
+        &self,
+        mut command: std::process::Command,
+        table: &str,
+        args: &[&str],
+    ) -> Output {
         command
             .args(["--endpoint-url", &self.endpoint, "--table", table])
             .args(args)
@@ -297,6 +314,100 @@ async fn summary_and_list_report_counts_and_arrival_order() {
         stderr(&unknown).contains(ZWOLLE),
         "known ids listed: {}",
         stderr(&unknown)
+    );
+}
+
+/// Without OPP_LANG the organisers read Dutch: headers, statuses, counts and errors; `--status` takes the
+/// Dutch and the English word; `--json` keeps the stable English values.
+#[tokio::test(flavor = "multi_thread")]
+async fn output_is_dutch_by_default_and_json_stays_english() {
+    let env = Env::synced(1).await;
+    env.register(ZWOLLE, "eerste@example.nl", "Eerste").await;
+    env.register(ZWOLLE, "tweede@example.nl", "Tweede").await;
+
+    let summary = stdout(&env.admin_nl(&["summary"]).await);
+    for dutch in [
+        "bijeenkomst",
+        "plekken",
+        "bevestigd",
+        "wachtlijst",
+        "vrij",
+        "Per rol",
+        "totaal",
+    ] {
+        assert!(summary.contains(dutch), "`{dutch}` missing: {summary}");
+    }
+    assert!(
+        !summary.contains("places left") && !summary.contains("By role"),
+        "{summary}"
+    );
+
+    let list = stdout(&env.admin_nl(&["list", "--meeting", ZWOLLE]).await);
+    let header = list.lines().next().unwrap();
+    assert!(
+        header.contains("aangemeld") && header.contains("naam") && header.contains("organisatie"),
+        "{header}"
+    );
+    let first = list.lines().find(|l| l.contains("eerste@")).unwrap();
+    let second = list.lines().find(|l| l.contains("tweede@")).unwrap();
+    assert!(
+        first.contains("bevestigd") && second.contains("wachtlijst"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("confirmed") && !list.contains("waitlisted"),
+        "{list}"
+    );
+    assert!(list.contains("2 aanmelding(en)"), "{list}");
+
+    for status in ["wachtlijst", "waitlisted", "Wachtlijst"] {
+        let only = stdout(
+            &env.admin_nl(&["list", "--meeting", ZWOLLE, "--status", status])
+                .await,
+        );
+        assert!(
+            only.contains("tweede@") && !only.contains("eerste@"),
+            "--status {status}: {only}"
+        );
+        assert!(only.contains("1 aanmelding(en)"), "{only}");
+    }
+    let wrong = env
+        .admin_nl(&["list", "--meeting", ZWOLLE, "--status", "weg"])
+        .await;
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("is geen status"),
+        "{}",
+        stderr(&wrong)
+    );
+
+    let json = env.admin_nl(&["list", "--meeting", ZWOLLE, "--json"]).await;
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let statuses: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["confirmed", "waitlisted"],
+        "stored values, whatever the language"
+    );
+
+    let unknown = env.admin_nl(&["list", "--meeting", "2030-03-zwole"]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = stderr(&unknown);
+    assert!(
+        err.starts_with("fout: er is geen bijeenkomst `2030-03-zwole`"),
+        "{err}"
+    );
+    assert!(err.contains(ZWOLLE), "{err}");
+
+    let english = stdout(&env.admin(&["list", "--meeting", ZWOLLE]).await);
+    assert!(
+        english.contains("waitlisted") && english.contains("2 registration(s)"),
+        "{english}"
     );
 }
 
@@ -695,7 +806,9 @@ async fn errors_say_what_to_do_with_distinct_exit_codes() {
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
-    command.args(["--endpoint-url", &dead, "summary"]);
+    command
+        .env("OPP_LANG", "en")
+        .args(["--endpoint-url", &dead, "summary"]);
     let unreachable = run(command).await;
     assert_eq!(unreachable.status.code(), Some(3));
     assert!(
@@ -709,6 +822,7 @@ async fn errors_say_what_to_do_with_distinct_exit_codes() {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-admin"));
         command
             .env_clear()
+            .env("OPP_LANG", "en")
             .env("HOME", env.dir.path())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", env.dir.path().join("none"))
@@ -1118,4 +1232,162 @@ async fn rekey_links_moves_live_registrations_to_the_current_key_and_revokes_on_
 
     let missing = env.admin(&["rekey-links"]).await;
     assert!(!missing.status.success());
+}
+
+/// Reads an XLSX file with openpyxl (a spreadsheet reader, not our writer) and prints what a printer and a
+/// reader see: the cells, the page setup, the repeated rows and the page header.
+const READ_ATTENDANCE: &str = r#"
+import json, sys
+import openpyxl
+book = openpyxl.load_workbook(sys.argv[1])
+ws = book.active
+# An attribute left out of <pageSetup> has the default of the OOXML schema (fitToWidth and fitToHeight: 1).
+def schema_default(value, default):
+    return default if value is None else int(value)
+print(json.dumps({
+    "sheet": ws.title,
+    "rows": [[("" if c is None else c) for c in row] for row in ws.iter_rows(values_only=True)],
+    "orientation": ws.page_setup.orientation,
+    "paper_size": int(ws.page_setup.paperSize),
+    "fit_to_page": bool(ws.sheet_properties.pageSetUpPr.fitToPage),
+    "fit_to_width": schema_default(ws.page_setup.fitToWidth, 1),
+    "fit_to_height": schema_default(ws.page_setup.fitToHeight, 1),
+    "print_title_rows": ws.print_title_rows,
+    "header_left": ws.oddHeader.left.text,
+    "header_right": ws.oddHeader.right.text,
+    "footer_center": ws.oddFooter.center.text,
+    "tick_has_border": ws["A2"].border.left.style,
+}))
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "reads the file with openpyxl (OPP_TEST_PYTHON: a Python with openpyxl): scripts/moto-peer.sh"]
+async fn attendance_prints_confirmed_people_by_name_on_a4_landscape() {
+    let env = Env::synced(3).await;
+    for (email, name, organisation, needs) in [
+        (
+            "z@example.nl",
+            "Zoë de Vries",
+            Some("=HYPERLINK(\"x\")"),
+            None,
+        ),
+        (
+            "e@example.nl",
+            "émile Bakker",
+            Some("OBS De Linde"),
+            Some("rolstoel"),
+        ),
+        ("a@example.nl", "Anna Smit", None, None),
+        ("w@example.nl", "Wachtende Willem", None, None),
+    ] {
+        let registration = Registration {
+            meeting: ZWOLLE.into(),
+            name: name.into(),
+            email: email.into(),
+            role: "leraar".into(),
+            sector: Some("po".into()),
+            organisation: organisation.map(str::to_string),
+            needs: needs.map(str::to_string),
+        };
+        let token = opp_handler::token::new_token().unwrap();
+        env.store
+            .register(&registration, &opp_handler::token::hash(&token), now())
+            .await
+            .unwrap();
+    }
+    // One of the three seats is freed: Willem moves up; Anna, who cancelled, is not on the list.
+    let anna = env
+        .store
+        .registrations(ZWOLLE, &mut |_| {})
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Anna Smit")
+        .unwrap();
+    env.store.cancel(&anna.token_hash, now()).await.unwrap();
+
+    let path = env.dir.path().join("presentielijst.xlsx");
+    let output = env
+        .admin(&[
+            "attendance",
+            "--meeting",
+            ZWOLLE,
+            "--output",
+            path.to_str().unwrap(),
+        ])
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("3 confirmed"),
+        "{}",
+        stderr(&output)
+    );
+
+    let python = std::env::var("OPP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let read = std::process::Command::new(python)
+        .args(["-c", READ_ATTENDANCE])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "openpyxl could not read the file: {}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    let rows = seen["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r[1].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["Naam", "émile Bakker", "Wachtende Willem", "Zoë de Vries"],
+        "the header, then the confirmed people by name"
+    );
+    assert_eq!(
+        rows[0],
+        serde_json::json!([
+            "Aanwezig",
+            "Naam",
+            "School of organisatie",
+            "Rol",
+            "Wat nodig om mee te doen"
+        ])
+    );
+    assert_eq!(
+        rows[1],
+        serde_json::json!(["", "émile Bakker", "OBS De Linde", "leraar", "rolstoel"])
+    );
+    assert_eq!(
+        rows[3][2], "=HYPERLINK(\"x\")",
+        "kept as text, not a formula"
+    );
+    assert_eq!(seen["sheet"], "Presentielijst");
+    assert_eq!(seen["orientation"], "landscape");
+    assert_eq!(seen["paper_size"], 9, "A4");
+    assert_eq!(seen["fit_to_page"], true);
+    assert_eq!(seen["fit_to_width"], 1, "one page wide");
+    assert_eq!(seen["fit_to_height"], 0, "as many pages down as needed");
+    assert_eq!(
+        seen["print_title_rows"], "$1:$1",
+        "the header row on every page"
+    );
+    assert_eq!(seen["header_left"], "Presentielijst: Bijeenkomst Zwolle");
+    let right = seen["header_right"].as_str().unwrap();
+    assert!(
+        right.contains("2030") && right.contains("Zwolle"),
+        "{right}"
+    );
+    assert_eq!(seen["footer_center"], "Pagina &P van &N");
+    assert_eq!(seen["tick_has_border"], "thin", "a box to tick");
+
+    let unknown = env
+        .admin(&[
+            "attendance",
+            "--meeting",
+            "nergens",
+            "--output",
+            path.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains(ZWOLLE), "{}", stderr(&unknown));
 }

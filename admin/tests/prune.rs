@@ -59,6 +59,7 @@ async fn prune_removes_only_meetings_without_registrations() {
             .arg(&file)
             .args(extra)
             .env_remove("AWS_PROFILE")
+            .env_remove("OPP_LANG")
             .env_remove("TABLE_NAME")
             .env_remove("AWS_ENDPOINT_URL");
         command.output().unwrap()
@@ -67,13 +68,13 @@ async fn prune_removes_only_meetings_without_registrations() {
     let out = String::from_utf8_lossy(&plain.stdout).into_owned();
     assert!(plain.status.success(), "{out}");
     assert!(
-        out.contains("kept      oud-leeg") && out.contains("--prune"),
+        out.contains("bewaard    oud-leeg") && out.contains("--prune"),
         "{out}"
     );
 
     let dry = sync(&["--prune", "--dry-run"]);
     let out = String::from_utf8_lossy(&dry.stdout).into_owned();
-    assert!(out.contains("would prune oud-leeg"), "{out}");
+    assert!(out.contains("zou verwijderen oud-leeg"), "{out}");
     assert!(
         store.meeting("oud-leeg").await.unwrap().is_some(),
         "a dry run writes nothing"
@@ -83,9 +84,9 @@ async fn prune_removes_only_meetings_without_registrations() {
     let out = String::from_utf8_lossy(&pruned.stdout).into_owned();
     let err = String::from_utf8_lossy(&pruned.stderr).into_owned();
     assert_eq!(pruned.status.code(), Some(5), "{out}\n{err}");
-    assert!(out.contains("prune oud-leeg: not in"), "{out}");
+    assert!(out.contains("verwijderd oud-leeg: niet in"), "{out}");
     assert!(
-        out.contains("refused   oud-gebruikt") && out.contains("an id is permanent"),
+        out.contains("geweigerd  oud-gebruikt") && out.contains("een id ligt vast"),
         "{out}"
     );
     assert!(err.contains("oud-gebruikt"), "{err}");

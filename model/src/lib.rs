@@ -6,6 +6,7 @@
 //! - [`status`]: a registration's status and a meeting's status, each with one string mapping;
 //! - [`urls`]: the site's URL rules (`url_for` and `asset` paths, page URLs from content paths);
 //! - [`zone`]: Amsterdam time, the one time zone the project publishes in;
+//! - [`messages`]: the message catalogue, Dutch by default and English with `OPP_LANG=en`;
 //! - [`links`]: personal links, `HMAC(link key, link_id)`, and the key ring;
 //! - [`calendar`]: calendar files (RFC 5545), and [`calendar::registration_uid`], the one calendar UID of a
 //!   registration.
@@ -16,6 +17,7 @@ pub mod calendar;
 pub mod config;
 pub mod links;
 pub mod meetings_json;
+pub mod messages;
 pub mod status;
 pub mod urls;
 pub mod zone;

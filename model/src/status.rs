@@ -2,6 +2,8 @@
 //! the site and written to `meetings.json`).
 
 use serde::{Deserialize, Serialize};
+
+use crate::messages::{self, Lang, Msg};
 use std::fmt;
 use std::str::FromStr;
 
@@ -31,13 +33,34 @@ impl RegistrationStatus {
         }
     }
 
-    /// The Dutch word organisers and registrants read.
-    pub const fn label_nl(self) -> &'static str {
+    /// The word people read, from the message catalogue.
+    pub const fn label_msg(self) -> Msg {
         match self {
-            RegistrationStatus::Confirmed => "bevestigd",
-            RegistrationStatus::Waitlisted => "wachtlijst",
-            RegistrationStatus::Cancelled => "afgemeld",
+            RegistrationStatus::Confirmed => messages::status::CONFIRMED,
+            RegistrationStatus::Waitlisted => messages::status::WAITLISTED,
+            RegistrationStatus::Cancelled => messages::status::CANCELLED,
         }
+    }
+
+    /// The word in `lang`.
+    pub const fn label_in(self, lang: Lang) -> &'static str {
+        self.label_msg().in_lang(lang)
+    }
+
+    /// The Dutch word (exports and pages, which are Dutch whatever the tool's language).
+    pub const fn label_nl(self) -> &'static str {
+        self.label_in(Lang::Nl)
+    }
+
+    /// A status as a person types it: the stored value or the word in either language
+    /// (`bevestigd` and `confirmed` alike), in any case.
+    pub fn from_words(text: &str) -> Option<RegistrationStatus> {
+        let text = text.trim().to_lowercase();
+        RegistrationStatus::ALL.into_iter().find(|status| {
+            text == status.as_str()
+                || text == status.label_in(Lang::Nl)
+                || text == status.label_in(Lang::En)
+        })
     }
 
     /// Still holds a seat or a place on the waiting list.
@@ -146,6 +169,21 @@ mod tests {
             );
         }
         assert!("bevestigd".parse::<RegistrationStatus>().is_err());
+        for (typed, status) in [
+            ("bevestigd", RegistrationStatus::Confirmed),
+            ("Confirmed", RegistrationStatus::Confirmed),
+            ("wachtlijst", RegistrationStatus::Waitlisted),
+            ("waitlisted", RegistrationStatus::Waitlisted),
+            (" AFGEMELD ", RegistrationStatus::Cancelled),
+            ("cancelled", RegistrationStatus::Cancelled),
+        ] {
+            assert_eq!(
+                RegistrationStatus::from_words(typed),
+                Some(status),
+                "{typed}"
+            );
+        }
+        assert_eq!(RegistrationStatus::from_words("weg"), None);
     }
 
     #[test]
