@@ -65,7 +65,7 @@ impl MeetingSummary {
 
 pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError> {
     let meetings = store.meetings().await?;
-    let mut progress = Progress::new(&say!(READING_REGISTRATIONS), Some(meetings.len()));
+    let mut progress = Progress::new(say!(READING_REGISTRATIONS), Some(meetings.len()));
     let mut summaries = Vec::new();
     for (i, meeting) in meetings.iter().enumerate() {
         let registrations = store.registrations(&meeting.id, &mut |_| {}).await?;

@@ -886,12 +886,22 @@ async fn concurrent_registrations_never_oversell() {
         (confirmed, waitlisted, 0),
         "every answer told the truth"
     );
-    // Tickets drawn by people who then got a seat or found the list full count as places left.
-    assert_eq!(
-        m.waitlist_seq,
-        m.waitlisted + m.waitlist_served + m.waitlist_left,
-        "every ticket is waiting, served or left"
-    );
+    // Tickets drawn by people who then got a seat or found the list full count as places left. Handing
+    // a ticket back is best effort within the request's budget: a request that ran out of time may leave
+    // its ticket uncounted (places behind it show one too high, never too low), at most one each.
+    let accounted = m.waitlisted + m.waitlist_served + m.waitlist_left;
+    if unavailable == 0 {
+        assert_eq!(
+            m.waitlist_seq, accounted,
+            "every ticket is waiting, served or left"
+        );
+    } else {
+        assert!(
+            m.waitlist_seq >= accounted && m.waitlist_seq - accounted <= unavailable,
+            "tickets {} against {accounted} waiting, served or left: only requests out of time ({unavailable}) may leave one uncounted",
+            m.waitlist_seq
+        );
+    }
     assert_eq!(
         count_statuses(&s.store, M).await,
         (confirmed, waitlisted, 0, (confirmed + waitlisted) as usize),
