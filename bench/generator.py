@@ -156,7 +156,8 @@ def free_port():
 
 
 def serve_opp(opp_bin, site, work, page_rel, edits):
-    env = dict(os.environ, TMPDIR=work)  # the served folder on tmpfs, like the builds' output
+    # The served folder on tmpfs, like the builds' output; English log lines, which the patterns below read.
+    env = dict(os.environ, TMPDIR=work, OPP_LANG="en")
     server = Server(
         [opp_bin, "serve", "--root", site, "--port", "0"], work, env, r"Serving the site on (http://[^/ ]+)/"
     )

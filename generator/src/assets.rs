@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::error::{Problem, io_problem};
 use crate::load::Found;
+use opp_model::messages::site;
 
 pub struct Asset {
     pub rel: String,
@@ -18,7 +19,7 @@ pub fn hash_all(files: &[Found]) -> Result<(Vec<Asset>, HashMap<String, String>)
     let mut urls = HashMap::with_capacity(files.len());
     for file in files {
         let bytes = std::fs::read(&file.path)
-            .map_err(|err| io_problem(&file.path, "read the static file", &err))?;
+            .map_err(|err| io_problem(&file.path, site::ACTION_READ_STATIC, &err))?;
         let hashed_rel = hashed_name(&file.rel, &bytes);
         urls.insert(file.rel.clone(), format!("/{hashed_rel}"));
         assets.push(Asset {

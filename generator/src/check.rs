@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use crate::error::Problem;
 use crate::markdown::SourceLink;
+use opp_model::messages::{Text, site};
+use opp_model::text;
 
 /// The links and ids of one rendered HTML file, and where it came from.
 pub struct PageLinks {
@@ -114,7 +116,7 @@ pub fn verify(
     problems
 }
 
-fn locate(page: &PageLinks, href: &str, error: String) -> Problem {
+fn locate(page: &PageLinks, href: &str, error: Text) -> Problem {
     let page_url = format!("/{}", page.out_path.trim_end_matches("index.html"));
     if let (Some(source), Some(link)) = (
         &page.source,
@@ -122,14 +124,23 @@ fn locate(page: &PageLinks, href: &str, error: String) -> Problem {
     ) {
         return Problem::in_file(source, error)
             .at_line(link.line)
-            .with_hint("fix the link in the Markdown");
+            .with_hint(site::LINK_FIX_HINT);
     }
-    let from = match &page.source {
-        Some(source) => format!(" (on {page_url}, made from {})", source.display()),
-        None => format!(" (on {page_url})"),
+    let message = match &page.source {
+        Some(source) => Text::of(
+            site::ON_PAGE_FROM,
+            vec![
+                ("problem", error),
+                ("url", page_url.into()),
+                ("source", source.display().to_string().into()),
+            ],
+        ),
+        None => Text::of(
+            site::ON_PAGE,
+            vec![("problem", error), ("url", page_url.into())],
+        ),
     };
-    Problem::in_file(&page.template_file, format!("{error}{from}"))
-        .with_hint("the link is in the template")
+    Problem::in_file(&page.template_file, message).with_hint(site::LINK_IN_TEMPLATE_HINT)
 }
 
 /// Returns why `href` on the page at `out_path` is broken, or None when it resolves (or is not internal).
@@ -139,7 +150,7 @@ fn check_one(
     files: &BTreeSet<String>,
     ids_by_file: &HashMap<&str, &HashSet<String>>,
     dynamic_prefixes: &[String],
-) -> Option<String> {
+) -> Option<Text> {
     if is_external(href) {
         return None;
     }
@@ -167,9 +178,7 @@ fn check_one(
         match candidates.into_iter().find(|c| files.contains(c)) {
             Some(found) => found,
             None => {
-                return Some(format!(
-                    "broken link `{href}`: nothing is published at {absolute}"
-                ));
+                return Some(text!(site::BROKEN_LINK, href = href, target = absolute));
             }
         }
     };
@@ -179,8 +188,11 @@ fn check_one(
     if ids.contains(&fragment) {
         None
     } else {
-        Some(format!(
-            "broken anchor `{href}`: /{target} has no element with id=\"{fragment}\""
+        Some(text!(
+            site::BROKEN_ANCHOR,
+            href = href,
+            target = target,
+            fragment = fragment
         ))
     }
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::error::{Problem, io_problem};
 use crate::yaml;
+use opp_model::messages::site;
 
 pub use opp_model::config::{CONFIG_FILE, Config, normalise_base_url};
 
@@ -12,9 +13,7 @@ pub use opp_model::config::{CONFIG_FILE, Config, normalise_base_url};
 pub fn load(root: &Path) -> Result<Config, Problem> {
     let path = root.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&path).map_err(|err| {
-        io_problem(&path, "read the site configuration", &err).with_hint(
-            "run opp-site in the site's folder, or pass --root DIR (the folder with config.yaml)",
-        )
+        io_problem(&path, site::ACTION_READ_CONFIG, &err).with_hint(site::CONFIG_HINT)
     })?;
     parse(&text, &path)
 }

@@ -2,25 +2,26 @@
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::{Timestamp, Zoned};
+use opp_model::messages::Text;
+use opp_model::text;
 
 /// The one time zone the project publishes in.
 pub use opp_model::zone::amsterdam;
 
 /// Parses `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<Date, String> {
+pub fn parse_date(text: &str) -> Result<Date, Text> {
     let text = text.trim();
     let valid_shape = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
     text.parse::<Date>()
         .ok()
         .filter(|_| valid_shape)
-        .ok_or_else(|| format!("`{text}` is not a date; write it as YYYY-MM-DD, e.g. 2024-04-10"))
+        .ok_or_else(|| text!(site::NOT_A_DATE, text = text))
 }
 
 /// Parses `HH:MM` (24-hour clock).
-pub fn parse_time(text: &str) -> Result<Time, String> {
+pub fn parse_time(text: &str) -> Result<Time, Text> {
     let text = text.trim();
-    let err =
-        || format!("`{text}` is not a time; write it as HH:MM on a 24-hour clock, e.g. 13:30");
+    let err = || text!(site::NOT_A_TIME, text = text);
     let (h, m) = text.split_once(':').ok_or_else(err)?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return Err(err());
@@ -31,7 +32,7 @@ pub fn parse_time(text: &str) -> Result<Time, String> {
 }
 
 /// Parses `YYYY-MM-DD` (midnight) or `YYYY-MM-DD HH:MM`.
-pub fn parse_date_time(text: &str) -> Result<DateTime, String> {
+pub fn parse_date_time(text: &str) -> Result<DateTime, Text> {
     let text = text.trim();
     match text.split_once([' ', 'T']) {
         Some((date, time)) => {

@@ -7,6 +7,8 @@ use std::path::Path;
 use opp_render::emails::{EMAILS_DIR, EmailProblem, Emails, read_email_templates};
 
 use crate::error::{BuildError, Problem};
+use opp_model::messages::site;
+use opp_model::text;
 
 /// Renders every email kind; a site without `theme/emails/` sends no email and passes.
 pub fn check(root: &Path, base_url: &str) -> Result<(), BuildError> {
@@ -29,10 +31,11 @@ pub fn check(root: &Path, base_url: &str) -> Result<(), BuildError> {
 }
 
 fn problem(root: &Path, found: &EmailProblem) -> Problem {
-    let mut problem =
-        Problem::in_file(root.join(&found.file), format!("e-mail: {}", found.message)).with_hint(
-            "docs/theme-contract.md (\"E-mails\") zegt welke gegevens elke e-mail krijgt",
-        );
+    let mut problem = Problem::in_file(
+        root.join(&found.file),
+        text!(site::EMAIL_TEMPLATE, problem = found.message),
+    )
+    .with_hint(site::EMAIL_TEMPLATE_HINT);
     problem.line = found.line;
     problem
 }

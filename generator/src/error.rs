@@ -1,19 +1,25 @@
-//! Build errors that point at a file (and line) and say what to fix.
+//! Build errors that point at a file (and line) and say what to fix, in the editor's language.
+//!
+//! A problem's texts are messages of the catalogue (`opp_model::messages::site`) with their values, made
+//! into words when shown: Dutch, or English with `OPP_LANG=en` ([`Problem::render`] for either).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use opp_model::messages::Text;
+use opp_model::messages::{Lang, Msg, site};
 
 /// One problem found while building, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub file: Option<PathBuf>,
     pub line: Option<usize>,
-    pub message: String,
-    pub hint: Option<String>,
+    pub message: Text,
+    pub hint: Option<Text>,
 }
 
 impl Problem {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<Text>) -> Self {
         Problem {
             file: None,
             line: None,
@@ -22,7 +28,7 @@ impl Problem {
         }
     }
 
-    pub fn in_file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+    pub fn in_file(file: impl AsRef<Path>, message: impl Into<Text>) -> Self {
         Problem {
             file: Some(file.as_ref().to_path_buf()),
             ..Problem::new(message)
@@ -34,31 +40,49 @@ impl Problem {
         self
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn with_hint(mut self, hint: impl Into<Text>) -> Self {
         self.hint = Some(hint.into());
         self
     }
-}
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.as_ref().map(|file| {
+    /// The file as shown: relative, without a leading `./`.
+    pub fn shown_file(&self) -> Option<String> {
+        self.file.as_ref().map(|file| {
             let shown = file.display().to_string();
             shown
                 .strip_prefix("./")
                 .map(str::to_string)
                 .unwrap_or(shown)
-        });
-        match (file, self.line) {
-            (Some(file), Some(line)) => write!(f, "{file}:{line}: ")?,
-            (Some(file), None) => write!(f, "{file}: ")?,
+        })
+    }
+
+    /// `file:line: fout: message` and the hint on the next line, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut text = String::new();
+        match (self.shown_file(), self.line) {
+            (Some(file), Some(line)) => text.push_str(&format!("{file}:{line}: ")),
+            (Some(file), None) => text.push_str(&format!("{file}: ")),
             _ => {}
         }
-        write!(f, "error: {}", self.message)?;
+        text.push_str(&format!(
+            "{}: {}",
+            site::ERROR_PREFIX.in_lang(lang),
+            self.message.render(lang)
+        ));
         if let Some(hint) = &self.hint {
-            write!(f, "\n  help: {hint}")?;
+            text.push_str(&format!(
+                "\n  {}: {}",
+                site::HINT_PREFIX.in_lang(lang),
+                hint.render(lang)
+            ));
         }
-        Ok(())
+        text
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(Lang::current()))
     }
 }
 
@@ -88,21 +112,33 @@ impl From<Vec<Problem>> for BuildError {
     }
 }
 
+impl BuildError {
+    /// Every problem, one after another, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        self.problems
+            .iter()
+            .map(|problem| problem.render(lang))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{problem}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::current()))
     }
 }
 
 impl std::error::Error for BuildError {}
 
-/// Describes an I/O failure on a path in words an editor can act on.
-pub fn io_problem(path: &Path, action: &str, err: &std::io::Error) -> Problem {
-    Problem::in_file(path, format!("could not {action}: {err}"))
+/// Describes an I/O failure on a path in words an editor can act on: `action` says what failed
+/// ("de siteconfiguratie lezen").
+pub fn io_problem(path: &Path, action: Msg, err: &std::io::Error) -> Problem {
+    Problem::in_file(
+        path,
+        Text::Msg(
+            site::IO_FAILED,
+            vec![("action", action.into()), ("err", err.to_string().into())],
+        ),
+    )
 }

@@ -48,6 +48,8 @@ use crate::check::PageLinks;
 use crate::render::{RenderedPage, Renderer};
 use crate::site::{Site, SiteOptions};
 use crate::write::Output;
+use opp_model::messages;
+use opp_model::text;
 
 /// What to build and how.
 #[derive(Debug, Clone)]
@@ -133,12 +135,8 @@ pub fn build_time() -> Result<Timestamp, Problem> {
             .ok()
             .and_then(|seconds| Timestamp::from_second(seconds).ok())
             .ok_or_else(|| {
-                Problem::new(format!(
-                    "SOURCE_DATE_EPOCH=`{value}` is not a number of seconds since 1970"
-                ))
-                .with_hint(
-                    "unset it, or set it to e.g. the last commit's time: git log -1 --format=%ct",
-                )
+                Problem::new(text!(site::SOURCE_DATE_EPOCH, value = value))
+                    .with_hint(messages::site::SOURCE_DATE_EPOCH_HINT)
             }),
         Err(_) => Ok(Timestamp::now()),
     }
@@ -201,9 +199,9 @@ impl Prepared {
             if !templates.names.contains(required) {
                 return Err(Problem::in_file(
                     templates_dir.join(required),
-                    "the theme has no such template",
+                    messages::site::NO_SUCH_TEMPLATE,
                 )
-                .with_hint("every site needs a 404 page template")
+                .with_hint(messages::site::NEEDS_404)
                 .into());
             }
         }
@@ -390,7 +388,9 @@ impl Prepared {
         for file in &self.content.other {
             results.push(
                 std::fs::read(&file.path)
-                    .map_err(|err| error::io_problem(&file.path, "read the file", &err))
+                    .map_err(|err| {
+                        error::io_problem(&file.path, messages::site::ACTION_READ_FILE, &err)
+                    })
                     .and_then(|bytes| output.write(&file.rel, &bytes)),
             );
         }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Problem, io_problem};
+use opp_model::messages::site;
 
 /// A file found under a folder, with its path relative to that folder (always `/`-separated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +35,9 @@ pub fn content_files(content_dir: &Path) -> Result<ContentFiles, Problem> {
 pub fn walk(dir: &Path) -> Result<Vec<Found>, Problem> {
     let mut found = Vec::new();
     if !dir.is_dir() {
-        return Err(Problem::in_file(dir, "folder not found").with_hint(
-            "a site needs content/ and theme/ folders next to config.yaml (see README.md)",
-        ));
+        return Err(
+            Problem::in_file(dir, site::FOLDER_NOT_FOUND).with_hint(site::FOLDER_NOT_FOUND_HINT)
+        );
     }
     walk_into(dir, "", &mut found)?;
     found.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -44,14 +45,14 @@ pub fn walk(dir: &Path) -> Result<Vec<Found>, Problem> {
 }
 
 fn walk_into(dir: &Path, prefix: &str, found: &mut Vec<Found>) -> Result<(), Problem> {
-    let entries = std::fs::read_dir(dir).map_err(|err| io_problem(dir, "read the folder", &err))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|err| io_problem(dir, site::ACTION_READ_FOLDER, &err))?;
     for entry in entries {
-        let entry = entry.map_err(|err| io_problem(dir, "read the folder", &err))?;
+        let entry = entry.map_err(|err| io_problem(dir, site::ACTION_READ_FOLDER, &err))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
             return Err(
-                Problem::in_file(entry.path(), "file name is not valid UTF-8")
-                    .with_hint("rename the file"),
+                Problem::in_file(entry.path(), site::NAME_NOT_UTF8).with_hint(site::RENAME_FILE)
             );
         };
         if is_ignored(name) {
@@ -64,7 +65,7 @@ fn walk_into(dir: &Path, prefix: &str, found: &mut Vec<Found>) -> Result<(), Pro
         };
         let file_type = entry
             .file_type()
-            .map_err(|err| io_problem(&entry.path(), "inspect the file", &err))?;
+            .map_err(|err| io_problem(&entry.path(), site::ACTION_INSPECT_FILE, &err))?;
         if file_type.is_dir() {
             walk_into(&entry.path(), &rel, found)?;
         } else {
@@ -133,9 +134,9 @@ pub struct Split<'a> {
 /// Splits `---\n<yaml>\n---\n<body>`.
 pub fn split_front_matter<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Problem> {
     let missing = || {
-        Problem::in_file(path, "the file does not start with front matter").at_line(1).with_hint(
-            "start the file with a line `---`, then at least `title: ...`, then a line `---`, then the text",
-        )
+        Problem::in_file(path, site::NO_FRONT_MATTER)
+            .at_line(1)
+            .with_hint(site::NO_FRONT_MATTER_HINT)
     };
     let first_len = if text.starts_with("---\n") {
         4
@@ -156,9 +157,9 @@ pub fn split_front_matter<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, P
         }
         offset += raw_line.len();
     }
-    Err(Problem::in_file(path, "the front matter is not closed")
+    Err(Problem::in_file(path, site::FRONT_MATTER_NOT_CLOSED)
         .at_line(1)
-        .with_hint("add a line `---` after the front matter"))
+        .with_hint(site::FRONT_MATTER_NOT_CLOSED_HINT))
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use opp_model::messages::site;
+use opp_model::text;
 use opp_site::{BuildOptions, display_path};
 
 #[derive(Parser)]
@@ -80,38 +82,38 @@ fn main() -> ExitCode {
             options.base_url = base_url;
             match opp_site::build(&options) {
                 Ok(summary) => {
-                    println!(
-                        "Built {} pages ({} meetings), {} files, into {} in {} ms",
-                        summary.pages,
-                        summary.meetings,
-                        summary.files,
-                        display_path(&options.output),
-                        summary.elapsed.as_millis()
+                    let line = text!(
+                        site::BUILT,
+                        pages = summary.pages,
+                        meetings = summary.meetings,
+                        files = summary.files,
+                        output = display_path(&options.output),
+                        ms = summary.elapsed.as_millis()
                     );
+                    println!("{line}");
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
                     eprintln!("{err}");
-                    eprintln!(
-                        "\nBuild failed with {} problem(s); {} was left unchanged.",
-                        err.problems.len(),
-                        display_path(&options.output)
+                    let line = text!(
+                        site::BUILD_FAILED,
+                        count = err.problems.len(),
+                        output = display_path(&options.output)
                     );
+                    eprintln!("\n{line}");
                     ExitCode::FAILURE
                 }
             }
         }
         Command::Check => match opp_site::check(&options) {
             Ok(summary) => {
-                println!(
-                    "Checked {} pages: every internal link and anchor resolves.",
-                    summary.pages
-                );
+                println!("{}", text!(site::CHECKED, pages = summary.pages));
                 ExitCode::SUCCESS
             }
             Err(err) => {
                 eprintln!("{err}");
-                eprintln!("\nCheck failed with {} problem(s).", err.problems.len());
+                let line = text!(site::CHECK_FAILED, count = err.problems.len());
+                eprintln!("\n{line}");
                 ExitCode::FAILURE
             }
         },
@@ -132,7 +134,8 @@ fn main() -> ExitCode {
             {
                 Ok(runtime) => runtime,
                 Err(err) => {
-                    eprintln!("error: could not start the server runtime: {err}");
+                    let prefix = site::ERROR_PREFIX.text();
+                    eprintln!("{prefix}: {}", text!(site::NO_RUNTIME, err = err));
                     return ExitCode::FAILURE;
                 }
             };
@@ -145,7 +148,7 @@ fn main() -> ExitCode {
             match runtime.block_on(opp_site::serve::run(serve)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
-                    eprintln!("error: {err}");
+                    eprintln!("{}: {err}", site::ERROR_PREFIX.text());
                     ExitCode::FAILURE
                 }
             }

@@ -5,6 +5,8 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::collections::HashSet;
 
+use opp_model::messages::Text;
+
 /// One heading in the table of contents, with the headings nested below it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TocEntry {
@@ -27,7 +29,7 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     pub links: Vec<SourceLink>,
     /// Content-path links that do not resolve: (line, message).
-    pub broken: Vec<(usize, String)>,
+    pub broken: Vec<(usize, Text)>,
 }
 
 pub fn options() -> Options {
@@ -44,7 +46,7 @@ pub fn options() -> Options {
 pub fn render(
     body: &str,
     first_line: usize,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
+    resolve: &dyn Fn(&str) -> Result<String, Text>,
 ) -> Rendered {
     render_into(
         body,
@@ -59,7 +61,7 @@ pub fn render(
 pub fn render_into(
     body: &str,
     first_line: usize,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
+    resolve: &dyn Fn(&str) -> Result<String, Text>,
     mut html: String,
 ) -> Rendered {
     html.clear();
@@ -100,11 +102,11 @@ struct Events<'a, 'r> {
     heading: Option<OpenHeading<'a>>,
     external_link_open: bool,
     lines: Lines<'a>,
-    resolve: &'r dyn Fn(&str) -> Result<String, String>,
+    resolve: &'r dyn Fn(&str) -> Result<String, Text>,
     used_ids: HashSet<String>,
     headings: Vec<(u8, String, String)>,
     links: Vec<SourceLink>,
-    broken: Vec<(usize, String)>,
+    broken: Vec<(usize, Text)>,
 }
 
 impl<'a> Iterator for Events<'a, '_> {
@@ -346,11 +348,11 @@ fn nest_toc(headings: Vec<(u8, String, String)>) -> Vec<TocEntry> {
 mod tests {
     use super::*;
 
-    fn resolve(path: &str) -> Result<String, String> {
+    fn resolve(path: &str) -> Result<String, Text> {
         match path {
             "@/over.md" => Ok("/over/".into()),
             "@/over.md#doelen" => Ok("/over/#doelen".into()),
-            other => Err(format!("{other} does not exist")),
+            other => Err(format!("{other} does not exist").into()),
         }
     }
 

@@ -5,6 +5,8 @@ use jiff::{Timestamp, ToSpan};
 use serde::Deserialize;
 
 use crate::dates;
+use opp_model::messages::{Text, site};
+use opp_model::text;
 
 /// The `meeting:` block as an editor writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -55,7 +57,7 @@ pub struct Meeting {
 }
 
 /// Field-level failure: (front-matter key, message).
-pub type FieldError = (&'static str, String);
+pub type FieldError = (&'static str, Text);
 
 impl Meeting {
     pub fn from_front(front: MeetingFront) -> Result<Meeting, FieldError> {
@@ -66,12 +68,7 @@ impl Meeting {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            return Err((
-                "id",
-                format!(
-                    "meeting id `{id}` must be 1 to 64 characters of a-z, 0-9 and '-', e.g. 2025-03-utrecht"
-                ),
-            ));
+            return Err(("id", text!(site::MEETING_ID, id = id)));
         }
         let date = dates::parse_date(&front.date).map_err(|e| ("date", e))?;
         let start = front
@@ -88,33 +85,24 @@ impl Meeting {
             .map_err(|e| ("end", e))?;
         match (start, end) {
             (None, Some(_)) => {
-                return Err((
-                    "end",
-                    "an end time needs a start time; add `start: HH:MM`".into(),
-                ));
+                return Err(("end", site::END_WITHOUT_START.into()));
             }
             (Some(s), Some(e)) if e <= s => {
-                return Err((
-                    "end",
-                    format!("the end ({e}) must be after the start ({s})"),
-                ));
+                return Err(("end", text!(site::END_BEFORE_START, end = e, start = s)));
             }
             _ => {}
         }
         if front.capacity == 0 {
-            return Err(("capacity", "capacity must be at least 1".into()));
+            return Err(("capacity", site::CAPACITY_ZERO.into()));
         }
         if let Some(route) = &front.route
             && !(route.starts_with("https://") || route.starts_with("http://"))
         {
-            return Err((
-                "route",
-                format!("route `{route}` must be a full web address starting with https://"),
-            ));
+            return Err(("route", text!(site::ROUTE_NOT_URL, route = route)));
         }
         let non_empty = |value: String, key: &'static str| {
             if value.trim().is_empty() {
-                Err((key, format!("`{key}` must not be empty")))
+                Err((key, text!(site::MUST_NOT_BE_EMPTY, key = key)))
             } else {
                 Ok(value)
             }
@@ -133,18 +121,12 @@ impl Meeting {
             None => starts,
         };
         if closes > starts {
-            return Err((
-                "registration_closes",
-                "registration must close before the meeting starts".into(),
-            ));
+            return Err(("registration_closes", site::CLOSES_AFTER_START.into()));
         }
         if let Some(opens) = opens
             && opens >= closes
         {
-            return Err((
-                "registration_opens",
-                "registration must open before it closes".into(),
-            ));
+            return Err(("registration_opens", site::OPENS_AFTER_CLOSE.into()));
         }
         let tidy = |value: Option<String>| {
             value
@@ -154,16 +136,10 @@ impl Meeting {
         let called_off_reason = tidy(front.called_off_reason);
         match (front.called_off, &called_off_reason) {
             (true, None) => {
-                return Err((
-                    "called_off_reason",
-                    "a called-off meeting needs a reason for the site and the email: add `called_off_reason: \"...\"`".into(),
-                ));
+                return Err(("called_off_reason", site::CALLED_OFF_NO_REASON.into()));
             }
             (false, Some(_)) => {
-                return Err((
-                    "called_off_reason",
-                    "a reason without `called_off: true`: add `called_off: true`, or remove the reason".into(),
-                ));
+                return Err(("called_off_reason", site::REASON_WITHOUT_CALLED_OFF.into()));
             }
             _ => {}
         }

@@ -4,10 +4,11 @@ use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
 use crate::error::Problem;
+use opp_model::text;
 
 pub fn svg_for(url: &str) -> Result<String, Problem> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .map_err(|err| Problem::new(format!("could not make a QR code for {url}: {err}")))?;
+        .map_err(|err| Problem::new(text!(site::NO_QR, url = url, err = err)))?;
     Ok(code
         .render::<svg::Color<'_>>()
         .min_dimensions(256, 256)

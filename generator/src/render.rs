@@ -13,6 +13,8 @@ use crate::templates::template_problem;
 use crate::views::{
     BuildView, FormView, MeetingView, MenuView, PageSummary, PageView, SectionView, SiteView,
 };
+use opp_model::messages::{Text, site};
+use opp_model::text;
 
 /// One rendered output file, before it is written. The HTML is borrowed from the rendering thread's buffer,
 /// which is reused for its next page.
@@ -96,7 +98,10 @@ impl<'a> Renderer<'a> {
                     .map_err(|message| {
                         Problem::in_file(
                             crate::config::CONFIG_FILE,
-                            format!("menu item `{}`: {message}", item.title),
+                            Text::of(
+                                site::MENU_ITEM,
+                                vec![("title", item.title.clone().into()), ("problem", message)],
+                            ),
                         )
                     })
             })
@@ -106,9 +111,9 @@ impl<'a> Renderer<'a> {
             .map_err(|message| {
                 Problem::in_file(
                     crate::config::CONFIG_FILE,
-                    format!("registration_page: {message}"),
+                    Text::of(site::REGISTRATION_PAGE, vec![("problem", message)]),
                 )
-                .with_hint("point registration_page at the page with the registration form")
+                .with_hint(site::REGISTRATION_PAGE_HINT)
             })?;
         let mut base = Context::new();
         base.insert(
@@ -203,8 +208,13 @@ impl<'a> Renderer<'a> {
         scratch: &'s mut Scratch,
     ) -> Result<RenderedPage<'s>, Vec<Problem>> {
         let page = &self.site.pages[index];
-        let text = crate::load::read_text(&page.path, &mut scratch.source)
-            .map_err(|err| vec![crate::error::io_problem(&page.path, "read the page", &err)])?;
+        let text = crate::load::read_text(&page.path, &mut scratch.source).map_err(|err| {
+            vec![crate::error::io_problem(
+                &page.path,
+                site::ACTION_READ_PAGE,
+                &err,
+            )]
+        })?;
         let body = text.get(page.body_offset..).unwrap_or_default();
         let resolve = |link: &str| self.site.resolve_content_path(link);
         let rendered = markdown::render_into(
@@ -220,7 +230,7 @@ impl<'a> Renderer<'a> {
                 .map(|(line, message)| {
                     Problem::in_file(&page.path, message)
                         .at_line(line)
-                        .with_hint("write internal links as content paths, e.g. [Zwolle](@/bijeenkomsten/zwolle.md)")
+                        .with_hint(site::INTERNAL_LINK_HINT)
                 })
                 .collect());
         }
@@ -300,10 +310,12 @@ impl<'a> Renderer<'a> {
     fn page_template_problem(&self, err: &tera::Error, page: &Page) -> Problem {
         self.located(err, &page.template).unwrap_or_else(|| {
             let mut problem = template_problem(err, self.templates_dir);
-            problem.message = format!(
-                "{} (while rendering {})",
-                problem.message,
-                page.path.display()
+            problem.message = Text::of(
+                site::WHILE_RENDERING,
+                vec![
+                    ("problem", problem.message),
+                    ("page", page.path.display().to_string().into()),
+                ],
             );
             problem
         })
@@ -324,20 +336,23 @@ impl<'a> Renderer<'a> {
         }
         let cause = cause.to_string();
         let cause = cause.split(" while rendering '").next().unwrap_or(&cause);
-        problem.message = format!("template error: {cause}");
+        problem.message = text!(site::TEMPLATE_ERROR, detail = cause);
         problem.file = Some(self.templates_dir.join(&first.template));
         problem.line = first.lines.first().copied();
         let all = places
             .iter()
             .map(|place| {
                 let lines: Vec<String> = place.lines.iter().map(usize::to_string).collect();
-                format!("{} line {}", place.template, lines.join(", "))
+                text!(
+                    site::TEMPLATE_LINES,
+                    template = place.template,
+                    lines = lines.join(", ")
+                )
             })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let found = format!("the expression is used in {all}");
+            .collect::<Vec<_>>();
+        let found = Text::of(site::EXPRESSION_USED_IN, vec![("places", Text::list(all))]);
         problem.hint = Some(match problem.hint.take() {
-            Some(hint) => format!("{found}. {hint}"),
+            Some(hint) => Text::of(site::JOINED, vec![("first", found), ("second", hint)]),
             None => found,
         });
         Some(problem)
@@ -386,9 +401,9 @@ pub fn merge_repeated(problems: Vec<Problem>) -> Vec<Problem> {
         .into_iter()
         .map(|(mut problem, count)| {
             if count > 1 {
-                let note = format!("{count} pages hit this");
+                let note = text!(site::PAGES_HIT, count = count);
                 problem.hint = Some(match problem.hint.take() {
-                    Some(hint) => format!("{hint} ({note})"),
+                    Some(hint) => Text::of(site::WITH_NOTE, vec![("text", hint), ("note", note)]),
                     None => note,
                 });
             }

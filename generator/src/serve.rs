@@ -18,6 +18,8 @@ use tokio::sync::watch;
 
 use crate::incremental::{Outcome, Session};
 use crate::{BuildOptions, load, markdown::escape_attr};
+use opp_model::messages::{Lang, site};
+use opp_model::text;
 
 /// Called after every successful build with the output folder (the local stack syncs meetings with it).
 pub type AfterBuild = Arc<dyn Fn(&Path) + Send + Sync>;
@@ -49,8 +51,8 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         .await
         .map_err(|err| {
             anyhow::anyhow!(
-                "could not listen on 127.0.0.1:{}: {err} (is another server using it? try --port)",
-                options.port
+                "{}",
+                text!(site::CANNOT_LISTEN, port = options.port, err = err)
             )
         })?;
     let address = listener.local_addr()?;
@@ -90,12 +92,12 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     if let Some(api) = options.api {
         app = app.merge(api);
     }
-    println!("Serving the site on http://{address}/ (Ctrl-C stops)");
+    println!("{}", text!(site::SERVING, address = address));
     axum::serve(listener, app)
         .with_graceful_shutdown(stop_requested())
         .await?;
     let _ = std::fs::remove_dir_all(&work_dir);
-    println!("Stopped.");
+    println!("{}", site::STOPPED.text());
     Ok(())
 }
 
@@ -112,26 +114,24 @@ fn report(
     let error = match result {
         Ok(Outcome::Unchanged) => return,
         Ok(Outcome::Full(summary)) => {
-            println!(
-                "Built {} pages ({} meetings) in {:.1} ms",
-                summary.pages,
-                summary.meetings,
-                ms()
+            let ms = format!("{:.1}", ms());
+            let line = text!(
+                site::SERVE_BUILT,
+                pages = summary.pages,
+                meetings = summary.meetings,
+                ms = ms
             );
+            println!("{line}");
             None
         }
         Ok(Outcome::Partial { files }) => {
-            println!(
-                "Rebuilt {} in {:.1} ms (incremental)",
-                files.join(", "),
-                ms()
-            );
+            let ms = format!("{:.1}", ms());
+            let line = text!(site::SERVE_REBUILT, files = files.join(", "), ms = ms);
+            println!("{line}");
             None
         }
         Err(err) => {
-            eprintln!(
-                "{err}\nBuild failed; still serving the last good build. Fix the problem and save again."
-            );
+            eprintln!("{err}\n{}", site::SERVE_FAILED.text());
             Some(err.to_string())
         }
     };
@@ -180,7 +180,12 @@ fn watch_sources(
     for dir in [root.join("content"), root.join("theme")] {
         watcher
             .watch(&dir, RecursiveMode::Recursive)
-            .map_err(|err| anyhow::anyhow!("could not watch {}: {err}", dir.display()))?;
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "{}",
+                    text!(site::CANNOT_WATCH, path = dir.display(), err = err)
+                )
+            })?;
     }
     watcher.watch(root, RecursiveMode::NonRecursive)?;
     Ok((watcher, incoming))
@@ -375,9 +380,17 @@ fn html_response(status: StatusCode, html: String, version: u64) -> Response {
     response
 }
 
+/// The page shown instead of the site while the last build failed, in the editor's language.
 fn error_page(error: &str) -> String {
+    let lang = match Lang::current() {
+        Lang::Nl => "nl",
+        Lang::En => "en",
+    };
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error</title></head><body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>The site could not be built</h1><p>Fix the problem below and save; this page reloads by itself.</p><pre style=\"white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem\">{}</pre></body></html>",
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>{}</h1><p>{}</p><pre style=\"white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem\">{}</pre></body></html>",
+        escape_attr(site::OVERLAY_TITLE.text()),
+        escape_attr(site::OVERLAY_HEADING.text()),
+        escape_attr(site::OVERLAY_HELP.text()),
         escape_attr(error)
     )
 }

@@ -16,6 +16,8 @@ use crate::load::{self, Found};
 use crate::meeting::Meeting;
 use crate::suggest;
 use crate::yaml;
+use opp_model::messages::{Text, site};
+use opp_model::text;
 use opp_model::urls::{check_slug, page_url};
 
 #[derive(Debug, Clone)]
@@ -121,9 +123,9 @@ impl Site {
                 problems.push(
                     Problem::in_file(
                         &page.path,
-                        format!("the URL {} is also made by {}", page.url, pages[other].rel),
+                        text!(site::URL_TWICE, url = page.url, other = pages[other].rel),
                     )
-                    .with_hint("rename one of the files or give one a different `slug`"),
+                    .with_hint(site::URL_TWICE_HINT),
                 );
             } else {
                 by_url.insert(page.url.clone(), index);
@@ -133,9 +135,9 @@ impl Site {
                     problems.push(
                         Problem::in_file(
                             &page.path,
-                            format!("meeting id `{}` is already used by {}", meeting.id, pages[other].rel),
+                            text!(site::ID_TWICE, id = meeting.id, other = pages[other].rel),
                         )
-                        .with_hint("every meeting needs its own id; registrations are stored under it, so never reuse one"),
+                        .with_hint(site::ID_TWICE_HINT),
                     );
                 } else {
                     meeting_ids.insert(&meeting.id, index);
@@ -198,10 +200,10 @@ impl Site {
     }
 
     /// Resolves a content path (`@/bijeenkomsten/zwolle.md#route`) to a URL (`/bijeenkomsten/zwolle/#route`).
-    pub fn resolve_content_path(&self, link: &str) -> Result<String, String> {
+    pub fn resolve_content_path(&self, link: &str) -> Result<String, Text> {
         let path = link
             .strip_prefix("@/")
-            .ok_or_else(|| format!("`{link}` is not a content path (they start with @/)"))?;
+            .ok_or_else(|| text!(site::NOT_A_CONTENT_PATH, link = link))?;
         let (path, fragment) = match path.split_once('#') {
             Some((path, fragment)) => (path, Some(fragment)),
             None => (path, None),
@@ -211,14 +213,19 @@ impl Site {
                 Some(fragment) => format!("{}#{fragment}", page.url),
                 None => page.url.clone(),
             }),
-            None => {
-                let hint = suggest::closest(path, self.by_rel.keys().map(String::as_str))
-                    .map(|close| format!("; did you mean @/{close}?"))
-                    .unwrap_or_default();
-                Err(format!(
-                    "link to `{link}`, but content/{path} does not exist (or is a draft){hint}"
-                ))
-            }
+            None => Err(
+                match suggest::closest(path, self.by_rel.keys().map(String::as_str)) {
+                    Some(close) => {
+                        text!(
+                            site::LINK_MISSING_CLOSE,
+                            link = link,
+                            path = path,
+                            close = close
+                        )
+                    }
+                    None => text!(site::LINK_MISSING, link = link, path = path),
+                },
+            ),
         }
     }
 
@@ -290,14 +297,14 @@ fn parse_page_with(
 ) -> Result<Option<Page>, Problem> {
     let display_path = content_dir.join(&found.rel);
     let text = load::read_text(&found.path, buf).map_err(|err| {
-        crate::error::io_problem(&display_path, "read the page (is it UTF-8 text?)", &err)
+        crate::error::io_problem(&display_path, site::ACTION_READ_PAGE_UTF8, &err)
     })?;
     let split = load::split_front_matter(text, &display_path)?;
     let front = front_matter::parse(split.front_matter, &display_path, split.front_matter_line)?;
     if front.draft && !options.drafts {
         return Ok(None);
     }
-    let key_problem = |key: &str, message: String| {
+    let key_problem = |key: &str, message: Text| {
         let problem = Problem::in_file(&display_path, message);
         match yaml::key_line(split.front_matter, key) {
             Some(line) => problem.at_line(line + split.front_matter_line),
@@ -306,7 +313,7 @@ fn parse_page_with(
     };
     if front.title.trim().is_empty() {
         return Err(
-            key_problem("title", "the title is empty".into()).with_hint("every page needs a title")
+            key_problem("title", site::TITLE_EMPTY.into()).with_hint(site::TITLE_EMPTY_HINT)
         );
     }
     let date = front
@@ -319,18 +326,14 @@ fn parse_page_with(
     let is_section = file_name == "_index.md";
     if let Some(slug) = &front.slug {
         if is_section {
-            return Err(key_problem(
-                "slug",
-                "a section (_index.md) takes its URL from its folder name".into(),
-            )
-            .with_hint("remove `slug` or rename the folder"));
+            return Err(
+                key_problem("slug", site::SECTION_SLUG.into()).with_hint(site::SECTION_SLUG_HINT)
+            );
         }
         check_slug(slug).map_err(|e| key_problem("slug", e))?;
     }
-    let url = page_url(&found.rel, front.slug.as_deref()).map_err(|e| {
-        Problem::in_file(&display_path, e)
-            .with_hint("use lower-case letters, digits and '-' in file and folder names")
-    })?;
+    let url = page_url(&found.rel, front.slug.as_deref())
+        .map_err(|e| Problem::in_file(&display_path, e).with_hint(site::NAME_HINT))?;
     let meeting = match front.meeting {
         Some(meeting_front) => Some(Meeting::from_front(meeting_front).map(Box::new).map_err(
             |(key, message)| {
@@ -344,23 +347,19 @@ fn parse_page_with(
         None => None,
     };
     if meeting.is_some() && is_section {
-        return Err(key_problem(
-            "meeting",
-            "a section (_index.md) cannot be a meeting".into(),
-        )
-        .with_hint("put the meeting in its own file, e.g. content/bijeenkomsten/zwolle.md"));
+        return Err(key_problem("meeting", site::SECTION_MEETING.into())
+            .with_hint(site::SECTION_MEETING_HINT));
     }
     let template = match front.template {
         Some(name) => {
             if !options.templates.has(&name) {
                 let names = options.templates.names();
                 let hint = match suggest::closest(&name, names.iter().copied()) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("templates in theme/templates: {}", names.join(", ")),
+                    Some(close) => text!(site::DID_YOU_MEAN, close = close),
+                    None => text!(site::TEMPLATES_ARE, names = names.join(", ")),
                 };
                 return Err(
-                    key_problem("template", format!("template `{name}` does not exist"))
-                        .with_hint(hint),
+                    key_problem("template", text!(site::NO_TEMPLATE, name = name)).with_hint(hint),
                 );
             }
             name

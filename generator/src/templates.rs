@@ -7,6 +7,8 @@ use tera::Tera;
 
 use crate::error::{BuildError, Problem};
 use crate::load;
+use opp_model::messages::site;
+use opp_model::text;
 
 pub struct Templates {
     pub tera: Tera,
@@ -23,8 +25,9 @@ pub fn parse(
 ) -> Result<(Tera, Vec<(String, String)>), BuildError> {
     let mut sources = Vec::with_capacity(files.len());
     for file in files {
-        let text = std::fs::read_to_string(&file.path)
-            .map_err(|err| crate::error::io_problem(&file.path, "read the template", &err))?;
+        let text = std::fs::read_to_string(&file.path).map_err(|err| {
+            crate::error::io_problem(&file.path, site::ACTION_READ_TEMPLATE, &err)
+        })?;
         sources.push((file.rel.clone(), text));
     }
     let tera = opp_render::theme::from_sources(sources.clone())
@@ -43,16 +46,14 @@ pub fn template_problem(err: &tera::Error, templates_dir: &Path) -> Problem {
         let rest = &text[pos + 4..];
         rest.split(':').next()?.trim().parse::<usize>().ok()
     });
+    let message = text!(site::TEMPLATE_ERROR, detail = tidy(&text));
     let mut problem = match template {
-        Some(name) => Problem::in_file(
-            templates_dir.join(name),
-            format!("template error: {}", tidy(&text)),
-        ),
-        None => Problem::new(format!("template error: {}", tidy(&text))),
+        Some(name) => Problem::in_file(templates_dir.join(name), message),
+        None => Problem::new(message),
     };
     problem.line = line;
     if text.contains("not found in context") {
-        problem.hint = Some("the variable does not exist here; see docs/theme-contract.md for what each template gets, or use `| default(value=\"\")`".into());
+        problem.hint = Some(site::VARIABLE_MISSING_HINT.into());
     }
     problem
 }

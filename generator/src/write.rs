@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{Problem, io_problem};
+use opp_model::messages::site;
+use opp_model::text;
 
 /// Where a build's files go: a staging folder on disk, or nowhere (`check`). Either way the names are recorded.
 pub struct Output {
@@ -30,14 +32,14 @@ impl Output {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent)
-            .map_err(|err| io_problem(&parent, "create the output's parent folder", &err))?;
+            .map_err(|err| io_problem(&parent, site::ACTION_CREATE_PARENT, &err))?;
         let temp = parent.join(format!(".{name}.building-{}", std::process::id()));
         if temp.exists() {
             std::fs::remove_dir_all(&temp)
-                .map_err(|err| io_problem(&temp, "remove an old staging folder", &err))?;
+                .map_err(|err| io_problem(&temp, site::ACTION_REMOVE_STAGING, &err))?;
         }
         std::fs::create_dir(&temp)
-            .map_err(|err| io_problem(&temp, "create the staging folder", &err))?;
+            .map_err(|err| io_problem(&temp, site::ACTION_CREATE_STAGING, &err))?;
         Ok(Output {
             staging: Some(Staging {
                 target: target.to_path_buf(),
@@ -60,18 +62,18 @@ impl Output {
             let path = staging.temp.join(rel);
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)
-                    .map_err(|err| io_problem(dir, "create a folder in the output", &err))?;
+                    .map_err(|err| io_problem(dir, site::ACTION_CREATE_OUTPUT_FOLDER, &err))?;
             }
             std::fs::write(&path, bytes)
-                .map_err(|err| io_problem(&path, "write the output file", &err))?;
+                .map_err(|err| io_problem(&path, site::ACTION_WRITE_OUTPUT, &err))?;
         }
         let mut written = self
             .written
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if !written.insert(rel.to_string()) {
-            return Err(Problem::new(format!("two parts of the site both write /{rel}"))
-                .with_hint("a content file and a static file (or a generated file) have the same path; rename one"));
+            return Err(Problem::new(text!(site::TWO_WRITERS, path = rel))
+                .with_hint(site::TWO_WRITERS_HINT));
         }
         Ok(())
     }
@@ -110,22 +112,18 @@ impl Output {
                 let _ = std::fs::remove_dir_all(&old);
             }
             std::fs::rename(&staging.target, &old)
-                .map_err(|err| io_problem(&staging.target, "move the previous site aside", &err))?;
+                .map_err(|err| io_problem(&staging.target, site::ACTION_MOVE_PREVIOUS, &err))?;
         }
         if let Err(err) = std::fs::rename(&staging.temp, &staging.target) {
             if had_old {
                 let _ = std::fs::rename(&old, &staging.target);
             }
             let _ = std::fs::remove_dir_all(&staging.temp);
-            return Err(io_problem(
-                &staging.target,
-                "put the new site in place",
-                &err,
-            ));
+            return Err(io_problem(&staging.target, site::ACTION_PLACE_NEW, &err));
         }
         if had_old {
             std::fs::remove_dir_all(&old)
-                .map_err(|err| io_problem(&old, "remove the previous site", &err))?;
+                .map_err(|err| io_problem(&old, site::ACTION_REMOVE_PREVIOUS, &err))?;
         }
         Ok(())
     }
@@ -141,10 +139,11 @@ pub fn replace_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Problem>
         .unwrap_or("file")
         .to_string();
     let temp = path.with_file_name(format!(".{name}.writing-{}", std::process::id()));
-    std::fs::write(&temp, bytes).map_err(|err| io_problem(&temp, "write the output file", &err))?;
+    std::fs::write(&temp, bytes)
+        .map_err(|err| io_problem(&temp, site::ACTION_WRITE_OUTPUT, &err))?;
     std::fs::rename(&temp, &path).map_err(|err| {
         let _ = std::fs::remove_file(&temp);
-        io_problem(&path, "replace the output file", &err)
+        io_problem(&path, site::ACTION_REPLACE_OUTPUT, &err)
     })
 }
 

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use crate::error::Problem;
 use crate::suggest;
+use opp_model::messages::{Text, site};
+use opp_model::text;
 
 /// Parses `text` (which starts on line `first_line` of `file`) into `T`.
 pub fn parse<T: DeserializeOwned>(
@@ -32,15 +34,16 @@ fn describe(err: &serde_yaml::Error, text: &str, file: &Path, first_line: usize)
     };
     let mut line = err.location().map(|loc| loc.line() + first_line - 1);
     let mut hint = None;
+    // serde's own words are English: the common ones get ours, the rest are shown as they are.
+    let mut said = text!(site::YAML_ERROR, detail = message);
     if let Some(field) = backticked_after(&message, "unknown field `") {
         let expected = expected_fields(&message);
+        let allowed = expected.join(", ");
+        said = text!(site::YAML_UNKNOWN_FIELD, field = field);
         hint = Some(
             match suggest::closest(&field, expected.iter().map(String::as_str)) {
-                Some(close) => format!(
-                    "did you mean `{close}`? Allowed here: {}",
-                    expected.join(", ")
-                ),
-                None => format!("remove it; allowed here: {}", expected.join(", ")),
+                Some(close) => text!(site::YAML_DID_YOU_MEAN, close = close, allowed = allowed),
+                None => text!(site::YAML_REMOVE_FIELD, allowed = allowed),
             },
         );
         // The unknown key's own line is more useful than the mapping's start.
@@ -48,21 +51,14 @@ fn describe(err: &serde_yaml::Error, text: &str, file: &Path, first_line: usize)
             line = Some(offset + first_line);
         }
     } else if let Some(field) = backticked_after(&message, "missing field `") {
-        hint = Some(format!(
-            "add `{field}: ...` (see the front-matter reference in README.md)"
-        ));
+        said = text!(site::YAML_MISSING_FIELD, field = field);
+        hint = Some(text!(site::YAML_MISSING_FIELD_HINT, field = field));
     } else if message.contains("mapping values are not allowed") {
-        hint = Some(
-            "a value that contains `: ` must be put in quotes, e.g. title: \"OPP: wat is dat?\""
-                .into(),
-        );
+        hint = Some(site::YAML_COLON_VALUE_HINT.into());
     } else if message.contains("invalid type") {
-        hint = Some(
-            "check the value's type: text, a whole number, true/false, or a date like 2024-04-10"
-                .into(),
-        );
+        hint = Some(site::YAML_TYPE_HINT.into());
     }
-    let mut problem = Problem::in_file(file, message);
+    let mut problem = Problem::in_file(file, said);
     problem.line = line;
     problem.hint = hint;
     problem
@@ -72,8 +68,8 @@ fn describe(err: &serde_yaml::Error, text: &str, file: &Path, first_line: usize)
 #[derive(Debug, PartialEq, Eq)]
 struct Slip {
     line: usize,
-    message: String,
-    hint: String,
+    message: Text,
+    hint: Text,
 }
 
 /// The first of the slips editors make most: a tab in the indentation, a quote that is not closed, no
@@ -84,9 +80,8 @@ fn find_slip(text: &str) -> Option<Slip> {
         if indent.contains('\t') {
             return Some(Slip {
                 line,
-                message: "this line is indented with a tab".into(),
-                hint: "YAML allows only spaces for indentation: replace the tab with two spaces"
-                    .into(),
+                message: site::YAML_TAB.into(),
+                hint: site::YAML_TAB_HINT.into(),
             });
         }
         let trimmed = content.trim_start().trim_start_matches("- ");
@@ -106,8 +101,8 @@ fn find_slip(text: &str) -> Option<Slip> {
         if !rest.is_empty() && !rest.starts_with([' ', '\t']) && !rest.starts_with("//") {
             return Some(Slip {
                 line,
-                message: format!("there is no space after `{key}:`"),
-                hint: format!("type a space after the colon: `{key}: {rest}`"),
+                message: text!(site::YAML_NO_SPACE, key = key),
+                hint: text!(site::YAML_NO_SPACE_HINT, key = key, rest = rest),
             });
         }
         let value = rest.trim();
@@ -116,12 +111,12 @@ fn find_slip(text: &str) -> Option<Slip> {
             if value.starts_with(quote) && !closes(value, quote) {
                 return Some(Slip {
                     line,
-                    message: format!(
-                        "the value of `{key}` starts with {quote} but does not end with one"
-                    ),
-                    hint: format!(
-                        "end the value with {quote}, e.g. {key}: {quote}{}{quote}",
-                        value.trim_start_matches(quote)
+                    message: text!(site::YAML_UNCLOSED, key = key, quote = quote),
+                    hint: text!(
+                        site::YAML_UNCLOSED_HINT,
+                        key = key,
+                        quote = quote,
+                        value = value.trim_start_matches(quote)
                     ),
                 });
             }
@@ -129,8 +124,8 @@ fn find_slip(text: &str) -> Option<Slip> {
         if !value.starts_with(['"', '\'', '[', '{', '|', '>']) && value.contains(": ") {
             return Some(Slip {
                 line,
-                message: format!("the value of `{key}` contains `: `"),
-                hint: format!("put the value in quotes: {key}: \"{value}\""),
+                message: text!(site::YAML_COLON, key = key),
+                hint: text!(site::YAML_COLON_HINT, key = key, value = value),
             });
         }
     }
@@ -224,7 +219,10 @@ mod tests {
         for (text, line, hint) in cases {
             let err = parse::<Sample>(text, Path::new("a.md"), 2).unwrap_err();
             assert_eq!(err.line, Some(line), "{text:?}: {}", err.message);
-            let got = err.hint.unwrap_or_default();
+            let got = err
+                .hint
+                .map(|hint| hint.render(opp_model::messages::Lang::En))
+                .unwrap_or_default();
             assert!(got.contains(hint), "{text:?}: {got}");
         }
         // Well-formed values with quotes, colons in URLs and comments are no slips.

@@ -4,9 +4,11 @@
 mod common;
 
 use common::*;
+use opp_model::messages::Lang;
 use std::path::Path;
 
-/// Builds a good site first, applies `break_it`, builds again, and returns the error text.
+/// Builds a good site first, applies `break_it`, builds again, and returns the error text in English
+/// (`OPP_LANG=en`; the Dutch default is checked by `errors_are_dutch_by_default_and_english_on_request`).
 fn failing_build(break_it: impl FnOnce(&Path)) -> String {
     let (dir, root) = site_copy();
     let out = dir.path().join("public");
@@ -28,7 +30,7 @@ fn failing_build(break_it: impl FnOnce(&Path)) -> String {
         leftovers.is_empty(),
         "no staging folder is left behind: {leftovers:?}"
     );
-    err.to_string()
+    err.render(Lang::En)
 }
 
 fn expect(text: &str, parts: &[&str]) {
@@ -336,7 +338,7 @@ fn check_reports_broken_links_with_their_source() {
     );
     let err = opp_site::check(&options(&root, &dir.path().join("out")))
         .expect_err("check must fail")
-        .to_string();
+        .render(Lang::En);
     expect(
         &err,
         &[
@@ -347,23 +349,56 @@ fn check_reports_broken_links_with_their_source() {
     );
 }
 
+/// The CLI speaks Dutch to editors unless `OPP_LANG=en`: the problem, its hint and the summary line.
 #[test]
-fn cli_exits_non_zero_and_says_the_site_was_left_alone() {
+fn errors_are_dutch_by_default_and_english_on_request() {
     let (dir, root) = site_copy();
     edit(root.join("content/over.md"), "weight: 10", "wieght: 10");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_opp-site"))
-        .args(["build", "--root"])
-        .arg(&root)
-        .arg("--output")
-        .arg(dir.path().join("public"))
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    edit(root.join("content/_index.md"), "title:", "titel:");
+    let build = |lang: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opp-site"));
+        command
+            .args(["build", "--root"])
+            .arg(&root)
+            .arg("--output")
+            .arg(dir.path().join("public"))
+            .env_remove("OPP_LANG");
+        if let Some(lang) = lang {
+            command.env("OPP_LANG", lang);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let dutch = build(None);
     expect(
-        &stderr,
+        &dutch,
+        &[
+            "over.md:4: fout: onbekend veld `wieght`",
+            "tip: bedoel je `weight`? Toegestaan hier:",
+            "De site is niet gebouwd (aantal problemen: 2);",
+            "is niet veranderd",
+        ],
+    );
+    for english in [
+        "error:",
+        "help:",
+        "unknown field",
+        "did you mean",
+        "Build failed",
+    ] {
+        assert!(
+            !dutch.contains(english),
+            "`{english}` in the Dutch output:\n{dutch}"
+        );
+    }
+    let english = build(Some("en"));
+    expect(
+        &english,
         &[
             "over.md:4: error: unknown field `wieght`",
+            "help: did you mean `weight`?",
+            "Build failed with 2 problem(s);",
             "was left unchanged",
         ],
     );

@@ -155,7 +155,11 @@ fn a_broken_edit_leaves_the_output_alone_and_the_fix_recovers() {
     // A front-matter error is reported like a full build reports it.
     edit(&page, "weight: 10", "wieght: 10");
     let err = session.update(std::slice::from_ref(&page)).unwrap_err();
-    assert!(err.to_string().contains("unknown field `wieght`"), "{err}");
+    assert!(
+        err.render(opp_model::messages::Lang::En)
+            .contains("unknown field `wieght`"),
+        "{err}"
+    );
     edit(&page, "wieght: 10", "weight: 10");
     session.update(&[page]).unwrap();
     assert_same_as_full_build(&root, &served);

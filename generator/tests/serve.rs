@@ -29,6 +29,7 @@ fn start(root: &std::path::Path) -> Server {
         .args(["serve", "--port", "0", "--root"])
         .arg(root)
         .env("SOURCE_DATE_EPOCH", "1894700000")
+        .env_remove("OPP_LANG")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -130,14 +131,19 @@ fn serves_rebuilds_and_recovers() {
     });
     wait_for("the incremental rebuild's log line", || {
         server.output.lock().unwrap().iter().any(|line| {
-            line.starts_with("Rebuilt over/index.html in ") && line.ends_with(" ms (incremental)")
+            line.starts_with("over/index.html opnieuw gebouwd in ")
+                && line.ends_with(" ms (alleen wat veranderde)")
         })
     });
 
     edit(root.join("content/over.md"), "weight: 10", "wieght: 10");
     wait_for("the error page", || {
         let (status, body) = get(&server.address, "/over/");
-        status == 500 && body.contains("unknown field `wieght`")
+        // The overlay speaks Dutch, as the editor does.
+        status == 500
+            && body.contains("<html lang=\"nl\">")
+            && body.contains("De site kon niet worden gebouwd")
+            && body.contains("fout: onbekend veld `wieght`")
     });
 
     edit(root.join("content/over.md"), "wieght: 10", "weight: 10");

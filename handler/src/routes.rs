@@ -11,7 +11,7 @@ pub struct Routes {
 impl Routes {
     /// The routes for this registration endpoint; refused unless it lies under `/api/`.
     pub fn new(registration_endpoint: &str) -> Result<Routes, String> {
-        check_registration_endpoint(registration_endpoint)?;
+        check_registration_endpoint(registration_endpoint).map_err(|err| err.to_string())?;
         Ok(Routes {
             registrations: registration_endpoint.to_string(),
         })

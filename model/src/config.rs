@@ -2,6 +2,7 @@
 //! function (its pages and routes follow it). Its checks live here so both refuse the same files; reading
 //! the YAML, and pointing at the line of a mistake, is the caller's.
 
+use crate::messages::{Msg, Text, site};
 use serde::{Deserialize, Serialize};
 
 use crate::urls;
@@ -83,9 +84,9 @@ fn default_registration_page() -> String {
 pub struct ConfigError {
     /// The key whose value is wrong.
     pub key: &'static str,
-    pub message: String,
+    pub message: Text,
     /// An example of a good value.
-    pub hint: &'static str,
+    pub hint: Msg,
 }
 
 impl Config {
@@ -95,20 +96,20 @@ impl Config {
         self.base_url = normalise_base_url(&self.base_url).map_err(|message| ConfigError {
             key: "base_url",
             message,
-            hint: "e.g. base_url: https://www.example.nl",
+            hint: site::BASE_URL_HINT,
         })?;
         urls::check_registration_endpoint(&self.registration_endpoint).map_err(|message| {
             ConfigError {
                 key: "registration_endpoint",
                 message,
-                hint: "e.g. registration_endpoint: /api/registrations",
+                hint: site::ENDPOINT_HINT,
             }
         })?;
         if self.retention_days == 0 {
             return Err(ConfigError {
                 key: "retention_days",
-                message: "retention_days must be at least 1".into(),
-                hint: "e.g. retention_days: 90 (the privacy statement's period)",
+                message: site::RETENTION_ZERO.into(),
+                hint: site::RETENTION_HINT,
             });
         }
         Ok(self)
@@ -121,7 +122,7 @@ impl Config {
 }
 
 /// Checks a base URL and drops its trailing slash.
-pub fn normalise_base_url(url: &str) -> Result<String, String> {
+pub fn normalise_base_url(url: &str) -> Result<String, Text> {
     let url = url.trim().trim_end_matches('/');
     let valid = (url.starts_with("https://") || url.starts_with("http://"))
         && url
@@ -130,9 +131,7 @@ pub fn normalise_base_url(url: &str) -> Result<String, String> {
     if valid {
         Ok(url.to_string())
     } else {
-        Err(format!(
-            "base_url `{url}` must be a full address like https://www.example.nl"
-        ))
+        Err(crate::text!(site::BAD_BASE_URL, url = url))
     }
 }
 

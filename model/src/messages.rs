@@ -31,19 +31,17 @@ impl Lang {
     }
 }
 
-/// One message in both languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Msg {
-    pub nl: &'static str,
-    pub en: &'static str,
-}
+/// One message in both languages: Dutch first, then English. A reference to the pair, so a message is as
+/// small as a pointer and build problems stay small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Msg(pub &'static [&'static str; 2]);
 
 impl Msg {
     /// The template in `lang`.
     pub const fn in_lang(&self, lang: Lang) -> &'static str {
         match lang {
-            Lang::Nl => self.nl,
-            Lang::En => self.en,
+            Lang::Nl => self.0[0],
+            Lang::En => self.0[1],
         }
     }
 
@@ -98,10 +96,97 @@ impl Msg {
     }
 }
 
+/// A text for people that is put into words when shown: a catalogue message with its values (which may
+/// be messages too), or words from elsewhere (a parser's detail, a file name). Made with [`text!`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Text {
+    Msg(Msg, Vec<(&'static str, Text)>),
+    Raw(String),
+    /// Texts one after another, separated by "; " ("a.html regel 3; base.html regel 9").
+    List(Vec<Text>),
+}
+
+impl Text {
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Text::Msg(msg, args) => {
+                let values: Vec<String> =
+                    args.iter().map(|(_, value)| value.render(lang)).collect();
+                let args: Vec<(&str, &dyn fmt::Display)> = args
+                    .iter()
+                    .zip(&values)
+                    .map(|((name, _), value)| (*name, value as &dyn fmt::Display))
+                    .collect();
+                msg.fill_in(lang, &args)
+            }
+            Text::Raw(text) => text.clone(),
+            Text::List(items) => items
+                .iter()
+                .map(|item| item.render(lang))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    /// Texts shown one after another, separated by "; ".
+    pub fn list(items: Vec<Text>) -> Text {
+        Text::List(items)
+    }
+
+    /// A catalogue message whose values are texts themselves (`{problem}` in "menu item `x`: {problem}").
+    pub fn of(msg: Msg, args: Vec<(&'static str, Text)>) -> Text {
+        Text::Msg(msg, args)
+    }
+
+    /// Whether the text, in either language, contains `part` (for tests and for sorting out kinds).
+    pub fn contains(&self, part: &str) -> bool {
+        self.render(Lang::Nl).contains(part) || self.render(Lang::En).contains(part)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(Lang::current()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text::Raw(text)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        Text::Raw(text.to_string())
+    }
+}
+
+impl From<Msg> for Text {
+    fn from(msg: Msg) -> Self {
+        Text::Msg(msg, Vec::new())
+    }
+}
+
+/// A [`Text`] from a catalogue message and its values (anything with `Display`):
+/// `text!(site::FOLDER_NOT_FOUND)`, `text!(site::DUPLICATE_ID, id = meeting.id, other = rel)`.
+#[macro_export]
+macro_rules! text {
+    ($($part:ident)::+) => {
+        $crate::messages::Text::Msg($crate::messages::$($part)::+, Vec::new())
+    };
+    ($($part:ident)::+, $($key:ident = $value:expr),+ $(,)?) => {
+        $crate::messages::Text::Msg(
+            $crate::messages::$($part)::+,
+            vec![$((stringify!($key), $crate::messages::Text::Raw(($value).to_string()))),+],
+        )
+    };
+}
+
 /// Declares the messages of one tool as constants, and `ALL` for the catalogue's own checks.
 macro_rules! catalogue {
     ($( $(#[$doc:meta])* $name:ident { nl: $nl:literal, en: $en:literal $(,)? } )*) => {
-        $( $(#[$doc])* pub const $name: Msg = Msg { nl: $nl, en: $en }; )*
+        $( $(#[$doc])* pub const $name: Msg = Msg(&[$nl, $en]); )*
         /// Every message of this part, by name.
         pub const ALL: &[(&str, Msg)] = &[ $( (stringify!($name), $name), )* ];
     };
@@ -114,6 +199,361 @@ pub mod status {
         CONFIRMED { nl: "bevestigd", en: "confirmed" }
         WAITLISTED { nl: "wachtlijst", en: "waitlisted" }
         CANCELLED { nl: "afgemeld", en: "cancelled" }
+    }
+}
+
+/// `opp-site` (build, check, serve and its browser overlay) and the site configuration: what editors read.
+pub mod site {
+    use super::Msg;
+    catalogue! {
+        ERROR_PREFIX { nl: "fout", en: "error" }
+        HINT_PREFIX { nl: "tip", en: "help" }
+        JOINED { nl: "{first}. {second}", en: "{first}. {second}" }
+        WITH_NOTE { nl: "{text} ({note})", en: "{text} ({note})" }
+        IO_FAILED { nl: "kon {action} niet: {err}", en: "could not {action}: {err}" }
+
+        // What failed, for IO_FAILED.
+        ACTION_READ_CONFIG { nl: "de siteconfiguratie lezen", en: "read the site configuration" }
+        ACTION_READ_FOLDER { nl: "de map lezen", en: "read the folder" }
+        ACTION_INSPECT_FILE { nl: "het bestand bekijken", en: "inspect the file" }
+        ACTION_READ_FILE { nl: "het bestand lezen", en: "read the file" }
+        ACTION_READ_PAGE { nl: "de pagina lezen", en: "read the page" }
+        ACTION_READ_PAGE_UTF8 { nl: "de pagina lezen (is het UTF-8-tekst?)", en: "read the page (is it UTF-8 text?)" }
+        ACTION_READ_TEMPLATE { nl: "het sjabloon lezen", en: "read the template" }
+        ACTION_READ_STATIC { nl: "het vaste bestand lezen", en: "read the static file" }
+        ACTION_CREATE_PARENT { nl: "de bovenliggende map van de uitvoer maken", en: "create the output's parent folder" }
+        ACTION_REMOVE_STAGING { nl: "een oude werkmap verwijderen", en: "remove an old staging folder" }
+        ACTION_CREATE_STAGING { nl: "de werkmap maken", en: "create the staging folder" }
+        ACTION_CREATE_OUTPUT_FOLDER { nl: "een map in de uitvoer maken", en: "create a folder in the output" }
+        ACTION_WRITE_OUTPUT { nl: "het uitvoerbestand schrijven", en: "write the output file" }
+        ACTION_REPLACE_OUTPUT { nl: "het uitvoerbestand vervangen", en: "replace the output file" }
+        ACTION_MOVE_PREVIOUS { nl: "de vorige site opzij zetten", en: "move the previous site aside" }
+        ACTION_PLACE_NEW { nl: "de nieuwe site op zijn plek zetten", en: "put the new site in place" }
+        ACTION_REMOVE_PREVIOUS { nl: "de vorige site verwijderen", en: "remove the previous site" }
+
+        // The command line.
+        BUILT {
+            nl: "{pages} pagina's gebouwd ({meetings} bijeenkomsten), {files} bestanden, in {output} in {ms} ms",
+            en: "Built {pages} pages ({meetings} meetings), {files} files, into {output} in {ms} ms",
+        }
+        BUILD_FAILED {
+            nl: "De site is niet gebouwd (aantal problemen: {count}); {output} is niet veranderd.",
+            en: "Build failed with {count} problem(s); {output} was left unchanged.",
+        }
+        CHECKED {
+            nl: "{pages} pagina's gecontroleerd: elke interne link en elk anker klopt.",
+            en: "Checked {pages} pages: every internal link and anchor resolves.",
+        }
+        CHECK_FAILED {
+            nl: "De controle vond problemen (aantal: {count}).",
+            en: "Check failed with {count} problem(s).",
+        }
+        NO_RUNTIME { nl: "kon de server niet starten: {err}", en: "could not start the server runtime: {err}" }
+        SOURCE_DATE_EPOCH {
+            nl: "SOURCE_DATE_EPOCH=`{value}` is geen aantal seconden sinds 1970",
+            en: "SOURCE_DATE_EPOCH=`{value}` is not a number of seconds since 1970",
+        }
+        SOURCE_DATE_EPOCH_HINT {
+            nl: "haal hem weg, of zet hem bijvoorbeeld op de tijd van de laatste commit: git log -1 --format=%ct",
+            en: "unset it, or set it to e.g. the last commit's time: git log -1 --format=%ct",
+        }
+
+        // serve and its overlay.
+        SERVING {
+            nl: "De site staat op http://{address}/ (Ctrl-C stopt)",
+            en: "Serving the site on http://{address}/ (Ctrl-C stops)",
+        }
+        STOPPED { nl: "Gestopt.", en: "Stopped." }
+        SERVE_BUILT {
+            nl: "{pages} pagina's gebouwd ({meetings} bijeenkomsten) in {ms} ms",
+            en: "Built {pages} pages ({meetings} meetings) in {ms} ms",
+        }
+        SERVE_REBUILT {
+            nl: "{files} opnieuw gebouwd in {ms} ms (alleen wat veranderde)",
+            en: "Rebuilt {files} in {ms} ms (incremental)",
+        }
+        SERVE_FAILED {
+            nl: "De site is niet gebouwd; je ziet nog de laatste goede versie. Los het probleem op en sla opnieuw op.",
+            en: "Build failed; still serving the last good build. Fix the problem and save again.",
+        }
+        CANNOT_LISTEN {
+            nl: "kon niet luisteren op 127.0.0.1:{port}: {err} (gebruikt een andere server die poort? probeer --port)",
+            en: "could not listen on 127.0.0.1:{port}: {err} (is another server using it? try --port)",
+        }
+        CANNOT_WATCH { nl: "kon {path} niet in de gaten houden: {err}", en: "could not watch {path}: {err}" }
+        OVERLAY_TITLE { nl: "Fout bij het bouwen", en: "Build error" }
+        OVERLAY_HEADING { nl: "De site kon niet worden gebouwd", en: "The site could not be built" }
+        OVERLAY_HELP {
+            nl: "Los het probleem hieronder op en sla het bestand op. Deze pagina laadt dan vanzelf opnieuw.",
+            en: "Fix the problem below and save; this page reloads by itself.",
+        }
+
+        // Folders and files.
+        FOLDER_NOT_FOUND { nl: "map niet gevonden", en: "folder not found" }
+        FOLDER_NOT_FOUND_HINT {
+            nl: "een site heeft de mappen content/ en theme/ naast config.yaml (zie README.md)",
+            en: "a site needs content/ and theme/ folders next to config.yaml (see README.md)",
+        }
+        NAME_NOT_UTF8 { nl: "de bestandsnaam is geen geldige UTF-8", en: "file name is not valid UTF-8" }
+        RENAME_FILE { nl: "geef het bestand een andere naam", en: "rename the file" }
+        CONFIG_HINT {
+            nl: "start opp-site in de map van de site, of geef --root MAP (de map met config.yaml)",
+            en: "run opp-site in the site's folder, or pass --root DIR (the folder with config.yaml)",
+        }
+        NO_FRONT_MATTER {
+            nl: "het bestand begint niet met front matter",
+            en: "the file does not start with front matter",
+        }
+        NO_FRONT_MATTER_HINT {
+            nl: "begin het bestand met een regel `---`, dan minstens `title: ...`, dan een regel `---`, dan de tekst",
+            en: "start the file with a line `---`, then at least `title: ...`, then a line `---`, then the text",
+        }
+        FRONT_MATTER_NOT_CLOSED { nl: "de front matter is niet afgesloten", en: "the front matter is not closed" }
+        FRONT_MATTER_NOT_CLOSED_HINT {
+            nl: "zet een regel `---` na de front matter",
+            en: "add a line `---` after the front matter",
+        }
+        TWO_WRITERS {
+            nl: "twee delen van de site schrijven allebei /{path}",
+            en: "two parts of the site both write /{path}",
+        }
+        TWO_WRITERS_HINT {
+            nl: "een contentbestand en een vast (of gemaakt) bestand hebben hetzelfde pad; geef er één een andere naam",
+            en: "a content file and a static file (or a generated file) have the same path; rename one",
+        }
+        NO_QR { nl: "kon geen QR-code maken voor {url}: {err}", en: "could not make a QR code for {url}: {err}" }
+        NO_SUCH_TEMPLATE { nl: "het thema heeft dit sjabloon niet", en: "the theme has no such template" }
+        NEEDS_404 {
+            nl: "elke site heeft een sjabloon voor de pagina 'niet gevonden' (404) nodig",
+            en: "every site needs a 404 page template",
+        }
+
+        // YAML.
+        YAML_TAB { nl: "deze regel springt in met een tab", en: "this line is indented with a tab" }
+        YAML_TAB_HINT {
+            nl: "YAML laat alleen spaties toe om in te springen: vervang de tab door twee spaties",
+            en: "YAML allows only spaces for indentation: replace the tab with two spaces",
+        }
+        YAML_NO_SPACE { nl: "er staat geen spatie na `{key}:`", en: "there is no space after `{key}:`" }
+        YAML_NO_SPACE_HINT {
+            nl: "typ een spatie na de dubbele punt: `{key}: {rest}`",
+            en: "type a space after the colon: `{key}: {rest}`",
+        }
+        YAML_UNCLOSED {
+            nl: "de waarde van `{key}` begint met {quote} maar eindigt er niet mee",
+            en: "the value of `{key}` starts with {quote} but does not end with one",
+        }
+        YAML_UNCLOSED_HINT {
+            nl: "zet ook {quote} aan het eind van de waarde, bijvoorbeeld {key}: {quote}{value}{quote}",
+            en: "end the value with {quote}, e.g. {key}: {quote}{value}{quote}",
+        }
+        YAML_COLON { nl: "de waarde van `{key}` bevat `: `", en: "the value of `{key}` contains `: `" }
+        YAML_COLON_HINT {
+            nl: "zet de waarde tussen aanhalingstekens: {key}: \"{value}\"",
+            en: "put the value in quotes: {key}: \"{value}\"",
+        }
+        YAML_UNKNOWN_FIELD { nl: "onbekend veld `{field}`", en: "unknown field `{field}`" }
+        YAML_DID_YOU_MEAN {
+            nl: "bedoel je `{close}`? Toegestaan hier: {allowed}",
+            en: "did you mean `{close}`? Allowed here: {allowed}",
+        }
+        YAML_REMOVE_FIELD {
+            nl: "haal het weg; toegestaan hier: {allowed}",
+            en: "remove it; allowed here: {allowed}",
+        }
+        YAML_MISSING_FIELD { nl: "het veld `{field}` ontbreekt", en: "missing field `{field}`" }
+        YAML_MISSING_FIELD_HINT {
+            nl: "voeg `{field}: ...` toe (zie de uitleg over front matter in README.md)",
+            en: "add `{field}: ...` (see the front-matter reference in README.md)",
+        }
+        YAML_COLON_VALUE_HINT {
+            nl: "een waarde met `: ` erin moet tussen aanhalingstekens, bijvoorbeeld title: \"OPP: wat is dat?\"",
+            en: "a value that contains `: ` must be put in quotes, e.g. title: \"OPP: wat is dat?\"",
+        }
+        YAML_TYPE_HINT {
+            nl: "kijk wat voor waarde het moet zijn: tekst, een heel getal, true/false, of een datum zoals 2024-04-10",
+            en: "check the value's type: text, a whole number, true/false, or a date like 2024-04-10",
+        }
+        YAML_ERROR { nl: "de YAML klopt niet: {detail}", en: "{detail}" }
+
+        // Configuration (config.yaml, --base-url).
+        BAD_BASE_URL {
+            nl: "base_url `{url}` moet een volledig adres zijn, zoals https://www.example.nl",
+            en: "base_url `{url}` must be a full address like https://www.example.nl",
+        }
+        BASE_URL_HINT { nl: "bijvoorbeeld base_url: https://www.example.nl", en: "e.g. base_url: https://www.example.nl" }
+        ENDPOINT_NOT_API {
+            nl: "registration_endpoint `{path}` moet beginnen met {prefix}: alleen paden onder {prefix} komen bij de aanmeldfunctie",
+            en: "registration_endpoint `{path}` must start with {prefix}: only paths under {prefix} reach the registration function",
+        }
+        ENDPOINT_SHAPE {
+            nl: "registration_endpoint `{path}` moet een pad zijn zoals /api/registrations (a-z, 0-9, '-' en '_' tussen de schuine strepen, geen schuine streep aan het eind)",
+            en: "registration_endpoint `{path}` must be a path like /api/registrations (a-z, 0-9, '-' and '_' between the slashes, no slash at the end)",
+        }
+        ENDPOINT_TAKEN_MEETINGS {
+            nl: "registration_endpoint `{path}` is al bezet: daar geeft de aanmeldfunctie de tellers van de bijeenkomsten",
+            en: "registration_endpoint `{path}` is taken: the handler answers the meeting counters there",
+        }
+        ENDPOINT_TAKEN_LINKS {
+            nl: "registration_endpoint `{path}` is al bezet: daar neemt de aanmeldfunctie linkaanvragen aan",
+            en: "registration_endpoint `{path}` is taken: the handler answers link requests there",
+        }
+        ENDPOINT_HINT {
+            nl: "bijvoorbeeld registration_endpoint: /api/registrations",
+            en: "e.g. registration_endpoint: /api/registrations",
+        }
+        RETENTION_ZERO { nl: "retention_days moet minstens 1 zijn", en: "retention_days must be at least 1" }
+        RETENTION_HINT {
+            nl: "bijvoorbeeld retention_days: 90 (de termijn uit de privacyverklaring)",
+            en: "e.g. retention_days: 90 (the privacy statement's period)",
+        }
+
+        // Pages.
+        URL_TWICE {
+            nl: "het adres {url} wordt ook gemaakt door {other}",
+            en: "the URL {url} is also made by {other}",
+        }
+        URL_TWICE_HINT {
+            nl: "geef een van de bestanden een andere naam, of geef er één een andere `slug`",
+            en: "rename one of the files or give one a different `slug`",
+        }
+        ID_TWICE {
+            nl: "bijeenkomst-id `{id}` wordt al gebruikt door {other}",
+            en: "meeting id `{id}` is already used by {other}",
+        }
+        ID_TWICE_HINT {
+            nl: "elke bijeenkomst heeft een eigen id nodig; aanmeldingen worden eronder bewaard, dus gebruik er nooit een opnieuw",
+            en: "every meeting needs its own id; registrations are stored under it, so never reuse one",
+        }
+        TITLE_EMPTY { nl: "de titel is leeg", en: "the title is empty" }
+        TITLE_EMPTY_HINT { nl: "elke pagina heeft een titel nodig", en: "every page needs a title" }
+        NOT_IN_URL {
+            nl: "`{segment}` in `{rel}` kan geen deel van een webadres zijn (alleen a-z, 0-9, '-' en '_')",
+            en: "`{segment}` in `{rel}` cannot be part of a web address (only a-z, 0-9, '-' and '_')",
+        }
+        BAD_SLUG {
+            nl: "slug `{slug}` mag alleen a-z, 0-9, '-' en '_' bevatten",
+            en: "slug `{slug}` may only hold a-z, 0-9, '-' and '_'",
+        }
+        SECTION_SLUG {
+            nl: "een sectie (_index.md) krijgt haar adres van de mapnaam",
+            en: "a section (_index.md) takes its URL from its folder name",
+        }
+        SECTION_SLUG_HINT { nl: "haal `slug` weg of geef de map een andere naam", en: "remove `slug` or rename the folder" }
+        NAME_HINT {
+            nl: "gebruik kleine letters, cijfers en '-' in namen van bestanden en mappen",
+            en: "use lower-case letters, digits and '-' in file and folder names",
+        }
+        SECTION_MEETING { nl: "een sectie (_index.md) kan geen bijeenkomst zijn", en: "a section (_index.md) cannot be a meeting" }
+        SECTION_MEETING_HINT {
+            nl: "zet de bijeenkomst in een eigen bestand, bijvoorbeeld content/bijeenkomsten/zwolle.md",
+            en: "put the meeting in its own file, e.g. content/bijeenkomsten/zwolle.md",
+        }
+        DID_YOU_MEAN { nl: "bedoel je `{close}`?", en: "did you mean `{close}`?" }
+        TEMPLATES_ARE { nl: "sjablonen in theme/templates: {names}", en: "templates in theme/templates: {names}" }
+        NO_TEMPLATE { nl: "sjabloon `{name}` bestaat niet", en: "template `{name}` does not exist" }
+        NOT_A_CONTENT_PATH {
+            nl: "`{link}` is geen contentpad (die beginnen met @/)",
+            en: "`{link}` is not a content path (they start with @/)",
+        }
+        LINK_MISSING {
+            nl: "link naar `{link}`, maar content/{path} bestaat niet (of is een concept)",
+            en: "link to `{link}`, but content/{path} does not exist (or is a draft)",
+        }
+        LINK_MISSING_CLOSE {
+            nl: "link naar `{link}`, maar content/{path} bestaat niet (of is een concept); bedoel je @/{close}?",
+            en: "link to `{link}`, but content/{path} does not exist (or is a draft); did you mean @/{close}?",
+        }
+        MENU_ITEM { nl: "menu-item `{title}`: {problem}", en: "menu item `{title}`: {problem}" }
+        REGISTRATION_PAGE { nl: "registration_page: {problem}", en: "registration_page: {problem}" }
+        REGISTRATION_PAGE_HINT {
+            nl: "laat registration_page wijzen naar de pagina met het aanmeldformulier",
+            en: "point registration_page at the page with the registration form",
+        }
+        INTERNAL_LINK_HINT {
+            nl: "schrijf interne links als contentpaden, bijvoorbeeld [Zwolle](@/bijeenkomsten/zwolle.md)",
+            en: "write internal links as content paths, e.g. [Zwolle](@/bijeenkomsten/zwolle.md)",
+        }
+
+        // Templates.
+        TEMPLATE_ERROR { nl: "fout in sjabloon: {detail}", en: "template error: {detail}" }
+        WHILE_RENDERING { nl: "{problem} (bij het maken van {page})", en: "{problem} (while rendering {page})" }
+        TEMPLATE_LINES { nl: "{template} regel {lines}", en: "{template} line {lines}" }
+        EXPRESSION_USED_IN {
+            nl: "de expressie staat in {places}",
+            en: "the expression is used in {places}",
+        }
+        PAGES_HIT { nl: "{count} pagina's hebben hier last van", en: "{count} pages hit this" }
+        VARIABLE_MISSING_HINT {
+            nl: "die variabele bestaat hier niet; docs/theme-contract.md zegt wat elk sjabloon krijgt, of gebruik `| default(value=\"\")`",
+            en: "the variable does not exist here; see docs/theme-contract.md for what each template gets, or use `| default(value=\"\")`",
+        }
+        EMAIL_TEMPLATE { nl: "e-mail: {problem}", en: "e-mail: {problem}" }
+        EMAIL_TEMPLATE_HINT {
+            nl: "docs/theme-contract.md (\"E-mails\") zegt welke gegevens elke e-mail krijgt",
+            en: "docs/theme-contract.md (\"E-mails\") says what each e-mail gets",
+        }
+
+        // Links (check).
+        LINK_FIX_HINT { nl: "verbeter de link in de Markdown", en: "fix the link in the Markdown" }
+        LINK_IN_TEMPLATE_HINT { nl: "de link staat in het sjabloon", en: "the link is in the template" }
+        ON_PAGE { nl: "{problem} (op {url})", en: "{problem} (on {url})" }
+        ON_PAGE_FROM {
+            nl: "{problem} (op {url}, gemaakt van {source})",
+            en: "{problem} (on {url}, made from {source})",
+        }
+        BROKEN_LINK {
+            nl: "kapotte link `{href}`: op {target} staat niets",
+            en: "broken link `{href}`: nothing is published at {target}",
+        }
+        BROKEN_ANCHOR {
+            nl: "kapot anker `{href}`: /{target} heeft geen element met id=\"{fragment}\"",
+            en: "broken anchor `{href}`: /{target} has no element with id=\"{fragment}\"",
+        }
+
+        // Meetings.
+        MEETING_ID {
+            nl: "bijeenkomst-id `{id}` moet 1 tot 64 tekens zijn: a-z, 0-9 en '-', bijvoorbeeld 2025-03-utrecht",
+            en: "meeting id `{id}` must be 1 to 64 characters of a-z, 0-9 and '-', e.g. 2025-03-utrecht",
+        }
+        END_WITHOUT_START {
+            nl: "een eindtijd heeft een begintijd nodig; voeg `start: HH:MM` toe",
+            en: "an end time needs a start time; add `start: HH:MM`",
+        }
+        END_BEFORE_START {
+            nl: "het einde ({end}) moet na het begin ({start}) zijn",
+            en: "the end ({end}) must be after the start ({start})",
+        }
+        CAPACITY_ZERO { nl: "capacity moet minstens 1 zijn", en: "capacity must be at least 1" }
+        ROUTE_NOT_URL {
+            nl: "route `{route}` moet een volledig webadres zijn dat begint met https://",
+            en: "route `{route}` must be a full web address starting with https://",
+        }
+        MUST_NOT_BE_EMPTY { nl: "`{key}` mag niet leeg zijn", en: "`{key}` must not be empty" }
+        CLOSES_AFTER_START {
+            nl: "het aanmelden moet sluiten voordat de bijeenkomst begint",
+            en: "registration must close before the meeting starts",
+        }
+        OPENS_AFTER_CLOSE {
+            nl: "het aanmelden moet beginnen voordat het sluit",
+            en: "registration must open before it closes",
+        }
+        CALLED_OFF_NO_REASON {
+            nl: "een bijeenkomst die niet doorgaat, heeft een reden nodig voor de site en de e-mail: voeg `called_off_reason: \"...\"` toe",
+            en: "a called-off meeting needs a reason for the site and the email: add `called_off_reason: \"...\"`",
+        }
+        REASON_WITHOUT_CALLED_OFF {
+            nl: "een reden zonder `called_off: true`: voeg `called_off: true` toe, of haal de reden weg",
+            en: "a reason without `called_off: true`: add `called_off: true`, or remove the reason",
+        }
+        NOT_A_DATE {
+            nl: "`{text}` is geen datum; schrijf hem als JJJJ-MM-DD, bijvoorbeeld 2024-04-10",
+            en: "`{text}` is not a date; write it as YYYY-MM-DD, e.g. 2024-04-10",
+        }
+        NOT_A_TIME {
+            nl: "`{text}` is geen tijd; schrijf hem als UU:MM (24 uur), bijvoorbeeld 13:30",
+            en: "`{text}` is not a time; write it as HH:MM on a 24-hour clock, e.g. 13:30",
+        }
     }
 }
 
@@ -456,18 +896,23 @@ mod tests {
     use super::*;
 
     fn every_message() -> impl Iterator<Item = (&'static str, Msg)> {
-        status::ALL.iter().chain(admin::ALL).copied()
+        status::ALL
+            .iter()
+            .chain(site::ALL)
+            .chain(admin::ALL)
+            .copied()
     }
 
     #[test]
     fn both_languages_have_the_same_placeholders_and_no_empty_text() {
         for (name, msg) in every_message() {
             assert!(
-                !msg.nl.trim().is_empty() && !msg.en.trim().is_empty(),
+                !msg.in_lang(Lang::Nl).trim().is_empty()
+                    && !msg.in_lang(Lang::En).trim().is_empty(),
                 "{name} is empty in one language"
             );
-            let mut nl = Msg::placeholders(msg.nl);
-            let mut en = Msg::placeholders(msg.en);
+            let mut nl = Msg::placeholders(msg.in_lang(Lang::Nl));
+            let mut en = Msg::placeholders(msg.in_lang(Lang::En));
             nl.sort_unstable();
             nl.dedup();
             en.sort_unstable();
@@ -478,10 +923,7 @@ mod tests {
 
     #[test]
     fn fill_replaces_named_placeholders_and_keeps_unknown_ones() {
-        let msg = Msg {
-            nl: "{count} van {meeting} {onbekend} {",
-            en: "{meeting}: {count}",
-        };
+        let msg = Msg(&["{count} van {meeting} {onbekend} {", "{meeting}: {count}"]);
         let args: [(&str, &dyn fmt::Display); 2] = [("count", &3), ("meeting", &"zwolle")];
         assert_eq!(msg.fill_in(Lang::Nl, &args), "3 van zwolle {onbekend} {");
         assert_eq!(msg.fill_in(Lang::En, &args), "zwolle: 3");

@@ -2,9 +2,12 @@
 //! few pages of the theme without the content): page URLs from content paths, `url_for` links and the
 //! unhashed `asset` path.
 
+use crate::messages::Text;
+use crate::text;
+
 /// `bijeenkomsten/zwolle.md` -> `/bijeenkomsten/zwolle/`; `bijeenkomsten/_index.md` -> `/bijeenkomsten/`;
 /// `slug` replaces the file name.
-pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, String> {
+pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, Text> {
     let without_ext = rel.strip_suffix(".md").unwrap_or(rel);
     let mut segments: Vec<&str> = without_ext.split('/').collect();
     if segments.last() == Some(&"_index") {
@@ -15,9 +18,7 @@ pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, String> {
         *last = slug;
     }
     for segment in &segments {
-        check_slug(segment).map_err(|_| {
-            format!("`{segment}` in `{rel}` cannot be part of a web address (only a-z, 0-9, '-' and '_')")
-        })?;
+        check_slug(segment).map_err(|_| text!(site::NOT_IN_URL, segment = segment, rel = rel))?;
     }
     if segments.is_empty() {
         Ok("/".into())
@@ -27,7 +28,7 @@ pub fn page_url(rel: &str, slug: Option<&str>) -> Result<String, String> {
 }
 
 /// A URL segment: a-z, 0-9, `-` and `_`.
-pub fn check_slug(slug: &str) -> Result<(), String> {
+pub fn check_slug(slug: &str) -> Result<(), Text> {
     if !slug.is_empty()
         && slug
             .bytes()
@@ -35,7 +36,7 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(format!("slug `{slug}` may only hold a-z, 0-9, '-' and '_'"))
+        Err(text!(site::BAD_SLUG, slug = slug))
     }
 }
 
@@ -80,28 +81,22 @@ pub const LINKS_API: &str = "/api/links";
 /// Checks `registration_endpoint` from `config.yaml`: the form's `action`, and the path the handler
 /// answers registrations on. It must lie under [`API_PREFIX`] (else CloudFront sends the post to the
 /// bucket), be made of URL segments, and not be another route of the handler.
-pub fn check_registration_endpoint(path: &str) -> Result<(), String> {
+pub fn check_registration_endpoint(path: &str) -> Result<(), Text> {
     let Some(rest) = path.strip_prefix(API_PREFIX) else {
-        return Err(format!(
-            "registration_endpoint `{path}` must start with {API_PREFIX}: only paths under {API_PREFIX} reach \
-             the registration function"
+        return Err(text!(
+            site::ENDPOINT_NOT_API,
+            path = path,
+            prefix = API_PREFIX
         ));
     };
     if rest.is_empty() || rest.split('/').any(|segment| check_slug(segment).is_err()) {
-        return Err(format!(
-            "registration_endpoint `{path}` must be a path like /api/registrations (a-z, 0-9, '-' and '_' \
-             between the slashes, no slash at the end)"
-        ));
+        return Err(text!(site::ENDPOINT_SHAPE, path = path));
     }
-    if path == MEETINGS_API || path == LINKS_API {
-        return Err(format!(
-            "registration_endpoint `{path}` is taken: the handler answers {} there",
-            if path == MEETINGS_API {
-                "the meeting counters"
-            } else {
-                "link requests"
-            }
-        ));
+    if path == MEETINGS_API {
+        return Err(text!(site::ENDPOINT_TAKEN_MEETINGS, path = path));
+    }
+    if path == LINKS_API {
+        return Err(text!(site::ENDPOINT_TAKEN_LINKS, path = path));
     }
     Ok(())
 }
