@@ -25,9 +25,11 @@ pub fn check(root: &Path, base_url: &str) -> Result<(), BuildError> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(BuildError {
-        problems: problems.iter().map(|p| problem(root, p)).collect(),
-    })
+    Err(problems
+        .iter()
+        .map(|p| problem(root, p))
+        .collect::<Vec<_>>()
+        .into())
 }
 
 fn problem(root: &Path, found: &EmailProblem) -> Problem {

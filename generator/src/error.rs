@@ -90,12 +90,33 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildError {
     pub problems: Vec<Problem>,
+    /// Problems found beyond [`REPORT_LIMIT`], counted but not shown.
+    pub more: usize,
 }
 
+/// At most this many problems are shown: after that, fixing these first is the quicker way.
+pub const REPORT_LIMIT: usize = 20;
+
 impl BuildError {
+    /// Every problem of a build, sorted by file and line (phases ran in parallel) with repeats merged,
+    /// at most [`REPORT_LIMIT`] of them.
+    pub fn reported(problems: Vec<Problem>) -> Self {
+        let mut problems = crate::render::merge_repeated(problems);
+        problems.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        let more = problems.len().saturating_sub(REPORT_LIMIT);
+        problems.truncate(REPORT_LIMIT);
+        BuildError { problems, more }
+    }
+
+    /// How many problems the build found, shown or not.
+    pub fn count(&self) -> usize {
+        self.problems.len() + self.more
+    }
+
     pub fn single(problem: Problem) -> Self {
         BuildError {
             problems: vec![problem],
+            more: 0,
         }
     }
 }
@@ -108,18 +129,22 @@ impl From<Problem> for BuildError {
 
 impl From<Vec<Problem>> for BuildError {
     fn from(problems: Vec<Problem>) -> Self {
-        BuildError { problems }
+        BuildError { problems, more: 0 }
     }
 }
 
 impl BuildError {
     /// Every problem, one after another, in `lang`.
     pub fn render(&self, lang: Lang) -> String {
-        self.problems
+        let mut lines: Vec<String> = self
+            .problems
             .iter()
             .map(|problem| problem.render(lang))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect();
+        if self.more > 0 {
+            lines.push(site::MORE_PROBLEMS.fill_in(lang, &[("count", &self.more)]));
+        }
+        lines.join("\n")
     }
 }
 

@@ -144,10 +144,14 @@ pub(crate) fn meeting_key_line(front_matter: &str, key: &str) -> Option<usize> {
 }
 
 /// Reads the front matter (its first line is line `first_line` of `path`).
-pub(crate) fn parse(text: &str, path: &Path, first_line: usize) -> Result<FrontMatter, Problem> {
+pub(crate) fn parse(
+    text: &str,
+    path: &Path,
+    first_line: usize,
+) -> Result<FrontMatter, Vec<Problem>> {
     match parse_simple(text) {
         Some(front) => Ok(front),
-        None => yaml::parse(text, path, first_line),
+        None => yaml::parse_all(text, path, first_line),
     }
 }
 

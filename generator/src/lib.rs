@@ -98,9 +98,20 @@ pub(crate) fn build_prepared(
 ) -> Result<(Prepared, BuildSummary), BuildError> {
     let mut timings = Timings::from_env();
     let prepared = Prepared::load(options, &mut timings)?;
-    emails::check(&options.root, &prepared.site.config.base_url)?;
+    let mut problems = prepared.problems.clone();
+    if let Err(err) = emails::check(&options.root, &prepared.site.config.base_url) {
+        problems.extend(err.problems);
+    }
     let output = Output::staged(&options.output)?;
-    let finished = prepared.render_all(output, false, &mut timings)?;
+    let finished = match prepared.render_all(output, false, &mut timings) {
+        Ok(finished) if problems.is_empty() => finished,
+        // The staged output is dropped unwritten: the previous site stays.
+        Ok(_) => return Err(BuildError::reported(problems)),
+        Err(err) => {
+            problems.extend(err.problems);
+            return Err(BuildError::reported(problems));
+        }
+    };
     finished.output.commit()?;
     timings.mark("commit");
     Ok((prepared, finished.summary))
@@ -110,19 +121,34 @@ pub(crate) fn build_prepared(
 pub fn check(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let mut timings = Timings::from_env();
     let prepared = Prepared::load(options, &mut timings)?;
-    emails::check(&options.root, &prepared.site.config.base_url)?;
-    let finished = prepared.render_all(Output::discard(), true, &mut timings)?;
-    // Paths the registration handler answers are not files of the site.
-    let dynamic = vec![
+    let mut problems = prepared.problems.clone();
+    if let Err(err) = emails::check(&options.root, &prepared.site.config.base_url) {
+        problems.extend(err.problems);
+    }
+    let finished = match prepared.render_all(Output::discard(), true, &mut timings) {
+        Ok(finished) => finished,
+        Err(err) => {
+            problems.extend(err.problems);
+            return Err(BuildError::reported(problems));
+        }
+    };
+    // Paths the registration handler answers are not files of the site; pages left out because of a
+    // mistake are not either, and were reported already.
+    let mut dynamic = vec![
         "/api/".to_string(),
         prepared.site.config.registration_endpoint.clone(),
     ];
-    let problems = check::verify(&finished.links, &finished.output.written(), &dynamic);
+    dynamic.extend(prepared.site.failed_urls());
+    problems.extend(check::verify(
+        &finished.links,
+        &finished.output.written(),
+        &dynamic,
+    ));
     timings.mark("check links");
     if problems.is_empty() {
         Ok(finished.summary)
     } else {
-        Err(problems.into())
+        Err(BuildError::reported(problems))
     }
 }
 
@@ -152,6 +178,9 @@ pub(crate) struct Prepared {
     pub(crate) assets: Vec<assets::Asset>,
     pub(crate) content: load::ContentFiles,
     pub(crate) site: Site,
+    /// Mistakes in pages that were left out; the build goes on to find the later phases' problems too,
+    /// and fails with all of them.
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Prepared {
@@ -176,7 +205,7 @@ impl Prepared {
             || templates::parse(&templates_dir, &template_files),
             || -> Result<_, BuildError> {
                 let content = load::content_files(&content_dir)?;
-                let site = Site::build(
+                let (site, problems) = Site::build(
                     config,
                     &content_dir,
                     &content.markdown,
@@ -185,11 +214,22 @@ impl Prepared {
                         now,
                         templates: &names,
                     },
-                )?;
-                Ok((content, site))
+                );
+                Ok((content, site, problems))
             },
         );
-        let (tera, sources) = tera?;
+        // Template and content mistakes are reported together; without templates nothing renders.
+        let (tera, sources) = match (tera, &pages) {
+            (Ok(parsed), _) => parsed,
+            (Err(mut err), Ok((_, _, content_problems))) => {
+                err.problems.extend(content_problems.iter().cloned());
+                return Err(err);
+            }
+            (Err(mut err), Err(content_err)) => {
+                err.problems.extend(content_err.problems.iter().cloned());
+                return Err(err);
+            }
+        };
         let mut templates = templates::Templates {
             tera,
             names,
@@ -212,12 +252,14 @@ impl Prepared {
             Vec::new()
         };
         let (assets, asset_urls) = assets::hash_all(&static_files)?;
-        let (content, site) = pages?;
+        let (content, site, problems) = pages?;
         timings.mark("templates, static files, front matter");
+        // Pages left out because of a mistake still answer `url_for`, so they cause no second problem.
         let page_urls = site
             .pages
             .iter()
             .map(|p| (p.rel.clone(), p.url.clone()))
+            .chain(site.failed_pages())
             .collect();
         // `asset` and `url_for` answer from the build's maps.
         opp_render::functions::register(
@@ -235,6 +277,7 @@ impl Prepared {
             assets,
             content,
             site,
+            problems,
         })
     }
 

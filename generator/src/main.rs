@@ -97,7 +97,7 @@ fn main() -> ExitCode {
                     eprintln!("{err}");
                     let line = text!(
                         site::BUILD_FAILED,
-                        count = err.problems.len(),
+                        count = err.count(),
                         output = display_path(&options.output)
                     );
                     eprintln!("\n{line}");
@@ -112,7 +112,7 @@ fn main() -> ExitCode {
             }
             Err(err) => {
                 eprintln!("{err}");
-                let line = text!(site::CHECK_FAILED, count = err.problems.len());
+                let line = text!(site::CHECK_FAILED, count = err.count());
                 eprintln!("\n{line}");
                 ExitCode::FAILURE
             }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::dates;
-use crate::error::{BuildError, Problem};
+use crate::error::Problem;
 use crate::front_matter;
 use crate::load::{self, Found};
 use crate::meeting::Meeting;
@@ -67,6 +67,8 @@ pub struct Site {
     pub pages: Vec<Page>,
     pub now: Timestamp,
     by_rel: HashMap<String, usize>,
+    /// Content paths of pages with a mistake, left out of this build, with the URL they would have.
+    failed: HashMap<String, String>,
     /// Indices into `pages`, sorted by date, then start time, then id.
     pub meetings: Vec<usize>,
     /// Per section (page index): what it lists, built once instead of scanning every page per section.
@@ -93,32 +95,40 @@ pub struct SiteOptions<'a> {
 }
 
 impl Site {
+    /// The site of every page that reads without a mistake, and the mistakes of the others: the build
+    /// goes on with the good pages (templates, links), so one report holds every kind of problem.
     pub fn build(
         config: Config,
         content_dir: &Path,
         markdown: &[Found],
         options: &SiteOptions<'_>,
-    ) -> Result<Site, BuildError> {
-        let parsed: Vec<Result<Option<Page>, Problem>> = markdown
+    ) -> (Site, Vec<Problem>) {
+        let parsed: Vec<Result<Option<Page>, Vec<Problem>>> = markdown
             .par_iter()
             .map_init(Vec::new, |buf, found| {
                 parse_page_with(found, content_dir, options, buf)
             })
             .collect();
         let mut problems = Vec::new();
-        let mut pages = Vec::with_capacity(parsed.len());
-        for result in parsed {
+        let mut read = Vec::with_capacity(parsed.len());
+        let mut failed = HashMap::new();
+        for (result, found) in parsed.into_iter().zip(markdown) {
             match result {
-                Ok(Some(page)) => pages.push(page),
+                Ok(Some(page)) => read.push(page),
                 Ok(None) => {}
-                Err(problem) => problems.push(problem),
+                Err(found_problems) => {
+                    problems.extend(found_problems);
+                    // Links to it are not reported as broken too: the page is there, with a mistake.
+                    let url = page_url(&found.rel, None).unwrap_or_default();
+                    failed.insert(found.rel.clone(), url);
+                }
             }
         }
-        let mut by_rel = HashMap::with_capacity(pages.len());
-        let mut by_url: HashMap<String, usize> = HashMap::with_capacity(pages.len());
-        let mut meeting_ids: HashMap<&str, usize> = HashMap::new();
-        for (index, page) in pages.iter().enumerate() {
-            by_rel.insert(page.rel.clone(), index);
+        // A page whose URL or meeting id an earlier page already has is reported and left out.
+        let mut pages: Vec<Page> = Vec::with_capacity(read.len());
+        let mut by_url: HashMap<String, usize> = HashMap::with_capacity(read.len());
+        let mut meeting_ids: HashMap<String, usize> = HashMap::new();
+        for page in read {
             if let Some(&other) = by_url.get(&page.url) {
                 problems.push(
                     Problem::in_file(
@@ -127,26 +137,33 @@ impl Site {
                     )
                     .with_hint(site::URL_TWICE_HINT),
                 );
-            } else {
-                by_url.insert(page.url.clone(), index);
+                failed.insert(page.rel.clone(), page.url.clone());
+                continue;
             }
+            if let Some(meeting) = &page.meeting
+                && let Some(&other) = meeting_ids.get(meeting.id.as_str())
+            {
+                problems.push(
+                    Problem::in_file(
+                        &page.path,
+                        text!(site::ID_TWICE, id = meeting.id, other = pages[other].rel),
+                    )
+                    .with_hint(site::ID_TWICE_HINT),
+                );
+                failed.insert(page.rel.clone(), page.url.clone());
+                continue;
+            }
+            by_url.insert(page.url.clone(), pages.len());
             if let Some(meeting) = &page.meeting {
-                if let Some(&other) = meeting_ids.get(meeting.id.as_str()) {
-                    problems.push(
-                        Problem::in_file(
-                            &page.path,
-                            text!(site::ID_TWICE, id = meeting.id, other = pages[other].rel),
-                        )
-                        .with_hint(site::ID_TWICE_HINT),
-                    );
-                } else {
-                    meeting_ids.insert(&meeting.id, index);
-                }
+                meeting_ids.insert(meeting.id.clone(), pages.len());
             }
+            pages.push(page);
         }
-        if !problems.is_empty() {
-            return Err(problems.into());
-        }
+        let by_rel: HashMap<String, usize> = pages
+            .iter()
+            .enumerate()
+            .map(|(index, page)| (page.rel.clone(), index))
+            .collect();
         let mut meetings: Vec<usize> = (0..pages.len())
             .filter(|&i| pages[i].meeting.is_some())
             .collect();
@@ -156,14 +173,32 @@ impl Site {
             key(ma).cmp(&key(mb))
         });
         let children = index_children(&pages);
-        Ok(Site {
+        let site = Site {
             config,
             pages,
             now: options.now,
             by_rel,
+            failed,
             meetings,
             children,
-        })
+        };
+        (site, problems)
+    }
+
+    /// The URLs of pages left out of the build because of a mistake (their links are not checked).
+    pub fn failed_urls(&self) -> Vec<String> {
+        self.failed
+            .values()
+            .filter(|url| !url.is_empty())
+            .cloned()
+            .collect()
+    }
+
+    /// Content path and URL of each page left out because of a mistake.
+    pub fn failed_pages(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.failed
+            .iter()
+            .map(|(rel, url)| (rel.clone(), url.clone()))
     }
 
     /// Replaces a page's metadata after its file changed (`serve`). The caller has checked that the change
@@ -208,10 +243,14 @@ impl Site {
             Some((path, fragment)) => (path, Some(fragment)),
             None => (path, None),
         };
-        match self.page_by_rel(path) {
-            Some(page) => Ok(match fragment {
-                Some(fragment) => format!("{}#{fragment}", page.url),
-                None => page.url.clone(),
+        let url = self
+            .page_by_rel(path)
+            .map(|page| page.url.as_str())
+            .or_else(|| self.failed.get(path).map(String::as_str));
+        match url {
+            Some(url) => Ok(match fragment {
+                Some(fragment) => format!("{url}#{fragment}"),
+                None => url.to_string(),
             }),
             None => Err(
                 match suggest::closest(path, self.by_rel.keys().map(String::as_str)) {
@@ -285,7 +324,7 @@ pub(crate) fn parse_page(
     found: &Found,
     content_dir: &Path,
     options: &SiteOptions<'_>,
-) -> Result<Option<Page>, Problem> {
+) -> Result<Option<Page>, Vec<Problem>> {
     parse_page_with(found, content_dir, options, &mut Vec::new())
 }
 
@@ -294,13 +333,19 @@ fn parse_page_with(
     content_dir: &Path,
     options: &SiteOptions<'_>,
     buf: &mut Vec<u8>,
-) -> Result<Option<Page>, Problem> {
+) -> Result<Option<Page>, Vec<Problem>> {
     let display_path = content_dir.join(&found.rel);
     let text = load::read_text(&found.path, buf).map_err(|err| {
-        crate::error::io_problem(&display_path, site::ACTION_READ_PAGE_UTF8, &err)
+        vec![crate::error::io_problem(
+            &display_path,
+            site::ACTION_READ_PAGE_UTF8,
+            &err,
+        )]
     })?;
-    let split = load::split_front_matter(text, &display_path)?;
+    let split = load::split_front_matter(text, &display_path).map_err(|p| vec![p])?;
     let front = front_matter::parse(split.front_matter, &display_path, split.front_matter_line)?;
+    // From here on the front matter is read: every mistake in it is reported, not only the first.
+    let mut problems = Vec::new();
     if front.draft && !options.drafts {
         return Ok(None);
     }
@@ -312,43 +357,54 @@ fn parse_page_with(
         }
     };
     if front.title.trim().is_empty() {
-        return Err(
-            key_problem("title", site::TITLE_EMPTY.into()).with_hint(site::TITLE_EMPTY_HINT)
-        );
+        problems
+            .push(key_problem("title", site::TITLE_EMPTY.into()).with_hint(site::TITLE_EMPTY_HINT));
     }
-    let date = front
-        .date
-        .as_deref()
-        .map(dates::parse_date)
-        .transpose()
-        .map_err(|e| key_problem("date", e))?;
+    let date = match front.date.as_deref().map(dates::parse_date).transpose() {
+        Ok(date) => date,
+        Err(e) => {
+            problems.push(key_problem("date", e));
+            None
+        }
+    };
     let file_name = found.rel.rsplit('/').next().unwrap_or(&found.rel);
     let is_section = file_name == "_index.md";
     if let Some(slug) = &front.slug {
         if is_section {
-            return Err(
-                key_problem("slug", site::SECTION_SLUG.into()).with_hint(site::SECTION_SLUG_HINT)
+            problems.push(
+                key_problem("slug", site::SECTION_SLUG.into()).with_hint(site::SECTION_SLUG_HINT),
             );
+        } else if let Err(e) = check_slug(slug) {
+            problems.push(key_problem("slug", e));
         }
-        check_slug(slug).map_err(|e| key_problem("slug", e))?;
     }
-    let url = page_url(&found.rel, front.slug.as_deref())
-        .map_err(|e| Problem::in_file(&display_path, e).with_hint(site::NAME_HINT))?;
-    let meeting = match front.meeting {
-        Some(meeting_front) => Some(Meeting::from_front(meeting_front).map(Box::new).map_err(
-            |(key, message)| {
-                let problem = Problem::in_file(&display_path, message);
+    let url = match page_url(&found.rel, front.slug.as_deref()) {
+        Ok(url) => url,
+        Err(e) => {
+            problems.push(Problem::in_file(&display_path, e).with_hint(site::NAME_HINT));
+            String::new()
+        }
+    };
+    let had_meeting = front.meeting.is_some();
+    let meeting = match front.meeting.map(Meeting::from_front) {
+        Some(Ok(meeting)) => Some(Box::new(meeting)),
+        Some(Err((key, message))) => {
+            let problem = Problem::in_file(&display_path, message);
+            problems.push(
                 match front_matter::meeting_key_line(split.front_matter, key) {
                     Some(line) => problem.at_line(line + split.front_matter_line),
                     None => problem,
-                }
-            },
-        )?),
+                },
+            );
+            None
+        }
         None => None,
     };
-    if meeting.is_some() && is_section {
-        return Err(key_problem("meeting", site::SECTION_MEETING.into())
-            .with_hint(site::SECTION_MEETING_HINT));
+    if had_meeting && is_section {
+        problems.push(
+            key_problem("meeting", site::SECTION_MEETING.into())
+                .with_hint(site::SECTION_MEETING_HINT),
+        );
     }
     let template = match front.template {
         Some(name) => {
@@ -358,14 +414,17 @@ fn parse_page_with(
                     Some(close) => text!(site::DID_YOU_MEAN, close = close),
                     None => text!(site::TEMPLATES_ARE, names = names.join(", ")),
                 };
-                return Err(
+                problems.push(
                     key_problem("template", text!(site::NO_TEMPLATE, name = name)).with_hint(hint),
                 );
             }
             name
         }
-        None => default_template(&found.rel, is_section, meeting.is_some()).to_string(),
+        None => default_template(&found.rel, is_section, had_meeting).to_string(),
     };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     Ok(Some(Page {
         rel: found.rel.clone(),
         path: display_path,

@@ -17,14 +17,38 @@ pub fn parse<T: DeserializeOwned>(
     serde_yaml::from_str(text).map_err(|err| describe(&err, text, file, first_line))
 }
 
+/// [`parse`], reporting every line with a common slip when there are several (the editor fixes them in one
+/// go), else the parser's own error.
+pub fn parse_all<T: DeserializeOwned>(
+    text: &str,
+    file: &Path,
+    first_line: usize,
+) -> Result<T, Vec<Problem>> {
+    serde_yaml::from_str(text).map_err(|err| {
+        let slips = find_slips(text);
+        if slips.len() > 1 {
+            slips
+                .into_iter()
+                .map(|slip| slip_problem(slip, file, first_line))
+                .collect()
+        } else {
+            vec![describe(&err, text, file, first_line)]
+        }
+    })
+}
+
+fn slip_problem(slip: Slip, file: &Path, first_line: usize) -> Problem {
+    let mut problem = Problem::in_file(file, slip.message);
+    problem.line = Some(slip.line + first_line);
+    problem.hint = Some(slip.hint);
+    problem
+}
+
 fn describe(err: &serde_yaml::Error, text: &str, file: &Path, first_line: usize) -> Problem {
     // A syntax error is reported where the parser gave up, often the line after the slip: look for the
     // common slips first and point at the line where the editor made it.
     if let Some(slip) = find_slip(text) {
-        let mut problem = Problem::in_file(file, slip.message);
-        problem.line = Some(slip.line + first_line);
-        problem.hint = Some(slip.hint);
-        return problem;
+        return slip_problem(slip, file, first_line);
     }
     let message = err.to_string();
     // serde_yaml appends " at line X column Y" itself; we report the file's line instead.
@@ -75,59 +99,68 @@ struct Slip {
 /// The first of the slips editors make most: a tab in the indentation, a quote that is not closed, no
 /// space after a key's colon, a `: ` inside an unquoted value. None when the text shows none of them.
 fn find_slip(text: &str) -> Option<Slip> {
-    for (line, content) in text.lines().enumerate() {
-        let indent: String = content.chars().take_while(|c| c.is_whitespace()).collect();
-        if indent.contains('\t') {
+    find_slips(text).into_iter().next()
+}
+
+/// Every line of `text` with one of those slips (at most one each).
+fn find_slips(text: &str) -> Vec<Slip> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(line, content)| slip_on(line, content))
+        .collect()
+}
+
+/// The slip on one 0-based line, if any.
+fn slip_on(line: usize, content: &str) -> Option<Slip> {
+    let indent: String = content.chars().take_while(|c| c.is_whitespace()).collect();
+    if indent.contains('\t') {
+        return Some(Slip {
+            line,
+            message: site::YAML_TAB.into(),
+            hint: site::YAML_TAB_HINT.into(),
+        });
+    }
+    let trimmed = content.trim_start().trim_start_matches("- ");
+    if trimmed.starts_with('#') {
+        return None;
+    }
+    let (key, rest) = trimmed.split_once(':')?;
+    let is_key = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !is_key {
+        return None;
+    }
+    if !rest.is_empty() && !rest.starts_with([' ', '\t']) && !rest.starts_with("//") {
+        return Some(Slip {
+            line,
+            message: text!(site::YAML_NO_SPACE, key = key),
+            hint: text!(site::YAML_NO_SPACE_HINT, key = key, rest = rest),
+        });
+    }
+    let value = rest.trim();
+    let value = value.split(" #").next().unwrap_or(value).trim_end();
+    for quote in ['"', '\''] {
+        if value.starts_with(quote) && !closes(value, quote) {
             return Some(Slip {
                 line,
-                message: site::YAML_TAB.into(),
-                hint: site::YAML_TAB_HINT.into(),
+                message: text!(site::YAML_UNCLOSED, key = key, quote = quote),
+                hint: text!(
+                    site::YAML_UNCLOSED_HINT,
+                    key = key,
+                    quote = quote,
+                    value = value.trim_start_matches(quote)
+                ),
             });
         }
-        let trimmed = content.trim_start().trim_start_matches("- ");
-        if trimmed.starts_with('#') {
-            continue;
-        }
-        let Some((key, rest)) = trimmed.split_once(':') else {
-            continue;
-        };
-        let is_key = !key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !is_key {
-            continue;
-        }
-        if !rest.is_empty() && !rest.starts_with([' ', '\t']) && !rest.starts_with("//") {
-            return Some(Slip {
-                line,
-                message: text!(site::YAML_NO_SPACE, key = key),
-                hint: text!(site::YAML_NO_SPACE_HINT, key = key, rest = rest),
-            });
-        }
-        let value = rest.trim();
-        let value = value.split(" #").next().unwrap_or(value).trim_end();
-        for quote in ['"', '\''] {
-            if value.starts_with(quote) && !closes(value, quote) {
-                return Some(Slip {
-                    line,
-                    message: text!(site::YAML_UNCLOSED, key = key, quote = quote),
-                    hint: text!(
-                        site::YAML_UNCLOSED_HINT,
-                        key = key,
-                        quote = quote,
-                        value = value.trim_start_matches(quote)
-                    ),
-                });
-            }
-        }
-        if !value.starts_with(['"', '\'', '[', '{', '|', '>']) && value.contains(": ") {
-            return Some(Slip {
-                line,
-                message: text!(site::YAML_COLON, key = key),
-                hint: text!(site::YAML_COLON_HINT, key = key, value = value),
-            });
-        }
+    }
+    if !value.starts_with(['"', '\'', '[', '{', '|', '>']) && value.contains(": ") {
+        return Some(Slip {
+            line,
+            message: text!(site::YAML_COLON, key = key),
+            hint: text!(site::YAML_COLON_HINT, key = key, value = value),
+        });
     }
     None
 }

@@ -323,6 +323,76 @@ fn every_broken_page_is_reported_at_once() {
     );
 }
 
+/// Mistakes in the same file, and mistakes of a later phase behind one in front matter, come in one report,
+/// each with file:line; a link to the page with the mistake is not reported as broken too.
+#[test]
+fn every_mistake_of_every_phase_is_reported_at_once() {
+    let err = failing_build(|root| {
+        // Two YAML slips in one file: a tab and an unclosed quote.
+        edit(root.join("content/over.md"), "weight: 10", "\tweight: 10");
+        edit(
+            root.join("content/over.md"),
+            "date: 2030-01-02",
+            "description: \"Over ons",
+        );
+        // Two rule mistakes in one meeting: capacity and an unknown template.
+        edit(
+            root.join("content/bijeenkomsten/zwolle.md"),
+            "capacity: 20",
+            "capacity: 0",
+        );
+        edit(
+            root.join("content/bijeenkomsten/zwolle.md"),
+            "title: Bijeenkomst Zwolle",
+            "title: Bijeenkomst Zwolle\ntemplate: bijeenkomst.html",
+        );
+        // A later phase: a broken content link in a page that is fine otherwise.
+        edit(
+            root.join("content/_index.md"),
+            "of ga naar de [bijeenkomsten]",
+            "of lees [dit](@/bestaat-niet.md) of ga naar de [bijeenkomsten]",
+        );
+    });
+    expect(
+        &err,
+        &[
+            "content/over.md:3: error: the value of `description` starts with \"",
+            "content/over.md:4: error: this line is indented with a tab",
+            "content/bijeenkomsten/zwolle.md:3: error: template `bijeenkomst.html` does not exist",
+            "content/bijeenkomsten/zwolle.md:15: error: capacity must be at least 1",
+            "content/_index.md:5: error: link to `@/bestaat-niet.md`",
+        ],
+    );
+    assert!(
+        !err.contains("@/over.md"),
+        "the link to over.md, which has a mistake, is not reported as broken too:\n{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 5, "{err}");
+}
+
+/// Past the limit the report stops and says how many more there are.
+#[test]
+fn a_report_stops_at_twenty_problems_and_counts_the_rest() {
+    let err = failing_build(|root| {
+        for i in 0..25 {
+            std::fs::write(
+                root.join(format!("content/kapot-{i:02}.md")),
+                "---\ntitle: Kapot\nwieght: 1\n---\nTekst.\n",
+            )
+            .unwrap();
+        }
+    });
+    assert_eq!(
+        err.matches("error: unknown field `wieght`").count(),
+        20,
+        "{err}"
+    );
+    expect(
+        &err,
+        &["... and 5 more problem(s). Fix these first and build again."],
+    );
+}
+
 #[test]
 fn check_reports_broken_links_with_their_source() {
     let (dir, root) = site_copy();

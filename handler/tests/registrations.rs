@@ -839,6 +839,9 @@ async fn concurrent_registrations_never_oversell() {
         }));
     }
     let (mut confirmed, mut waitlisted, mut refused, mut unavailable) = (0u32, 0u32, 0u32, 0u32);
+    // 202 "unknown": a write's answer was lost and the time ran out before the table could tell; the
+    // person is told so (and gets an email if it landed). Such a registration may or may not be stored.
+    let mut unknown = 0u32;
     let mut places = Vec::new();
     for task in tasks {
         let reply = task.await.unwrap();
@@ -855,13 +858,16 @@ async fn concurrent_registrations_never_oversell() {
             // Out of time under a loaded machine (the budget is 7 s for 200 at once in a debug build):
             // an honest "not stored", checked below against the items.
             503 => unavailable += 1,
+            202 if reply.body.contains("unknown") => unknown += 1,
             _ => panic!("{} {}", reply.status, reply.body),
         }
     }
-    if unavailable == 0 {
+    if unavailable == 0 && unknown == 0 {
         assert_eq!((confirmed, waitlisted, refused), (20, 100, 80));
     } else {
-        eprintln!("{unavailable} of 200 answered 503 (not stored)");
+        eprintln!(
+            "{unavailable} of 200 answered 503 (not stored), {unknown} 202 (outcome unknown)"
+        );
         assert!(
             confirmed <= 20 && waitlisted <= 100,
             "{confirmed} {waitlisted}"
@@ -881,30 +887,42 @@ async fn concurrent_registrations_never_oversell() {
         "every waiting person got a place of their own"
     );
     let m = s.store.meeting(M).await.unwrap().unwrap();
-    assert_eq!(
-        (m.confirmed, m.waitlisted, m.cancelled),
-        (confirmed, waitlisted, 0),
-        "every answer told the truth"
+    // Every definite answer told the truth; an unknown one may have landed either way.
+    assert!(
+        m.confirmed >= confirmed
+            && m.waitlisted >= waitlisted
+            && (m.confirmed - confirmed) + (m.waitlisted - waitlisted) <= unknown
+            && m.cancelled == 0,
+        "answers {confirmed} confirmed, {waitlisted} waiting, {unknown} unknown; stored {} {} {}",
+        m.confirmed,
+        m.waitlisted,
+        m.cancelled
     );
+    assert!(m.confirmed <= 20 && m.waitlisted <= 100, "never oversold");
     // Tickets drawn by people who then got a seat or found the list full count as places left. Handing
     // a ticket back is best effort within the request's budget: a request that ran out of time may leave
     // its ticket uncounted (places behind it show one too high, never too low), at most one each.
     let accounted = m.waitlisted + m.waitlist_served + m.waitlist_left;
-    if unavailable == 0 {
+    if unavailable == 0 && unknown == 0 {
         assert_eq!(
             m.waitlist_seq, accounted,
             "every ticket is waiting, served or left"
         );
     } else {
         assert!(
-            m.waitlist_seq >= accounted && m.waitlist_seq - accounted <= unavailable,
-            "tickets {} against {accounted} waiting, served or left: only requests out of time ({unavailable}) may leave one uncounted",
+            m.waitlist_seq >= accounted && m.waitlist_seq - accounted <= unavailable + unknown,
+            "tickets {} against {accounted} waiting, served or left: only requests out of time ({unavailable} + {unknown}) may leave one uncounted",
             m.waitlist_seq
         );
     }
     assert_eq!(
         count_statuses(&s.store, M).await,
-        (confirmed, waitlisted, 0, (confirmed + waitlisted) as usize),
+        (
+            m.confirmed,
+            m.waitlisted,
+            0,
+            (m.confirmed + m.waitlisted) as usize
+        ),
         "counters equal the items"
     );
 }

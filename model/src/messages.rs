@@ -248,6 +248,10 @@ pub mod site {
             nl: "De controle vond problemen (aantal: {count}).",
             en: "Check failed with {count} problem(s).",
         }
+        MORE_PROBLEMS {
+            nl: "... en nog meer problemen (aantal: {count}). Los eerst deze op en bouw opnieuw.",
+            en: "... and {count} more problem(s). Fix these first and build again.",
+        }
         NO_RUNTIME { nl: "kon de server niet starten: {err}", en: "could not start the server runtime: {err}" }
         SOURCE_DATE_EPOCH {
             nl: "SOURCE_DATE_EPOCH=`{value}` is geen aantal seconden sinds 1970",
