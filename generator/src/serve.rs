@@ -92,9 +92,11 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     if let Some(api) = options.api {
         app = app.merge(api);
     }
+    // The handlers are in place before the address is printed: whoever reads it may stop us at once.
+    let stop = stop_requested();
     println!("{}", text!(site::SERVING, address = address));
     axum::serve(listener, app)
-        .with_graceful_shutdown(stop_requested())
+        .with_graceful_shutdown(stop)
         .await?;
     let _ = std::fs::remove_dir_all(&work_dir);
     println!("{}", site::STOPPED.text());
@@ -145,20 +147,25 @@ fn report(
 }
 
 /// Ctrl-C, or SIGTERM (a service manager, a test harness): both stop the server the same way, so the
-/// served copy in the temporary folder is removed either way.
-async fn stop_requested() {
+/// served copy in the temporary folder is removed either way. The signal handlers are installed when this
+/// is called, not when the returned future is first polled: a signal that comes before then is not lost.
+fn stop_requested() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        if let Ok((mut int, mut term)) = signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// How long to wait for more events after the last one: editors save in bursts (write, rename, chmod). After

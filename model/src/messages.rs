@@ -492,6 +492,27 @@ pub mod site {
             nl: "die variabele bestaat hier niet; docs/theme-contract.md zegt wat elk sjabloon krijgt, of gebruik `| default(value=\"\")`",
             en: "the variable does not exist here; see docs/theme-contract.md for what each template gets, or use `| default(value=\"\")`",
         }
+        EMAIL_FILE_MISSING {
+            nl: "dit bestand ontbreekt: elke soort e-mail heeft een {kind}.txt en een {kind}.html",
+            en: "this file is missing: every kind of e-mail has a {kind}.txt and a {kind}.html",
+        }
+        EMAIL_TEMPLATE_BROKEN { nl: "het sjabloon klopt niet: {detail}", en: "the template is broken: {detail}" }
+        EMAIL_SUBJECT_FIRST {
+            nl: "de eerste regel moet het onderwerp zijn, bijvoorbeeld: {prefix} Je aanmelding is bevestigd",
+            en: "the first line must be the subject, e.g.: {prefix} Je aanmelding is bevestigd",
+        }
+        ASSET_MISSING {
+            nl: "asset(path=\"{path}\"): theme/static/{path} bestaat niet; voeg het bestand toe of verbeter het pad",
+            en: "asset(path=\"{path}\"): theme/static/{path} does not exist; add the file or fix the path",
+        }
+        URL_FOR_MISSING {
+            nl: "url_for(path=\"{link}\"): content/{path} bestaat niet (of is een concept)",
+            en: "url_for(path=\"{link}\"): content/{path} does not exist (or is a draft)",
+        }
+        FUNCTION_ARGUMENT {
+            nl: "{function}() heeft een tekst `{name}` nodig, bijvoorbeeld {function}({name}=\"...\")",
+            en: "{function}() needs a text argument `{name}`, e.g. {function}({name}=\"...\")",
+        }
         EMAIL_TEMPLATE { nl: "e-mail: {problem}", en: "e-mail: {problem}" }
         EMAIL_TEMPLATE_HINT {
             nl: "docs/theme-contract.md (\"E-mails\") zegt welke gegevens elke e-mail krijgt",

@@ -4,6 +4,7 @@
 //!
 //! A text template's first line is its subject: `Onderwerp: …`.
 
+use opp_model::messages::site;
 use std::path::Path;
 
 use serde::Serialize;
@@ -121,9 +122,7 @@ impl Emails {
                     problems.push(EmailProblem {
                         file: file_of(&name),
                         line: None,
-                        message: format!(
-                            "dit bestand ontbreekt: elke soort e-mail heeft een {kind}.txt en een {kind}.html"
-                        ),
+                        message: site::EMAIL_FILE_MISSING.fill(&[("kind", &kind)]),
                     });
                 }
             }
@@ -140,7 +139,7 @@ impl Emails {
                 problems.push(EmailProblem {
                     file: file_of(name),
                     line: parse_error_line(&message),
-                    message: format!("de template klopt niet: {}", last_cause(&message)),
+                    message: site::EMAIL_TEMPLATE_BROKEN.fill(&[("detail", &last_cause(&message))]),
                 });
             }
         }
@@ -171,9 +170,7 @@ impl Emails {
         let (subject, body) = split_subject(&text).ok_or_else(|| EmailProblem {
             file: file_of(&text_name),
             line: Some(1),
-            message: format!(
-                "de eerste regel moet het onderwerp zijn, bijvoorbeeld: {SUBJECT_PREFIX} Je aanmelding is bevestigd"
-            ),
+            message: site::EMAIL_SUBJECT_FIRST.fill(&[("prefix", &SUBJECT_PREFIX)]),
         })?;
         Ok(Rendered {
             subject,

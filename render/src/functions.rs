@@ -2,6 +2,7 @@
 //! page and every hashed static file and passes its maps; the handler has the theme but not the content,
 //! and uses the URL rules of `opp_model::urls` alone.
 
+use opp_model::messages::site;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tera::{Tera, Value};
@@ -37,9 +38,9 @@ impl tera::Function for Asset {
         match &self.0 {
             Urls::Site { assets, .. } => match assets.get(path) {
                 Some(url) => Ok(Value::String(url.clone())),
-                None => Err(tera::Error::msg(format!(
-                    "asset(path=\"{path}\"): theme/static/{path} does not exist; add the file or fix the path"
-                ))),
+                None => Err(tera::Error::msg(
+                    site::ASSET_MISSING.fill(&[("path", &path)]),
+                )),
             },
             Urls::Rules => Ok(Value::String(urls::static_asset_url(path))),
         }
@@ -61,9 +62,9 @@ impl tera::Function for UrlFor {
                 let (path, fragment) = urls::content_link(&link);
                 match pages.get(path) {
                     Some(url) => Ok(Value::String(urls::with_fragment(url, fragment))),
-                    None => Err(tera::Error::msg(format!(
-                        "url_for(path=\"{link}\"): content/{path} does not exist (or is a draft)"
-                    ))),
+                    None => Err(tera::Error::msg(
+                        site::URL_FOR_MISSING.fill(&[("link", &link), ("path", &path)]),
+                    )),
                 }
             }
             Urls::Rules => Ok(Value::String(urls::content_url(&link))),
@@ -78,9 +79,9 @@ impl tera::Function for UrlFor {
 fn string_arg(args: &HashMap<String, Value>, function: &str, name: &str) -> tera::Result<String> {
     match args.get(name) {
         Some(Value::String(value)) => Ok(value.clone()),
-        _ => Err(tera::Error::msg(format!(
-            "{function}() needs a text argument `{name}`, e.g. {function}({name}=\"...\")"
-        ))),
+        _ => Err(tera::Error::msg(
+            site::FUNCTION_ARGUMENT.fill(&[("function", &function), ("name", &name)]),
+        )),
     }
 }
 
@@ -116,7 +117,12 @@ mod tests {
             "/css/site.1234.css /privacy/#bewaren"
         );
         let err = render(urls, "{{ url_for(path='@/weg.md') }}").unwrap_err();
-        assert!(err.contains("content/weg.md does not exist"), "{err}");
+        // In the process's language (OPP_LANG), Dutch by default.
+        assert!(
+            err.contains("content/weg.md does not exist")
+                || err.contains("content/weg.md bestaat niet"),
+            "{err}"
+        );
     }
 
     #[test]
