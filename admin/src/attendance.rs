@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
-use crate::export::{is_formula_like, write_atomically, xlsx_failed};
+use crate::export::{is_formula_like, write_atomically, write_header, xlsx_failed};
 use crate::{AdminError, meeting_registrations};
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::{RegistrationRecord, Store};
@@ -141,30 +141,22 @@ pub async fn attendance(
 
 /// The workbook: one sheet, set up to print.
 pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, AdminError> {
-    let failed = xlsx_failed;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("Presentielijst").map_err(failed)?;
+    sheet.set_name("Presentielijst").map_err(xlsx_failed)?;
     let boxed = Format::new()
         .set_border(FormatBorder::Thin)
         .set_text_wrap()
         .set_align(FormatAlign::Top);
-    let heading = boxed.clone().set_bold();
     let quoted = boxed.clone().set_quote_prefix();
-    for (col, (title, width)) in HEADER.iter().zip(WIDTHS).enumerate() {
-        let col = col as u16;
-        sheet
-            .write_string_with_format(0, col, *title, &heading)
-            .map_err(failed)?;
-        sheet.set_column_width(col, width).map_err(failed)?;
-    }
+    write_header(sheet, &HEADER, &WIDTHS, &boxed.clone().set_bold())?;
     for (i, person) in people.iter().enumerate() {
         let row = u32::try_from(i + 1).map_err(|_| AdminError::input(say!(TOO_MANY_ROWS)))?;
         // A taller row leaves room to tick and sign.
-        sheet.set_row_height(row, 24).map_err(failed)?;
+        sheet.set_row_height(row, 24).map_err(xlsx_failed)?;
         sheet
             .write_string_with_format(row, 0, "", &boxed)
-            .map_err(failed)?;
+            .map_err(xlsx_failed)?;
         let cells = [
             &person.name,
             &person.organisation,
@@ -180,7 +172,7 @@ pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, Adm
             };
             sheet
                 .write_string_with_format(row, col, cell, format)
-                .map_err(failed)?;
+                .map_err(xlsx_failed)?;
         }
     }
     sheet
@@ -190,9 +182,9 @@ pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, Adm
         .set_print_center_horizontally(true)
         .set_header(page_header(meeting))
         .set_footer("&CPagina &P van &N");
-    sheet.set_repeat_rows(0, 0).map_err(failed)?;
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
-    workbook.save_to_buffer().map_err(failed)
+    sheet.set_repeat_rows(0, 0).map_err(xlsx_failed)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+    workbook.save_to_buffer().map_err(xlsx_failed)
 }
 
 #[cfg(test)]

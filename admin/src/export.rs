@@ -182,19 +182,11 @@ pub fn csv(rows: &[[String; 13]]) -> Vec<u8> {
 }
 
 pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
-    let failed = xlsx_failed;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("Aanmeldingen").map_err(failed)?;
-    let bold = Format::new().set_bold();
+    sheet.set_name("Aanmeldingen").map_err(xlsx_failed)?;
     let quoted = Format::new().set_quote_prefix();
-    for (col, (title, width)) in HEADER.iter().zip(WIDTHS).enumerate() {
-        let col = col as u16;
-        sheet
-            .write_string_with_format(0, col, *title, &bold)
-            .map_err(failed)?;
-        sheet.set_column_width(col, width).map_err(failed)?;
-    }
+    write_header(sheet, &HEADER, &WIDTHS, &Format::new().set_bold())?;
     for (i, line) in rows.iter().enumerate() {
         let row = u32::try_from(i + 1).map_err(|_| AdminError::input(say!(TOO_MANY_ROWS)))?;
         for (col, cell) in line.iter().enumerate() {
@@ -202,19 +194,36 @@ pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
             if is_formula_like(cell) {
                 sheet
                     .write_string_with_format(row, col, cell, &quoted)
-                    .map_err(failed)?;
+                    .map_err(xlsx_failed)?;
             } else {
-                sheet.write_string(row, col, cell).map_err(failed)?;
+                sheet.write_string(row, col, cell).map_err(xlsx_failed)?;
             }
         }
     }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
     if !rows.is_empty() {
         sheet
             .autofilter(0, 0, rows.len() as u32, (HEADER.len() - 1) as u16)
-            .map_err(failed)?;
+            .map_err(xlsx_failed)?;
     }
-    workbook.save_to_buffer().map_err(failed)
+    workbook.save_to_buffer().map_err(xlsx_failed)
+}
+
+/// The bold first row of a sheet, and its columns' widths.
+pub(crate) fn write_header(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    titles: &[&str],
+    widths: &[f64],
+    format: &Format,
+) -> Result<(), AdminError> {
+    for (col, (title, width)) in titles.iter().zip(widths).enumerate() {
+        let col = col as u16;
+        sheet
+            .write_string_with_format(0, col, *title, format)
+            .map_err(xlsx_failed)?;
+        sheet.set_column_width(col, *width).map_err(xlsx_failed)?;
+    }
+    Ok(())
 }
 
 /// An XLSX writer error in words.

@@ -14,8 +14,8 @@ macro_rules! say {
     ($name:ident) => {
         opp_model::messages::admin::$name.text().to_string()
     };
-    ($name:ident, $($key:ident = $value:expr),+ $(,)?) => {
-        opp_model::messages::admin::$name.fill(&[$((stringify!($key), &$value as &dyn std::fmt::Display)),+])
+    ($name:ident, $($args:tt)+) => {
+        opp_model::text!(admin::$name, $($args)+).to_string()
     };
 }
 

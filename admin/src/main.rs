@@ -144,12 +144,9 @@ enum Command {
 /// `--status`: the stored value or the word in Dutch or English (`bevestigd` or `confirmed`).
 fn status_parser() -> impl clap::builder::TypedValueParser<Value = RegistrationStatus> {
     |text: &str| {
-        RegistrationStatus::from_words(text).ok_or_else(|| say(&messages::UNKNOWN_STATUS, text))
+        RegistrationStatus::from_words(text)
+            .ok_or_else(|| opp_model::text!(admin::UNKNOWN_STATUS, value = text).to_string())
     }
-}
-
-fn say(msg: &opp_model::messages::Msg, value: &str) -> String {
-    msg.fill(&[("value", &value)])
 }
 
 #[tokio::main]
@@ -228,9 +225,9 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             let ring = match (link_key_arn, link_key_file) {
                 (_, Some(path)) => {
                     let problem = |err: &dyn std::fmt::Display| {
-                        AdminError::input(
-                            messages::FILE_PROBLEM.fill(&[("path", &path.display()), ("err", err)]),
-                        )
+                        let text =
+                            opp_model::text!(admin::FILE_PROBLEM, path = path.display(), err = err);
+                        AdminError::input(text.to_string())
                     };
                     let text = std::fs::read_to_string(&path).map_err(|err| problem(&err))?;
                     opp_model::links::LinkKeys::parse(&text).map_err(|err| problem(&err))?

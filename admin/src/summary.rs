@@ -14,7 +14,11 @@ use crate::terminal::{self, visible};
 use opp_handler::meetings::MeetingRecord;
 use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
-use opp_model::messages::{self, Lang};
+use opp_model::messages::Lang;
+
+/// The sector of registrations without one: a key of `--json`'s `by_sector`, so it does not change with
+/// the language (the table shows it in words).
+const NO_SECTOR: &str = "(geen)";
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct MeetingSummary {
@@ -91,7 +95,7 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError>
                 }
             }
             *by_role.entry(r.role.clone()).or_insert(0) += 1;
-            let sector = r.sector.clone().unwrap_or_else(|| say!(NO_SECTOR));
+            let sector = r.sector.clone().unwrap_or_else(|| NO_SECTOR.to_string());
             *by_sector.entry(sector).or_insert(0) += 1;
         }
         let counters = [meeting.confirmed, meeting.waitlisted, meeting.cancelled];
@@ -149,9 +153,9 @@ fn counts_table(meetings: &[MeetingSummary]) -> String {
             &say!(COL_DATE),
             &say!(COL_CITY),
             &say!(COL_CAPACITY),
-            &say!(COL_CONFIRMED),
-            &say!(COL_WAITLISTED),
-            &say!(COL_CANCELLED),
+            RegistrationStatus::Confirmed.label_msg().text(),
+            RegistrationStatus::Waitlisted.label_msg().text(),
+            RegistrationStatus::Cancelled.label_msg().text(),
             &say!(COL_PLACES_LEFT),
         ],
         &rows,
@@ -216,14 +220,13 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
 
 fn mismatch_text(lang: Lang, meeting: &str, counters: [u32; 3], counted: [u32; 3]) -> String {
     let slashed = |n: [u32; 3]| format!("{}/{}/{}", n[0], n[1], n[2]);
-    messages::admin::MISMATCH.fill_in(
-        lang,
-        &[
-            ("meeting", &visible(meeting)),
-            ("counters", &slashed(counters)),
-            ("counted", &slashed(counted)),
-        ],
+    opp_model::text!(
+        admin::MISMATCH,
+        meeting = visible(meeting),
+        counters = slashed(counters),
+        counted = slashed(counted)
     )
+    .render(lang)
 }
 
 /// One count table under its heading: a row per role (or sector), a column per meeting, and the total.
@@ -244,7 +247,12 @@ fn breakdown(
                 .iter()
                 .map(|s| pick(s).get(key).copied().unwrap_or(0))
                 .collect();
-            let mut row = vec![key.clone()];
+            let label = if key == NO_SECTOR {
+                say!(NOTHING)
+            } else {
+                key.clone()
+            };
+            let mut row = vec![label];
             row.extend(counts.iter().map(u32::to_string));
             row.push(counts.iter().sum::<u32>().to_string());
             row

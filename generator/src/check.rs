@@ -112,7 +112,6 @@ pub fn verify(
             problems.push(locate(page, href, error));
         }
     }
-    problems.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     problems
 }
 
@@ -127,7 +126,7 @@ fn locate(page: &PageLinks, href: &str, error: Text) -> Problem {
             .with_hint(site::LINK_FIX_HINT);
     }
     let message = match &page.source {
-        Some(source) => Text::of(
+        Some(source) => Text::Msg(
             site::ON_PAGE_FROM,
             vec![
                 ("problem", error),
@@ -135,7 +134,7 @@ fn locate(page: &PageLinks, href: &str, error: Text) -> Problem {
                 ("source", source.display().to_string().into()),
             ],
         ),
-        None => Text::of(
+        None => Text::Msg(
             site::ON_PAGE,
             vec![("problem", error), ("url", page_url.into())],
         ),
@@ -294,11 +293,13 @@ mod tests {
         assert!(
             check("/onbekend/")
                 .unwrap()
+                .render(opp_model::messages::Lang::En)
                 .contains("nothing is published")
         );
         assert!(
             check("/over/#weg")
                 .unwrap()
+                .render(opp_model::messages::Lang::En)
                 .contains("no element with id=\"weg\"")
         );
     }

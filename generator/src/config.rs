@@ -33,6 +33,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opp_model::messages::Lang;
 
     const MINIMAL: &str = "title: T\nbase_url: https://example.nl/\nretention_days: 90\ncontact:\n  organisation: O\n  email: a@b.nl\n";
 
@@ -52,6 +53,11 @@ mod tests {
         assert_eq!(err.line, Some(2));
         let text = MINIMAL.replace("retention_days", "retension_days");
         let err = parse(&text, Path::new("config.yaml")).unwrap_err();
-        assert!(err.hint.unwrap().contains("retention_days"));
+        assert!(
+            err.hint
+                .unwrap()
+                .render(Lang::En)
+                .contains("retention_days")
+        );
     }
 }

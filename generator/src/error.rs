@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub use opp_model::messages::Text;
 use opp_model::messages::{Lang, Msg, site};
+use opp_model::text;
 
 /// One problem found while building, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +102,7 @@ impl BuildError {
     /// Every problem of a build, sorted by file and line (phases ran in parallel) with repeats merged,
     /// at most [`REPORT_LIMIT`] of them.
     pub fn reported(problems: Vec<Problem>) -> Self {
-        let mut problems = crate::render::merge_repeated(problems);
+        let mut problems = merge_repeated(problems);
         problems.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
         let more = problems.len().saturating_sub(REPORT_LIMIT);
         problems.truncate(REPORT_LIMIT);
@@ -119,21 +120,7 @@ impl BuildError {
             more: 0,
         }
     }
-}
 
-impl From<Problem> for BuildError {
-    fn from(problem: Problem) -> Self {
-        BuildError::single(problem)
-    }
-}
-
-impl From<Vec<Problem>> for BuildError {
-    fn from(problems: Vec<Problem>) -> Self {
-        BuildError { problems, more: 0 }
-    }
-}
-
-impl BuildError {
     /// Every problem, one after another, in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         let mut lines: Vec<String> = self
@@ -148,6 +135,18 @@ impl BuildError {
     }
 }
 
+impl From<Problem> for BuildError {
+    fn from(problem: Problem) -> Self {
+        BuildError::single(problem)
+    }
+}
+
+impl From<Vec<Problem>> for BuildError {
+    fn from(problems: Vec<Problem>) -> Self {
+        BuildError { problems, more: 0 }
+    }
+}
+
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(Lang::current()))
@@ -157,7 +156,7 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// Describes an I/O failure on a path in words an editor can act on: `action` says what failed
-/// ("de siteconfiguratie lezen").
+/// ("het lezen van de siteconfiguratie" / "read the site configuration").
 pub fn io_problem(path: &Path, action: Msg, err: &std::io::Error) -> Problem {
     Problem::in_file(
         path,
@@ -166,4 +165,28 @@ pub fn io_problem(path: &Path, action: Msg, err: &std::io::Error) -> Problem {
             vec![("action", action.into()), ("err", err.to_string().into())],
         ),
     )
+}
+
+/// One problem for an error that many pages hit (a mistake in `base.html` breaks every page), with how many.
+fn merge_repeated(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut merged: Vec<(Problem, usize)> = Vec::with_capacity(problems.len());
+    for problem in problems {
+        match merged.iter_mut().find(|(seen, _)| *seen == problem) {
+            Some((_, count)) => *count += 1,
+            None => merged.push((problem, 1)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut problem, count)| {
+            if count > 1 {
+                let note = text!(site::PAGES_HIT, count = count);
+                problem.hint = Some(match problem.hint.take() {
+                    Some(hint) => Text::Msg(site::WITH_NOTE, vec![("text", hint), ("note", note)]),
+                    None => note,
+                });
+            }
+            problem
+        })
+        .collect()
 }

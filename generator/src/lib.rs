@@ -97,20 +97,13 @@ pub(crate) fn build_prepared(
     options: &BuildOptions,
 ) -> Result<(Prepared, BuildSummary), BuildError> {
     let mut timings = Timings::from_env();
-    let prepared = Prepared::load(options, &mut timings)?;
-    let mut problems = prepared.problems.clone();
-    if let Err(err) = emails::check(&options.root, &prepared.site.config.base_url) {
-        problems.extend(err.problems);
-    }
+    let mut prepared = Prepared::load(options, &mut timings)?;
     let output = Output::staged(&options.output)?;
-    let finished = match prepared.render_all(output, false, &mut timings) {
-        Ok(finished) if problems.is_empty() => finished,
+    let (finished, problems) = prepared.render_gathering(options, output, false, &mut timings);
+    let finished = match finished {
+        Some(finished) if problems.is_empty() => finished,
         // The staged output is dropped unwritten: the previous site stays.
-        Ok(_) => return Err(BuildError::reported(problems)),
-        Err(err) => {
-            problems.extend(err.problems);
-            return Err(BuildError::reported(problems));
-        }
+        _ => return Err(BuildError::reported(problems)),
     };
     finished.output.commit()?;
     timings.mark("commit");
@@ -120,17 +113,11 @@ pub(crate) fn build_prepared(
 /// Builds without writing and checks every internal link and anchor. Broken links are returned as the error.
 pub fn check(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let mut timings = Timings::from_env();
-    let prepared = Prepared::load(options, &mut timings)?;
-    let mut problems = prepared.problems.clone();
-    if let Err(err) = emails::check(&options.root, &prepared.site.config.base_url) {
-        problems.extend(err.problems);
-    }
-    let finished = match prepared.render_all(Output::discard(), true, &mut timings) {
-        Ok(finished) => finished,
-        Err(err) => {
-            problems.extend(err.problems);
-            return Err(BuildError::reported(problems));
-        }
+    let mut prepared = Prepared::load(options, &mut timings)?;
+    let (finished, mut problems) =
+        prepared.render_gathering(options, Output::discard(), true, &mut timings);
+    let Some(finished) = finished else {
+        return Err(BuildError::reported(problems));
     };
     // Paths the registration handler answers are not files of the site; pages left out because of a
     // mistake are not either, and were reported already.
@@ -138,7 +125,13 @@ pub fn check(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         "/api/".to_string(),
         prepared.site.config.registration_endpoint.clone(),
     ];
-    dynamic.extend(prepared.site.failed_urls());
+    dynamic.extend(
+        prepared
+            .site
+            .failed_pages()
+            .map(|(_, url)| url)
+            .filter(|url| !url.is_empty()),
+    );
     problems.extend(check::verify(
         &finished.links,
         &finished.output.written(),
@@ -219,15 +212,14 @@ impl Prepared {
             },
         );
         // Template and content mistakes are reported together; without templates nothing renders.
-        let (tera, sources) = match (tera, &pages) {
-            (Ok(parsed), _) => parsed,
-            (Err(mut err), Ok((_, _, content_problems))) => {
-                err.problems.extend(content_problems.iter().cloned());
-                return Err(err);
-            }
-            (Err(mut err), Err(content_err)) => {
-                err.problems.extend(content_err.problems.iter().cloned());
-                return Err(err);
+        let (tera, sources) = match tera {
+            Ok(parsed) => parsed,
+            Err(mut err) => {
+                err.problems.extend(match pages {
+                    Ok((_, _, content_problems)) => content_problems,
+                    Err(content_err) => content_err.problems,
+                });
+                return Err(BuildError::reported(err.problems));
             }
         };
         let mut templates = templates::Templates {
@@ -281,6 +273,28 @@ impl Prepared {
         })
     }
 
+    /// Renders every output file and gathers every problem so far: those of the pages left out, the
+    /// e-mail templates' and the renders'. `None` when rendering failed.
+    fn render_gathering(
+        &mut self,
+        options: &BuildOptions,
+        output: Output,
+        collect_links: bool,
+        timings: &mut Timings,
+    ) -> (Option<Finished>, Vec<Problem>) {
+        let mut problems = std::mem::take(&mut self.problems);
+        if let Err(err) = emails::check(&options.root, &self.site.config.base_url) {
+            problems.extend(err.problems);
+        }
+        match self.render_all(output, collect_links, timings) {
+            Ok(finished) => (Some(finished), problems),
+            Err(err) => {
+                problems.extend(err.problems);
+                (None, problems)
+            }
+        }
+    }
+
     pub(crate) fn renderer(&self) -> Result<Renderer<'_>, Problem> {
         Renderer::new(
             &self.site,
@@ -330,10 +344,8 @@ impl Prepared {
         timings.mark("render and write pages and other files");
 
         if !problems.is_empty() {
-            // Pages are rendered in parallel: sort so the report reads the same every time.
-            problems
-                .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-            return Err(render::merge_repeated(problems).into());
+            // Sorted and merged with the other phases' problems by `BuildError::reported`.
+            return Err(problems.into());
         }
         let summary = BuildSummary {
             pages: site.pages.len(),

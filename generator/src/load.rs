@@ -165,6 +165,7 @@ pub fn split_front_matter<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opp_model::messages::Lang;
 
     #[test]
     fn splits_front_matter() {
@@ -179,7 +180,7 @@ mod tests {
     fn missing_or_unclosed_front_matter() {
         assert!(split_front_matter("# no front matter", Path::new("a.md")).is_err());
         let err = split_front_matter("---\ntitle: A\n", Path::new("a.md")).unwrap_err();
-        assert!(err.message.contains("not closed"));
+        assert!(err.message.render(Lang::En).contains("not closed"));
     }
 
     #[test]

@@ -263,6 +263,7 @@ mod tests {
             Meeting::from_front(only_reason)
                 .unwrap_err()
                 .1
+                .render(opp_model::messages::Lang::En)
                 .contains("called_off: true")
         );
     }

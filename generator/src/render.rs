@@ -98,7 +98,7 @@ impl<'a> Renderer<'a> {
                     .map_err(|message| {
                         Problem::in_file(
                             crate::config::CONFIG_FILE,
-                            Text::of(
+                            Text::Msg(
                                 site::MENU_ITEM,
                                 vec![("title", item.title.clone().into()), ("problem", message)],
                             ),
@@ -111,7 +111,7 @@ impl<'a> Renderer<'a> {
             .map_err(|message| {
                 Problem::in_file(
                     crate::config::CONFIG_FILE,
-                    Text::of(site::REGISTRATION_PAGE, vec![("problem", message)]),
+                    Text::Msg(site::REGISTRATION_PAGE, vec![("problem", message)]),
                 )
                 .with_hint(site::REGISTRATION_PAGE_HINT)
             })?;
@@ -310,7 +310,7 @@ impl<'a> Renderer<'a> {
     fn page_template_problem(&self, err: &tera::Error, page: &Page) -> Problem {
         self.located(err, &page.template).unwrap_or_else(|| {
             let mut problem = template_problem(err, self.templates_dir);
-            problem.message = Text::of(
+            problem.message = Text::Msg(
                 site::WHILE_RENDERING,
                 vec![
                     ("problem", problem.message),
@@ -323,7 +323,7 @@ impl<'a> Renderer<'a> {
 
     /// The problem of a render error at the template and line where its expression is (which may be an
     /// inherited or included template), naming every other place too. The same for every page that hits
-    /// it, so the build reports it once (see `merge_repeated`).
+    /// it, so the build reports it once (see `BuildError::reported`).
     fn located(&self, err: &tera::Error, template: &str) -> Option<Problem> {
         let text = opp_render::error_chain(err);
         let places = opp_render::locate::error_places(self.sources, template, &text);
@@ -350,9 +350,9 @@ impl<'a> Renderer<'a> {
                 )
             })
             .collect::<Vec<_>>();
-        let found = Text::of(site::EXPRESSION_USED_IN, vec![("places", Text::list(all))]);
+        let found = Text::Msg(site::EXPRESSION_USED_IN, vec![("places", Text::List(all))]);
         problem.hint = Some(match problem.hint.take() {
-            Some(hint) => Text::of(site::JOINED, vec![("first", found), ("second", hint)]),
+            Some(hint) => Text::Msg(site::JOINED, vec![("first", found), ("second", hint)]),
             None => found,
         });
         Some(problem)
@@ -386,28 +386,4 @@ impl<'a> Renderer<'a> {
 /// `/` -> `index.html`; `/a/b/` -> `a/b/index.html`.
 pub fn out_path(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
-}
-
-/// One problem for an error that many pages hit (a mistake in `base.html` breaks every page), with how many.
-pub fn merge_repeated(problems: Vec<Problem>) -> Vec<Problem> {
-    let mut merged: Vec<(Problem, usize)> = Vec::with_capacity(problems.len());
-    for problem in problems {
-        match merged.iter_mut().find(|(seen, _)| *seen == problem) {
-            Some((_, count)) => *count += 1,
-            None => merged.push((problem, 1)),
-        }
-    }
-    merged
-        .into_iter()
-        .map(|(mut problem, count)| {
-            if count > 1 {
-                let note = text!(site::PAGES_HIT, count = count);
-                problem.hint = Some(match problem.hint.take() {
-                    Some(hint) => Text::of(site::WITH_NOTE, vec![("text", hint), ("note", note)]),
-                    None => note,
-                });
-            }
-            problem
-        })
-        .collect()
 }

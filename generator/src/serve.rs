@@ -394,7 +394,7 @@ fn error_page(error: &str) -> String {
         Lang::En => "en",
     };
     format!(
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>{}</h1><p>{}</p><pre style=\"white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem\">{}</pre></body></html>",
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head><body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>{}</h1><p>{}</p><pre style=\"white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem\">{}</pre></body></html>",
         escape_attr(site::OVERLAY_TITLE.text()),
         escape_attr(site::OVERLAY_HEADING.text()),
         escape_attr(site::OVERLAY_HELP.text()),

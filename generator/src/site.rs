@@ -129,27 +129,27 @@ impl Site {
         let mut by_url: HashMap<String, usize> = HashMap::with_capacity(read.len());
         let mut meeting_ids: HashMap<String, usize> = HashMap::new();
         for page in read {
-            if let Some(&other) = by_url.get(&page.url) {
-                problems.push(
+            let clash = match by_url.get(&page.url) {
+                Some(&other) => Some(
                     Problem::in_file(
                         &page.path,
                         text!(site::URL_TWICE, url = page.url, other = pages[other].rel),
                     )
                     .with_hint(site::URL_TWICE_HINT),
-                );
-                failed.insert(page.rel.clone(), page.url.clone());
-                continue;
-            }
-            if let Some(meeting) = &page.meeting
-                && let Some(&other) = meeting_ids.get(meeting.id.as_str())
-            {
-                problems.push(
-                    Problem::in_file(
-                        &page.path,
-                        text!(site::ID_TWICE, id = meeting.id, other = pages[other].rel),
+                ),
+                None => page.meeting.as_ref().and_then(|meeting| {
+                    let &other = meeting_ids.get(meeting.id.as_str())?;
+                    Some(
+                        Problem::in_file(
+                            &page.path,
+                            text!(site::ID_TWICE, id = meeting.id, other = pages[other].rel),
+                        )
+                        .with_hint(site::ID_TWICE_HINT),
                     )
-                    .with_hint(site::ID_TWICE_HINT),
-                );
+                }),
+            };
+            if let Some(problem) = clash {
+                problems.push(problem);
                 failed.insert(page.rel.clone(), page.url.clone());
                 continue;
             }
@@ -185,16 +185,8 @@ impl Site {
         (site, problems)
     }
 
-    /// The URLs of pages left out of the build because of a mistake (their links are not checked).
-    pub fn failed_urls(&self) -> Vec<String> {
-        self.failed
-            .values()
-            .filter(|url| !url.is_empty())
-            .cloned()
-            .collect()
-    }
-
-    /// Content path and URL of each page left out because of a mistake.
+    /// Content path and URL of each page left out because of a mistake (the URL is empty when the file's
+    /// name cannot make one).
     pub fn failed_pages(&self) -> impl Iterator<Item = (String, String)> + '_ {
         self.failed
             .iter()

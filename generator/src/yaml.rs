@@ -214,6 +214,7 @@ pub(crate) fn key_line(text: &str, key: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opp_model::messages::Lang;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
@@ -229,11 +230,18 @@ mod tests {
         let err = parse::<Sample>("title: x\ntitel: y\n", Path::new("a.md"), 2).unwrap_err();
         assert_eq!(err.line, Some(3));
         assert!(
-            err.message.contains("unknown field `titel`"),
+            err.message
+                .render(Lang::En)
+                .contains("unknown field `titel`"),
             "{}",
             err.message
         );
-        assert!(err.hint.unwrap().contains("did you mean `title`"));
+        assert!(
+            err.hint
+                .unwrap()
+                .render(Lang::En)
+                .contains("did you mean `title`")
+        );
     }
 
     #[test]
@@ -254,7 +262,7 @@ mod tests {
             assert_eq!(err.line, Some(line), "{text:?}: {}", err.message);
             let got = err
                 .hint
-                .map(|hint| hint.render(opp_model::messages::Lang::En))
+                .map(|hint| hint.render(Lang::En))
                 .unwrap_or_default();
             assert!(got.contains(hint), "{text:?}: {got}");
         }
@@ -266,8 +274,16 @@ mod tests {
     fn wrong_type_and_missing_field() {
         let err = parse::<Sample>("title: x\nweight: zwaar\n", Path::new("a.md"), 2).unwrap_err();
         assert_eq!(err.line, Some(3));
-        assert!(err.message.contains("weight"), "{}", err.message);
+        assert!(
+            err.message.render(Lang::En).contains("weight"),
+            "{}",
+            err.message
+        );
         let err = parse::<Sample>("weight: 1\n", Path::new("a.md"), 2).unwrap_err();
-        assert!(err.message.contains("missing field `title`"));
+        assert!(
+            err.message
+                .render(Lang::En)
+                .contains("missing field `title`")
+        );
     }
 }

@@ -4,11 +4,8 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{
-    BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient,
-};
+use aws_sdk_dynamodb::config::{Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
 use aws_smithy_http_client::tls;
 
 /// The region named for a local endpoint when none is configured (a local store accepts any).
@@ -86,40 +83,38 @@ impl std::fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
-/// The DynamoDB client for `settings`. The SDK retries throttling and transient errors itself (standard
-/// mode, 3 attempts) within the operation timeout; the store adds its own retries only for transaction
-/// conflicts.
+/// A client of one AWS SDK crate from [`SdkParts`]: our TLS client, timeouts, standard retries (3 attempts
+/// within the operation timeout), region, credentials and endpoint. Every SDK crate has its own `Config`
+/// type, hence a macro: `sdk_client!(aws_sdk_sesv2, SdkParts::of(settings)?)`.
+#[macro_export]
+macro_rules! sdk_client {
+    ($sdk:ident, $parts:expr) => {{
+        let parts: $crate::aws::SdkParts = $parts;
+        let mut config = $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .http_client($crate::aws::http_client())
+            .timeout_config(parts.timeouts)
+            .retry_config($sdk::config::retry::RetryConfig::standard())
+            .region(parts.region)
+            .credentials_provider(parts.credentials);
+        if let Some(endpoint) = parts.endpoint_url {
+            config = config.endpoint_url(endpoint);
+        }
+        $sdk::Client::from_conf(config.build())
+    }};
+}
+
+/// The DynamoDB client for `settings`. The SDK retries throttling and transient errors itself; the store
+/// adds its own retries only for transaction conflicts.
 pub fn dynamodb_client(settings: ClientSettings) -> Result<aws_sdk_dynamodb::Client, ClientError> {
-    let parts = SdkParts::of(settings)?;
-    let mut config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(http_client())
-        .timeout_config(parts.timeouts)
-        .retry_config(RetryConfig::standard())
-        .region(parts.region)
-        .credentials_provider(parts.credentials);
-    if let Some(endpoint) = parts.endpoint_url {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
+    Ok(sdk_client!(aws_sdk_dynamodb, SdkParts::of(settings)?))
 }
 
 /// The Secrets Manager client for the origin secret: the same region, credentials, TLS and timeouts.
 pub fn secrets_client(
     settings: ClientSettings,
 ) -> Result<aws_sdk_secretsmanager::Client, ClientError> {
-    let parts = SdkParts::of(settings)?;
-    let mut config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .http_client(http_client())
-        .timeout_config(parts.timeouts)
-        .retry_config(RetryConfig::standard())
-        .region(parts.region)
-        .credentials_provider(parts.credentials);
-    if let Some(endpoint) = parts.endpoint_url {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_secretsmanager::Client::from_conf(config.build()))
+    Ok(sdk_client!(aws_sdk_secretsmanager, SdkParts::of(settings)?))
 }
 
 /// What every client of ours shares, whatever the service (the mailer builds its SES client from it).

@@ -8,22 +8,15 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
 use crate::compose::OutgoingMail;
-use opp_handler::aws::{ClientError, ClientSettings, SdkParts, http_client};
+use opp_handler::aws::{ClientError, ClientSettings, SdkParts};
 
 /// The SESv2 client: the region, credentials, TLS and timeouts of every other client
 /// (`opp_handler::aws`), with the settings' endpoint (moto in the tests).
 pub fn ses_client(settings: ClientSettings) -> Result<aws_sdk_sesv2::Client, ClientError> {
-    let parts = SdkParts::of(settings)?;
-    let mut config = aws_sdk_sesv2::Config::builder()
-        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-        .http_client(http_client())
-        .timeout_config(parts.timeouts)
-        .region(parts.region)
-        .credentials_provider(parts.credentials);
-    if let Some(endpoint) = parts.endpoint_url {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_sesv2::Client::from_conf(config.build()))
+    Ok(opp_handler::sdk_client!(
+        aws_sdk_sesv2,
+        SdkParts::of(settings)?
+    ))
 }
 
 pub enum Sender {

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodbstreams::types::{
     AttributeValue as StreamValue, OperationType, ShardIteratorType,
 };
-use opp_handler::aws::{ClientSettings, SdkParts, http_client};
+use opp_handler::aws::{ClientSettings, SdkParts};
 
 use crate::batch::Mailer;
 use crate::record::{ChangeRecord, EventName, Item};
@@ -44,16 +44,7 @@ pub struct Polled {
 
 pub fn streams_client(endpoint_url: &str) -> Result<aws_sdk_dynamodbstreams::Client, String> {
     let parts = SdkParts::of(ClientSettings::local(endpoint_url)).map_err(|e| e.0)?;
-    let mut config = aws_sdk_dynamodbstreams::Config::builder()
-        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-        .http_client(http_client())
-        .timeout_config(parts.timeouts)
-        .region(parts.region)
-        .credentials_provider(parts.credentials);
-    if let Some(endpoint) = parts.endpoint_url {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_dynamodbstreams::Client::from_conf(config.build()))
+    Ok(opp_handler::sdk_client!(aws_sdk_dynamodbstreams, parts))
 }
 
 impl Poller {

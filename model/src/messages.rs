@@ -59,41 +59,64 @@ impl Msg {
     pub fn fill_in(&self, lang: Lang, args: &[(&str, &dyn fmt::Display)]) -> String {
         let template = self.in_lang(lang);
         let mut text = String::with_capacity(template.len() + 16);
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            text.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            match after.find('}') {
-                Some(close) => {
-                    let name = &after[..close];
-                    match args.iter().find(|(key, _)| *key == name) {
-                        Some((_, value)) => text.push_str(&value.to_string()),
-                        None => text.push_str(&rest[open..open + close + 2]),
+        for piece in pieces(template) {
+            match piece {
+                Piece::Literal(literal) => text.push_str(literal),
+                Piece::Placeholder(name) => match args.iter().find(|(key, _)| *key == name) {
+                    Some((_, value)) => text.push_str(&value.to_string()),
+                    None => {
+                        text.push('{');
+                        text.push_str(name);
+                        text.push('}');
                     }
-                    rest = &after[close + 1..];
-                }
-                None => {
-                    text.push_str(&rest[open..]);
-                    rest = "";
-                }
+                },
             }
         }
-        text.push_str(rest);
         text
     }
 
     /// The placeholder names of a template, in order.
     pub fn placeholders(template: &str) -> Vec<&str> {
-        let mut names = Vec::new();
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else { break };
-            names.push(&after[..close]);
-            rest = &after[close + 1..];
-        }
-        names
+        pieces(template)
+            .filter_map(|piece| match piece {
+                Piece::Placeholder(name) => Some(name),
+                Piece::Literal(_) => None,
+            })
+            .collect()
     }
+}
+
+/// A part of a template: text as it is, or a `{name}` to fill.
+enum Piece<'a> {
+    Literal(&'a str),
+    Placeholder(&'a str),
+}
+
+/// A template's pieces in order; a `{` without its `}` is text.
+fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
+    let mut rest = template;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let piece = match rest.find('{') {
+            Some(0) => match rest.find('}') {
+                Some(close) => {
+                    let name = &rest[1..close];
+                    rest = &rest[close + 1..];
+                    return Some(Piece::Placeholder(name));
+                }
+                None => std::mem::take(&mut rest),
+            },
+            Some(open) => {
+                let (literal, after) = rest.split_at(open);
+                rest = after;
+                literal
+            }
+            None => std::mem::take(&mut rest),
+        };
+        Some(Piece::Literal(piece))
+    })
 }
 
 /// A text for people that is put into words when shown: a catalogue message with its values (which may
@@ -126,21 +149,6 @@ impl Text {
                 .collect::<Vec<_>>()
                 .join("; "),
         }
-    }
-
-    /// Texts shown one after another, separated by "; ".
-    pub fn list(items: Vec<Text>) -> Text {
-        Text::List(items)
-    }
-
-    /// A catalogue message whose values are texts themselves (`{problem}` in "menu item `x`: {problem}").
-    pub fn of(msg: Msg, args: Vec<(&'static str, Text)>) -> Text {
-        Text::Msg(msg, args)
-    }
-
-    /// Whether the text, in either language, contains `part` (for tests and for sorting out kinds).
-    pub fn contains(&self, part: &str) -> bool {
-        self.render(Lang::Nl).contains(part) || self.render(Lang::En).contains(part)
     }
 }
 
@@ -210,26 +218,26 @@ pub mod site {
         HINT_PREFIX { nl: "tip", en: "help" }
         JOINED { nl: "{first}. {second}", en: "{first}. {second}" }
         WITH_NOTE { nl: "{text} ({note})", en: "{text} ({note})" }
-        IO_FAILED { nl: "kon {action} niet: {err}", en: "could not {action}: {err}" }
+        IO_FAILED { nl: "{action} lukte niet: {err}", en: "could not {action}: {err}" }
 
         // What failed, for IO_FAILED.
-        ACTION_READ_CONFIG { nl: "de siteconfiguratie lezen", en: "read the site configuration" }
-        ACTION_READ_FOLDER { nl: "de map lezen", en: "read the folder" }
-        ACTION_INSPECT_FILE { nl: "het bestand bekijken", en: "inspect the file" }
-        ACTION_READ_FILE { nl: "het bestand lezen", en: "read the file" }
-        ACTION_READ_PAGE { nl: "de pagina lezen", en: "read the page" }
-        ACTION_READ_PAGE_UTF8 { nl: "de pagina lezen (is het UTF-8-tekst?)", en: "read the page (is it UTF-8 text?)" }
-        ACTION_READ_TEMPLATE { nl: "het sjabloon lezen", en: "read the template" }
-        ACTION_READ_STATIC { nl: "het vaste bestand lezen", en: "read the static file" }
-        ACTION_CREATE_PARENT { nl: "de bovenliggende map van de uitvoer maken", en: "create the output's parent folder" }
-        ACTION_REMOVE_STAGING { nl: "een oude werkmap verwijderen", en: "remove an old staging folder" }
-        ACTION_CREATE_STAGING { nl: "de werkmap maken", en: "create the staging folder" }
-        ACTION_CREATE_OUTPUT_FOLDER { nl: "een map in de uitvoer maken", en: "create a folder in the output" }
-        ACTION_WRITE_OUTPUT { nl: "het uitvoerbestand schrijven", en: "write the output file" }
-        ACTION_REPLACE_OUTPUT { nl: "het uitvoerbestand vervangen", en: "replace the output file" }
-        ACTION_MOVE_PREVIOUS { nl: "de vorige site opzij zetten", en: "move the previous site aside" }
-        ACTION_PLACE_NEW { nl: "de nieuwe site op zijn plek zetten", en: "put the new site in place" }
-        ACTION_REMOVE_PREVIOUS { nl: "de vorige site verwijderen", en: "remove the previous site" }
+        ACTION_READ_CONFIG { nl: "het lezen van de siteconfiguratie", en: "read the site configuration" }
+        ACTION_READ_FOLDER { nl: "het lezen van de map", en: "read the folder" }
+        ACTION_INSPECT_FILE { nl: "het bekijken van het bestand", en: "inspect the file" }
+        ACTION_READ_FILE { nl: "het lezen van het bestand", en: "read the file" }
+        ACTION_READ_PAGE { nl: "het lezen van de pagina", en: "read the page" }
+        ACTION_READ_PAGE_UTF8 { nl: "het lezen van de pagina (is het UTF-8-tekst?)", en: "read the page (is it UTF-8 text?)" }
+        ACTION_READ_TEMPLATE { nl: "het lezen van het sjabloon", en: "read the template" }
+        ACTION_READ_STATIC { nl: "het lezen van het vaste bestand", en: "read the static file" }
+        ACTION_CREATE_PARENT { nl: "het maken van de bovenliggende map van de uitvoer", en: "create the output's parent folder" }
+        ACTION_REMOVE_STAGING { nl: "het verwijderen van een oude werkmap", en: "remove an old staging folder" }
+        ACTION_CREATE_STAGING { nl: "het maken van de werkmap", en: "create the staging folder" }
+        ACTION_CREATE_OUTPUT_FOLDER { nl: "het maken van een map in de uitvoer", en: "create a folder in the output" }
+        ACTION_WRITE_OUTPUT { nl: "het schrijven van het uitvoerbestand", en: "write the output file" }
+        ACTION_REPLACE_OUTPUT { nl: "het vervangen van het uitvoerbestand", en: "replace the output file" }
+        ACTION_MOVE_PREVIOUS { nl: "het opzijzetten van de vorige site", en: "move the previous site aside" }
+        ACTION_PLACE_NEW { nl: "het plaatsen van de nieuwe site", en: "put the new site in place" }
+        ACTION_REMOVE_PREVIOUS { nl: "het verwijderen van de vorige site", en: "remove the previous site" }
 
         // The command line.
         BUILT {
@@ -594,9 +602,6 @@ pub mod admin {
         COL_DATE { nl: "datum", en: "date" }
         COL_CITY { nl: "plaats", en: "city" }
         COL_CAPACITY { nl: "plekken", en: "capacity" }
-        COL_CONFIRMED { nl: "bevestigd", en: "confirmed" }
-        COL_WAITLISTED { nl: "wachtlijst", en: "waitlisted" }
-        COL_CANCELLED { nl: "afgemeld", en: "cancelled" }
         COL_PLACES_LEFT { nl: "vrij", en: "places left" }
         COL_TOTAL { nl: "totaal", en: "total" }
         COL_REGISTERED { nl: "aangemeld", en: "registered" }
@@ -612,7 +617,6 @@ pub mod admin {
         COL_FAILED { nl: "mislukt", en: "failed" }
         COL_KIND { nl: "soort", en: "kind" }
         COL_ERROR { nl: "fout", en: "error" }
-        NO_SECTOR { nl: "(geen)", en: "(none)" }
         NOTHING { nl: "(geen)", en: "(none)" }
 
         // summary and list
@@ -779,11 +783,11 @@ pub mod admin {
 
         // erase
         ERASE_WOULD_REMOVE_REQUESTS {
-            nl: "zou {count} linkaanvraag/-aanvragen van {email} verwijderen",
+            nl: "zou de linkaanvragen van {email} verwijderen (aantal: {count})",
             en: "would remove {count} link request(s) of {email}",
         }
         ERASE_REMOVED_REQUESTS {
-            nl: "{count} linkaanvraag/-aanvragen van {email} verwijderd",
+            nl: "linkaanvragen van {email} verwijderd (aantal: {count})",
             en: "removed {count} link request(s) of {email}",
         }
         ERASE_NOTHING {
