@@ -15,10 +15,14 @@
 //      3); A's mail links to A's page and carries the .ics; C's promoted mail opens C's page; "Link kwijt?" for
 //      C gives the neutral page and a mail whose link opens C's page; axe on the mailbox and the email HTML
 //   6  D registers for Apeldoorn with the keyboard only
+//   6b E corrects the details on the personal page ("Gegevens wijzigen"): the form is filled in, a bad address
+//      gives the 422 form with the summary focused, a new address and needs are stored (303 to .../gewijzigd with
+//      a focused notice), opp-admin lists E under the new address with the counters unchanged, and the new
+//      address gets "Je e-mailadres is gewijzigd"
 //   7  opp-dev stops on SIGINT (exit 0) and starts again on the same --state-dir: every registration, the
 //      counters and the personal links survive; Amersfoort is still full
 // axe-core (WCAG 2.1 A + AA) runs on every page the handler renders (personal page confirmed and waiting list,
-// 422, cancel confirmation, cancelled) and on /aanmelden/al-aangemeld/, through a copy of the page in a
+// 422, cancel confirmation, cancelled, the details form with and without errors, the page after a correction) and on /aanmelden/al-aangemeld/, through a copy of the page in a
 // JavaScript-enabled tab (axe cannot run with JavaScript off). Screenshots: target/screenshots/e2e/.
 //
 // Environment: OPP_DEV_BIN (default target/debug/opp-dev), OPP_ADMIN_BIN (default target/debug/opp-admin),
@@ -691,6 +695,63 @@ async function main() {
       }
       const rows = await adminList(ROOMY);
       report.check('store    opp-admin list: D confirmed for Apeldoorn, with what D typed', rowProblems(rows, d, 'confirmed', ROOMY));
+    });
+
+    await step('6b: E corrects the details on the personal page; a new address keeps the seat', async () => {
+      need('E');
+      const before = (await adminSummary()).get(ROOMY);
+      await page.goto(state.dev.url(state.personal.E), { waitUntil: 'load' });
+      const problems = [];
+      if (!(await mainText(page)).includes(PEOPLE.E.email)) problems.push(`the personal page does not show the address ${PEOPLE.E.email}`);
+      const link = page.locator('main a', { hasText: 'Gegevens wijzigen' });
+      if ((await link.count()) !== 1) throw new Error(`E's personal page has ${await link.count()} "Gegevens wijzigen" links: ${await pageSummary(page)}`);
+      const [r1] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+      if (r1.status() !== 200) problems.push(`the details form answered ${r1.status()}: ${await pageSummary(page, r1)}`);
+      const filled = await page.evaluate(() => ({ name: document.getElementById('field-name')?.value, email: document.getElementById('field-email')?.value }));
+      if (filled.name !== PEOPLE.E.name || filled.email !== PEOPLE.E.email) problems.push(`the form is filled in with ${JSON.stringify(filled)}, expected E's name and address`);
+      report.check('details  the personal page shows the address; "Gegevens wijzigen" opens the form filled in', problems);
+      await shot(page, '07c-gegevens-wijzigen');
+      await axe(page, 'details form');
+
+      // A typo first: the form again, its error summary focused, nothing stored.
+      const form = page.locator('main form[method="post"]');
+      await form.locator('#field-email').fill('eva.e2e@');
+      const [r2] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button[type="submit"]').click()]);
+      const ep = [];
+      if (r2.status() !== 422) ep.push(`a bad address was answered ${r2.status()}, expected 422: ${await pageSummary(page, r2)}`);
+      const focus = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+      if (focus !== 'foutmeldingen') ep.push(`focus is on ${focus}, expected the error summary #foutmeldingen`);
+      report.check('details  a bad address gives the form again (422), the error summary focused', ep);
+      await axe(page, 'details form with an error');
+
+      const corrected = { ...PEOPLE.E, email: 'eva.nieuw.e2e@example.nl', needs: 'Een plek dicht bij de deur.' };
+      await page.locator('main form[method="post"] #field-email').fill(corrected.email);
+      await page.locator('main form[method="post"] #field-needs').fill(corrected.needs);
+      const [r3] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('main form[method="post"] button[type="submit"]').click()]);
+      const cp = [];
+      if (!r3.request().redirectedFrom()) cp.push('the POST was answered with a page, not a redirect: a reload would send it again');
+      if (!new URL(page.url()).pathname.endsWith('/gewijzigd')) cp.push(`landed on ${await pageSummary(page, r3)}, expected .../gewijzigd`);
+      const text = await mainText(page);
+      for (const want of ['Je gegevens zijn gewijzigd', 'Je bent aangemeld', corrected.email, corrected.needs]) if (!text.includes(want)) cp.push(`the page does not say "${want}"`);
+      const notice = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+      if (notice !== 'gewijzigd') cp.push(`focus is on ${notice}, expected the notice #gewijzigd`);
+      report.check('details  stored: 303 to the personal page with a focused notice, the new details shown', cp);
+      await shot(page, '07d-gegevens-gewijzigd');
+      await axe(page, 'personal page after a correction');
+
+      const rows = await adminList(ROOMY);
+      const sp = rowProblems(rows, corrected, 'confirmed', ROOMY);
+      if (rows.some((r) => r.email === PEOPLE.E.email)) sp.push(`the old address ${PEOPLE.E.email} is still listed`);
+      const after = (await adminSummary()).get(ROOMY);
+      for (const k of ['confirmed', 'waitlisted', 'cancelled', 'places_left']) if (before?.[k] !== after?.[k]) sp.push(`${ROOMY}: ${k} was ${before?.[k]}, is ${after?.[k]}: a correction must not touch the counters`);
+      report.check('store    opp-admin list: E under the new address, still confirmed; the counters unchanged', sp);
+
+      let mail = null;
+      for (let i = 0; i < 60 && !mail; i += 1) {
+        mail = (await mailbox()).find((m) => m.to.includes(`<${corrected.email}>`) && m.subject.startsWith('Je e-mailadres is gewijzigd'));
+        if (!mail) await new Promise((r) => setTimeout(r, 250));
+      }
+      report.check('mail     the new address gets "Je e-mailadres is gewijzigd"', mail ? [] : [`no such mail to ${corrected.email} in /_mail/`]);
     });
 
     await step('7: registrations survive a restart of opp-dev', async () => {

@@ -20,10 +20,12 @@ mod embedded {
 
 /// The theme templates the handler renders. Only these and what they extend, include or import are
 /// parsed: the rest of the theme would only add to the function's cold start.
-pub const RENDERED_TEMPLATES: [&str; 6] = [
+pub const RENDERED_TEMPLATES: [&str; 8] = [
     "registration.html",
     "registration_cancel.html",
     "registration_cancelled.html",
+    "registration_changed.html",
+    "registration_details.html",
     "registration_form_errors.html",
     "registration_not_found.html",
     "registration_refused.html",

@@ -226,28 +226,8 @@ pub fn validate(values: BTreeMap<String, String>) -> Submission {
         ));
     }
 
-    let name = collapse_spaces(&nfc(get("name")));
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "Vul je naam in."));
-    } else if name.chars().any(is_hidden_or_control) {
-        errors.push(FieldError::new(
-            "name",
-            "Je naam bevat een teken dat we niet kunnen opslaan. Typ je naam opnieuw, zonder speciale tekens. Letters zoals é en ö mogen wel.",
-        ));
-    } else if name.chars().count() > 100 {
-        errors.push(FieldError::new(
-            "name",
-            "Je naam mag niet langer zijn dan 100 tekens.",
-        ));
-    }
-
-    let email = match email_key(get("email")) {
-        Ok(key) => key,
-        Err(problem) => {
-            errors.push(FieldError::new("email", problem.message()));
-            String::new()
-        }
-    };
+    let name = checked_name(get("name"), &mut errors);
+    let email = checked_email(get("email"), &mut errors);
 
     let role = get("role").to_string();
     if role.is_empty() {
@@ -270,34 +250,8 @@ pub fn validate(values: BTreeMap<String, String>) -> Submission {
         _ => {}
     }
 
-    let organisation = optional(&collapse_spaces(&nfc(get("organisation"))));
-    if let Some(o) = &organisation {
-        if o.chars().any(is_hidden_or_control) {
-            errors.push(FieldError::new(
-                "organisation",
-                "De naam van je school of organisatie bevat een teken dat we niet kunnen opslaan. Typ de naam opnieuw, zonder speciale tekens.",
-            ));
-        } else if o.chars().count() > 150 {
-            errors.push(FieldError::new(
-                "organisation",
-                "De naam van je school of organisatie mag niet langer zijn dan 150 tekens.",
-            ));
-        }
-    }
-    let needs = optional(&one_kind_of_line_end(&nfc(get("needs"))));
-    if let Some(n) = &needs {
-        if n.chars().any(|c| c != '\n' && is_hidden_or_control(c)) {
-            errors.push(FieldError::new(
-                "needs",
-                "Je antwoord bevat een teken dat we niet kunnen opslaan. Typ je antwoord opnieuw, zonder speciale tekens.",
-            ));
-        } else if n.chars().count() > 500 {
-            errors.push(FieldError::new(
-                "needs",
-                "Gebruik hier niet meer dan 500 tekens.",
-            ));
-        }
-    }
+    let organisation = checked_organisation(get("organisation"), &mut errors);
+    let needs = checked_needs(get("needs"), &mut errors);
 
     if !matches!(get("privacy"), "ja" | "on" | "true" | "1") {
         errors.push(FieldError::new(
@@ -321,6 +275,110 @@ pub fn validate(values: BTreeMap<String, String>) -> Submission {
         values.remove(HONEYPOT_FIELD);
         Submission::Invalid { errors, values }
     }
+}
+
+/// Corrected details from the personal page ("Gegevens wijzigen"), checked by the same rules as
+/// registering. Role and sector stay as registered: they decide nothing after the meeting was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    pub name: String,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub needs: Option<String>,
+}
+
+/// The fields the "Gegevens wijzigen" form sends.
+pub const DETAIL_FIELDS: [&str; 4] = ["name", "email", "organisation", "needs"];
+
+/// Applies the registration rules to the details form: `Ok` with the checked details, or the field
+/// errors with the values as entered.
+pub fn validate_details(
+    values: BTreeMap<String, String>,
+) -> Result<Details, (Vec<FieldError>, BTreeMap<String, String>)> {
+    let get = |field: &str| values.get(field).map(|v| v.trim()).unwrap_or("");
+    let mut errors = Vec::new();
+    let name = checked_name(get("name"), &mut errors);
+    let email = checked_email(get("email"), &mut errors);
+    let organisation = checked_organisation(get("organisation"), &mut errors);
+    let needs = checked_needs(get("needs"), &mut errors);
+    if errors.is_empty() {
+        Ok(Details {
+            name,
+            email,
+            organisation,
+            needs,
+        })
+    } else {
+        let values = values
+            .into_iter()
+            .filter(|(field, _)| DETAIL_FIELDS.contains(&field.as_str()))
+            .collect();
+        Err((errors, values))
+    }
+}
+
+fn checked_name(given: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = collapse_spaces(&nfc(given));
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "Vul je naam in."));
+    } else if name.chars().any(is_hidden_or_control) {
+        errors.push(FieldError::new(
+            "name",
+            "Je naam bevat een teken dat we niet kunnen opslaan. Typ je naam opnieuw, zonder speciale tekens. Letters zoals é en ö mogen wel.",
+        ));
+    } else if name.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "name",
+            "Je naam mag niet langer zijn dan 100 tekens.",
+        ));
+    }
+    name
+}
+
+fn checked_email(given: &str, errors: &mut Vec<FieldError>) -> String {
+    match email_key(given) {
+        Ok(key) => key,
+        Err(problem) => {
+            errors.push(FieldError::new("email", problem.message()));
+            String::new()
+        }
+    }
+}
+
+fn checked_organisation(given: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let organisation = optional(&collapse_spaces(&nfc(given)));
+    if let Some(o) = &organisation {
+        if o.chars().any(is_hidden_or_control) {
+            errors.push(FieldError::new(
+                "organisation",
+                "De naam van je school of organisatie bevat een teken dat we niet kunnen opslaan. Typ de naam opnieuw, zonder speciale tekens.",
+            ));
+        } else if o.chars().count() > 150 {
+            errors.push(FieldError::new(
+                "organisation",
+                "De naam van je school of organisatie mag niet langer zijn dan 150 tekens.",
+            ));
+        }
+    }
+    organisation
+}
+
+fn checked_needs(given: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let needs = optional(&one_kind_of_line_end(&nfc(given)));
+    if let Some(n) = &needs {
+        if n.chars().any(|c| c != '\n' && is_hidden_or_control(c)) {
+            errors.push(FieldError::new(
+                "needs",
+                "Je antwoord bevat een teken dat we niet kunnen opslaan. Typ je antwoord opnieuw, zonder speciale tekens.",
+            ));
+        } else if n.chars().count() > 500 {
+            errors.push(FieldError::new(
+                "needs",
+                "Gebruik hier niet meer dan 500 tekens.",
+            ));
+        }
+    }
+    needs
 }
 
 fn optional(text: &str) -> Option<String> {

@@ -37,6 +37,16 @@ impl Routes {
         format!("{}/afgemeld", self.personal_page(token))
     }
 
+    /// `GET` shows the details form ("Gegevens wijzigen"), `POST` stores the corrections.
+    pub fn details(&self, token: &str) -> String {
+        format!("{}/gegevens", self.personal_page(token))
+    }
+
+    /// The personal page a stored correction redirects to, with a notice that it was stored.
+    pub fn details_changed(&self, token: &str) -> String {
+        format!("{}/gewijzigd", self.personal_page(token))
+    }
+
     /// The registration's own calendar file (a seat only).
     pub fn calendar(&self, token: &str) -> String {
         format!("{}/agenda.ics", self.personal_page(token))
@@ -66,6 +76,16 @@ impl Routes {
         self.calendar("{token}")
     }
 
+    /// The router's pattern for [`Routes::details`].
+    pub(crate) fn details_pattern(&self) -> String {
+        self.details("{token}")
+    }
+
+    /// The router's pattern for [`Routes::details_changed`].
+    pub(crate) fn details_changed_pattern(&self) -> String {
+        self.details_changed("{token}")
+    }
+
     /// The router's pattern for [`Routes::cancelled`].
     pub(crate) fn cancelled_pattern(&self) -> String {
         self.cancelled("{token}")
@@ -84,6 +104,11 @@ mod tests {
         assert_eq!(routes.cancel("abc"), "/api/aanmelden/abc/cancel");
         assert_eq!(routes.cancelled("abc"), "/api/aanmelden/abc/afgemeld");
         assert_eq!(routes.calendar("abc"), "/api/aanmelden/abc/agenda.ics");
+        assert_eq!(routes.details("abc"), "/api/aanmelden/abc/gegevens");
+        assert_eq!(
+            routes.details_changed("abc"),
+            "/api/aanmelden/abc/gewijzigd"
+        );
         assert_eq!(routes.personal_page_pattern(), "/api/aanmelden/{token}");
         assert_eq!(routes.meetings(), "/api/meetings");
     }

@@ -179,6 +179,12 @@ async fn validation_error_page_has_summary_fields_and_values() {
         "the form is filled in again"
     );
     assert!(reply.body.contains("Vul een geldig e-mailadres in"));
+    assert!(
+        reply.body.contains(
+            r#"<p class="hint" id="email-hint">We gebruiken je e-mailadres alleen voor deze bijeenkomst.</p>"#
+        ) && reply.body.contains(r#"id="field-needs""#),
+        "the shared fields, with the form's own hint"
+    );
     assert_eq!(count_statuses(&s.store, M).await, (0, 0, 0, 0));
 }
 

@@ -15,7 +15,7 @@ use crate::deliver::Sender;
 use crate::record::{ChangeRecord, Item};
 use crate::sent::{self, Claim, MailKey};
 use crate::site::Site;
-use crate::transition::{Decision, Kind, decide};
+use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
 
 /// Deliveries of one message before it is recorded as failed. Below the event source mapping's
 /// `MaximumRetryAttempts` (infra/template.yaml), so the mailer, not the mapping, gives up first and
@@ -116,6 +116,13 @@ impl Mailer {
                 self.meeting_news(kind, &previous, &meeting, now).await
             }
             Decision::Registration { kind, registration } => {
+                // One email per move: a later move is another version.
+                let version = match kind {
+                    Kind::AddressChanged => text(&registration, EMAIL_CHANGED_AT)
+                        .unwrap_or("1")
+                        .to_string(),
+                    _ => "1".into(),
+                };
                 let Some(registration) = registration_from_item(&registration) else {
                     tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
                     return Ok(Tally::default());
@@ -126,7 +133,7 @@ impl Mailer {
                         .clone()
                         .unwrap_or_else(|| registration.registration_id.clone()),
                     kind: kind.as_str(),
-                    version: "1".into(),
+                    version,
                 };
                 let job = Job::Registration {
                     kind,

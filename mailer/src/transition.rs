@@ -4,6 +4,7 @@
 //!
 //! | record | old → new | kind |
 //! |---|---|---|
+//! | INSERT registration | – → confirmed / waitlisted, with `email_changed_at` (moved to a new address) | `address-changed` |
 //! | INSERT registration | – → confirmed / waitlisted | `confirmed` / `waitlisted` |
 //! | MODIFY registration | cancelled → confirmed / waitlisted (registering again) | `confirmed` / `waitlisted` |
 //! | MODIFY registration | waitlisted → confirmed | `promoted` |
@@ -20,6 +21,9 @@ use crate::record::{ChangeRecord, EventName, Item};
 /// The registration's mark, set by the daily reminder task, that asks for its reminder.
 pub use opp_handler::store::REMINDER_DUE;
 
+/// When a registration moved to a new address: each move sends one `address-changed` email.
+pub use opp_handler::store::EMAIL_CHANGED_AT;
+
 /// Every kind of email; the name is the template's (`theme/emails/<kind>.txt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -31,6 +35,8 @@ pub enum Kind {
     Link,
     Changed,
     CalledOff,
+    /// To the new address after the person changed it on their personal page.
+    AddressChanged,
 }
 
 impl Kind {
@@ -44,6 +50,7 @@ impl Kind {
             Kind::Link => "link",
             Kind::Changed => "changed",
             Kind::CalledOff => "called-off",
+            Kind::AddressChanged => "address-changed",
         }
     }
 
@@ -51,7 +58,11 @@ impl Kind {
     pub fn has_calendar(self) -> bool {
         matches!(
             self,
-            Kind::Confirmed | Kind::Promoted | Kind::Reminder | Kind::Changed
+            Kind::Confirmed
+                | Kind::Promoted
+                | Kind::Reminder
+                | Kind::Changed
+                | Kind::AddressChanged
         )
     }
 }
@@ -102,7 +113,10 @@ fn registration_change(record: &ChangeRecord) -> Decision {
         return Decision::Nothing;
     };
     use RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
+    // A registration moved to a new address arrives as an INSERT that carries when it moved.
+    let moved = new.contains_key(EMAIL_CHANGED_AT);
     let kind = match (record.event, record.old.as_ref().and_then(status), now) {
+        (EventName::Insert, _, Confirmed | Waitlisted) if moved => Some(Kind::AddressChanged),
         (EventName::Insert, _, Confirmed) => Some(Kind::Confirmed),
         (EventName::Insert, _, Waitlisted) => Some(Kind::Waitlisted),
         (EventName::Modify, Some(Cancelled), Confirmed) => Some(Kind::Confirmed),
@@ -205,6 +219,25 @@ mod tests {
         assert_eq!(
             kind(&record(Insert, None, r("waitlisted"))),
             Some(Kind::Waitlisted)
+        );
+        let moved = |s: &str| {
+            Some(registration(
+                s,
+                &[(EMAIL_CHANGED_AT, "2030-01-01T00:00:00Z")],
+            ))
+        };
+        assert_eq!(
+            kind(&record(Insert, None, moved("confirmed"))),
+            Some(Kind::AddressChanged)
+        );
+        assert_eq!(
+            kind(&record(Insert, None, moved("waitlisted"))),
+            Some(Kind::AddressChanged)
+        );
+        assert_eq!(
+            kind(&record(Modify, moved("confirmed"), moved("confirmed"))),
+            None,
+            "a detail edit after a move sends nothing"
         );
         assert_eq!(
             kind(&record(Modify, r("cancelled"), r("confirmed"))),

@@ -143,8 +143,10 @@ fn has_calendar(mail: &serde_json::Value) -> bool {
 }
 
 fn kind_of(path: &Path) -> String {
+    // `<time>-<kind>-<nonce>`; a kind may hold a dash itself (`address-changed`).
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-    name.split('-').nth(1).unwrap().to_string()
+    let parts: Vec<&str> = name.split('-').collect();
+    parts[1..parts.len() - 1].join("-")
 }
 
 /// Polls until a poll reads nothing new (the stream may hand out records in more than one call).
@@ -593,4 +595,78 @@ async fn a_changed_or_called_off_meeting_mails_each_live_registration_once() {
     // The stream again from the start: nothing twice.
     let mut from_start = p.poller().await;
     assert_eq!(drain(&mut from_start, &mailer).await, 0);
+}
+
+#[tokio::test]
+async fn a_new_address_gets_one_address_changed_email_and_the_rest_follows_it() {
+    let p = peer(1).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@exmaple.nl", "Anna").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+
+    let details = |email: &str, name: &str| opp_handler::registration::Details {
+        name: name.into(),
+        email: email.into(),
+        organisation: None,
+        needs: None,
+    };
+    let changed = p
+        .store
+        .change_details(
+            &token::hash(&anna),
+            &details("anna@example.nl", "Anna"),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        changed,
+        opp_handler::store::DetailsOutcome::Changed { moved: true, .. }
+    ));
+    assert_eq!(
+        drain(&mut poller, &mailer).await,
+        1,
+        "the delete of the old item sends nothing"
+    );
+    let sent = messages(p.outbox.path());
+    let (path, mail) = sent.last().unwrap();
+    assert_eq!(kind_of(path), "address-changed");
+    assert_eq!(mail["to"], "Anna <anna@example.nl>");
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Je e-mailadres is gewijzigd"),
+        "{mail}"
+    );
+    assert!(text(mail).contains(&anna), "the same personal link: {mail}");
+    assert!(
+        has_calendar(mail),
+        "a seat: the calendar file to the new address"
+    );
+
+    // A name corrected in place is a detail edit: no email.
+    p.store
+        .change_details(
+            &token::hash(&anna),
+            &details("anna@example.nl", "Anna de Vries"),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 0);
+
+    // What follows goes to the new address; the stream again from its start sends nothing twice.
+    p.store.cancel(&token::hash(&anna), now()).await.unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let sent = messages(p.outbox.path());
+    assert_eq!(kind_of(&sent.last().unwrap().0), "cancelled");
+    assert_eq!(
+        sent.last().unwrap().1["to"],
+        "Anna de Vries <anna@example.nl>"
+    );
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+    assert_eq!(messages(p.outbox.path()).len(), 3);
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 /// Every kind of email, as the templates are named.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "confirmed",
     "waitlisted",
     "promoted",
@@ -20,6 +20,7 @@ pub const KINDS: [&str; 8] = [
     "called-off",
     "reminder",
     "link",
+    "address-changed",
 ];
 
 /// Where the email templates live, below the site's root.
@@ -260,7 +261,10 @@ pub fn samples(site_url: &str) -> Vec<EmailView> {
             }),
             personal_url: Some(personal.clone()),
             cancel_url: Some(format!("{personal}/cancel")),
-            calendar_attached: matches!(*kind, "confirmed" | "promoted" | "changed" | "reminder"),
+            calendar_attached: matches!(
+                *kind,
+                "confirmed" | "promoted" | "changed" | "reminder" | "address-changed"
+            ),
             position: Some(3),
             position_approximate: false,
             reason: Some("De spreker is ziek.".into()),

@@ -64,6 +64,8 @@ enum Html {
         record: Box<RegistrationRecord>,
         /// Its meeting as read for this answer (None when it is gone).
         meeting: Option<Box<MeetingRecord>>,
+        /// The details form again, with its errors and the values as entered.
+        form: Option<Value>,
     },
     /// The theme's page for a link that leads nowhere.
     NotFound,
@@ -130,6 +132,30 @@ impl Answer {
                 token: token.to_string(),
                 record: Box::new(record),
                 meeting: meeting.map(Box::new),
+                form: None,
+            },
+            cache: None,
+        }
+    }
+
+    /// 422: the details form of a registration's page again, with the field errors and the values as
+    /// entered.
+    pub fn details_errors(
+        token: &str,
+        record: RegistrationRecord,
+        meeting: Option<MeetingRecord>,
+        errors: Value,
+        values: Value,
+    ) -> Answer {
+        Answer {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            json: json!({ "errors": errors }),
+            html: Html::Registration {
+                template: DETAILS_TEMPLATE,
+                token: token.to_string(),
+                record: Box::new(record),
+                meeting: meeting.map(Box::new),
+                form: Some(json!({ "values": values, "errors": errors })),
             },
             cache: None,
         }
@@ -197,8 +223,19 @@ impl Answer {
                     token,
                     record,
                     meeting,
+                    form,
                 },
-            ) => registration_page(state, template, &token, &record, meeting.map(|m| *m)),
+            ) => registration_page(
+                state,
+                self.status,
+                RegistrationView {
+                    template,
+                    token: &token,
+                    record: &record,
+                    meeting: meeting.map(|m| *m),
+                    form,
+                },
+            ),
             (Format::Html, Html::NotFound) => not_found_page(state),
             (Format::Html, Html::Refused(message)) => refused_page(state, &message),
         };
@@ -239,13 +276,26 @@ async fn form_errors_page(state: &AppState, form: Value) -> Response {
     html_or_failure(StatusCode::UNPROCESSABLE_ENTITY, rendered)
 }
 
-fn registration_page(
-    state: &AppState,
-    template: &str,
-    token: &str,
-    record: &RegistrationRecord,
+/// The theme's page for the registration's details form ("Gegevens wijzigen").
+pub const DETAILS_TEMPLATE: &str = "registration_details.html";
+
+/// What a registration's page shows.
+struct RegistrationView<'a> {
+    template: &'static str,
+    token: &'a str,
+    record: &'a RegistrationRecord,
     meeting: Option<MeetingRecord>,
-) -> Response {
+    form: Option<Value>,
+}
+
+fn registration_page(state: &AppState, status: StatusCode, view: RegistrationView) -> Response {
+    let RegistrationView {
+        template,
+        token,
+        record,
+        meeting,
+        form,
+    } = view;
     let now = (state.clock)();
     let place = waitlist_place(record, meeting.as_ref());
     let meeting_value = meeting
@@ -258,6 +308,15 @@ fn registration_page(
         "position": place.map(|p| p.number),
         "position_approximate": place.is_some_and(|p| p.approximate),
         "name": record.name,
+        "email": record.email,
+        "role": record.role,
+        "sector": record.sector,
+        "organisation": record.organisation,
+        "needs": record.needs,
+        // Only before the meeting is over: afterwards nothing on the page matters any more.
+        "details_editable": record.status != opp_model::RegistrationStatus::Cancelled
+            && meeting.as_ref().is_some_and(|m| m.status(now) != opp_model::MeetingStatus::Past),
+        "details_url": state.routes.details(token),
         "token": token,
         "meeting": meeting_value,
         "page_url": page_url,
@@ -265,14 +324,15 @@ fn registration_page(
         "calendar_url": state.routes.calendar(token),
     });
     let meetings: Vec<_> = meeting.into_iter().collect();
-    let rendered = state.pages.current().render(
-        template,
-        &page_url,
-        &meetings,
-        now,
-        vec![("registration", registration)],
-    );
-    html_or_failure(StatusCode::OK, rendered)
+    let mut extra = vec![("registration", registration)];
+    if let Some(form) = form {
+        extra.push(("form", form));
+    }
+    let rendered = state
+        .pages
+        .current()
+        .render(template, &page_url, &meetings, now, extra);
+    html_or_failure(status, rendered)
 }
 
 fn not_found_page(state: &AppState) -> Response {

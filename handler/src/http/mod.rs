@@ -27,7 +27,8 @@ use answer::Answer;
 use links::request_links;
 use meetings::meetings;
 use personal::{
-    cancel, cancel_confirmation, cancelled_page, no_personal_page, personal_calendar, personal_page,
+    cancel, cancel_confirmation, cancelled_page, change_details, details_changed_page,
+    details_form, no_personal_page, personal_calendar, personal_page,
 };
 use register::register;
 
@@ -88,6 +89,11 @@ pub fn router(state: AppState) -> Router {
             get(cancel_confirmation).post(cancel),
         )
         .route(&routes.cancelled_pattern(), get(cancelled_page))
+        .route(
+            &routes.details_pattern(),
+            get(details_form).post(change_details),
+        )
+        .route(&routes.details_changed_pattern(), get(details_changed_page))
         .route(&routes.calendar_pattern(), get(personal_calendar))
         .route(routes.meetings(), get(meetings))
         .route(routes.links(), axum::routing::post(request_links))

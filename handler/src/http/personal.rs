@@ -1,17 +1,23 @@
-//! A registration's own pages behind its link: the personal page, the cancel confirmation (a `GET`
+//! A registration's own pages behind its link: the personal page, the details form and its correction
+//! (a `POST`, answered with a redirect to the page with a notice), the cancel confirmation (a `GET`
 //! changes nothing), the cancellation itself (a `POST`, answered with a redirect) and its result page.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
 use super::AppState;
-use super::answer::{self, Answer};
+use super::answer::{self, Answer, DETAILS_TEMPLATE};
 use super::request::{self, LinkToken};
-use crate::store::CancelOutcome;
+use crate::meetings::MeetingRecord;
+use crate::registration::{self, FieldError};
+use crate::store::{CancelOutcome, DetailsOutcome, RegistrationRecord};
 use crate::token;
-use opp_model::RegistrationStatus;
+use opp_model::{MeetingStatus, RegistrationStatus};
+
+/// The page that confirms a stored correction: the personal page with a notice.
+const DETAILS_CHANGED_TEMPLATE: &str = "registration_changed.html";
 
 /// `GET …/<token>/agenda.ics`: the registration's own calendar file, for a seat only (a waiting person has
 /// no appointment yet).
@@ -96,6 +102,25 @@ pub async fn cancel_confirmation(
     page(&state, &token, "registration_cancel.html", &headers).await
 }
 
+/// `GET …/gegevens`: the form to correct name, address, organisation and needs (the personal page when
+/// nothing can be corrected any more).
+pub async fn details_form(
+    State(state): State<AppState>,
+    LinkToken(token): LinkToken,
+    headers: HeaderMap,
+) -> Response {
+    page(&state, &token, DETAILS_TEMPLATE, &headers).await
+}
+
+/// `GET …/gewijzigd`: where a stored correction redirects to.
+pub async fn details_changed_page(
+    State(state): State<AppState>,
+    LinkToken(token): LinkToken,
+    headers: HeaderMap,
+) -> Response {
+    page(&state, &token, DETAILS_CHANGED_TEMPLATE, &headers).await
+}
+
 /// The page a cancellation redirects to; for a registration that is not cancelled, its personal page.
 pub async fn cancelled_page(
     State(state): State<AppState>,
@@ -139,12 +164,13 @@ async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
     // One read of the meeting serves the place on the waiting list and the page.
     let meeting = state.store.meeting(&record.meeting).await.ok().flatten();
     let place = answer::waitlist_place(&record, meeting.as_ref());
-    let template = if template == "registration_cancelled.html"
-        && record.status != RegistrationStatus::Cancelled
-    {
-        "registration.html"
-    } else {
-        template
+    let editable = editable(state, &record, meeting.as_ref());
+    let template = match template {
+        "registration_cancelled.html" if record.status != RegistrationStatus::Cancelled => {
+            "registration.html"
+        }
+        DETAILS_TEMPLATE | DETAILS_CHANGED_TEMPLATE if !editable => "registration.html",
+        other => other,
     };
     let mut body = json!({ "status": record.status, "meeting": record.meeting });
     answer::place_fields(&mut body, place);
@@ -197,4 +223,112 @@ async fn cancelled(state: &AppState, token: &str) -> Answer {
             )
         }
     }
+}
+
+/// Whether the registration's details can still be corrected: it is live and its meeting is not over.
+fn editable(
+    state: &AppState,
+    record: &RegistrationRecord,
+    meeting: Option<&MeetingRecord>,
+) -> bool {
+    record.status != RegistrationStatus::Cancelled
+        && meeting.is_some_and(|m| m.status((state.clock)()) != MeetingStatus::Past)
+}
+
+/// `POST …/gegevens`: checks the corrections by the registration rules and stores them; a browser is
+/// sent on to the personal page with a notice (Post/Redirect/Get), or gets the form again with errors.
+pub async fn change_details(
+    State(state): State<AppState>,
+    LinkToken(token): LinkToken,
+    request: Request,
+) -> Response {
+    let format = request::format(request.headers());
+    let answer = if request::same_origin(request.headers(), &state.settings) {
+        let (parts, body) = request.into_parts();
+        match request::fields(&parts.headers, body).await {
+            Ok(values) => corrected(&state, &token, values).await,
+            Err(refusal) => refusal,
+        }
+    } else {
+        Answer::refused("Je gegevens wijzigen kan alleen via je persoonlijke pagina op de website.")
+    };
+    answer.respond(format, &state).await
+}
+
+async fn corrected(
+    state: &AppState,
+    token: &str,
+    values: std::collections::BTreeMap<String, String>,
+) -> Answer {
+    if !token::looks_valid(token) {
+        return Answer::not_found();
+    }
+    let hash = token::hash(token);
+    let record = match state.store.registration_by_token(&hash).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Answer::not_found(),
+        Err(err) => return details_unavailable(&err.0),
+    };
+    let meeting = match state.store.meeting(&record.meeting).await {
+        Ok(meeting) => meeting,
+        Err(err) => return details_unavailable(&err.0),
+    };
+    if !editable(state, &record, meeting.as_ref()) {
+        return not_editable(state, token);
+    }
+    let details = match registration::validate_details(values) {
+        Ok(details) => details,
+        Err((errors, values)) => {
+            tracing::info!(outcome = "invalid", fields = ?errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), "details refused");
+            return Answer::details_errors(token, record, meeting, json!(errors), json!(values));
+        }
+    };
+    let meeting_id = record.meeting.clone();
+    match state
+        .store
+        .change_details(&hash, &details, (state.clock)())
+        .await
+    {
+        Ok(DetailsOutcome::Changed { moved, .. }) => {
+            tracing::info!(outcome = "details_changed", meeting = %meeting_id, email_changed = moved, "registration details changed");
+            Answer::see_other(
+                StatusCode::OK,
+                json!({ "status": "changed", "email_changed": moved }),
+                state.routes.details_changed(token),
+            )
+        }
+        Ok(DetailsOutcome::EmailTaken) => {
+            tracing::info!(outcome = "email_taken", meeting = %meeting_id, "details refused");
+            let errors = [FieldError {
+                field: "email".into(),
+                message: "Met dit e-mailadres is al iemand aangemeld voor deze bijeenkomst. Vul een ander e-mailadres in.".into(),
+            }];
+            let values = json!({
+                "name": details.name,
+                "email": details.email,
+                "organisation": details.organisation.as_deref().unwrap_or_default(),
+                "needs": details.needs.as_deref().unwrap_or_default(),
+            });
+            Answer::details_errors(token, record, meeting, json!(errors), values)
+        }
+        Ok(DetailsOutcome::Gone) => not_editable(state, token),
+        Err(err) => details_unavailable(&err.0),
+    }
+}
+
+/// Cancelled meanwhile, or the meeting is over: nothing to correct; a browser sees its personal page.
+fn not_editable(state: &AppState, token: &str) -> Answer {
+    Answer::see_other(
+        StatusCode::CONFLICT,
+        json!({ "status": "not_editable" }),
+        state.routes.personal_page(token),
+    )
+}
+
+fn details_unavailable(reason: &str) -> Answer {
+    tracing::error!(reason = %reason, "details: store unavailable");
+    Answer::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Je gegevens wijzigen lukt nu niet. Probeer het later nog eens.",
+    )
 }

@@ -3,7 +3,7 @@
 //!
 //! One module per concern: [`keys`] (item layout), `codec` (attribute encoding), `schema` (the table),
 //! `cache` (meeting details reused when registering), `read`, one module per transaction (`register`,
-//! `cancel` with promotion, `sync`), `marks` (the mailer's reminder and bounce marks), `outcome` (reading a transaction's answer by named slot), `retry`
+//! `cancel` with promotion, `details` (corrections from the personal page), `sync`), `marks` (the mailer's reminder and bounce marks), `outcome` (reading a transaction's answer by named slot), `retry`
 //! (the one retry policy) and `organise` (what `opp-admin` does).
 
 use aws_sdk_dynamodb::Client;
@@ -15,6 +15,7 @@ use crate::meetings::{MeetingRecord, WaitlistPlace};
 mod cache;
 mod cancel;
 mod codec;
+mod details;
 pub mod keys;
 mod link_requests;
 mod marks;
@@ -29,6 +30,7 @@ mod sync;
 
 use cache::MeetingCache;
 pub use codec::arrival_time;
+pub use details::{DetailsOutcome, EMAIL_CHANGED_AT};
 pub use keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use marks::{EMAIL_STATUS, REMINDER_DUE};
 pub use organise::{Expired, Removed};

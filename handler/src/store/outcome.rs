@@ -18,6 +18,8 @@ pub(super) enum Slot {
     Meeting,
     /// The token item of the cancelled registration being replaced.
     ReplacedLink,
+    /// A registration under its new address (details changed on the personal page).
+    Moved,
 }
 
 /// The per-item reasons of a cancelled transaction, each with the item as it was where `ALL_OLD` asked.
