@@ -357,3 +357,40 @@ async fn the_invariants_hold_at_10_30_and_60_percent_faults() {
     std::fs::write(dir.join("summary.json"), &text).unwrap();
     eprintln!("{text}");
 }
+
+#[tokio::test]
+async fn a_move_whose_answer_is_lost_is_not_turned_into_a_taken_address() {
+    // The move is applied and its answer lost. Whether the SDK's retry (same idempotency token) or the
+    // store's next attempt (it reads first) finds it, it is a stored change, not "this address is taken".
+    let (s, proxy, direct) = faulty_stack(&[meeting(M, 5)]).await;
+    let reply = post_json(&s.app, &json_body("bo@exmaple.nl")).await;
+    let token = token_of(reply.location.as_deref()).expect("registered");
+    proxy.set_schedule(Schedule::always("TransactWriteItems", Fault::DropAnswer).first(1));
+    let reply = send(
+        &s.app,
+        event(
+            "POST",
+            &format!("/api/registrations/{token}/gegevens"),
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+            ],
+            r#"{"name":"Bo","email":"bo@example.nl"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(proxy.injected(Fault::DropAnswer), 1);
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"email_changed":true,"status":"changed"}"#)
+    );
+    let moved = direct
+        .registration_by_token(&token::hash(&token))
+        .await
+        .unwrap()
+        .expect("the link opens the moved registration");
+    assert_eq!(moved.email, "bo@example.nl");
+    assert_eq!(count_statuses(&direct, M).await, (1, 0, 0, 1));
+    let m = direct.meeting(M).await.unwrap().unwrap();
+    assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (1, 0, 0));
+}

@@ -108,7 +108,18 @@ impl Store {
                         moved,
                     });
                 }
-                Ok(Written::EmailTaken) => return Ok(DetailsOutcome::EmailTaken),
+                Ok(Written::EmailTaken) => {
+                    // A move whose answer was lost and that was sent again finds the new key taken by this
+                    // very registration (the SDK's idempotency token normally answers such a retry with
+                    // success, but not after its ten minutes): the link then finds it there.
+                    return Ok(match self.registration_by_token(token_hash).await? {
+                        Some(now) if holds(&now, details) => DetailsOutcome::Changed {
+                            record: Box::new(now),
+                            moved: true,
+                        },
+                        _ => DetailsOutcome::EmailTaken,
+                    });
+                }
                 Ok(Written::Again) => {}
                 Err(err) => return Err(err),
             }
@@ -212,16 +223,16 @@ impl Store {
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(build_error)?;
-        let mut slots = vec![Slot::Registration, Slot::Moved];
+        let mut slots = vec![Slot::Moved, Slot::Registration];
         let mut request = self
             .client
             .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
             .transact_items(
                 TransactWriteItem::builder()
                     .delete(delete.build().map_err(build_error)?)
                     .build(),
-            )
-            .transact_items(TransactWriteItem::builder().put(put).build());
+            );
         for hash in &tokens {
             let point = Update::builder()
                 .table_name(&self.table)
