@@ -81,6 +81,61 @@ impl Problem {
     }
 }
 
+/// Whether this runs as a GitHub Actions step (`GITHUB_ACTIONS=true`): then problems are also printed as
+/// workflow commands, which GitHub shows as annotations on the pull request's files.
+pub fn on_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true")
+}
+
+impl Problem {
+    /// The problem as GitHub's workflow command, `::error file=…,line=…,title=…::message`: the message and
+    /// its hint in `lang`, with GitHub's escapes. The file is relative to the repository (`workspace`, the
+    /// job's `GITHUB_WORKSPACE`, is taken off an absolute path).
+    pub fn github_annotation(&self, lang: Lang, workspace: Option<&Path>) -> String {
+        let mut properties = Vec::new();
+        if let Some(file) = &self.file {
+            let relative = workspace
+                .and_then(|workspace| file.strip_prefix(workspace).ok())
+                .unwrap_or(file);
+            let shown = relative.display().to_string();
+            let shown = shown.strip_prefix("./").unwrap_or(&shown);
+            properties.push(format!("file={}", escape_property(shown)));
+            if let Some(line) = self.line {
+                properties.push(format!("line={line}"));
+            }
+        }
+        properties.push(format!(
+            "title={}",
+            escape_property(site::ANNOTATION_TITLE.in_lang(lang))
+        ));
+        let mut message = self.message.render(lang);
+        if let Some(hint) = &self.hint {
+            message.push_str(&format!(
+                "\n{}: {}",
+                site::HINT_PREFIX.in_lang(lang),
+                hint.render(lang)
+            ));
+        }
+        format!(
+            "::error {}::{}",
+            properties.join(","),
+            escape_data(&message)
+        )
+    }
+}
+
+/// GitHub's escapes for a workflow command's message.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's escapes for a workflow command's property value (also `:` and `,`, which end it).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(Lang::current()))
@@ -119,6 +174,22 @@ impl BuildError {
             problems: vec![problem],
             more: 0,
         }
+    }
+
+    /// Every problem as a GitHub workflow command, one per line (the count beyond the limit as a notice).
+    pub fn github_annotations(&self, lang: Lang, workspace: Option<&Path>) -> String {
+        let mut lines: Vec<String> = self
+            .problems
+            .iter()
+            .map(|problem| problem.github_annotation(lang, workspace))
+            .collect();
+        if self.more > 0 {
+            lines.push(format!(
+                "::notice::{}",
+                escape_data(&site::MORE_PROBLEMS.fill_in(lang, &[("count", &self.more)]))
+            ));
+        }
+        lines.join("\n")
     }
 
     /// Every problem, one after another, in `lang`.
@@ -189,4 +260,28 @@ fn merge_repeated(problems: Vec<Problem>) -> Vec<Problem> {
             problem
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_github_annotation_escapes_what_would_end_its_parts() {
+        let problem = Problem {
+            file: Some(PathBuf::from("/work/repo/content/a,b:c.md")),
+            line: Some(3),
+            message: Text::Raw("100% kapot\r\nnu".into()),
+            hint: None,
+        };
+        assert_eq!(
+            problem.github_annotation(Lang::En, Some(Path::new("/work/repo"))),
+            "::error file=content/a%2Cb%3Ac.md,line=3,title=The site cannot be built like this::100%25 kapot%0D%0Anu"
+        );
+        let nowhere = Problem::new(Text::Raw("x".into()));
+        assert_eq!(
+            nowhere.github_annotation(Lang::Nl, None),
+            "::error title=De site kan zo niet worden gebouwd::x"
+        );
+    }
 }

@@ -35,7 +35,7 @@ mod views;
 mod write;
 mod yaml;
 
-pub use error::{BuildError, Problem};
+pub use error::{BuildError, Problem, on_github_actions};
 pub use new_meeting::{NewMeeting, Written, new_meeting};
 
 use jiff::Timestamp;

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use opp_model::messages::site;
+use opp_model::messages::{Lang, site};
 use opp_model::text;
 use opp_site::{BuildOptions, display_path};
 
@@ -95,6 +95,7 @@ fn main() -> ExitCode {
                 }
                 Err(err) => {
                     eprintln!("{err}");
+                    annotate_on_github(&err);
                     let line = text!(
                         site::BUILD_FAILED,
                         count = err.count(),
@@ -112,6 +113,7 @@ fn main() -> ExitCode {
             }
             Err(err) => {
                 eprintln!("{err}");
+                annotate_on_github(&err);
                 let line = text!(site::CHECK_FAILED, count = err.count());
                 eprintln!("\n{line}");
                 ExitCode::FAILURE
@@ -153,6 +155,18 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// In a GitHub Actions job, the problems again as workflow commands on stdout, so the pull request shows
+/// each one on its file and line.
+fn annotate_on_github(err: &opp_site::BuildError) {
+    if opp_site::on_github_actions() {
+        let workspace = std::env::var_os("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+        println!(
+            "{}",
+            err.github_annotations(Lang::current(), workspace.as_deref())
+        );
     }
 }
 

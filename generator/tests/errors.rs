@@ -480,6 +480,52 @@ fn errors_are_dutch_by_default_and_english_on_request() {
 }
 
 #[test]
+fn on_github_actions_every_problem_is_also_an_annotation_on_its_file_and_line() {
+    let (dir, root) = site_copy();
+    edit(root.join("content/over.md"), "weight: 10", "wieght: 10");
+    std::fs::write(
+        root.join("content/kapot.md"),
+        "---\ntitle: \"Kapot, echt: 100%\n---\nTekst\n",
+    )
+    .unwrap();
+    let run = |command: &str, github: bool| {
+        let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_opp-site"));
+        cli.arg(command)
+            .arg("--root")
+            .arg(&root)
+            .env_remove("OPP_LANG")
+            .env_remove("GITHUB_ACTIONS")
+            .env("GITHUB_WORKSPACE", &root);
+        if command == "build" {
+            cli.arg("--output").arg(dir.path().join("public"));
+        }
+        if github {
+            cli.env("GITHUB_ACTIONS", "true");
+        }
+        let output = cli.output().unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    for command in ["build", "check"] {
+        let stdout = run(command, true);
+        let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+        assert_eq!(lines.len(), 2, "{command}: one per problem:\n{stdout}");
+        assert_eq!(
+            lines,
+            [
+                "::error file=content/kapot.md,line=2,title=De site kan zo niet worden gebouwd::de waarde van `title` begint met \" maar eindigt er niet mee%0Atip: zet ook \" aan het eind van de waarde, bijvoorbeeld title: \"Kapot, echt: 100%25\"",
+                "::error file=content/over.md,line=4,title=De site kan zo niet worden gebouwd::onbekend veld `wieght`%0Atip: bedoel je `weight`? Toegestaan hier: title, description, date, draft, template, weight, slug, extra, meeting",
+            ],
+            "{command}: relative to the workspace, with the line, the hint after an escaped line end, % escaped"
+        );
+        assert!(
+            run(command, false).lines().all(|l| !l.starts_with("::")),
+            "only on GitHub"
+        );
+    }
+}
+
+#[test]
 fn a_file_beside_content_with_a_page_path_is_a_conflict() {
     // Pages and the other files are written at the same time; whichever comes second is reported.
     let err = failing_build(|root| {

@@ -216,6 +216,7 @@ pub mod site {
     catalogue! {
         ERROR_PREFIX { nl: "fout", en: "error" }
         HINT_PREFIX { nl: "tip", en: "help" }
+        ANNOTATION_TITLE { nl: "De site kan zo niet worden gebouwd", en: "The site cannot be built like this" }
         JOINED { nl: "{first}. {second}", en: "{first}. {second}" }
         WITH_NOTE { nl: "{text} ({note})", en: "{text} ({note})" }
         IO_FAILED { nl: "{action} lukte niet: {err}", en: "could not {action}: {err}" }
