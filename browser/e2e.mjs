@@ -15,6 +15,10 @@
 //      3); A's mail links to A's page and carries the .ics; C's promoted mail opens C's page; "Link kwijt?" for
 //      C gives the neutral page and a mail whose link opens C's page; axe on the mailbox and the email HTML
 //   6  D registers for Apeldoorn with the keyboard only
+//   2b places left, JavaScript on (the only public script): Amersfoort's page "vol: je komt op de wachtlijst",
+//      Apeldoorn's "nog 20 plaatsen", the registration page in each label, /api/meetings cached by CloudFront
+//      only (public, s-maxage=30, max-age=0), axe on the filled-in pages; JavaScript off: every spot hidden
+//   6c after E and D registered, Apeldoorn's page shows the new number
 //   6b E corrects the details on the personal page ("Gegevens wijzigen"): the form is filled in, a bad address
 //      gives the 422 form with the summary focused, a new address and needs are stored (303 to .../gewijzigd with
 //      a focused notice), opp-admin lists E under the new address with the counters unchanged, and the new
@@ -31,7 +35,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { axeCheckCopy } from './lib/axe.mjs';
+import { axeCheck, axeCheckCopy } from './lib/axe.mjs';
 import { copySite, tempDir } from './lib/build-site.mjs';
 import { launch } from './lib/chromium.mjs';
 import { fillFormByKeyboard, focused, describe } from './lib/keyboard.mjs';
@@ -111,6 +115,37 @@ async function shot(page, name) {
 /** axe on the no-JS page, through an identical copy in the JavaScript-enabled browser (lib/axe.mjs). */
 async function axe(page, what) {
   report.check(`axe      ${what}`, await axeCheckCopy(page, state.axeContext), 'WCAG 2.1 A + AA');
+}
+
+/**
+ * A page in the JavaScript-enabled tab, once the places-left script has asked /api/meetings: the text of each
+ * shown [data-places] spot, the API's Cache-Control, and axe's findings on the live page. The tab is closed.
+ */
+async function placesWithJs(urlPath) {
+  const tab = await state.axeContext.newPage();
+  try {
+    const [answer] = await Promise.all([
+      tab.waitForResponse((r) => new URL(r.url()).pathname === '/api/meetings', { timeout: 10000 }).catch(() => null),
+      tab.goto(state.dev.url(urlPath), { waitUntil: 'load' }),
+    ]);
+    if (answer) await tab.waitForFunction(() => document.querySelector('[data-places]:not([hidden])'), null, { timeout: 5000 }).catch(() => {});
+    const spots = await tab.evaluate(() => [...document.querySelectorAll('[data-places]')].map((e) => ({ id: e.dataset.places, shown: !e.hidden, text: e.textContent })));
+    return { answer: answer ? { status: answer.status(), cache: answer.headers()['cache-control'] } : null, spots, axe: await axeCheck(tab) };
+  } finally {
+    await tab.close();
+  }
+}
+
+/** Problems when `seen` (from placesWithJs) does not show `want` for meeting `id`. */
+function placesProblems(seen, id, want) {
+  const problems = [];
+  if (!seen.answer) return ['the places-left script never asked /api/meetings'];
+  if (seen.answer.status !== 200) problems.push(`/api/meetings answered ${seen.answer.status}`);
+  if (seen.answer.cache !== 'public, s-maxage=30, max-age=0') problems.push(`/api/meetings has Cache-Control "${seen.answer.cache}", expected "public, s-maxage=30, max-age=0"`);
+  const spot = seen.spots.find((x) => x.id === id);
+  if (!spot) problems.push(`no [data-places="${id}"] on the page`);
+  else if (!spot.shown || !spot.text.endsWith(want)) problems.push(`[data-places="${id}"] shows ${spot.shown ? `"${spot.text}"` : 'nothing'}, expected "${want}"`);
+  return problems;
 }
 
 /** Runs one step; an exception fails it (with opp-dev's last output lines) instead of ending the run. */
@@ -436,6 +471,22 @@ async function main() {
         counterProblems(await adminSummary(), FULL, { confirmed: 2, waitlisted: 1, cancelled: 0, places_left: 0 }));
     });
 
+    await step('2b: places left (JavaScript on): Amersfoort full, Apeldoorn 20 left; JavaScript off: the page as built', async () => {
+      const full = await placesWithJs(state.meetings.get(FULL).path);
+      report.check('places   Amersfoort\'s page (JavaScript on): "vol: je komt op de wachtlijst"', placesProblems(full, FULL, 'vol: je komt op de wachtlijst'));
+      report.check('axe      Amersfoort\'s page with places left filled in (JavaScript on)', full.axe, 'WCAG 2.1 A + AA');
+      const roomy = await placesWithJs(state.meetings.get(ROOMY).path);
+      report.check('places   Apeldoorn\'s page (JavaScript on): "nog 20 plaatsen"', placesProblems(roomy, ROOMY, 'nog 20 plaatsen'));
+      const form = await placesWithJs('/aanmelden/');
+      const fp = [...placesProblems(form, ROOMY, ', nog 20 plaatsen'), ...placesProblems(form, FULL, ', vol: je komt op de wachtlijst').filter((x) => !x.includes('Cache-Control'))];
+      report.check('places   the registration page (JavaScript on) names them in each meeting\'s label', fp);
+      report.check('axe      the registration page with places left (JavaScript on)', form.axe, 'WCAG 2.1 A + AA');
+      await page.goto(state.dev.url(state.meetings.get(FULL).path), { waitUntil: 'load' });
+      const still = await page.evaluate(() => [...document.querySelectorAll('[data-places]')].filter((e) => !e.hidden || e.textContent).length);
+      report.check('places   JavaScript off: the page as built (every spot hidden and empty)', still ? [`${still} spots shown`] : []);
+      state.placesRoomy = 20;
+    });
+
     await step('3: A\'s email again lands on "al aangemeld"', async () => {
       const again = { ...PEOPLE.A, name: 'Joëlle (nog een keer)', role: 'anders', sector: null, organisation: '', needs: '' };
       const { response, hop, problems } = await registerByMouse(page, FULL, again);
@@ -752,6 +803,16 @@ async function main() {
         if (!mail) await new Promise((r) => setTimeout(r, 250));
       }
       report.check('mail     the new address gets "Je e-mailadres is gewijzigd"', mail ? [] : [`no such mail to ${corrected.email} in /_mail/`]);
+    });
+
+    await step('6c: places left follow the registrations (JavaScript on)', async () => {
+      if (state.placesRoomy === undefined) throw new Error('needs step 2b, which failed');
+      const rows = await adminList(ROOMY);
+      const left = 20 - rows.filter((r) => r.status === 'confirmed').length;
+      const seen = await placesWithJs(state.meetings.get(ROOMY).path);
+      const problems = placesProblems(seen, ROOMY, `nog ${left} plaatsen`);
+      if (left === state.placesRoomy) problems.push(`nobody registered for ${ROOMY} since step 2b, so this checks no change`);
+      report.check(`places   Apeldoorn's page after ${rows.length} registrations: "nog ${left} plaatsen"`, problems);
     });
 
     await step('7: registrations survive a restart of opp-dev', async () => {

@@ -9,6 +9,9 @@
 //   axe       axe-core, tags wcag2a wcag2aa wcag21a wcag21aa: 0 violations
 //   pa11y     pa11y with HTML_CodeSniffer (WCAG2AA): 0 errors
 //   load      status 200 (404 page: 404), no broken resources, no script errors, no requests leaving 127.0.0.1
+//   places    where a page has places-left spots ([data-places]): the static server has no /api/meetings (404,
+//             not counted as broken), and the page stays as built: every spot still hidden and empty; its one
+//             script is deferred, from the site, and at most 2 KB
 //   skiplink  the first Tab reaches a visible skip link; Enter moves focus to <main>
 //   reflow    no horizontal scrolling at 320 CSS px (WCAG 1.4.10)
 // plus, per site: the home page's weight (gzip HTML + CSS <= 30 KB), screenshots (home, a meeting, the
@@ -93,8 +96,12 @@ async function checkPage(browser, net, server, site, p) {
   const page = await browser.newPage();
   const broken = [];
   const scriptErrors = [];
+  const placesApi = [];
   page.on('response', (r) => {
-    if (r.status() >= 400 && r.request().resourceType() !== 'document') broken.push(`${r.status()} ${r.url()}`);
+    // The places-left script asks the function, which a static server does not have: that is the failing
+    // API the page must survive (checked below), not a broken resource.
+    if (new URL(r.url()).pathname === '/api/meetings') placesApi.push(r.status());
+    else if (r.status() >= 400 && r.request().resourceType() !== 'document') broken.push(`${r.status()} ${r.url()}`);
   });
   page.on('requestfailed', (r) => {
     if (!r.failure()?.errorText.includes('BLOCKED')) broken.push(`failed ${r.url()}: ${r.failure()?.errorText}`);
@@ -110,6 +117,27 @@ async function checkPage(browser, net, server, site, p) {
     for (const e of scriptErrors) load.push(`script error: ${e}`);
     for (const u of net.take()) load.push(`request leaves 127.0.0.1: ${u}`);
     results.push({ name: label('load', site.name, p.url), problems: load });
+
+    const spots = await page.locator('[data-places]').count();
+    if (spots > 0) {
+      if (!placesApi.length) await page.waitForResponse((r) => new URL(r.url()).pathname === '/api/meetings', { timeout: 5000 }).catch(() => {});
+      await page.waitForTimeout(100);
+      const shown = await page.evaluate(() => [...document.querySelectorAll('[data-places]')].filter((e) => !e.hidden || e.textContent).map((e) => e.outerHTML));
+      const problems = shown.map((html) => `shown although the API failed: ${html}`);
+      if (!placesApi.length) problems.push('the places-left script never asked /api/meetings');
+      // The only public script: small, deferred, from the site itself.
+      const scripts = await page.evaluate(() => [...document.scripts].map((e) => ({ src: e.src, defer: e.defer, inline: !e.src })));
+      for (const x of scripts) {
+        if (x.inline) problems.push('an inline script (the CSP allows none)');
+        else if (!x.defer) problems.push(`${x.src} is not loaded with defer`);
+        else if (new URL(x.src).origin !== new URL(page.url()).origin) problems.push(`${x.src} comes from another site`);
+        else {
+          const bytes = (await (await fetch(x.src)).arrayBuffer()).byteLength;
+          if (bytes > 2048) problems.push(`${x.src} is ${bytes} bytes, over the 2 KB budget`);
+        }
+      }
+      results.push({ name: label('places', site.name, p.url), problems, note: `${spots} spots, API answered ${placesApi.join(', ') || 'nothing'}` });
+    }
 
     results.push({ name: label('axe', site.name, p.url), problems: await axeCheck(page) });
 

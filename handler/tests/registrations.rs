@@ -1087,6 +1087,67 @@ async fn meetings_endpoint_reports_places_left() {
     let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(json["meetings"][0]["places_left"], 2);
     assert_eq!(json["meetings"][0]["status"], "open");
+    assert_eq!(json["meetings"][0]["offer"], "seat");
+    // The last seat taken: the next one waits.
+    post_form(&s.app, &form(M, "c%40b.nl")).await;
+    post_form(&s.app, &form(M, "d%40b.nl")).await;
+    let offer = |body: &str| {
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        (
+            json["meetings"][0]["places_left"].clone(),
+            json["meetings"][0]["offer"].clone(),
+        )
+    };
+    let reply = send(&s.app, event("GET", "/api/meetings", &[], "")).await;
+    assert_eq!(offer(&reply.body), (0.into(), "waitlist".into()));
+}
+
+#[tokio::test]
+async fn meetings_endpoint_offers_what_a_registration_would_get() {
+    let mut small = meeting(M, 1);
+    small.waitlist_capacity = 1;
+    let mut closed = meeting("2030-01-closed", 10);
+    closed.closes_at = now().as_second() - 1;
+    let s = stack(&[small, closed]).await;
+    let get = || async {
+        let reply = send(&s.app, event("GET", "/api/meetings", &[], "")).await;
+        assert_eq!(reply.status, 200);
+        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        json["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["id"].as_str().unwrap().to_string(),
+                    m["offer"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let offers = get().await;
+    assert!(
+        offers.contains(&("2030-01-closed".into(), "closed".into())),
+        "{offers:?}"
+    );
+    assert!(offers.contains(&(M.into(), "seat".into())), "{offers:?}");
+    post_form(&s.app, &form(M, "a%40b.nl")).await;
+    assert!(get().await.contains(&(M.into(), "waitlist".into())));
+    post_form(&s.app, &form(M, "b%40b.nl")).await;
+    assert!(get().await.contains(&(M.into(), "full".into())));
+}
+
+#[tokio::test]
+async fn browsers_ask_again_while_caches_keep_the_places_30_seconds() {
+    let s = stack(&[meeting(M, 3)]).await;
+    let response =
+        tower::ServiceExt::oneshot(s.app.clone(), event("GET", "/api/meetings", &[], ""))
+            .await
+            .unwrap();
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, s-maxage=30, max-age=0"
+    );
 }
 
 #[tokio::test]

@@ -913,7 +913,7 @@ def test_api_behaviour(sam):
 
 
 def test_api_meetings_is_cached_as_the_function_says(sam):
-    """/api/meetings: public, the function sends max-age=30; CloudFront keeps it at most 30 s."""
+    """/api/meetings: public, the function sends s-maxage=30 (max-age=0 for browsers); CloudFront keeps it at most 30 s."""
     cfg, behaviours = api_behaviours(sam)
     order = [b["PathPattern"] for b in cfg["CacheBehaviors"]]
     assert order.index("/api/meetings") < order.index("/api/*"), "CloudFront takes the first match"

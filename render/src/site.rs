@@ -26,6 +26,8 @@ pub struct SiteView<'a> {
     pub registration_qr_url: String,
     /// Where "Link kwijt?" posts (`opp_model::urls::LINKS_API`).
     pub links_endpoint: &'static str,
+    /// Places left per meeting (`opp_model::urls::MEETINGS_API`), for the places-left script.
+    pub meetings_endpoint: &'static str,
 }
 
 impl<'a> SiteView<'a> {
@@ -41,6 +43,7 @@ impl<'a> SiteView<'a> {
             contact: &config.contact,
             registration_qr_url: format!("{registration_url}qr.svg"),
             links_endpoint: opp_model::urls::LINKS_API,
+            meetings_endpoint: opp_model::urls::MEETINGS_API,
             menu,
             registration_url,
         }
