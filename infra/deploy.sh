@@ -180,7 +180,6 @@ TEMPLATE="infra/template.yaml"
 WAF_TEMPLATE="infra/waf.yaml"
 WAF_STACK="$STACK_NAME-waf"
 BUILD_DIR="target/sam/build"
-PUBLIC_DIR="public"
 # SAM CLI versions that still call the cargo-lambda build method a beta ask for confirmation without this.
 export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION" SAM_CLI_TELEMETRY=0 SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
@@ -498,46 +497,14 @@ else
 fi
 
 # ------------------------------------------------------------------------------------------------
-# 5. Build the site for its public URL
+# 5-8. The content: build the site for its URL, upload, invalidate, sync the meetings. The same script
+# GitHub Actions runs on every merge (.github/workflows/deploy.yml); sam deploy updated the functions.
 # ------------------------------------------------------------------------------------------------
-say "Building the site"
-run cargo run --release -p opp-site --bin opp-site -- build --output "$PUBLIC_DIR" --base-url "$SITE_URL"
-if [[ $DRY_RUN -eq 0 ]]; then
-  [[ -f "$PUBLIC_DIR/index.html" ]] || die "$PUBLIC_DIR/index.html missing after the site build"
-  [[ -f "$PUBLIC_DIR/404.html" ]] || die "$PUBLIC_DIR/404.html missing (CloudFront's error page)"
-fi
-
-# ------------------------------------------------------------------------------------------------
-# 6. Upload: hashed assets (name.1a2b3c4d.ext) for a year, everything else 300 s, then --delete
-# ------------------------------------------------------------------------------------------------
-HEX='[0-9a-f]'
-HASHED="*.${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}.*"
-say "Uploading hashed assets (immutable)"
-run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
-  --exclude '*' --include "$HASHED" \
-  --cache-control 'public, max-age=31536000, immutable'
-say "Uploading pages and unhashed files (300 s)"
-run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
-  --exclude "$HASHED" \
-  --cache-control 'public, max-age=300'
-say "Removing files that are no longer generated"
-run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress --delete
-
-# ------------------------------------------------------------------------------------------------
-# 7. Invalidate CloudFront ('/*' counts as one path; 1,000 paths a month are free)
-# ------------------------------------------------------------------------------------------------
-say "Invalidating CloudFront"
-run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --paths '/*' \
-  --query 'Invalidation.Id' --output text
-
-# ------------------------------------------------------------------------------------------------
-# 8. Meetings into the table (capacity, registration windows) with the organisers' CLI
-# ------------------------------------------------------------------------------------------------
-if [[ $SKIP_MEETINGS -eq 0 ]]; then
-  say "Syncing meetings into $TABLE"
-  run cargo run --release -p opp-admin --bin opp-admin -- \
-    --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
-fi
+PUBLISH=(bash infra/publish-content.sh --region "$REGION" --site-url "$SITE_URL" --bucket "$BUCKET"
+  --distribution-id "$DISTRIBUTION_ID" --table "$TABLE")
+[[ $SKIP_MEETINGS -eq 1 ]] && PUBLISH+=(--skip-meetings)
+[[ $DRY_RUN -eq 1 ]] && PUBLISH+=(--dry-run)
+"${PUBLISH[@]}"
 
 if [[ $ROTATE_SECRET -eq 1 ]]; then
   say "Origin secret rotated: CloudFront sends the new value; the old one stays accepted (AWSPREVIOUS) until the next rotation"

@@ -130,13 +130,22 @@ def policy_documents(template):
                     yield f"{name}/Policies[{i}]", pol
 
 
+# The one statement with a condition: the content-deploy role's DynamoDB access, bounded by its leading keys.
+LEADING_KEYS_STATEMENT = ("ContentDeployRole", "SyncMeetings")
+
+
 def statements_of(template, role_name):
     """The Allow statements of one role, each as (Sid, actions, resources), in template order."""
     found = []
     for pol in role_policies(template["Resources"][role_name]):
         for st in as_list(pol["PolicyDocument"]["Statement"]):
             assert st["Effect"] == "Allow", st
-            assert "Condition" not in st and "NotAction" not in st and "NotResource" not in st, st
+            if (role_name, st.get("Sid")) == LEADING_KEYS_STATEMENT:
+                assert list(st["Condition"]) == ["ForAllValues:StringLike"], st
+                assert list(st["Condition"]["ForAllValues:StringLike"]) == ["dynamodb:LeadingKeys"], st
+            else:
+                assert "Condition" not in st, st
+            assert "NotAction" not in st and "NotResource" not in st, st
             found.append((st.get("Sid"), as_list(st["Action"]), as_list(st["Resource"])))
     return found
 
@@ -264,13 +273,17 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
         for st in as_list(doc["Statement"]):
             for key in ("Action", "Resource", "NotAction", "NotResource"):
                 for value in walk(st.get(key, [])):
+                    # S3 objects have no ARN of their own: the site bucket's objects are its ARN plus /*.
+                    if where == "ContentDeployRole/site-files" and key == "Resource" and value == "${SiteBucket.Arn}/*":
+                        continue
                     assert not (isinstance(value, str) and "*" in value), f"{where}: '*' in {key}: {value}"
             assert "NotAction" not in st and "NotResource" not in st
 
 
 def test_functions_use_only_their_explicit_roles(cfn):
     roles = resources_of(cfn, "AWS::IAM::Role")
-    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, SCHEDULE_ROLE}, "SAM made a role of its own?"
+    # ContentDeployRole is GitHub Actions' (deploy on merge), no function's.
+    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, SCHEDULE_ROLE, "ContentDeployRole"}, "SAM made a role of its own?"
     for role in roles.values():
         assert "ManagedPolicyArns" not in role["Properties"]
         assert "PermissionsBoundary" not in role["Properties"]
@@ -1362,3 +1375,94 @@ def test_deploy_rejects_bad_options(tmp_path, args):
     result = dry_run(tmp_path, *args)
     assert result.returncode != 0
     assert "+ sam deploy" not in result.stderr
+
+
+def test_content_deploy_role_is_github_oidc_for_production_only(cfn, sam):
+    """ContentDeployRole: made only with GitHubRepository, assumed only by that repository's production jobs."""
+    params = sam["Parameters"]
+    assert params["GitHubRepository"]["Default"] == ""
+    assert params["CreateGitHubOidcProvider"]["Default"] == "false"
+    assert params["CreateGitHubOidcProvider"]["AllowedValues"] == ["true", "false"]
+    role = cfn["Resources"]["ContentDeployRole"]
+    assert role["Condition"] == "HasGitHubRepository"
+    provider = cfn["Resources"]["GitHubOidcProvider"]
+    assert provider["Condition"] == "CreateOidcProvider"
+    assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
+    assert provider["Properties"]["ClientIdList"] == ["sts.amazonaws.com"]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    federated = trust["Principal"]["Federated"]["Fn::If"]
+    assert federated[0] == "CreateOidcProvider" and federated[1] == {"Ref": "GitHubOidcProvider"}
+    assert "oidc-provider/token.actions.githubusercontent.com" in federated[2]["Fn::Sub"]
+    equals = trust["Condition"]["StringEquals"]
+    assert equals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    assert equals["token.actions.githubusercontent.com:sub"] == {
+        "Fn::Sub": "repo:${GitHubRepository}:environment:production"}
+    assert "StringLike" not in trust["Condition"], "no wildcard subjects (pull requests, other branches)"
+    output = cfn["Outputs"]["ContentDeployRoleArn"]
+    assert output["Condition"] == "HasGitHubRepository"
+
+
+def test_content_deploy_role_grants_only_the_publishing_steps(cfn):
+    """S3 on the site bucket, one invalidation, the two functions' code; DynamoDB is compared with sync's
+    real calls in admin/tests/deploy_role.rs."""
+    statements = [s for p in cfn["Resources"]["ContentDeployRole"]["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]]
+    granted = {}
+    for s in statements:
+        assert s["Effect"] == "Allow"
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        for action in actions:
+            assert "*" not in action, action
+            granted[action] = s["Resource"]
+    non_dynamodb = {a for a in granted if not a.startswith("dynamodb:")}
+    assert non_dynamodb == {"s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "cloudfront:CreateInvalidation",
+                            "lambda:UpdateFunctionCode"}
+    assert granted["s3:ListBucket"] == {"Fn::GetAtt": ["SiteBucket", "Arn"]}
+    assert granted["s3:PutObject"] == {"Fn::Sub": "${SiteBucket.Arn}/*"}
+    assert "distribution/${Distribution}" in granted["cloudfront:CreateInvalidation"]["Fn::Sub"]
+    assert granted["lambda:UpdateFunctionCode"] == [{"Fn::GetAtt": ["RegistrationFunction", "Arn"]},
+                                                    {"Fn::GetAtt": ["MailerFunction", "Arn"]}]
+    for action, resource in granted.items():
+        if action.startswith("dynamodb:"):
+            assert resource == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}, "the table, never its indexes"
+
+
+def publish(tmp_path, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.run(["bash", str(ROOT / "infra" / "publish-content.sh"), *args], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_publish_content_runs_the_content_steps_in_order(tmp_path):
+    """What GitHub Actions runs on a merge: with --update-functions both functions' code, then the site."""
+    base = ["--region", "eu-west-1", "--site-url", "https://opp.example.nl", "--bucket", "b",
+            "--distribution-id", "E123", "--table", "t"]
+    result = publish(tmp_path, *base, "--update-functions", "--function", "fn", "--mailer-function", "mail",
+                     "--dry-run")
+    assert result.returncode == 0, result.stderr
+    commands = [line[2:] for line in result.stderr.splitlines() if line.startswith("+ ")]
+    kinds = [c.split(" -- ")[0] if c.startswith("cargo run") else " ".join(c.split()[:3]) for c in commands]
+    assert kinds == [
+        "cargo run --release -p opp-site --bin opp-site",
+        "env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat",
+        "aws lambda update-function-code",
+        "env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat",
+        "aws lambda update-function-code",
+        "aws s3 sync", "aws s3 sync", "aws s3 sync",
+        "aws cloudfront create-invalidation",
+        "cargo run --release -p opp-admin --bin opp-admin",
+    ], commands
+    assert "--base-url https://opp.example.nl" in commands[0]
+    assert "--bin opp-handler --output-format zip" in commands[1] and "--arm64" in commands[1]
+    assert "--function-name fn" in commands[2] and "fileb://target/lambda/opp-handler/bootstrap.zip" in commands[2]
+    assert "--function-name mail" in commands[4] and "opp-mailer/bootstrap.zip" in commands[4]
+    assert "sync-meetings public/meetings.json" in commands[-1] and "--table t" in commands[-1]
+    without = publish(tmp_path, *base, "--skip-meetings", "--dry-run")
+    assert without.returncode == 0, without.stderr
+    assert "lambda" not in without.stderr and "opp-admin" not in without.stderr
+    for missing, option in ((base[2:], "--region"), (base[:8], "--table")):
+        refused = publish(tmp_path, *missing, "--dry-run")
+        assert refused.returncode != 0 and f"{option} is required" in refused.stderr, refused.stderr
+    refused = publish(tmp_path, *base, "--update-functions", "--dry-run")
+    assert refused.returncode != 0 and "--mailer-function" in refused.stderr

@@ -4,7 +4,7 @@
 //! request and drops the answer (the ambiguous commit). Every choice is counted for the run's summary.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -104,6 +104,10 @@ struct State {
     injected: u64,
     /// (operation, fault or "forwarded") -> count
     counts: BTreeMap<(String, String), u64>,
+    /// The IAM actions the requests need (a transaction's parts each as their own action) and the
+    /// partition keys they touch (`dynamodb:LeadingKeys`).
+    iam_actions: BTreeSet<String>,
+    leading_keys: BTreeSet<String>,
 }
 
 /// The running proxy; the store's client points at [`FaultProxy::endpoint`].
@@ -122,6 +126,8 @@ impl FaultProxy {
             injected: 0,
             schedule,
             counts: BTreeMap::new(),
+            iam_actions: BTreeSet::new(),
+            leading_keys: BTreeSet::new(),
         }));
         let client: Client<HttpConnector, Full<Bytes>> =
             Client::builder(TokioExecutor::new()).build_http();
@@ -166,6 +172,17 @@ impl FaultProxy {
         self.state.lock().unwrap().counts.clone()
     }
 
+    /// Every IAM action the requests so far needed (`dynamodb:GetItem`, ...): a TransactWriteItems as the
+    /// actions of its parts, which is how IAM authorises it.
+    pub fn iam_actions(&self) -> BTreeSet<String> {
+        self.state.lock().unwrap().iam_actions.clone()
+    }
+
+    /// Every partition key the requests so far named (an item's `PK`, a Query's `:pk`).
+    pub fn leading_keys(&self) -> BTreeSet<String> {
+        self.state.lock().unwrap().leading_keys.clone()
+    }
+
     /// How many requests got `fault`.
     pub fn injected(&self, fault: Fault) -> u64 {
         let name = format!("{fault:?}");
@@ -204,6 +221,7 @@ async fn handle(
         .and_then(|v| v.rsplit('.').next())
         .unwrap_or("")
         .to_string();
+    record_permissions(&state, &operation, &body);
     let fault = choose(&state, &operation);
     let forward = |body: Bytes| {
         let mut builder = Request::builder().method(parts.method.clone()).uri(format!(
@@ -289,6 +307,55 @@ async fn handle(
             ))
         }
     }
+}
+
+/// Notes what IAM would check for this request: its actions and its partition keys.
+fn record_permissions(state: &Arc<Mutex<State>>, operation: &str, body: &[u8]) {
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let key_of = |part: &serde_json::Value| -> Option<String> {
+        let item = part.get("Key").or_else(|| part.get("Item"))?;
+        item["PK"]["S"].as_str().map(str::to_string)
+    };
+    let mut actions = Vec::new();
+    let mut keys = Vec::new();
+    match operation {
+        "TransactWriteItems" => {
+            for part in request["TransactItems"].as_array().into_iter().flatten() {
+                for (kind, action) in [
+                    ("Put", "PutItem"),
+                    ("Update", "UpdateItem"),
+                    ("Delete", "DeleteItem"),
+                    ("ConditionCheck", "ConditionCheckItem"),
+                ] {
+                    if let Some(inner) = part.get(kind) {
+                        actions.push(action.to_string());
+                        keys.extend(key_of(inner));
+                    }
+                }
+            }
+        }
+        "Query" => {
+            // An index is a resource of its own to IAM (`table/<name>/index/<index>`).
+            actions.push(match request["IndexName"].as_str() {
+                Some(index) => format!("Query on index {index}"),
+                None => operation.to_string(),
+            });
+            keys.extend(
+                request["ExpressionAttributeValues"][":pk"]["S"]
+                    .as_str()
+                    .map(str::to_string),
+            );
+        }
+        _ => {
+            actions.push(operation.to_string());
+            keys.extend(key_of(&request));
+        }
+    }
+    let mut state = state.lock().unwrap();
+    state
+        .iam_actions
+        .extend(actions.into_iter().map(|a| format!("dynamodb:{a}")));
+    state.leading_keys.extend(keys);
 }
 
 /// The fault for this request, counted (None: forwarded plainly).

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Publish the content to a deployed stack: build the site for its URL -> [--update-functions: build both
+# Lambda binaries and update their code, as their pages and e-mails are compiled in] -> upload (hashed
+# assets immutable, the rest 300 s, then --delete) -> invalidate CloudFront -> sync the meetings into the
+# table (opp-admin sync-meetings). infra/deploy.sh runs it after its stack deploy; the GitHub workflow
+# .github/workflows/deploy.yml runs it on every merge to main and every night. Changes nothing else.
+#
+#   infra/publish-content.sh --region R --site-url URL --bucket B --distribution-id D --table T
+#                            [--update-functions --function F --mailer-function M]
+#                            [--skip-meetings] [--dry-run]
+#
+# --dry-run prints every command ('+ cmd' on stderr) instead of running it. What it calls is what the
+# stack's ContentDeployRole allows (infra/template.yaml; admin/tests/deploy_role.rs checks sync's part).
+set -euo pipefail
+
+REGION=""
+SITE_URL=""
+BUCKET=""
+DISTRIBUTION_ID=""
+TABLE=""
+UPDATE_FUNCTIONS=0
+FUNCTION=""
+MAILER_FUNCTION=""
+SKIP_MEETINGS=0
+DRY_RUN=0
+
+die() { echo "publish: error: $*" >&2; exit 1; }
+say() { echo "==> $*" >&2; }
+need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --region) need_value "$@"; REGION="$2"; shift 2 ;;
+    --site-url) need_value "$@"; SITE_URL="$2"; shift 2 ;;
+    --bucket) need_value "$@"; BUCKET="$2"; shift 2 ;;
+    --distribution-id) need_value "$@"; DISTRIBUTION_ID="$2"; shift 2 ;;
+    --table) need_value "$@"; TABLE="$2"; shift 2 ;;
+    --update-functions) UPDATE_FUNCTIONS=1; shift ;;
+    --function) need_value "$@"; FUNCTION="$2"; shift 2 ;;
+    --mailer-function) need_value "$@"; MAILER_FUNCTION="$2"; shift 2 ;;
+    --skip-meetings) SKIP_MEETINGS=1; shift ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+for required in REGION SITE_URL BUCKET DISTRIBUTION_ID TABLE; do
+  option="--$(echo "$required" | tr '[:upper:]_' '[:lower:]-')"
+  [[ -n "${!required}" ]] || die "$option is required (the stack's outputs have it: infra/README.md)"
+done
+[[ $DRY_RUN -eq 1 || "$SITE_URL" =~ ^https?://[^/]+$ ]] || die "--site-url must be scheme and host without a path, such as https://opp.example.nl"
+if [[ $UPDATE_FUNCTIONS -eq 1 && ( -z "$FUNCTION" || -z "$MAILER_FUNCTION" ) ]]; then
+  die "--update-functions needs --function and --mailer-function (the stack outputs FunctionName and MailerFunctionName)"
+fi
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PUBLIC_DIR="public"
+export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
+
+print_cmd() {
+  local line
+  line="$(printf '%q ' "$@")"
+  echo "+ ${line% }"
+}
+run() {
+  print_cmd "$@" >&2
+  if [[ $DRY_RUN -eq 0 ]]; then "$@"; fi
+}
+
+# ------------------------------------------------------------------------------------------------
+# 1. Build the site for its public URL
+# ------------------------------------------------------------------------------------------------
+say "Building the site"
+run cargo run --release -p opp-site --bin opp-site -- build --output "$PUBLIC_DIR" --base-url "$SITE_URL"
+if [[ $DRY_RUN -eq 0 ]]; then
+  [[ -f "$PUBLIC_DIR/index.html" ]] || die "$PUBLIC_DIR/index.html missing after the site build"
+  [[ -f "$PUBLIC_DIR/404.html" ]] || die "$PUBLIC_DIR/404.html missing (CloudFront's error page)"
+fi
+
+# ------------------------------------------------------------------------------------------------
+# 2. The functions' code, when the theme or config.yaml changed (their pages and e-mails are compiled in)
+# ------------------------------------------------------------------------------------------------
+if [[ $UPDATE_FUNCTIONS -eq 1 ]]; then
+  LAMBDA_BUILD_ENV=()
+  while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
+  [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
+  for pair in "opp-handler:$FUNCTION" "opp-mailer:$MAILER_FUNCTION"; do
+    binary="${pair%%:*}"
+    name="${pair#*:}"
+    say "Building $binary (cargo lambda, arm64) and updating $name"
+    run env "${LAMBDA_BUILD_ENV[@]}" cargo lambda build --release --arm64 --locked --bin "$binary" --output-format zip
+    run aws lambda update-function-code --function-name "$name" --region "$REGION" \
+      --zip-file "fileb://target/lambda/$binary/bootstrap.zip" --query 'LastUpdateStatus' --output text
+  done
+fi
+
+# ------------------------------------------------------------------------------------------------
+# 3. Upload: hashed assets (name.1a2b3c4d.ext) for a year, everything else 300 s, then --delete
+# ------------------------------------------------------------------------------------------------
+HEX='[0-9a-f]'
+HASHED="*.${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}.*"
+say "Uploading hashed assets (immutable)"
+run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
+  --exclude '*' --include "$HASHED" \
+  --cache-control 'public, max-age=31536000, immutable'
+say "Uploading pages and unhashed files (300 s)"
+run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
+  --exclude "$HASHED" \
+  --cache-control 'public, max-age=300'
+say "Removing files that are no longer generated"
+run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress --delete
+
+# ------------------------------------------------------------------------------------------------
+# 4. Invalidate CloudFront ('/*' counts as one path; 1,000 paths a month are free)
+# ------------------------------------------------------------------------------------------------
+say "Invalidating CloudFront"
+run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --paths '/*' \
+  --query 'Invalidation.Id' --output text
+
+# ------------------------------------------------------------------------------------------------
+# 5. Meetings into the table (capacity, registration windows) with the organisers' CLI
+# ------------------------------------------------------------------------------------------------
+if [[ $SKIP_MEETINGS -eq 0 ]]; then
+  say "Syncing meetings into $TABLE"
+  run cargo run --release -p opp-admin --bin opp-admin -- \
+    --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
+fi
