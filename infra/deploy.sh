@@ -6,7 +6,8 @@
 #                   [--site-origin https://...] [--rotate-origin-secret]
 #                   [--waf [--waf-rate-limit N] [--waf-ip-reputation off|count|block] | --web-acl-arn ARN]
 #                   [--mail-from ADDRESS] [--mail-from-domain NAME] [--alarm-email ADDRESS]
-#                   [--link-key-version N] [--skip-meetings] [--dry-run]
+#                   [--link-key-version N] [--github-repository OWNER/NAME [--create-github-oidc-provider]]
+#                   [--skip-meetings] [--dry-run]
 #
 # Steps: check tools -> sam build (both Rust functions, opp-handler and opp-mailer, via cargo-lambda,
 # arm64) -> [--waf: the WAF stack in us-east-1] -> [--rotate-origin-secret: new secret value, wait]
@@ -42,6 +43,9 @@ MAIL_FROM_DOMAIN=""
 MAIL_FROM_DOMAIN_SET=0
 ALARM_EMAIL=""
 ALARM_EMAIL_SET=0
+GITHUB_REPOSITORY_NAME=""
+GITHUB_REPOSITORY_SET=0
+CREATE_OIDC_PROVIDER=""
 LINK_KEY_VERSION=""
 SKIP_MEETINGS=0
 DRY_RUN=0
@@ -50,7 +54,7 @@ DRY_RUN=0
 ROTATION_WAIT=360
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
@@ -72,6 +76,11 @@ Options:
                             goes back to the default
   --mail-from-domain NAME   custom MAIL FROM domain, a subdomain of --domain (needs MX and SPF
                             records; infra/README.md, "E-mail (SES)"); '' removes it
+  --github-repository OWNER/NAME
+                            make ContentDeployRole for that repository's "Deploy content" workflow
+                            (infra/README.md, "Publishing from GitHub"); '' removes the role
+  --create-github-oidc-provider
+                            also make the account's GitHub OIDC provider (only if it has none yet)
   --alarm-email ADDRESS     send the mail alarms to this address (SNS asks it to confirm first);
                             '' stops that
   --link-key-version N      the link key version "current" names after a rotation: both functions
@@ -117,6 +126,9 @@ while [[ $# -gt 0 ]]; do
     --mail-from=*) MAIL_FROM="${1#*=}"; MAIL_FROM_SET=1; shift ;;
     --mail-from-domain) need_value "$@"; MAIL_FROM_DOMAIN="$2"; MAIL_FROM_DOMAIN_SET=1; shift 2 ;;
     --mail-from-domain=*) MAIL_FROM_DOMAIN="${1#*=}"; MAIL_FROM_DOMAIN_SET=1; shift ;;
+    --github-repository) need_value "$@"; GITHUB_REPOSITORY_NAME="$2"; GITHUB_REPOSITORY_SET=1; shift 2 ;;
+    --github-repository=*) GITHUB_REPOSITORY_NAME="${1#*=}"; GITHUB_REPOSITORY_SET=1; shift ;;
+    --create-github-oidc-provider) CREATE_OIDC_PROVIDER="true"; shift ;;
     --alarm-email) need_value "$@"; ALARM_EMAIL="$2"; ALARM_EMAIL_SET=1; shift 2 ;;
     --alarm-email=*) ALARM_EMAIL="${1#*=}"; ALARM_EMAIL_SET=1; shift ;;
     --link-key-version) need_value "$@"; LINK_KEY_VERSION="$2"; shift 2 ;;
@@ -165,6 +177,12 @@ if [[ $MAIL_FROM_DOMAIN_SET -eq 1 && -n "$MAIL_FROM_DOMAIN" ]]; then
   if [[ $DOMAIN_SET -eq 1 && "$MAIL_FROM_DOMAIN" != *".$DOMAIN" ]]; then
     die "--mail-from-domain must be a subdomain of --domain ($DOMAIN)"
   fi
+fi
+if [[ $GITHUB_REPOSITORY_SET -eq 1 && -n "$GITHUB_REPOSITORY_NAME" && ! "$GITHUB_REPOSITORY_NAME" =~ ^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$ ]]; then
+  die "--github-repository must be owner/name, such as minocw/landelijk-opp"
+fi
+if [[ -n "$CREATE_OIDC_PROVIDER" && ( $GITHUB_REPOSITORY_SET -eq 0 || -z "$GITHUB_REPOSITORY_NAME" ) ]]; then
+  die "--create-github-oidc-provider goes with --github-repository (the provider is only for its role)"
 fi
 if [[ $ALARM_EMAIL_SET -eq 1 && -n "$ALARM_EMAIL" && ! "$ALARM_EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
   die "--alarm-email must be an e-mail address"
@@ -435,6 +453,8 @@ fi
 [[ $MAIL_FROM_SET -eq 1 ]] && OVERRIDES+=("$(param MailFromAddress "$MAIL_FROM")")
 [[ $MAIL_FROM_DOMAIN_SET -eq 1 ]] && OVERRIDES+=("$(param MailFromDomain "$MAIL_FROM_DOMAIN")")
 [[ $ALARM_EMAIL_SET -eq 1 ]] && OVERRIDES+=("$(param AlarmEmail "$ALARM_EMAIL")")
+[[ $GITHUB_REPOSITORY_SET -eq 1 ]] && OVERRIDES+=("$(param GitHubRepository "$GITHUB_REPOSITORY_NAME")")
+[[ -n "$CREATE_OIDC_PROVIDER" ]] && OVERRIDES+=("$(param CreateGitHubOidcProvider "$CREATE_OIDC_PROVIDER")")
 [[ -n "$LINK_KEY_VERSION" ]] && OVERRIDES+=("LinkKeyVersion=$LINK_KEY_VERSION")
 # One retention period: the function's fallback follows config.yaml, as the meeting items do.
 RETENTION="$(sed -n 's/^retention_days:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$REPO_ROOT/config.yaml" | head -n 1)"

@@ -1466,3 +1466,30 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
         assert refused.returncode != 0 and f"{option} is required" in refused.stderr, refused.stderr
     refused = publish(tmp_path, *base, "--update-functions", "--dry-run")
     assert refused.returncode != 0 and "--mailer-function" in refused.stderr
+
+
+def test_deploy_workflow_matches_the_role(cfn):
+    """.github/workflows/deploy.yml: the environment the role trusts, OIDC, one deploy at a time, the nightly run."""
+    import yaml
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["push"]["branches"] == ["main"]
+    assert triggers["schedule"] == [{"cron": "10 23 * * *"}], "just after midnight in Amsterdam, winter and summer"
+    assert "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"] == {"group": "deploy-content", "cancel-in-progress": False}
+    (job,) = workflow["jobs"].values()
+    trust = cfn["Resources"]["ContentDeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    subject = trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]["Fn::Sub"]
+    assert subject.endswith(f":environment:{job['environment']}")
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = job["steps"]
+    assume = next(s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    assert assume["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    assert not any("aws-access-key-id" in s.get("with", {}) for s in steps), "no long-lived keys"
+    publish = steps[-1]["run"]
+    assert "bash infra/publish-content.sh" in publish and "--update-functions" in publish
+    pull_request = yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text(encoding="utf-8"))
+    assert pull_request["permissions"] == {}
+    assert all(j["permissions"] == {"contents": "read"} for j in pull_request["jobs"].values())
+    assert "id-token" not in str(pull_request), "pull requests get no AWS role"
