@@ -19,4 +19,4 @@ if [ ! -x "$OPP_DEV_BIN" ] || [ ! -x "$OPP_ADMIN_BIN" ]; then
   cargo build --quiet --locked --bin opp-dev --bin opp-admin
 fi
 
-exec node browser/e2e.mjs
+exec node "${E2E_SCRIPT:-browser/e2e.mjs}"

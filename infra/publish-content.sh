@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Publish the content to a deployed stack: build the site for its URL -> [--update-functions: build both
+# Publish the content to a deployed stack: build the site for its URL (with the editing screen's Decap
+# bundle from browser/node_modules when config.yaml has cms:) -> [--update-functions: build both
 # Lambda binaries and update their code, as their pages and e-mails are compiled in] -> upload (hashed
 # assets immutable, the rest 300 s, then --delete) -> invalidate CloudFront -> sync the meetings into the
 # table (opp-admin sync-meetings). infra/deploy.sh runs it after its stack deploy; the GitHub workflow
@@ -76,6 +77,18 @@ run cargo run --release -p opp-site --bin opp-site -- build --output "$PUBLIC_DI
 if [[ $DRY_RUN -eq 0 ]]; then
   [[ -f "$PUBLIC_DIR/index.html" ]] || die "$PUBLIC_DIR/index.html missing after the site build"
   [[ -f "$PUBLIC_DIR/404.html" ]] || die "$PUBLIC_DIR/404.html missing (CloudFront's error page)"
+fi
+
+# The editing screen (config.yaml's cms:): the build wrote admin/index.html and admin/config.yml; Decap's
+# bundle (pinned in browser/package-lock.json) goes beside them, without its source maps.
+if [[ $DRY_RUN -eq 1 || -f "$PUBLIC_DIR/admin/index.html" ]]; then
+  BUNDLE="browser/node_modules/decap-cms/dist"
+  if [[ $DRY_RUN -eq 0 && ! -f "$BUNDLE/decap-cms.js" ]]; then
+    die "the site has an editing screen, but $BUNDLE/decap-cms.js is missing: run npm ci --prefix browser first"
+  fi
+  say "Adding the editing screen's bundle (Decap CMS) to $PUBLIC_DIR/admin/decap/"
+  run mkdir -p "$PUBLIC_DIR/admin/decap"
+  run find "$BUNDLE" -maxdepth 1 -type f "(" -name '*.js' -o -name '*.wasm' ")" -exec cp {} "$PUBLIC_DIR/admin/decap/" ";"
 fi
 
 # ------------------------------------------------------------------------------------------------

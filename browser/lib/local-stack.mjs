@@ -80,11 +80,11 @@ function installExitHook() {
  *   readyMs: number, stop: () => Promise<{code: number|null, signal: string|null, forced: boolean, ms: number}>}>}
  *   output(): everything it printed (stdout and stderr, interleaved, the last 400 lines)
  */
-export async function startOppDev({ root, port, storePort, stateDir, timeoutMs = 120000, env = {} }) {
+export async function startOppDev({ root, port, storePort, stateDir, timeoutMs = 120000, env = {}, extraArgs = [] }) {
   const bin = oppDevBin();
   await mustExist(bin, 'OPP_DEV_BIN', 'cargo build --bin opp-dev');
   installExitHook();
-  const args = ['--root', root, '--port', String(port), '--store-port', String(storePort), '--state-dir', stateDir];
+  const args = ['--root', root, '--port', String(port), '--store-port', String(storePort), '--state-dir', stateDir, ...extraArgs];
   const started = Date.now();
   const child = spawn(bin, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   running.add(child);

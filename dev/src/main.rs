@@ -6,6 +6,7 @@
 //!
 //! The top of the dependency graph: it may use every crate of the workspace, and none may depend on it.
 
+mod cms;
 mod local_store;
 mod mail;
 mod mailbox;
@@ -48,6 +49,12 @@ struct Cli {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Also the editing screen at /admin/ (Decap CMS), saving into content/ through decap-server.
+    #[arg(long)]
+    cms: bool,
+    /// Port of decap-server, the editing screen's local backend, on 127.0.0.1.
+    #[arg(long, default_value_t = 8081)]
+    cms_port: u16,
 }
 
 #[tokio::main]
@@ -75,6 +82,12 @@ fn log_to_terminal() {
 
 async fn start(cli: Cli) -> anyhow::Result<()> {
     log_to_terminal();
+    // Checked first: a missing install should not wait for the store and the first build.
+    let cms_packages = if cli.cms {
+        Some(cms::packages(&cli.root)?)
+    } else {
+        None
+    };
     let state_dir = cli.root.join(&cli.state_dir);
     let store = local_store::start(&state_dir, cli.store_port).await?;
     // Made once, like the store's file: links from earlier runs keep working.
@@ -113,6 +126,14 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("config.yaml: {err}"))?,
     )
     .merge(mailbox::routes(outbox));
+    let backend = match &cms_packages {
+        Some(packages) => Some(cms::start(&cli.root, packages, cli.cms_port)?),
+        None => None,
+    };
+    let api = match &cms_packages {
+        Some(packages) => api.merge(cms::routes(packages)),
+        None => api,
+    };
     let after_build = meetings_sync::after_build(
         store.store.clone(),
         pages,
@@ -123,6 +144,15 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
 
     let mut build = BuildOptions::new(&cli.root);
     build.drafts = cli.drafts;
+    if let Some(backend) = &backend {
+        println!(
+            "Editing screen: {site_origin}/admin/ (saves into content/ through decap-server on {})",
+            backend.api_url
+        );
+        build.cms_backend = opp_site::cms::CmsBackend::Local {
+            url: backend.api_url.clone(),
+        };
+    }
     build.base_url = Some(site_origin);
     let stop_store = store.stop;
     // Ctrl-C and SIGTERM both end `run` (which removes its served copy), then the store stops.
@@ -134,5 +164,6 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
     })
     .await?;
     let _ = stop_store.send(());
+    drop(backend);
     Ok(())
 }

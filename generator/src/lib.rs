@@ -12,6 +12,7 @@
 
 mod assets;
 mod check;
+pub mod cms;
 mod config;
 mod dates;
 mod emails;
@@ -64,6 +65,9 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// The build time; `SOURCE_DATE_EPOCH` or the clock when not given.
     pub now: Option<Timestamp>,
+    /// Where the editing screen (when `cms:` is configured) saves: GitHub, or `cargo dev --cms`'s
+    /// decap-server.
+    pub cms_backend: cms::CmsBackend,
 }
 
 impl BuildOptions {
@@ -75,6 +79,7 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             now: None,
+            cms_backend: cms::CmsBackend::GitHub,
         }
     }
 }
@@ -174,6 +179,7 @@ pub(crate) struct Prepared {
     /// Mistakes in pages that were left out; the build goes on to find the later phases' problems too,
     /// and fails with all of them.
     pub(crate) problems: Vec<Problem>,
+    pub(crate) cms_backend: cms::CmsBackend,
 }
 
 impl Prepared {
@@ -270,6 +276,7 @@ impl Prepared {
             content,
             site,
             problems,
+            cms_backend: options.cms_backend.clone(),
         })
     }
 
@@ -422,14 +429,25 @@ impl Prepared {
                 svg.as_bytes(),
             )
         });
-        let feeds = [
+        let mut feeds = vec![
             (
-                "meetings.json",
+                "meetings.json".to_string(),
                 feeds::meetings_json(site, renderer.meeting_views()),
             ),
-            ("sitemap.xml", feeds::sitemap(site)),
-            ("robots.txt", feeds::robots(site)),
+            ("sitemap.xml".to_string(), feeds::sitemap(site)),
+            ("robots.txt".to_string(), feeds::robots(site)),
         ];
+        if let Some(settings) = &site.config.cms {
+            let admin = cms::ADMIN_DIR;
+            feeds.push((
+                format!("{admin}/config.yml"),
+                cms::config_yml(settings, &site.config.base_url, &self.cms_backend),
+            ));
+            feeds.push((
+                format!("{admin}/index.html"),
+                cms::index_html(&site.config.title),
+            ));
+        }
         let mut results = vec![general_qr];
         results.extend(
             feeds

@@ -61,6 +61,19 @@ pub type FieldError = (&'static str, Text);
 
 impl Meeting {
     pub fn from_front(front: MeetingFront) -> Result<Meeting, FieldError> {
+        // An optional field left empty (`start: ""`, as the editing screen may save it) is a field not given.
+        let blank = |value: Option<String>| value.filter(|text| !text.trim().is_empty());
+        let front = MeetingFront {
+            start: blank(front.start),
+            end: blank(front.end),
+            address: blank(front.address),
+            postcode: blank(front.postcode),
+            route: blank(front.route),
+            registration_opens: blank(front.registration_opens),
+            registration_closes: blank(front.registration_closes),
+            called_off_reason: blank(front.called_off_reason),
+            ..front
+        };
         let id = front.id.trim().to_string();
         if id.is_empty()
             || id.len() > 64

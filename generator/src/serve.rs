@@ -36,6 +36,8 @@ struct Shared {
     site_dir: PathBuf,
     error: RwLock<Option<String>>,
     version: watch::Sender<u64>,
+    /// The editing screen's Content-Security-Policy, as CloudFront sends it (with the local backend).
+    admin_csp: String,
 }
 
 const RELOAD_PATH: &str = "/__opp/changes";
@@ -65,6 +67,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         site_dir,
         error: RwLock::new(None),
         version,
+        admin_csp: crate::cms::admin_csp(&build_options.cms_backend),
     });
     // Watching starts before the first build, so a save during that build is not missed.
     let (_watcher, incoming) = watch_sources(&build_options.root)?;
@@ -306,11 +309,17 @@ fn reload_snippet(version: u64) -> String {
 
 async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     let version = *shared.version.borrow();
-    if let Some(error) = shared
-        .error
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()
+    // The editing screen (/admin/) is an application of its own: a reload on every save would throw its
+    // state away, and an editor may need it to fix the very mistake the build reports.
+    let editing_screen = uri
+        .path()
+        .starts_with(&format!("/{}/", crate::cms::ADMIN_DIR));
+    if !editing_screen
+        && let Some(error) = shared
+            .error
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
         && wants_html(uri.path())
     {
         return html_response(
@@ -332,7 +341,7 @@ async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     match tokio::fs::read(&path).await {
         Ok(bytes) => {
             let content_type = content_type(&path);
-            if content_type.starts_with("text/html") {
+            if content_type.starts_with("text/html") && !editing_screen {
                 html_response(
                     StatusCode::OK,
                     String::from_utf8_lossy(&bytes).into_owned(),
@@ -346,6 +355,11 @@ async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
                 response
                     .headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                if editing_screen && let Ok(csp) = HeaderValue::from_str(&shared.admin_csp) {
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_SECURITY_POLICY, csp);
+                }
                 response
             }
         }
@@ -438,6 +452,7 @@ fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "html" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
+        "yml" | "yaml" => "text/yaml; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
         "json" => "application/json",
         "svg" => "image/svg+xml",

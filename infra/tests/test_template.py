@@ -845,7 +845,9 @@ def headers_policies(sam):
     dcfg = dist["Properties"]["DistributionConfig"]
     behaviours = [dcfg["DefaultCacheBehavior"], *dcfg["CacheBehaviors"]]
     api = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours if b.get("PathPattern", "").startswith("/api/")}
-    site = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours if not b.get("PathPattern", "").startswith("/api/")}
+    # /admin/* (the editing screen) has its own policy: test_admin_has_its_own_csp_and_the_public_pages_keep_theirs.
+    site = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours
+            if not b.get("PathPattern", "").startswith(("/api/", "/admin/"))}
     assert len(api) == 1 and len(site) == 1, (api, site)
     (api_name,), (site_name,) = api, site
     assert api_name != site_name, "/api/* needs its own response headers policy (Referer leak, defect 7)"
@@ -854,7 +856,7 @@ def headers_policies(sam):
 
 
 def test_security_headers_policy(sam):
-    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 2
+    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 3, "site, /api/* and /admin/*"
     for cfg in headers_policies(sam):
         sec = cfg["SecurityHeadersConfig"]
         hsts = sec["StrictTransportSecurity"]
@@ -964,7 +966,7 @@ def test_asset_and_html_cache_policies(sam):
     cfg = dist["Properties"]["DistributionConfig"]
     html = sam["Resources"][cfg["DefaultCacheBehavior"]["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
     assert html["DefaultTTL"] == 300 and html["MinTTL"] == 0
-    asset_behaviours = [b for b in cfg["CacheBehaviors"] if not b["PathPattern"].startswith("/api/")]
+    asset_behaviours = [b for b in cfg["CacheBehaviors"] if not b["PathPattern"].startswith(("/api/", "/admin/"))]
     assert {b["PathPattern"] for b in asset_behaviours} >= {"/css/*", "/js/*", "/img/*"}
     for b in asset_behaviours:
         pol = sam["Resources"][b["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
@@ -1445,6 +1447,8 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
     kinds = [c.split(" -- ")[0] if c.startswith("cargo run") else " ".join(c.split()[:3]) for c in commands]
     assert kinds == [
         "cargo run --release -p opp-site --bin opp-site",
+        "mkdir -p public/admin/decap",
+        "find browser/node_modules/decap-cms/dist -maxdepth",
         "env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat",
         "aws lambda update-function-code",
         "env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat",
@@ -1454,9 +1458,10 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
         "cargo run --release -p opp-admin --bin opp-admin",
     ], commands
     assert "--base-url https://opp.example.nl" in commands[0]
-    assert "--bin opp-handler --output-format zip" in commands[1] and "--arm64" in commands[1]
-    assert "--function-name fn" in commands[2] and "fileb://target/lambda/opp-handler/bootstrap.zip" in commands[2]
-    assert "--function-name mail" in commands[4] and "opp-mailer/bootstrap.zip" in commands[4]
+    assert "-name \\*.js" in commands[2] and "-name \\*.wasm" in commands[2], commands[2]
+    assert "--bin opp-handler --output-format zip" in commands[3] and "--arm64" in commands[3]
+    assert "--function-name fn" in commands[4] and "fileb://target/lambda/opp-handler/bootstrap.zip" in commands[4]
+    assert "--function-name mail" in commands[6] and "opp-mailer/bootstrap.zip" in commands[6]
     assert "sync-meetings public/meetings.json" in commands[-1] and "--table t" in commands[-1]
     without = publish(tmp_path, *base, "--skip-meetings", "--dry-run")
     assert without.returncode == 0, without.stderr
@@ -1493,3 +1498,29 @@ def test_deploy_workflow_matches_the_role(cfn):
     assert pull_request["permissions"] == {}
     assert all(j["permissions"] == {"contents": "read"} for j in pull_request["jobs"].values())
     assert "id-token" not in str(pull_request), "pull requests get no AWS role"
+
+
+def test_admin_has_its_own_csp_and_the_public_pages_keep_theirs(sam):
+    """/admin/* (Decap CMS) gets exactly the policy opp-site serves it with; every other path stays strict."""
+    import re
+    source = (ROOT / "generator" / "src" / "cms.rs").read_text(encoding="utf-8")
+    expected = re.search(r'pub const ADMIN_CSP: &str = "([^"]+)";', source).group(1)
+    cfg = sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    behaviours = {b["PathPattern"]: b for b in cfg["CacheBehaviors"]}
+    admin = behaviours["/admin/*"]
+    assert admin["TargetOriginId"] == "site-bucket"
+    assert admin["ResponseHeadersPolicyId"] == {"Ref": "AdminSecurityHeadersPolicy"}
+    policies = {name: sam["Resources"][name]["Properties"]["ResponseHeadersPolicyConfig"]
+                for name in ("AdminSecurityHeadersPolicy", "SecurityHeadersPolicy", "ApiSecurityHeadersPolicy")}
+    csp = {name: p["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+           for name, p in policies.items()}
+    assert csp["AdminSecurityHeadersPolicy"] == expected, "template and generator/src/cms.rs disagree"
+    for name in ("SecurityHeadersPolicy", "ApiSecurityHeadersPolicy"):
+        assert "unsafe" not in csp[name] and "api.github.com" not in csp[name], (name, csp[name])
+    assert "script-src 'self';" in csp["SecurityHeadersPolicy"]
+    # Every other behaviour (and the default) keeps a strict policy.
+    others = [cfg["DefaultCacheBehavior"]] + [b for p, b in behaviours.items() if p != "/admin/*"]
+    assert all(b["ResponseHeadersPolicyId"] != {"Ref": "AdminSecurityHeadersPolicy"} for b in others)
+    headers = {h["Header"]: h["Value"] for h in policies["AdminSecurityHeadersPolicy"]["CustomHeadersConfig"]["Items"]}
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups", "the sign-in popup"
+    assert headers["X-Robots-Tag"] == "noindex"

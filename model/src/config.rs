@@ -30,6 +30,28 @@ pub struct Config {
     /// What the emails do (`email:` in config.yaml; every key has a default).
     #[serde(default)]
     pub email: EmailSettings,
+    /// The editing screen at `/admin/` (Decap CMS; `cms:` in config.yaml). None: no editing screen.
+    #[serde(default)]
+    pub cms: Option<CmsSettings>,
+}
+
+/// Where the editing screen saves: a GitHub repository and branch, through an OAuth proxy.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CmsSettings {
+    /// `owner/name` of the repository that holds this site.
+    pub repo: String,
+    /// The branch changes are proposed to (as pull requests) and published from.
+    #[serde(default = "default_cms_branch")]
+    pub branch: String,
+    /// The OAuth proxy's address (scheme and host) that signs editors in with GitHub (infra/README.md,
+    /// "The editing screen's sign-in"). Empty: Decap's default, which works only for sites on Netlify.
+    #[serde(default)]
+    pub auth_url: String,
+    /// GitHub's OAuth scope: `public_repo` (the narrowest that can write) for a public repository, `repo`
+    /// for a private one.
+    #[serde(default = "default_cms_scope")]
+    pub auth_scope: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
@@ -69,6 +91,12 @@ pub struct MenuItem {
     pub page: String,
 }
 
+fn default_cms_branch() -> String {
+    "main".into()
+}
+fn default_cms_scope() -> String {
+    "public_repo".into()
+}
 fn default_language() -> String {
     "nl".into()
 }
@@ -111,6 +139,36 @@ impl Config {
                 message: site::RETENTION_ZERO.into(),
                 hint: site::RETENTION_HINT,
             });
+        }
+        if let Some(cms) = &mut self.cms {
+            let (owner, name) = cms.repo.split_once('/').unwrap_or(("", ""));
+            let part = |p: &str| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            };
+            if !part(owner) || !part(name) {
+                return Err(ConfigError {
+                    key: "cms.repo",
+                    message: crate::text!(site::CMS_BAD_REPO, repo = cms.repo),
+                    hint: site::CMS_REPO_HINT,
+                });
+            }
+            if !cms.auth_url.is_empty() {
+                cms.auth_url =
+                    normalise_base_url(&cms.auth_url).map_err(|message| ConfigError {
+                        key: "cms.auth_url",
+                        message,
+                        hint: site::CMS_AUTH_URL_HINT,
+                    })?;
+            }
+            if !matches!(cms.auth_scope.as_str(), "public_repo" | "repo") {
+                return Err(ConfigError {
+                    key: "cms.auth_scope",
+                    message: crate::text!(site::CMS_BAD_SCOPE, scope = cms.auth_scope),
+                    hint: site::CMS_SCOPE_HINT,
+                });
+            }
         }
         Ok(self)
     }
@@ -156,6 +214,7 @@ mod tests {
             },
             menu: Vec::new(),
             email: EmailSettings::default(),
+            cms: None,
         }
     }
 

@@ -584,6 +584,38 @@ pub mod site {
             nl: "`{text}` is geen datum; schrijf hem als JJJJ-MM-DD, bijvoorbeeld 2024-04-10",
             en: "`{text}` is not a date; write it as YYYY-MM-DD, e.g. 2024-04-10",
         }
+        // The editing screen (`cms:` in config.yaml, and the hints the CMS shows beside its fields).
+        CMS_BAD_REPO {
+            nl: "`{repo}` is geen GitHub-repository; schrijf eigenaar/naam",
+            en: "`{repo}` is not a GitHub repository; write owner/name",
+        }
+        CMS_REPO_HINT { nl: "repo: minocw/landelijk-opp", en: "repo: minocw/landelijk-opp" }
+        CMS_AUTH_URL_HINT { nl: "auth_url: https://inloggen.example.nl", en: "auth_url: https://login.example.nl" }
+        CMS_BAD_SCOPE {
+            nl: "`{scope}` is geen toegestane GitHub-scope; kies public_repo (openbare repository) of repo (besloten)",
+            en: "`{scope}` is not an allowed GitHub scope; choose public_repo (public repository) or repo (private)",
+        }
+        CMS_SCOPE_HINT { nl: "auth_scope: public_repo", en: "auth_scope: public_repo" }
+        CMS_HINT_MEETING_ID {
+            nl: "Alleen kleine letters a-z, cijfers en streepjes, 1 tot 64 tekens. Bijvoorbeeld 2027-03-utrecht. Verander de id niet meer als er mensen zijn aangemeld.",
+            en: "Only lower-case a-z, digits and dashes, 1 to 64 characters. For example 2027-03-utrecht. Do not change the id once people have registered.",
+        }
+        CMS_HINT_DATE {
+            nl: "Schrijf de datum als jaar-maand-dag, bijvoorbeeld 2027-03-10.",
+            en: "Write the date as year-month-day, for example 2027-03-10.",
+        }
+        CMS_HINT_TIME {
+            nl: "Schrijf de tijd als uren:minuten (24 uur), bijvoorbeeld 13:30.",
+            en: "Write the time as hours:minutes (24 hours), for example 13:30.",
+        }
+        CMS_HINT_DATE_TIME {
+            nl: "Schrijf jaar-maand-dag, en als je wilt een tijd: 2027-03-01 of 2027-03-01 09:00.",
+            en: "Write year-month-day, and a time if you like: 2027-03-01 or 2027-03-01 09:00.",
+        }
+        CMS_HINT_ROUTE {
+            nl: "Een volledig webadres dat begint met https://, bijvoorbeeld een routeplanner.",
+            en: "A full web address starting with https://, for example a route planner.",
+        }
         NOT_A_TIME {
             nl: "`{text}` is geen tijd; schrijf hem als UU:MM (24 uur), bijvoorbeeld 13:30",
             en: "`{text}` is not a time; write it as HH:MM on a 24-hour clock, e.g. 13:30",
