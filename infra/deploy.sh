@@ -205,15 +205,8 @@ export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION" SAM_CLI_TELEMETRY=0 SAM
 # Running commands (or printing them with --dry-run). Commands are echoed to stderr as '+ cmd'.
 # No secret is ever on a command line: a new origin secret goes to the AWS CLI on standard input.
 # ------------------------------------------------------------------------------------------------
-print_cmd() {
-  local line
-  line="$(printf '%q ' "$@")"
-  echo "+ ${line% }"
-}
-run() {
-  print_cmd "$@" >&2
-  if [[ $DRY_RUN -eq 0 ]]; then "$@"; fi
-}
+# shellcheck source=infra/run-commands.sh
+source infra/run-commands.sh
 # A read-only AWS query whose output is used: in --dry-run it is printed and PLACEHOLDER returned.
 query() {
   local placeholder="$1"; shift

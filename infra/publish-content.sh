@@ -59,15 +59,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PUBLIC_DIR="public"
 export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 
-print_cmd() {
-  local line
-  line="$(printf '%q ' "$@")"
-  echo "+ ${line% }"
-}
-run() {
-  print_cmd "$@" >&2
-  if [[ $DRY_RUN -eq 0 ]]; then "$@"; fi
-}
+# shellcheck source=infra/run-commands.sh
+source infra/run-commands.sh
 
 # ------------------------------------------------------------------------------------------------
 # 1. Build the site for its public URL
