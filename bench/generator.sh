@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Benchmarks the generator against Hugo on synthetic content: builds (wall time, pages/s, peak memory) and the
-# rebuild in `serve` after editing one page. See BENCHMARKS.md for what is measured and how to read it.
+# Benchmarks the generator against Hugo, and Zola when it is on PATH, on synthetic content: builds (wall time,
+# pages/s, peak memory) and the rebuild in `serve` after editing one page. See BENCHMARKS.md for what is measured
+# and how to read it.
 #
 #   bash bench/generator.sh [N...]     full run (default N: 1000 10000), release binary, 5 repetitions
-#   bash bench/generator.sh --quick    CI: N=50, one repetition, the binary from OPP_SITE_BIN (default
-#                                      target/debug/opp-site, never compiled here), Hugo only when installed
+#   bash bench/generator.sh --quick    CI: N=50, one repetition, both kinds of layouts, the binary from
+#                                      OPP_SITE_BIN (default target/debug/opp-site, never compiled here), Hugo
+#                                      and Zola only when installed
 #
 # Environment: OPP_SITE_BIN (binary to measure; a full run builds the release binary when unset), HUGO (hugo
-# binary), BASELINE (another opp-site binary, e.g. from an older commit, measured alongside), BENCH_WORK (tmpfs
-# folder, default /dev/shm/opp-bench), BENCH_OUT (report, default target/bench/generator.md), REPS, EDITS.
+# binary), ZOLA (zola binary; skipped with a note when unset and not on PATH), LAYOUTS ("same-work", "bare" or
+# "same-work bare"; default same-work, --quick both), BASELINE (another opp-site binary, e.g. from an older commit,
+# measured alongside), BENCH_WORK (tmpfs folder, default /dev/shm/opp-bench), BENCH_OUT (report, default
+# target/bench/generator.md), REPS, EDITS.
 # Needs python3 (standard library only) and GNU time (/usr/bin/time, Debian package `time`) for peak memory.
 set -euo pipefail
 self="$(realpath "$0")"
@@ -30,6 +34,7 @@ if [ "$quick" = 1 ]; then
   [ ${#pages[@]} -gt 0 ] || pages=(50)
   reps="${REPS:-1}"
   edits="${EDITS:-2}"
+  layouts="${LAYOUTS:-same-work bare}"
 else
   if [ -z "${OPP_SITE_BIN:-}" ]; then
     echo "==> cargo build --release -p opp-site" >&2
@@ -39,6 +44,7 @@ else
   [ ${#pages[@]} -gt 0 ] || pages=(1000 10000)
   reps="${REPS:-5}"
   edits="${EDITS:-5}"
+  layouts="${LAYOUTS:-same-work}"
 fi
 if [ ! -x "$bin" ]; then
   echo "error: $bin is not an executable; build it first or set OPP_SITE_BIN" >&2
@@ -71,8 +77,20 @@ else
   exit 1
 fi
 
+# Zola is optional everywhere: no registry here has it (BENCHMARKS.md says how its figures were made).
+zola="${ZOLA:-$(command -v zola || true)}"
+if [ -n "$zola" ]; then
+  zola_args=(--zola "$zola")
+else
+  echo "note: zola is not on PATH (or set ZOLA); Zola is skipped" >&2
+  zola_args=(--zola "")
+fi
+
+read -r -a layout_args <<< "$layouts"
+
 baseline_args=()
 [ -z "${BASELINE:-}" ] || baseline_args=(--baseline "$BASELINE")
 
-exec python3 bench/generator.py --opp-site "$bin" "${hugo_args[@]}" "${baseline_args[@]}" --pages "${pages[@]}" \
-  --reps "$reps" --edits "$edits" --work "$work" --out "${BENCH_OUT:-target/bench/generator.md}"
+exec python3 bench/generator.py --opp-site "$bin" "${hugo_args[@]}" "${zola_args[@]}" "${baseline_args[@]}" \
+  --pages "${pages[@]}" --layouts "${layout_args[@]}" --reps "$reps" --edits "$edits" --work "$work" \
+  --out "${BENCH_OUT:-target/bench/generator.md}"

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Synthesises the benchmark site: N pages of about 600 words, written twice from the same text, once as an
-opp-site site (config.yaml, content/, theme/) and once as a Hugo site (hugo.toml, content/, layouts/, static/).
+"""Synthesises the benchmark site: N pages of about 600 words, written three times from the same text: as an
+opp-site site (config.yaml, content/, theme/), as a Hugo site (hugo.toml, content/, layouts/, static/) and as a
+Zola site (config.toml, content/, templates/, static/).
 
 Python 3 standard library only, so CI needs no extra build and the generator's build is not disturbed; the
 output depends only on N and the seed (random.Random with a fixed seed is stable across Python 3 versions).
 
-    python3 bench/synth.py --pages 1000 --out /dev/shm/opp-bench/1000 [--seed 8]
+    python3 bench/synth.py --pages 1000 --out /dev/shm/opp-bench/1000 [--seed 8] [--layouts bare]
+
+Layouts (`bench/layouts/<kind>/<tool>/`): `same-work` gives each tool templates that do the same work as a real
+theme (BENCHMARKS.md lists it); `bare` gives each only the title and the content of every page.
 
 Layout: pages are grouped 100 to a section (`s000/` ... with an `_index.md` each), so list pages stay the same
 size at every N; `content/_index.md` is the home page and lists the sections. Page `sXXX/pYYYYY.md` has the URL
 `/sXXX/pYYYYY/` on both sites. Internal links are written as content paths for opp-site (`@/s001/p00042.md`,
-resolved and checked by the generator) and as the same URLs for Hugo (`/s001/p00042/`, not checked).
+resolved and checked by the generator; Zola resolves and checks the same syntax) and as the same URLs for Hugo
+(`/s001/p00042/`, not checked).
 """
 
 import argparse
@@ -99,6 +104,18 @@ def front_matter(page_title, description, date, weight):
     )
 
 
+def zola_section_front_matter(section_title, description, weight):
+    """Zola refuses a `date` in a section's front matter; `sort_by` lists its pages by weight, as the others do."""
+    return (
+        "---\n"
+        f'title: "{section_title}"\n'
+        f'description: "{description}"\n'
+        f"weight: {weight}\n"
+        "sort_by: weight\n"
+        "---\n"
+    )
+
+
 def page_rel(i):
     return f"s{i // PAGES_PER_SECTION:03}/p{i:05}.md"
 
@@ -123,9 +140,14 @@ def write(path, text):
         f.write(text)
 
 
-def synthesise(pages, out, seed):
-    opp, hugo = os.path.join(out, "opp"), os.path.join(out, "hugo")
-    for site in (opp, hugo):
+LAYOUTS = ("same-work", "bare")
+
+
+def synthesise(pages, out, seed, layouts="same-work"):
+    if layouts not in LAYOUTS:
+        raise ValueError(f"layouts must be one of {', '.join(LAYOUTS)}, not {layouts!r}")
+    opp, hugo, zola = os.path.join(out, "opp"), os.path.join(out, "hugo"), os.path.join(out, "zola")
+    for site in (opp, hugo, zola):
         if os.path.exists(site):
             shutil.rmtree(site)
     sections = (pages + PAGES_PER_SECTION - 1) // PAGES_PER_SECTION
@@ -133,10 +155,13 @@ def synthesise(pages, out, seed):
     home_text = paragraph(rng, "https://www.example.org/", 3) + "\n"
     write(os.path.join(opp, "content/_index.md"), front_matter("Benchmark", "Synthetische site.", "2025-01-01", 0) + home_text)
     write(os.path.join(hugo, "content/_index.md"), front_matter("Benchmark", "Synthetische site.", "2025-01-01", 0) + home_text)
+    write(os.path.join(zola, "content/_index.md"), zola_section_front_matter("Benchmark", "Synthetische site.", 0) + home_text)
     for s in range(sections):
-        text = front_matter(f"Sectie {s}", f"Pagina's {s * PAGES_PER_SECTION} en verder.", "2025-01-01", s) + paragraph(rng, "https://www.example.org/", 3) + "\n"
-        write(os.path.join(opp, f"content/s{s:03}/_index.md"), text)
-        write(os.path.join(hugo, f"content/s{s:03}/_index.md"), text)
+        section_title, description = f"Sectie {s}", f"Pagina's {s * PAGES_PER_SECTION} en verder."
+        text = paragraph(rng, "https://www.example.org/", 3) + "\n"
+        write(os.path.join(opp, f"content/s{s:03}/_index.md"), front_matter(section_title, description, "2025-01-01", s) + text)
+        write(os.path.join(hugo, f"content/s{s:03}/_index.md"), front_matter(section_title, description, "2025-01-01", s) + text)
+        write(os.path.join(zola, f"content/s{s:03}/_index.md"), zola_section_front_matter(section_title, description, s) + text)
     for i in range(pages):
         # Each page has its own generator, so page i's text (but for its link targets) does not depend on N.
         page_rng = random.Random(seed * 1_000_003 + i)
@@ -152,13 +177,20 @@ def synthesise(pages, out, seed):
         hugo_body = body(page_rng, Links(pages, opp=False))
         write(os.path.join(opp, "content", page_rel(i)), fm + opp_body)
         write(os.path.join(hugo, "content", page_rel(i)), fm + hugo_body)
+        write(os.path.join(zola, "content", page_rel(i)), fm + opp_body)  # the same content paths as opp-site
 
-    # The two themes are kept as files in bench/ so they can be read side by side.
-    shutil.copytree(os.path.join(HERE, "opp-theme"), os.path.join(opp, "theme"))
-    shutil.copytree(os.path.join(HERE, "hugo-layouts"), os.path.join(hugo, "layouts"))
+    # The themes are kept as files in bench/layouts/ so they can be read side by side.
+    kind = os.path.join(HERE, "layouts", layouts)
+    static = os.path.join(HERE, "layouts", "static")
+    shutil.copytree(os.path.join(kind, "opp"), os.path.join(opp, "theme"))
+    shutil.copytree(static, os.path.join(opp, "theme", "static"))
+    shutil.copytree(os.path.join(kind, "hugo"), os.path.join(hugo, "layouts"))
     # Hugo fingerprints the stylesheet from assets/ and copies static/ as is, like opp-site's two copies.
-    shutil.copytree(os.path.join(HERE, "opp-theme/static"), os.path.join(hugo, "static"))
-    shutil.copytree(os.path.join(HERE, "opp-theme/static"), os.path.join(hugo, "assets"))
+    shutil.copytree(static, os.path.join(hugo, "static"))
+    shutil.copytree(static, os.path.join(hugo, "assets"))
+    # Zola copies static/ and hashes the stylesheet for get_url(cachebust=true).
+    shutil.copytree(os.path.join(kind, "zola", "templates"), os.path.join(zola, "templates"))
+    shutil.copytree(static, os.path.join(zola, "static"))
     menu = [("Home", 0)] + [(f"Sectie {s}", s) for s in range(min(sections, 4))]
     write(
         os.path.join(opp, "config.yaml"),
@@ -194,6 +226,27 @@ def synthesise(pages, out, seed):
             for k, (t, s) in enumerate(menu)
         ),
     )
+    write(
+        os.path.join(zola, "config.toml"),
+        'base_url = "https://bench.example.org"\n'
+        'title = "Benchmark"\n'
+        'description = "Synthetische site voor de benchmark."\n'
+        'default_language = "nl"\n'
+        # Zola's defaults already match opp-site's work: no taxonomies, feeds, search index or Sass; sitemap.xml
+        # and robots.txt on; no highlighting unless [markdown.highlighting] is set.
+        "compile_sass = false\n"
+        "build_search_index = false\n"
+        "generate_feeds = false\n"
+        "[markdown]\n"
+        # opp-site puts an anchor link in every heading.
+        'insert_anchor_links = "right"\n'
+        "[extra]\n"
+        'organisation = "Benchmark"\n'
+        'email = "info@example.org"\n'
+        "menu = [\n"
+        + "".join(f'  {{ title = "{t}", url = "{"/" if t == "Home" else f"/s{s:03}/"}" }},\n' for t, s in menu)
+        + "]\n",
+    )
 
 
 def main():
@@ -201,8 +254,9 @@ def main():
     parser.add_argument("--pages", type=int, required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--layouts", choices=LAYOUTS, default="same-work")
     args = parser.parse_args()
-    synthesise(args.pages, args.out, args.seed)
+    synthesise(args.pages, args.out, args.seed, args.layouts)
 
 
 if __name__ == "__main__":
