@@ -1,26 +1,27 @@
-//! `opp-launch <binary> [args...]`: what `cargo dev` and `cargo admin` run (see the crate's docs).
+//! `opp-launch [--package <package>] <binary> [args...]`: what `cargo dev`, `cargo admin` and `cargo site` run
+//! (see the crate's docs).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
-    let Some(binary) = args.next() else {
+    let Some(launch) = opp_launch::Launch::parse(std::env::args_os().skip(1)) else {
         eprintln!(
-            "usage: opp-launch <binary> [args...] (this is what `cargo dev` and `cargo admin` run)"
+            "usage: opp-launch [--package <package>] <binary> [args...] \
+             (this is what `cargo dev`, `cargo admin` and `cargo site` run)"
         );
         return ExitCode::from(2);
     };
     let profile_dir = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.to_path_buf()));
-    if profile_dir.is_some_and(|dir| opp_launch::is_first_run(&dir, &binary)) {
+    if profile_dir.is_some_and(|dir| opp_launch::is_first_run(&dir, &launch.binary)) {
         let opp_lang = std::env::var("OPP_LANG").ok();
-        eprintln!("{}", opp_launch::first_run_line(opp_lang.as_deref()));
+        eprintln!("{}", launch.first_run_line(opp_lang.as_deref()));
     }
     // `cargo run` sets CARGO for the program it runs: the same cargo (and toolchain) as the alias's.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let mut command = opp_launch::cargo_run(&cargo, &binary, args);
+    let mut command = launch.cargo_run(&cargo);
     run(&mut command, &cargo)
 }
 

@@ -94,6 +94,32 @@ fn english_with_opp_lang_en() {
 }
 
 #[test]
+fn cargo_site_builds_the_generator_package_alone() {
+    let setup = setup();
+    let output = launch(
+        &setup,
+        &[
+            "--package",
+            "opp-site",
+            "opp-site",
+            "serve",
+            "--port",
+            "8081",
+        ],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("eerste keer: compileren duurt ongeveer een minuut"),
+        "{stderr}"
+    );
+    assert_eq!(
+        recorded(&setup.cargo, "args"),
+        "run\n--package\nopp-site\n--bin\nopp-site\n--\nserve\n--port\n8081\n"
+    );
+}
+
+#[test]
 fn once_built_it_says_nothing_of_its_own() {
     let setup = setup();
     std::fs::write(setup.dir.path().join("opp-dev"), b"").unwrap();
@@ -107,7 +133,10 @@ fn without_a_binary_name_it_says_how_it_is_used() {
     let setup = setup();
     let output = launch(&setup, &[], None);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: opp-launch <binary>"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("usage: opp-launch [--package <package>] <binary>")
+    );
     assert!(
         !setup.cargo.with_extension("args").exists(),
         "cargo is not run"
