@@ -906,8 +906,10 @@ async fn concurrent_registrations_never_oversell() {
     );
     assert!(m.confirmed <= 20 && m.waitlisted <= 100, "never oversold");
     // Tickets drawn by people who then got a seat or found the list full count as places left. Handing
-    // a ticket back is best effort within the request's budget: a request that ran out of time may leave
-    // its ticket uncounted (places behind it show one too high, never too low), at most one each.
+    // a ticket back is best effort within the request's budget, so under time pressure (a CI run once had
+    // 80 of 200 out of time) one ticket per request may be off either way: uncounted when both calls went
+    // unanswered, or counted twice when the undo landed but its answer came too late and the ticket was
+    // counted as left as well (`release_ticket`: that only makes later places "ongeveer").
     let accounted = m.waitlisted + m.waitlist_served + m.waitlist_left;
     if unavailable == 0 && unknown == 0 {
         assert_eq!(
@@ -916,8 +918,8 @@ async fn concurrent_registrations_never_oversell() {
         );
     } else {
         assert!(
-            m.waitlist_seq >= accounted && m.waitlist_seq - accounted <= unavailable + unknown,
-            "tickets {} against {accounted} waiting, served or left: only requests out of time ({unavailable} + {unknown}) may leave one uncounted",
+            m.waitlist_seq.abs_diff(accounted) <= unavailable + unknown,
+            "tickets {} against {accounted} waiting, served or left: only requests out of time ({unavailable} + {unknown}) may leave one off",
             m.waitlist_seq
         );
     }
