@@ -244,6 +244,16 @@ def version(argv):
         return "not available"
 
 
+def peer_binary(binary):
+    """A peer's binary as an absolute path, or None when it is not given (an empty value skips the peer)."""
+    if not binary:
+        return None
+    found = shutil.which(binary)
+    if not found:
+        raise SystemExit(f"{binary} is not an executable: install it, or leave it unset to skip that peer")
+    return os.path.abspath(found)
+
+
 def build_stats(tools):
     stats = {}
     for tool in tools:
@@ -276,8 +286,9 @@ def main():
     args = parser.parse_args()
 
     opp_bin = os.path.abspath(args.opp_site)
-    hugo = os.path.abspath(args.hugo) if args.hugo else None
-    zola = os.path.abspath(args.zola) if args.zola else None
+    base_bin = os.path.abspath(args.baseline) if args.baseline else None
+    # Absolute, because the servers run in the work folder; a bare name (HUGO=hugo) is looked up on PATH.
+    hugo, zola = (peer_binary(binary) for binary in (args.hugo, args.zola))
     load_before = os.getloadavg()
     build_rows, serve_rows = [], []
     for n in args.pages:
@@ -286,8 +297,7 @@ def main():
         for layouts in args.layouts:
             synth.synthesise(n, work, seed=8, layouts=layouts)
             tools = [Tool("opp-site", lambda site, out: [opp_bin, "build", "--root", site, "--output", out], "opp")]
-            if args.baseline:
-                base_bin = os.path.abspath(args.baseline)
+            if base_bin:
                 tools.append(
                     Tool(
                         "opp-site (baseline)",
@@ -326,8 +336,8 @@ def main():
                 serve_rows.append(
                     serve_row(n, "opp-site serve", serve_opp(opp_bin, site("opp"), work, page_rel, args.edits))
                 )
-                if args.baseline:
-                    latencies = serve_opp(os.path.abspath(args.baseline), site("opp"), work, page_rel, args.edits)
+                if base_bin:
+                    latencies = serve_opp(base_bin, site("opp"), work, page_rel, args.edits)
                     serve_rows.append(serve_row(n, "opp-site serve (baseline)", latencies))
                 if hugo:
                     latencies = serve_hugo(hugo, site("hugo"), work, page_rel, args.edits)

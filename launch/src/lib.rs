@@ -13,18 +13,18 @@ use std::process::Command;
 /// Printed when a binary of the workspace build (`cargo dev`, `cargo admin`) has never been built in this
 /// target folder: Dutch, English.
 pub const FIRST_RUN: [&str; 2] = [
-    "eerste keer: compileren duurt een paar minuten (ongeveer 5 op 2 cores); \
-     cargo laat hieronder zien hoe ver het is. Daarna start het in een paar seconden.",
-    "first run: compiling takes a few minutes (about 5 on 2 cores); \
-     cargo shows its progress below. After that it starts in seconds.",
+    "eerste keer: compileren duurt een paar minuten (ongeveer 5 op een computer met 2 kernen). \
+     Hieronder zie je hoe ver het is. Daarna start het in een paar seconden.",
+    "first run: compiling takes a few minutes (about 5 on a computer with 2 cores). \
+     Its progress is shown below. After that it starts in seconds.",
 ];
 
 /// The same for one package's own build (`cargo site`: the generator alone).
 pub const FIRST_RUN_PACKAGE: [&str; 2] = [
-    "eerste keer: compileren duurt ongeveer een minuut (op 2 cores); \
-     cargo laat hieronder zien hoe ver het is. Daarna start het in een paar seconden.",
-    "first run: compiling takes about a minute (on 2 cores); \
-     cargo shows its progress below. After that it starts in seconds.",
+    "eerste keer: compileren duurt ongeveer een minuut. \
+     Hieronder zie je hoe ver het is. Daarna start het in een paar seconden.",
+    "first run: compiling takes about a minute. \
+     Its progress is shown below. After that it starts in seconds.",
 ];
 
 /// What the alias asked for: `[--package <package>] <binary> [args...]`.
