@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks the generator against Hugo, and Zola when it is on PATH, on synthetic content: builds (wall time,
-# pages/s, peak memory) and the rebuild in `serve` after editing one page. See BENCHMARKS.md for what is measured
+# pages/s, peak memory) and the rebuild in `serve` after editing one page. See bench/README.md for what is measured
 # and how to read it.
 #
 #   bash bench/generator.sh [N...]     full run (default N: 1000 10000), release binary, 5 repetitions
@@ -77,7 +77,7 @@ else
   exit 1
 fi
 
-# Zola is optional everywhere: no registry here has it (BENCHMARKS.md says how its figures were made).
+# Zola is optional everywhere: no registry here has it (bench/README.md says how its figures were made).
 zola="${ZOLA:-$(command -v zola || true)}"
 if [ -n "$zola" ]; then
   zola_args=(--zola "$zola")

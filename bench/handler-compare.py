@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Interleaved comparison of two builds of the handler benchmarks (BENCHMARKS.md, "Handler").
+"""Interleaved comparison of two builds of the handler benchmarks (bench/README.md, "Handler").
 
 Runs OLD's and NEW's `opp-bench-handler`, each against its own `opp-handler`, one after the other, REPS times,
 so both see the same machine load, and prints the medians of (b) start-up, (c) per-registration cost and

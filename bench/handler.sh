@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Handler benchmarks (BENCHMARKS.md, "Handler"):
+# Handler benchmarks (bench/README.md, "Handler"):
 #   (a) the release binary's size and the arm64 Lambda zip's size (cargo lambda build --release --arm64
 #       with the function's build settings from infra/lambda-build.env, as infra/deploy.sh builds it),
 #   (b) process start to first answered request of `opp-handler --local` (release profile, and an x86_64

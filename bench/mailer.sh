@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mailer benchmarks (BENCHMARKS.md, "Mailer"): CPU per composed message against a null sender, and
+# Mailer benchmarks (bench/README.md, "Mailer"): CPU per composed message against a null sender, and
 # end-to-end batch throughput from the in-process store's stream through the poller and the batch function.
 # Usage: bash bench/mailer.sh            full run (release build)
 #        bash bench/mailer.sh --quick    tiny run with the debug binary (CI: keeps the benchmark working)

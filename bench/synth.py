@@ -9,7 +9,7 @@ output depends only on N and the seed (random.Random with a fixed seed is stable
     python3 bench/synth.py --pages 1000 --out /dev/shm/opp-bench/1000 [--seed 8] [--layouts bare]
 
 Layouts (`bench/layouts/<kind>/<tool>/`): `same-work` gives each tool templates that do the same work as a real
-theme (BENCHMARKS.md lists it); `bare` gives each only the title and the content of every page.
+theme (bench/README.md lists it); `bare` gives each only the title and the content of every page.
 
 Layout: pages are grouped 100 to a section (`s000/` ... with an `_index.md` each), so list pages stay the same
 size at every N; `content/_index.md` is the home page and lists the sections. Page `sXXX/pYYYYY.md` has the URL

@@ -66,7 +66,7 @@ Options:
   --site-origin URL         origin the function accepts (default: https://DOMAIN or the CloudFront domain)
   --rotate-origin-secret    new X-Origin-Verify value, without downtime: phase 1 puts it in Secrets
                             Manager (the function accepts old and new), a 6-minute wait, phase 2 is
-                            this deploy (CloudFront takes the new value). See infra/README.md.
+                            this deploy (CloudFront takes the new value). See docs/operations/secrets.md.
   --waf                     deploy the optional WAF stack (infra/waf.yaml) as STACK-waf in us-east-1
                             and put its web ACL on the distribution (about 6-7 USD a month)
   --waf-rate-limit N        requests to /api/ per IP address per 5 minutes (default 100; implies --waf)
@@ -75,16 +75,16 @@ Options:
   --mail-from ADDRESS       sender of the e-mails, an address at --domain (default noreply@DOMAIN); ''
                             goes back to the default
   --mail-from-domain NAME   custom MAIL FROM domain, a subdomain of --domain (needs MX and SPF
-                            records; infra/README.md, "E-mail (SES)"); '' removes it
+                            records; docs/operations/ses.md, "E-mail (SES)"); '' removes it
   --github-repository OWNER/NAME
                             make ContentDeployRole for that repository's "Deploy content" workflow
-                            (infra/README.md, "Publishing from GitHub"); '' removes the role
+                            (docs/operations/publishing-from-github.md); '' removes the role
   --create-github-oidc-provider
                             also make the account's GitHub OIDC provider (only if it has none yet)
   --alarm-email ADDRESS     send the mail alarms to this address (SNS asks it to confirm first);
                             '' stops that
   --link-key-version N      the link key version "current" names after a rotation: both functions
-                            start again and read the new key ring (infra/README.md, "Rotating the
+                            start again and read the new key ring (docs/operations/secrets.md, "Rotating the
                             link key")
   --skip-meetings           do not run opp-admin sync-meetings
   --dry-run                 print the commands instead of running them
@@ -391,7 +391,7 @@ fi
 
 # The origin secret lives in Secrets Manager (resource OriginSecret); CloudFront gets the version
 # named by the parameter OriginSecretVersionId (empty: AWSCURRENT at the first deploy). Rotation,
-# in two phases (infra/README.md, "Rotating the origin secret"):
+# in two phases (docs/operations/secrets.md, "Rotating the origin secret"):
 #   1. put-secret-value: the new value becomes AWSCURRENT, the old one AWSPREVIOUS; the function
 #      accepts both once it has re-read them (at most 5 minutes); CloudFront still sends the old one;
 #   2. after the wait, the stack update below with OriginSecretVersionId=<new version>: CloudFront
@@ -404,8 +404,8 @@ if [[ $FIRST_DEPLOY -eq 0 ]]; then
   SECRET_ARN="$(stack_output OriginSecretArn)"
   if [[ -z "$SECRET_ARN" || "$SECRET_ARN" == "None" ]]; then
     # A stack from before the secret (parameter OriginVerifySecret): this deploy creates it.
-    [[ $ROTATE_SECRET -eq 1 ]] && die "stack $STACK_NAME has no origin secret in Secrets Manager yet: deploy once without --rotate-origin-secret (infra/README.md, \"Migrating a stack from OriginVerifySecret\")"
-    say "Migrating the origin secret to Secrets Manager: /api/* may refuse requests for a few minutes while CloudFront takes the new value (infra/README.md)"
+    [[ $ROTATE_SECRET -eq 1 ]] && die "stack $STACK_NAME has no origin secret in Secrets Manager yet: deploy once without --rotate-origin-secret (docs/operations/secrets.md, \"Migrating a stack from OriginVerifySecret\")"
+    say "Migrating the origin secret to Secrets Manager: /api/* may refuse requests for a few minutes while CloudFront takes the new value (docs/operations/secrets.md)"
   else
     PINNED="$(stack_parameter OriginSecretVersionId "<current-version-id>")"
     CURRENT="$(secret_version "$SECRET_ARN" AWSCURRENT "<current-version-id>")"
@@ -486,7 +486,7 @@ say "Site: $SITE_URL  bucket: $BUCKET  distribution: $DISTRIBUTION_ID  table: $T
 # ------------------------------------------------------------------------------------------------
 MAIL_IDENTITY="$(stack_output MailIdentityInUse)"
 if [[ -z "$MAIL_IDENTITY" || "$MAIL_IDENTITY" == "None" || "$MAIL_IDENTITY" == "(none)" ]]; then
-  say "E-mail: off (no custom domain, so no SES identity: the mailer sends nothing; infra/README.md, \"E-mail (SES)\")"
+  say "E-mail: off (no custom domain, so no SES identity: the mailer sends nothing; docs/operations/ses.md, \"E-mail (SES)\")"
 else
   say "E-mail: from $(stack_output MailFromInUse), through $(stack_output MailConfigurationSetName)"
   DKIM_STATUS="$(query "<DkimStatus>" aws sesv2 get-email-identity --email-identity "$MAIL_IDENTITY" \
@@ -495,7 +495,7 @@ else
     DKIM_TOKENS=()
     read -r -a DKIM_TOKENS <<<"$(query "<token1> <token2> <token3>" aws sesv2 get-email-identity \
       --email-identity "$MAIL_IDENTITY" --region "$REGION" --query 'DkimAttributes.Tokens' --output text || true)"
-    say "E-mail: DKIM of $MAIL_IDENTITY is $DKIM_STATUS; publish these records in its DNS (infra/README.md, \"E-mail (SES)\"):"
+    say "E-mail: DKIM of $MAIL_IDENTITY is $DKIM_STATUS; publish these records in its DNS (docs/operations/ses.md, \"E-mail (SES)\"):"
     if [[ ${#DKIM_TOKENS[@]} -gt 0 ]]; then  # (an empty array is "unbound" to bash 3.2 under set -u)
       for token in "${DKIM_TOKENS[@]}"; do
         echo "    ${token}._domainkey.${MAIL_IDENTITY}  CNAME  ${token}.dkim.amazonses.com" >&2
@@ -505,7 +505,7 @@ else
   PRODUCTION="$(query "<ProductionAccessEnabled>" aws sesv2 get-account --region "$REGION" \
     --query 'ProductionAccessEnabled' --output text)" || PRODUCTION="unknown"
   if [[ "$PRODUCTION" != "True" ]]; then
-    say "E-mail: SES in $REGION may still be in the sandbox (production access: $PRODUCTION): mail only reaches verified addresses and the mailbox simulator, at most 200 a day; see infra/README.md, \"Leaving the SES sandbox\""
+    say "E-mail: SES in $REGION may still be in the sandbox (production access: $PRODUCTION): mail only reaches verified addresses and the mailbox simulator, at most 200 a day; see docs/operations/ses.md, \"Leaving the SES sandbox\""
   fi
 fi
 

@@ -12,9 +12,9 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 use crate::export::{is_formula_like, write_atomically, write_header, xlsx_failed};
 use crate::{AdminError, meeting_registrations};
-use opp_handler::meetings::MeetingRecord;
-use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
+use opp_model::records::MeetingRecord;
+use opp_store::{RegistrationRecord, Store};
 
 /// The columns; the first is left empty, to tick.
 pub const HEADER: [&str; 5] = [

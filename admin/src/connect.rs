@@ -5,10 +5,10 @@
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
-use opp_handler::aws::{ClientSettings, LOCAL_REGION, Patience, dynamodb_client};
+use opp_store::aws::{ClientSettings, LOCAL_REGION, Patience, dynamodb_client};
 
 use crate::{AdminError, Failure};
-use opp_handler::store::Store;
+use opp_store::Store;
 
 /// Where the table is.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ async fn identity(
     target: &Target,
 ) -> Result<(String, aws_sdk_dynamodb::config::SharedCredentialsProvider), AdminError> {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(opp_handler::aws::http_client());
+        .http_client(opp_store::aws::http_client());
     if let Some(region) = &target.region {
         loader = loader.region(Region::new(region.clone()));
     }
@@ -127,7 +127,7 @@ pub async fn secrets(target: &Target) -> Result<aws_sdk_secretsmanager::Client, 
         ..target.clone()
     })
     .await?;
-    opp_handler::aws::secrets_client(ClientSettings {
+    opp_store::aws::secrets_client(ClientSettings {
         patience: Patience::Organiser,
         region: Some(region),
         endpoint_url: None,

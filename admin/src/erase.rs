@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use crate::progress::Progress;
 use crate::terminal::visible;
 use crate::{AdminError, normalise_email};
-use opp_handler::store::{Removed, Store};
+use opp_store::{Removed, Store};
 
 pub async fn erase(
     store: &Store,

@@ -15,10 +15,10 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::progress::Progress;
 use crate::{AdminError, Failure, local_time};
-use opp_handler::meetings::MeetingRecord;
-use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
 use opp_model::messages::admin::{FILE_CREATE, FILE_MOVE, FILE_PICK_NAME, FILE_WRITE};
+use opp_model::records::MeetingRecord;
+use opp_store::{RegistrationRecord, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {

@@ -38,10 +38,10 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use opp_handler::registration::{EmailProblem, email_key, is_email};
-use opp_handler::store::{RegistrationRecord, Store, Unavailable};
+use opp_model::registration::{EmailProblem, email_key, is_email};
+use opp_store::{RegistrationRecord, Store, Unavailable};
 
-/// Why a command failed; each kind has its own exit code (documented in the README).
+/// Why a command failed; each kind has its own exit code (documented in docs/organisatoren.md, "Voortgang en exitcodes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
     /// 1: the store answered with an error in the middle of the job.
@@ -161,7 +161,7 @@ pub fn normalise_email(email: &str) -> Result<String, AdminError> {
 /// An address as the handler stored it before IDN domains went into punycode: trimmed and lower-cased.
 /// For an ASCII address the same as [`normalise_email`].
 pub fn legacy_email(email: &str) -> String {
-    opp_handler::registration::normalise_email(email)
+    opp_model::registration::normalise_email(email)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use crate::summary::{MeetingSummary, write_counts};
 use crate::{AdminError, local_time, meeting_registrations, table, terminal};
-use opp_handler::store::{RegistrationRecord, Store};
 use opp_model::RegistrationStatus;
+use opp_store::{RegistrationRecord, Store};
 
 /// `list` without `--meeting`: every meeting with its counters, and how to list one of them.
 pub async fn list_meetings(

@@ -5,14 +5,14 @@
 use std::io::Write;
 
 use crate::{AdminError, local_time, table, terminal};
-use opp_handler::store::Store;
+use opp_store::Store;
 
 pub async fn mail_failures(
     store: &Store,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), AdminError> {
-    let mut failures = opp_mailer::sent::failures(store).await?;
+    let mut failures = opp_store::mail_ledger::failures(store).await?;
     failures.reverse();
     if json {
         let rows: Vec<serde_json::Value> = failures

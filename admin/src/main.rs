@@ -1,4 +1,4 @@
-//! `opp-admin`: the organisers' command-line tool for the registrations table (see the README, "Organisers").
+//! `opp-admin`: the organisers' command-line tool for the registrations table (guide: docs/organisatoren.md).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,7 +19,10 @@ use opp_admin::{self as admin, AdminError};
     version,
     about = "Counts, lists, exports and erasure for the Landelijk OPP Project's registrations table",
     after_help = "Exit codes: 0 done, 1 store error during the job, 2 wrong command or input, \
-                  3 store unreachable or credentials/region missing, 4 table not found, 5 refused by a rule."
+                  3 store unreachable or credentials/region missing, 4 table not found, 5 refused by a rule.\n\n\
+                  Environment:\n  \
+                  OPP_LANG=en   messages in English (default: Dutch); --json output is English always\n  \
+                  AWS_PROFILE, AWS_REGION and the rest of the AWS CLI's settings pick credentials and region"
 )]
 struct Cli {
     /// The DynamoDB table (the stack's `TableName` output).
@@ -234,7 +237,7 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
                 }
                 (Some(arn), None) => {
                     let secrets = admin::connect::secrets(&target).await?;
-                    let secret = opp_handler::link_keys::LinkKeySource::managed(secrets, arn);
+                    let secret = opp_store::link_keys::LinkKeySource::managed(secrets, arn);
                     let ring = secret
                         .ring()
                         .await

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::AdminError;
 use crate::progress::Progress;
-use opp_handler::store::{Expired, Store};
+use opp_store::{Expired, Store};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Purged {

@@ -6,9 +6,9 @@
 
 use std::io::Write;
 
-use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
 use opp_model::links::{DerivedLink, LinkKeys};
+use opp_store::Store;
 
 use crate::AdminError;
 

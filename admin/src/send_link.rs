@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use crate::terminal::visible;
 use crate::{AdminError, normalise_email};
-use opp_handler::store::Store;
+use opp_store::Store;
 
 pub async fn send_link(
     store: &Store,

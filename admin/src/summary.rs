@@ -11,10 +11,10 @@ use crate::AdminError;
 use crate::progress::Progress;
 use crate::table;
 use crate::terminal::{self, visible};
-use opp_handler::meetings::MeetingRecord;
-use opp_handler::store::Store;
 use opp_model::RegistrationStatus;
 use opp_model::messages::Lang;
+use opp_model::records::MeetingRecord;
+use opp_store::Store;
 
 /// The sector of registrations without one: a key of `--json`'s `by_sector`, so it does not change with
 /// the language (the table shows it in words).

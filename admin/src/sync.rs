@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::{AdminError, Failure};
-use opp_handler::meetings::{MeetingRecord, from_meetings_json};
-use opp_handler::store::{MeetingRemoval, PutMeetingError, Store};
 use opp_model::messages::{Msg, admin as messages};
+use opp_model::records::{MeetingRecord, from_meetings_json};
+use opp_store::{MeetingRemoval, PutMeetingError, Store};
 
 /// What syncing did (or, with `--dry-run`, would do) per meeting.
 #[derive(Debug, Default, PartialEq, Eq)]

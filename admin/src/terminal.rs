@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use opp_handler::registration::is_hidden_or_control;
+use opp_model::registration::is_hidden_or_control;
 
 /// `text` with every character of [`is_hidden_or_control`] written as a visible escape, as Rust writes
 /// it (ESC as `\u{1b}`, U+202E as `\u{202e}`), and `\` as `\\`, so no text can pass for an escape.

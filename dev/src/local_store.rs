@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use opp_handler::store::Store;
+use opp_store::Store;
 use tokio::sync::oneshot;
 
 /// The table name `cargo dev` uses (also `opp-admin`'s default).
@@ -52,7 +52,7 @@ pub async fn start(state_dir: &Path, port: u16) -> anyhow::Result<LocalStore> {
         }
     });
 
-    let store = Store::new(opp_handler::aws::local_client(&endpoint), TABLE);
+    let store = Store::new(opp_store::aws::local_client(&endpoint), TABLE);
     match store.describe_table().await {
         Ok(()) => {
             // A table from before the mailer: its stream feeds the local mail.

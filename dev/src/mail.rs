@@ -6,13 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use opp_handler::link_keys::LinkKeySource;
-use opp_handler::store::Store;
 use opp_mailer::batch::Mailer;
 use opp_mailer::deliver::Sender;
 use opp_mailer::poller::Poller;
-use opp_mailer::site::{Mailbox, Site};
+use opp_mailer::settings::{Mailbox, Site};
 use opp_model::links::LinkKeys;
+use opp_store::Store;
+use opp_store::link_keys::LinkKeySource;
 
 /// The outbox below the state folder.
 pub const MAIL_DIR: &str = "mail";

@@ -16,10 +16,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use opp_handler::http::{AppState, Settings, router};
-use opp_handler::link_keys::{self, LinkKeySource};
 use opp_handler::pages::{Pages, SharedPages};
 use opp_site::BuildOptions;
 use opp_site::serve::{ServeOptions, run};
+use opp_store::link_keys::{self, LinkKeySource};
 
 /// The local link key ring in the state folder (in AWS: Secrets Manager).
 pub const LINK_KEYS_FILE: &str = "link-keys.json";
@@ -31,7 +31,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "opp-dev",
     version,
-    about = "Runs the site, the registration API and a local DynamoDB-compatible store together"
+    about = "Runs the site, the registration API and a local DynamoDB-compatible store together",
+    after_help = "Environment:\n  \
+                  OPP_LANG=en   the site builder's messages in English (default: Dutch)\n  \
+                  RUST_LOG      what the handler logs to the terminal (default: warnings)"
 )]
 struct Cli {
     /// The folder with config.yaml, content/ and theme/.

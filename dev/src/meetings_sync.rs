@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use opp_admin::sync::sync_meetings;
 use opp_handler::pages::{Pages, SharedPages};
-use opp_handler::store::Store;
 use opp_site::serve::AfterBuild;
+use opp_store::Store;
 
 pub fn after_build(
     store: Store,

@@ -12,7 +12,11 @@ use opp_site::{BuildOptions, display_path};
 #[command(
     name = "opp-site",
     version,
-    about = "Builds the Landelijk OPP Project website from content/ and theme/"
+    about = "Builds the Landelijk OPP Project website from content/ and theme/",
+    after_help = "Environment:\n  \
+                  OPP_LANG=en        messages in English (default: Dutch)\n  \
+                  OPP_SITE_TIMINGS=1 time and memory per build phase on stderr (profiling)\n  \
+                  GITHUB_ACTIONS     set by GitHub: problems also as workflow annotations"
 )]
 struct Cli {
     /// The site's folder (the one with config.yaml, content/ and theme/).

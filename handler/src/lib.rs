@@ -1,24 +1,13 @@
-//! The registration function of the Landelijk OPP Project.
+//! The registration function of the Landelijk OPP Project: the public AWS Lambda behind the site's forms.
 //!
-//! [`registration`] holds the rules (plain Rust), [`store`] speaks DynamoDB, [`http`] maps HTTP to both,
-//! [`pages`] renders the theme's templates, [`meetings`] turns the generator's `meetings.json` into meeting
-//! records, [`aws`] makes every DynamoDB client of the workspace, [`calendar`] a registration's own `.ics`.
+//! [`http`] maps HTTP requests to the registration rules (`opp_model::registration`) and the table
+//! (`opp_store`), [`pages`] renders the theme's templates for its answers, and [`origin_secret`] checks that
+//! a request came through CloudFront.
 //!
-//! [`routes`] is the table of every path, fed by `registration_endpoint`; [`origin_secret`] checks that a
-//! request came through CloudFront.
-//!
-//! This crate is what the Lambda binary links. It may depend on `opp-model` and `opp-render`; never on the
-//! generator (`opp-site`), `opp-admin`, `opp-dev` or the embedded store (`scripts/test` checks).
+//! This crate is what the Lambda binary links. It may depend on `opp-model`, `opp-render` and `opp-store`;
+//! never on the generator (`opp-site`), `opp-admin`, `opp-dev` or the embedded store, and no other program
+//! depends on it except the two that run its router (`opp-dev`, `opp-bench-handler`); `scripts/test` checks.
 
-pub mod aws;
-pub mod calendar;
 pub mod http;
-pub mod link_keys;
-pub mod logging;
-pub mod meetings;
 pub mod origin_secret;
 pub mod pages;
-pub mod registration;
-pub mod routes;
-pub mod store;
-pub mod token;

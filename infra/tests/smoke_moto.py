@@ -7,7 +7,7 @@ Starts `moto_server -H 127.0.0.1 -p PORT` (a free port), builds a reduced CloudF
 the translated template -- the registrations table, the site bucket, the two functions' roles and what
 they reference (their log groups, the mailer's failure queue, the secrets, the SES configuration set)
 -- creates a stack from it in moto's CloudFormation, and checks the created resources with boto3
-against handler/table-schema.json and the mailer's grants. moto skips CloudFront, Lambda code and
+against store/table-schema.json and the mailer's grants. moto skips CloudFront, Lambda code and
 bucket policies, so those stay out of the reduced template. moto's CloudFormation has no
 AWS::SecretsManager::Secret and no AWS::SES::ConfigurationSet: those are made with moto's own APIs as
 the template describes them (GenerateSecretString) and passed in as parameters of the same name.
@@ -34,7 +34,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SCHEMA = json.loads((ROOT / "handler" / "table-schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "store" / "table-schema.json").read_text(encoding="utf-8"))
 REGION = "eu-central-1"
 CORE_TYPES = ("AWS::DynamoDB::Table", "AWS::S3::Bucket")
 # Types moto's CloudFormation cannot create: made through their own API and passed in as parameters.
@@ -448,7 +448,7 @@ def run_checks(port, template, cfn):
         tags = sqs.list_queue_tags(QueueUrl=queue_url).get("Tags", {})
         assert tags == {"Project": "landelijk-opp", "Environment": "test"}, tags
 
-    check("table key schema matches handler/table-schema.json", table_keys)
+    check("table key schema matches store/table-schema.json", table_keys)
     check("table has GSI email-index (email, KEYS_ONLY)", table_gsi)
     check("table is PAY_PER_REQUEST", table_billing)
     check("table answers a Query on email-index", table_query_index)

@@ -1,7 +1,7 @@
 """Content checks of infra/template.yaml (and its CloudFormation translation).
 
 Run by infra/tests/run.sh with the infra venv: `python -m pytest infra/tests/test_template.py`.
-The table design has one source of truth, handler/table-schema.json (the handler declares it); the
+The table design has one source of truth, store/table-schema.json (the handler declares it); the
 template must agree with it.
 """
 import json
@@ -21,7 +21,7 @@ from translate import load_sam, translate  # noqa: E402
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
 WAF_TEMPLATE = ROOT / "infra" / "waf.yaml"
-SCHEMA_FILE = ROOT / "handler" / "table-schema.json"
+SCHEMA_FILE = ROOT / "store" / "table-schema.json"
 THREAT_MODEL = ROOT / "docs" / "threat-model.md"
 PRIVACY = ROOT / "content" / "privacyverklaring.md"
 
@@ -41,7 +41,7 @@ EXPECTED_ROUTES = {
 # The 4xx/5xx codes CloudFront caches for ErrorCachingMinTTL (CloudFront developer guide, "HTTP 4xx
 # and 5xx status codes that CloudFront caches"); it honours the origin's no-store only on some.
 CLOUDFRONT_CACHED_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
-# handler/table-schema.json may still name the variable the function read before the origin secret
+# store/table-schema.json may still name the variable the function read before the origin secret
 # moved to Secrets Manager; the template gives the function the secret's ARN instead.
 
 # Logical ids. Two functions since the mailer: the tests name the one they mean.
@@ -50,7 +50,7 @@ MAILER, MAILER_ROLE = "MailerFunction", "MailerFunctionRole"
 SCHEDULE_ROLE = "ReminderScheduleRole"
 ORIGIN_SECRET, LINK_KEY_SECRET = "OriginSecret", "LinkKeySecret"
 TABLE = "RegistrationsTable"
-# What the mailer may do, resource by resource (the handler's actions come from handler/table-schema.json;
+# What the mailer may do, resource by resource (the handler's actions come from store/table-schema.json;
 # the mailer's are agreed here, in infra/tests, and smoke_moto.py checks the same on moto's IAM).
 MAILER_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
@@ -172,7 +172,7 @@ def key(value):
 
 
 # --------------------------------------------------------------------------------------------
-# Table design: handler/table-schema.json is the source of truth
+# Table design: store/table-schema.json is the source of truth
 # --------------------------------------------------------------------------------------------
 
 def test_schema_file_has_the_agreed_shape(schema):
@@ -1075,7 +1075,7 @@ def test_distribution_takes_the_optional_web_acl(sam):
 
 
 # --------------------------------------------------------------------------------------------
-# Documents: threat model, privacy statement, README
+# Documents: threat model, privacy statement, operations docs
 # --------------------------------------------------------------------------------------------
 
 def test_threat_model_covers_assets_attackers_defences():
@@ -1108,36 +1108,47 @@ def test_privacy_statement_mentions_backups_35_days():
     assert "back-up" in body.lower()
 
 
-def test_readme_documents_mail_and_the_link_key():
-    readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+def operations_doc(name):
+    return (ROOT / "docs" / "operations" / name).read_text(encoding="utf-8")
+
+
+def test_operations_docs_cover_mail_and_the_link_key():
+    ses = operations_doc("ses.md")
     for heading in ("## E-mail (SES)", "### DNS records to publish", "### Leaving the SES sandbox",
-                    "### A first live test (mailbox simulator)", "### The failure queue and the alarms",
-                    "## Rotating the link key", "## What the mailer must do"):
-        assert heading in readme, heading
-    mail = readme.split("## E-mail (SES)")[1].split("## Rate limiting")[0]
+                    "### A first live test (mailbox simulator)"):
+        assert heading in ses, heading
     for text in ("aws sesv2 get-email-identity", "._domainkey.", ".dkim.amazonses.com",
                  "v=spf1 include:amazonses.com ~all", "_dmarc", "v=DMARC1; p=quarantine; rua=mailto:",
                  "aws sesv2 put-account-details", "200", "1 per second", "14 a second",
                  "success@simulator.amazonses.com", "bounce@simulator.amazonses.com",
-                 "complaint@simulator.amazonses.com", "suppressionlist@simulator.amazonses.com",
-                 "opp-admin", "mail-failures", "MailFailuresQueue", "purge-queue", "--alarm-email"):
-        assert text in mail, text
-    rotation = readme.split("## Rotating the link key")[1].split("## Rate limiting")[0]
+                 "complaint@simulator.amazonses.com", "suppressionlist@simulator.amazonses.com"):
+        assert text in ses, text
+    failures = operations_doc("failures-and-alarms.md")
+    assert failures.startswith("# The failure queue and the alarms")
+    for text in ("opp-admin", "mail-failures", "MailFailuresQueue", "purge-queue"):
+        assert text in failures, text
+    assert "--alarm-email" in operations_doc("first-deploy.md")
+    secrets = operations_doc("secrets.md")
+    rotation = secrets.split("## Rotating the link key")[1]
     for text in ("put-secret-value", "file:///dev/stdin", '"current"', "--link-key-version",
                  "opp-admin rekey-links", "rekey-links --revoke-old", "RotationSchedule"):
         assert text in rotation, text
+    readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+    assert "## What the mailer must do" in readme
     for name in MAILER_ENVIRONMENT:
         assert f"`{name}`" in readme, name
 
 
-def test_readme_documents_rotation_waf_and_migration():
+def test_docs_cover_rotation_waf_and_migration():
+    secrets = operations_doc("secrets.md")
+    for heading in ("## Rotating the origin secret", "### Migrating a stack from OriginVerifySecret"):
+        assert heading in secrets, heading
+    assert "ORIGIN_VERIFY_SECRET" not in secrets.split("### Migrating a stack from OriginVerifySecret")[0]
     readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
-    for heading in ("## Rotating the origin secret", "## Rate limiting (optional WAF)",
-                    "### Migrating a stack from OriginVerifySecret"):
-        assert heading in readme, heading
+    assert "## Rate limiting (optional WAF)" in readme
     assert "ORIGIN_SECRET_ARN" in readme
     assert "AWSPREVIOUS" in readme
-    assert "ORIGIN_VERIFY_SECRET" not in readme.split("### Migrating a stack from OriginVerifySecret")[0]
+    assert "ORIGIN_VERIFY_SECRET" not in readme
 
 
 # --------------------------------------------------------------------------------------------

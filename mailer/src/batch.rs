@@ -5,17 +5,17 @@
 //! [`ATTEMPTS`] deliveries: recorded as a failure (`opp-admin mail-failures`), and the shard moves on.
 
 use jiff::Timestamp;
-use opp_handler::link_keys::LinkKeySource;
-use opp_handler::meetings::{MeetingRecord, MeetingStatus};
-use opp_handler::store::{RegistrationRecord, Store, meeting_from_item, registration_from_item};
 use opp_model::RegistrationStatus;
+use opp_model::records::{MeetingRecord, MeetingStatus};
+use opp_store::link_keys::LinkKeySource;
+use opp_store::{RegistrationRecord, Store, meeting_from_item, registration_from_item};
 
 use crate::compose::{News, OutgoingMail, link_email, registration_email};
 use crate::deliver::Sender;
 use crate::record::{ChangeRecord, Item};
-use crate::sent::{self, Claim, MailKey};
-use crate::site::Site;
+use crate::settings::Site;
 use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
+use opp_store::mail_ledger::{self as sent, Claim, MailKey};
 
 /// Deliveries of one message before it is recorded as failed. Below the event source mapping's
 /// `MaximumRetryAttempts` (infra/template.yaml), so the mailer, not the mapping, gives up first and
@@ -316,7 +316,7 @@ impl Mailer {
         Ok(true)
     }
 
-    async fn meeting(&self, id: &str) -> Result<opp_handler::meetings::MeetingRecord, Failure> {
+    async fn meeting(&self, id: &str) -> Result<opp_model::records::MeetingRecord, Failure> {
         match self.store.meeting(id).await {
             Ok(Some(meeting)) => Ok(meeting),
             // Sync never removes a meeting that has registrations, so this is a hand edit or a bug:
@@ -332,7 +332,7 @@ impl Mailer {
         reason: &str,
         now: Timestamp,
     ) -> Result<Handled, String> {
-        tracing::error!(kind = key.kind, reason = %crate::deliver::without_addresses(reason), "mail: given up and recorded");
+        tracing::error!(kind = key.kind, reason = %opp_store::mail_ledger::without_addresses(reason), "mail: given up and recorded");
         sent::record_failure(&self.store, key, reason, now)
             .await
             .map_err(|err| err.0)?;

@@ -3,14 +3,14 @@
 //! multipart text and HTML, names with accents in encoded headers, the `.ics` as an attachment).
 
 use jiff::Timestamp;
-use opp_handler::calendar::registration_calendar;
-use opp_handler::meetings::MeetingRecord;
-use opp_handler::store::RegistrationRecord;
 use opp_model::RegistrationStatus;
 use opp_model::links::LinkKeys;
+use opp_model::records::MeetingRecord;
+use opp_model::registration_calendar::registration_calendar;
 use opp_render::emails::{EmailLink, EmailMeeting, EmailProblem, EmailView};
+use opp_store::RegistrationRecord;
 
-use crate::site::Site;
+use crate::settings::Site;
 use crate::transition::Kind;
 
 /// A message ready to send: the envelope and the whole RFC 5322 text.

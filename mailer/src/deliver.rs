@@ -8,12 +8,13 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
 use crate::compose::OutgoingMail;
-use opp_handler::aws::{ClientError, ClientSettings, SdkParts};
+use opp_store::aws::{ClientError, ClientSettings, SdkParts};
+use opp_store::mail_ledger::without_addresses;
 
 /// The SESv2 client: the region, credentials, TLS and timeouts of every other client
-/// (`opp_handler::aws`), with the settings' endpoint (moto in the tests).
+/// (`opp_store::aws`), with the settings' endpoint (moto in the tests).
 pub fn ses_client(settings: ClientSettings) -> Result<aws_sdk_sesv2::Client, ClientError> {
-    Ok(opp_handler::sdk_client!(
+    Ok(opp_store::sdk_client!(
         aws_sdk_sesv2,
         SdkParts::of(settings)?
     ))
@@ -84,25 +85,4 @@ fn write_eml(dir: &std::path::Path, mail: &OutgoingMail) -> std::io::Result<()> 
     let temporary = dir.join(format!(".{stem}.tmp"));
     std::fs::write(&temporary, &mail.raw)?;
     std::fs::rename(&temporary, dir.join(format!("{stem}.eml")))
-}
-
-/// SES names the addresses it refuses in its messages; failure records and logs keep none.
-pub fn without_addresses(text: &str) -> String {
-    text.split(' ')
-        .map(|word| if word.contains('@') { "<adres>" } else { word })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_keep_no_address() {
-        assert_eq!(
-            without_addresses("MessageRejected: Email address is not verified: a@example.nl, ok"),
-            "MessageRejected: Email address is not verified: <adres> ok"
-        );
-    }
 }

@@ -1,7 +1,8 @@
 //! `opp-mailer`: the emails of the Landelijk OPP Project, from the table's stream. Every committed change
 //! arrives as a stream record; the mailer reads it ([`record`]), decides from its old and new image which
 //! email it means ([`transition`]), builds it ([`compose`], with the wording of `theme/emails/` and the
-//! site facts of [`site`]), claims it in the ledger so it is sent once ([`sent`]), and sends it
+//! site facts of [`settings`]), claims it in the table's mail ledger so it is sent once
+//! (`opp_store::mail_ledger`), and sends it
 //! ([`deliver`]: SES, or a local outbox). [`batch`] runs a batch the way Lambda's event source mapping
 //! expects; [`poller`] (feature `poller`) is the local stand-in for that mapping. Two more events reach
 //! the function: the daily [`reminders`] task, and SES's bounces and complaints ([`feedback`]).
@@ -18,6 +19,5 @@ pub mod invocation;
 pub mod poller;
 pub mod record;
 pub mod reminders;
-pub mod sent;
-pub mod site;
+pub mod settings;
 pub mod transition;

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodbstreams::types::{
     AttributeValue as StreamValue, OperationType, ShardIteratorType,
 };
-use opp_handler::aws::{ClientSettings, SdkParts};
+use opp_store::aws::{ClientSettings, SdkParts};
 
 use crate::batch::Mailer;
 use crate::record::{ChangeRecord, EventName, Item};
@@ -44,7 +44,7 @@ pub struct Polled {
 
 pub fn streams_client(endpoint_url: &str) -> Result<aws_sdk_dynamodbstreams::Client, String> {
     let parts = SdkParts::of(ClientSettings::local(endpoint_url)).map_err(|e| e.0)?;
-    Ok(opp_handler::sdk_client!(aws_sdk_dynamodbstreams, parts))
+    Ok(opp_store::sdk_client!(aws_sdk_dynamodbstreams, parts))
 }
 
 impl Poller {

@@ -5,7 +5,7 @@
 //! partition and people with a Query of each due meeting's partition, never a Scan.
 
 use jiff::civil::Date;
-use opp_handler::store::{Store, Unavailable};
+use opp_store::{Store, Unavailable};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Marked {

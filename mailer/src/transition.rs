@@ -19,10 +19,10 @@ use opp_model::RegistrationStatus;
 use crate::record::{ChangeRecord, EventName, Item};
 
 /// The registration's mark, set by the daily reminder task, that asks for its reminder.
-pub use opp_handler::store::REMINDER_DUE;
+pub use opp_store::REMINDER_DUE;
 
 /// When a registration moved to a new address: each move sends one `address-changed` email.
-pub use opp_handler::store::EMAIL_CHANGED_AT;
+pub use opp_store::EMAIL_CHANGED_AT;
 
 /// Every kind of email; the name is the template's (`theme/emails/<kind>.txt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

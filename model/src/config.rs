@@ -44,8 +44,8 @@ pub struct CmsSettings {
     /// The branch changes are proposed to (as pull requests) and published from.
     #[serde(default = "default_cms_branch")]
     pub branch: String,
-    /// The OAuth proxy's address (scheme and host) that signs editors in with GitHub (infra/README.md,
-    /// "The editing screen's sign-in"). Empty: Decap's default, which works only for sites on Netlify.
+    /// The OAuth proxy's address (scheme and host) that signs editors in with GitHub
+    /// (docs/operations/editing-screen.md). Empty: Decap's default, which works only for sites on Netlify.
     #[serde(default)]
     pub auth_url: String,
     /// GitHub's OAuth scope: `public_repo` (the narrowest that can write) for a public repository, `repo`

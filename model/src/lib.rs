@@ -9,7 +9,11 @@
 //! - [`messages`]: the message catalogue, Dutch by default and English with `OPP_LANG=en`;
 //! - [`links`]: personal links, `HMAC(link key, link_id)`, and the key ring;
 //! - [`calendar`]: calendar files (RFC 5545), and [`calendar::registration_uid`], the one calendar UID of a
-//!   registration.
+//!   registration; [`registration_calendar`]: a registration's own `.ics`;
+//! - [`registration`]: the registration rules (what a form may hold, normalised addresses and names);
+//! - [`records`]: the table's meeting and registration records as plain Rust;
+//! - [`token`]: link tokens (the random kind, and the hash the table keeps);
+//! - [`routes`]: every path the registration function answers, from `registration_endpoint`.
 //!
 //! This crate holds plain data and rules: no AWS, no Tera, no I/O.
 
@@ -18,7 +22,12 @@ pub mod config;
 pub mod links;
 pub mod meetings_json;
 pub mod messages;
+pub mod records;
+pub mod registration;
+pub mod registration_calendar;
+pub mod routes;
 pub mod status;
+pub mod token;
 pub mod urls;
 pub mod zone;
 

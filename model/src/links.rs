@@ -7,7 +7,7 @@
 //! state folder): `{"current": 2, "1": "<key>", "2": "<key>"}`, each key a string of at least 32 characters
 //! (its bytes are the HMAC key). Flat, so Secrets Manager can generate it (`GenerateStringKey`). New links
 //! use `current`; older versions stay readable while the ring holds them, until `opp-admin rekey-links` moved the
-//! live registrations to the current one (infra/README.md, "Rotating the link key").
+//! live registrations to the current one (docs/operations/secrets.md, "Rotating the link key").
 
 use std::collections::BTreeMap;
 

@@ -304,8 +304,8 @@ pub mod site {
         // Folders and files.
         FOLDER_NOT_FOUND { nl: "map niet gevonden", en: "folder not found" }
         FOLDER_NOT_FOUND_HINT {
-            nl: "een site heeft de mappen content/ en theme/ naast config.yaml (zie README.md)",
-            en: "a site needs content/ and theme/ folders next to config.yaml (see README.md)",
+            nl: "een site heeft de mappen content/ en theme/ naast config.yaml (zie docs/redactie/paginas.md)",
+            en: "a site needs content/ and theme/ folders next to config.yaml (see docs/redactie/paginas.md)",
         }
         NAME_NOT_UTF8 { nl: "de bestandsnaam is geen geldige UTF-8", en: "file name is not valid UTF-8" }
         RENAME_FILE { nl: "geef het bestand een andere naam", en: "rename the file" }
@@ -376,8 +376,8 @@ pub mod site {
         }
         YAML_MISSING_FIELD { nl: "het veld `{field}` ontbreekt", en: "missing field `{field}`" }
         YAML_MISSING_FIELD_HINT {
-            nl: "voeg `{field}: ...` toe (zie de uitleg over front matter in README.md)",
-            en: "add `{field}: ...` (see the front-matter reference in README.md)",
+            nl: "voeg `{field}: ...` toe (zie de uitleg over front matter in docs/redactie/paginas.md)",
+            en: "add `{field}: ...` (see the front-matter reference in docs/redactie/paginas.md)",
         }
         YAML_COLON_VALUE_HINT {
             nl: "een waarde met `: ` erin moet tussen aanhalingstekens, bijvoorbeeld title: \"OPP: wat is dat?\"",

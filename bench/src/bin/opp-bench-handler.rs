@@ -1,4 +1,4 @@
-//! Handler benchmarks (BENCHMARKS.md, "Handler"): start-up time of `opp-handler --local`, the handler's
+//! Handler benchmarks (bench/README.md, "Handler"): start-up time of `opp-handler --local`, the handler's
 //! per-registration cost against the raw TransactWriteItems it makes, and registrations per second with
 //! concurrent HTTP clients, all against the embedded DynamoDB-compatible store on loopback.
 //! Run with `bash bench/handler.sh` (release build); `--quick` is the tiny run CI uses to keep it working.
@@ -13,9 +13,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use axum::body::Body;
 use clap::Parser;
 use opp_handler::http::{AppState, Settings, router};
-use opp_handler::meetings::MeetingRecord;
 use opp_handler::pages::{Pages, SharedPages};
-use opp_handler::store::Store;
+use opp_model::records::MeetingRecord;
+use opp_store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
@@ -95,7 +95,7 @@ async fn empty_store(table: &str) -> anyhow::Result<(Store, String)> {
     let endpoint = format!("http://{}", listener.local_addr()?);
     let database = dynoxide::Database::memory().map_err(|e| anyhow::anyhow!("{e}"))?;
     tokio::spawn(dynoxide::server::serve_on(listener, database));
-    let store = Store::new(opp_handler::aws::local_client(&endpoint), table);
+    let store = Store::new(opp_store::aws::local_client(&endpoint), table);
     store
         .create_table_without_stream()
         .await
@@ -117,7 +117,7 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
             Settings {
                 site_origins: vec![ORIGIN.into()],
                 origin_secret: opp_handler::origin_secret::OriginSecret::Off,
-                link_keys: opp_handler::link_keys::LinkKeySource::fixed(
+                link_keys: opp_store::link_keys::LinkKeySource::fixed(
                     opp_model::links::LinkKeys::first([7; 32]),
                 ),
             },
@@ -214,9 +214,9 @@ async fn send_form(app: &axum::Router, email: &str) -> anyhow::Result<()> {
 async fn raw_registration(store: &Store, email: &str) -> anyhow::Result<()> {
     let s = |v: &str| AttributeValue::S(v.to_string());
     let n = |v: i64| AttributeValue::N(v.to_string());
-    let token = opp_handler::token::hash(&opp_handler::token::new_token()?);
+    let token = opp_model::token::hash(&opp_model::token::new_token()?);
     let now = jiff::Timestamp::now();
-    let created = opp_handler::store::arrival_time(now);
+    let created = opp_store::arrival_time(now);
     let item: HashMap<String, AttributeValue> = HashMap::from([
         ("PK".into(), s("MEETING#bench")),
         ("SK".into(), s(&format!("REG#{email}"))),

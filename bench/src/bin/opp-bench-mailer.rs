@@ -1,4 +1,4 @@
-//! Mailer benchmarks (BENCHMARKS.md, "Mailer"): (a) CPU per message to compose one email (view, Tera
+//! Mailer benchmarks (bench/README.md, "Mailer"): (a) CPU per message to compose one email (view, Tera
 //! text and HTML, the calendar file, MIME) against a null sender; (b) end-to-end batch throughput: the
 //! stream of N registrations on the in-process store, read by the poller and handled by the batch function
 //! (ledger claim and mark, the meeting read, compose) with the null sender. Prints a Markdown table.
@@ -7,18 +7,18 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use opp_handler::aws::{ClientSettings, dynamodb_client};
-use opp_handler::link_keys::LinkKeySource;
-use opp_handler::meetings::MeetingRecord;
-use opp_handler::registration::Registration;
-use opp_handler::store::{IssuedLink, Store};
 use opp_mailer::batch::Mailer;
 use opp_mailer::compose::registration_email;
 use opp_mailer::deliver::Sender;
 use opp_mailer::poller::Poller;
-use opp_mailer::site::{Mailbox, Site};
+use opp_mailer::settings::{Mailbox, Site};
 use opp_mailer::transition::Kind;
 use opp_model::links::LinkKeys;
+use opp_model::records::MeetingRecord;
+use opp_model::registration::Registration;
+use opp_store::aws::{ClientSettings, dynamodb_client};
+use opp_store::link_keys::LinkKeySource;
+use opp_store::{IssuedLink, Store};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         store
-            .registration_by_token(&opp_handler::token::hash(&link.token))
+            .registration_by_token(&opp_model::token::hash(&link.token))
             .await
             .map_err(|e| anyhow::anyhow!(e.0))?
             .ok_or_else(|| anyhow::anyhow!("the registration was not stored"))?

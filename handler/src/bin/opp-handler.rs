@@ -4,19 +4,23 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use opp_handler::aws::{ClientSettings, dynamodb_client, secrets_client};
 use opp_handler::http::{AppState, Settings, router};
-use opp_handler::link_keys::{self, LinkKeySource};
 use opp_handler::origin_secret::OriginSecret;
 use opp_handler::pages::{Pages, SharedPages};
-use opp_handler::store::{DEFAULT_RETENTION_DAYS, Store};
 use opp_model::links::LinkKeys;
+use opp_store::aws::{ClientSettings, dynamodb_client, secrets_client};
+use opp_store::link_keys::{self, LinkKeySource};
+use opp_store::{DEFAULT_RETENTION_DAYS, Store};
 
 #[derive(Parser)]
 #[command(
     name = "opp-handler",
     version,
-    about = "The registration function: runs under AWS Lambda, or with --local on 127.0.0.1"
+    about = "The registration function: runs under AWS Lambda, or with --local on 127.0.0.1",
+    after_help = "Environment:\n  \
+                  RUST_LOG   the log level (default: info; infra/template.yaml sets it); the AWS SDK, Lambda \
+                  runtime and HTTP libraries never log below warn, whatever it says (they would log personal data)\n  \
+                  AWS_REGION and the credentials come from Lambda's environment"
 )]
 struct Cli {
     /// Serve on 127.0.0.1 instead of waiting for Lambda events.
@@ -68,7 +72,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    opp_handler::logging::init();
+    opp_store::logging::init();
     let cli = Cli::parse();
     let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
 

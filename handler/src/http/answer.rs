@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
-use crate::meetings::{MeetingRecord, WaitlistPlace};
 use crate::pages::ResultPage;
-use crate::store::RegistrationRecord;
+use opp_model::records::{MeetingRecord, WaitlistPlace};
+use opp_store::RegistrationRecord;
 
 /// A waiting registration's place, from its ticket and its meeting (None when not waiting, or from before
 /// tickets).

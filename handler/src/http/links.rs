@@ -11,7 +11,7 @@ use super::AppState;
 use super::answer::Answer;
 use super::request;
 use crate::pages::ResultPage;
-use crate::registration::email_key;
+use opp_model::registration::email_key;
 
 pub async fn request_links(State(state): State<AppState>, request: Request) -> Response {
     let format = request::format(request.headers());
@@ -61,7 +61,7 @@ async fn fields(
 /// Writes a link request for `email` (a key from `email_key`); the reason is for logs and names no address.
 pub async fn write_link_request(state: &AppState, email: &str) -> Result<(), String> {
     let ring = state.settings.link_keys.ring().await.map_err(|err| err.0)?;
-    let random = crate::link_keys::new_link_random().map_err(|err| err.to_string())?;
+    let random = opp_store::link_keys::new_link_random().map_err(|err| err.to_string())?;
     let request_id = opp_model::links::to_hex(&random);
     state
         .store

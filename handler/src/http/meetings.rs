@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::answer::{Answer, Format};
-use crate::meetings::{MeetingRecord, MeetingStatus, Wanted};
 use jiff::Timestamp;
+use opp_model::records::{MeetingRecord, MeetingStatus, Wanted};
 
 /// Shared caches (CloudFront) keep the answer 30 s; browsers ask every time, so a person who just
 /// registered does not see the number from before.

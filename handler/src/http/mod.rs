@@ -18,14 +18,14 @@ use axum::routing::get;
 use jiff::Timestamp;
 use std::sync::Arc;
 
-use crate::link_keys::LinkKeySource;
 use crate::origin_secret::OriginSecret;
 use crate::pages::SharedPages;
-use crate::routes::Routes;
-use crate::store::Store;
 use answer::Answer;
 use links::request_links;
 use meetings::meetings;
+use opp_model::routes::Routes;
+use opp_store::Store;
+use opp_store::link_keys::LinkKeySource;
 use personal::{
     cancel, cancel_confirmation, cancelled_page, change_details, details_changed_page,
     details_form, no_personal_page, personal_calendar, personal_page,

@@ -10,11 +10,11 @@ use serde_json::json;
 use super::AppState;
 use super::answer::{self, Answer, DETAILS_TEMPLATE};
 use super::request::{self, LinkToken};
-use crate::meetings::MeetingRecord;
-use crate::registration::{self, FieldError};
-use crate::store::{CancelOutcome, DetailsOutcome, RegistrationRecord};
-use crate::token;
+use opp_model::records::MeetingRecord;
+use opp_model::registration::{self, FieldError};
+use opp_model::token;
 use opp_model::{MeetingStatus, RegistrationStatus};
+use opp_store::{CancelOutcome, DetailsOutcome, RegistrationRecord};
 
 /// The page that confirms a stored correction: the personal page with a notice.
 const DETAILS_CHANGED_TEMPLATE: &str = "registration_changed.html";
@@ -57,7 +57,7 @@ pub async fn personal_calendar(
             .await;
     };
     let pages = state.pages.current();
-    let text = crate::calendar::registration_calendar(
+    let text = opp_model::registration_calendar::registration_calendar(
         &meeting,
         &record,
         pages.host(),

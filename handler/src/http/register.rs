@@ -9,11 +9,11 @@ use serde_json::json;
 use super::AppState;
 use super::answer::{self, Answer};
 use super::request;
-use crate::link_keys;
 use crate::pages::ResultPage;
-use crate::registration::{self, Registration, Submission};
-use crate::store::{IssuedLink, RegisterError, Seat};
 use opp_model::RegistrationStatus;
+use opp_model::registration::{self, Registration, Submission};
+use opp_store::link_keys;
+use opp_store::{IssuedLink, RegisterError, Seat};
 
 pub async fn register(State(state): State<AppState>, request: Request) -> Response {
     let format = request::format(request.headers());

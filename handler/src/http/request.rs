@@ -10,7 +10,7 @@ use std::convert::Infallible;
 
 use super::Settings;
 use super::answer::{Answer, Format};
-use crate::registration::{self, MAX_BODY_BYTES};
+use opp_model::registration::{self, MAX_BODY_BYTES};
 
 /// JSON when the client asks for it, or sends JSON without asking for HTML.
 pub fn format(headers: &HeaderMap) -> Format {

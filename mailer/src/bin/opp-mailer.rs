@@ -3,20 +3,24 @@
 
 use clap::Parser;
 use lambda_runtime::{LambdaEvent, service_fn};
-use opp_handler::aws::{ClientSettings, dynamodb_client, secrets_client};
-use opp_handler::link_keys::LinkKeySource;
-use opp_handler::store::Store;
 use opp_mailer::batch::Mailer;
 use opp_mailer::deliver::{Sender, ses_client};
 use opp_mailer::invocation;
-use opp_mailer::site::{Mailbox, Site};
+use opp_mailer::settings::{Mailbox, Site};
+use opp_store::Store;
+use opp_store::aws::{ClientSettings, dynamodb_client, secrets_client};
+use opp_store::link_keys::LinkKeySource;
 use serde_json::Value;
 
 #[derive(Parser)]
 #[command(
     name = "opp-mailer",
     version,
-    about = "The mailer function: emails from the table's stream through SES"
+    about = "The mailer function: emails from the table's stream through SES",
+    after_help = "Environment:\n  \
+                  RUST_LOG   the log level (default: info; infra/template.yaml sets it); the AWS SDK, Lambda \
+                  runtime and HTTP libraries never log below warn, whatever it says (they would log personal data)\n  \
+                  AWS_REGION and the credentials come from Lambda's environment"
 )]
 struct Cli {
     /// The DynamoDB table (infra/template.yaml sets it).
@@ -38,7 +42,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    opp_handler::logging::init();
+    opp_store::logging::init();
     let cli = Cli::parse();
     let from = Mailbox::parse(&cli.mail_from)?;
     let site = Site::embedded(cli.site_url.as_deref(), from.clone())

@@ -1,0 +1,214 @@
+//! The mail ledger: sent once, as far as SES allows. SES has no idempotency token, so each email has a key
+//! (`link_id`, kind, version) and a ledger item in the table: claimed before sending, marked `sent` after.
+//! A redelivered record finds `sent` and sends nothing. The one window left is a crash (or a lost answer)
+//! between SES accepting a message and the mark: the next delivery sends it again, once.
+//!
+//! Their keys are in the table's one layout (`opp_store::keys`: `MAIL#<link_id>` / `<kind>#<version>`,
+//! and `MAILFAIL` / `<time>#<link_id>#<kind>#<version>`). Neither holds an address. Ledger items live 7 days (stream records 24 hours); failures 30 days, for
+//! `opp-admin mail-failures`.
+
+use crate::outcome::condition_failed;
+use crate::{PARTITION_KEY, SORT_KEY, Store, TTL_ATTRIBUTE, Unavailable, keys};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use jiff::Timestamp;
+
+/// How long a ledger item is kept (days).
+pub const LEDGER_DAYS: i64 = 7;
+/// How long a failure record is kept (days).
+pub const FAILURE_DAYS: i64 = 30;
+
+/// Which email: whose (the registration's `link_id`, or its id before link ids), which kind, which version
+/// (a meeting's change number, a link request's id; `1` for the once-only kinds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailKey {
+    pub subject: String,
+    pub kind: &'static str,
+    pub version: String,
+}
+
+impl MailKey {
+    fn pk(&self) -> String {
+        keys::mail_ledger_pk(&self.subject)
+    }
+    fn sk(&self) -> String {
+        keys::mail_ledger_sk(self.kind, &self.version)
+    }
+}
+
+/// What the ledger says about a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Send it: this is delivery attempt `attempt` (1 the first time).
+    Send { attempt: u32 },
+    /// Sent already, or given up on and recorded: send nothing.
+    Done,
+}
+
+/// A message the mailer gave up on (`opp-admin mail-failures`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFailure {
+    pub failed_at: String,
+    pub link_id: String,
+    pub kind: String,
+    pub version: String,
+    pub error: String,
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+fn unavailable<E: std::fmt::Debug>(what: &str, err: E) -> Unavailable {
+    Unavailable(format!("{what}: {err:?}"))
+}
+
+pub async fn claim(store: &Store, key: &MailKey, now: Timestamp) -> Result<Claim, Unavailable> {
+    let result = store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .key(PARTITION_KEY, s(&key.pk()))
+        .key(SORT_KEY, s(&key.sk()))
+        .update_expression(
+            "SET #state = if_not_exists(#state, :sending), attempts = if_not_exists(attempts, :zero) + :one, \
+             #type = :type, #ttl = if_not_exists(#ttl, :expires)",
+        )
+        .condition_expression("attribute_not_exists(PK) OR #state = :sending")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_names("#type", "type")
+        .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+        .expression_attribute_values(":sending", s("sending"))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":type", s("mail"))
+        .expression_attribute_values(":expires", n(now.as_second() + LEDGER_DAYS * 86_400))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await;
+    match result {
+        Ok(output) => {
+            let attempt = output
+                .attributes()
+                .and_then(|item| item.get("attempts"))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            Ok(Claim::Send { attempt })
+        }
+        Err(err) if condition_failed(&err) => Ok(Claim::Done),
+        Err(err) => Err(unavailable("UpdateItem mail ledger", err)),
+    }
+}
+
+/// Marks a claimed key `sent` (or `failed`).
+pub async fn mark(store: &Store, key: &MailKey, state: &str) -> Result<(), Unavailable> {
+    store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .key(PARTITION_KEY, s(&key.pk()))
+        .key(SORT_KEY, s(&key.sk()))
+        .update_expression("SET #state = :state")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":state", s(state))
+        .send()
+        .await
+        .map_err(|err| unavailable("UpdateItem mail ledger mark", err))?;
+    Ok(())
+}
+
+/// Records that the mailer gave up on this message, and closes its ledger item.
+pub async fn record_failure(
+    store: &Store,
+    key: &MailKey,
+    error: &str,
+    now: Timestamp,
+) -> Result<(), Unavailable> {
+    let failed_at = crate::arrival_time(now);
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item(PARTITION_KEY, s(keys::MAIL_FAILURES_PK))
+        .item(
+            SORT_KEY,
+            s(&keys::mail_failure_sk(
+                &failed_at,
+                &key.subject,
+                key.kind,
+                &key.version,
+            )),
+        )
+        .item("type", s("mail_failure"))
+        .item("link_id", s(&key.subject))
+        .item("kind", s(key.kind))
+        .item("version", s(&key.version))
+        .item("error", s(&without_addresses(error)))
+        .item("failed_at", s(&failed_at))
+        .item(TTL_ATTRIBUTE, n(now.as_second() + FAILURE_DAYS * 86_400))
+        .send()
+        .await
+        .map_err(|err| unavailable("PutItem mail failure", err))?;
+    mark(store, key, "failed").await
+}
+
+/// Every failure record still kept, oldest first.
+pub async fn failures(store: &Store) -> Result<Vec<MailFailure>, Unavailable> {
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let output = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::MAIL_FAILURES_PK))
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(|err| unavailable("Query mail failures", err))?;
+        for item in output.items() {
+            let get = |k: &str| {
+                item.get(k)
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            found.push(MailFailure {
+                failed_at: get("failed_at"),
+                link_id: get("link_id"),
+                kind: get("kind"),
+                version: get("version"),
+                error: get("error"),
+            });
+        }
+        match output.last_evaluated_key() {
+            Some(key) if !key.is_empty() => start = Some(key.clone()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// SES names the addresses it refuses in its messages; failure records and logs keep none.
+pub fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| if word.contains('@') { "<adres>" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_no_address() {
+        assert_eq!(
+            without_addresses("MessageRejected: Email address is not verified: a@example.nl, ok"),
+            "MessageRejected: Email address is not verified: <adres> ok"
+        );
+    }
+}

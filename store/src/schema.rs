@@ -1,0 +1,122 @@
+//! The table's schema, as `infra/template.yaml` creates it in AWS: created here for the local stack and
+//! the tests, and checked against `handler/table-schema.json`, which the infrastructure's tests read too.
+
+use super::keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY};
+use super::{Store, Unavailable, unavailable};
+
+impl Store {
+    /// Creates the table with the same design as `infra/template.yaml`, its stream included (the local stack,
+    /// the mailer's and organisers' tests).
+    pub async fn create_table(&self) -> Result<(), Unavailable> {
+        self.create_table_with_stream(true).await
+    }
+
+    /// The same table without its stream, for what reads no stream (the handler's tests, its benchmark).
+    /// dynoxide records every stream record in its SQLite file inside the write, which makes a transaction
+    /// about five times slower (BENCHMARKS.md, "Handler"); DynamoDB writes the stream off the request path.
+    pub async fn create_table_without_stream(&self) -> Result<(), Unavailable> {
+        self.create_table_with_stream(false).await
+    }
+
+    async fn create_table_with_stream(&self, stream: bool) -> Result<(), Unavailable> {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+            Projection, ProjectionType, ScalarAttributeType,
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .expect("complete key element")
+        };
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("complete attribute definition")
+        };
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(EMAIL_INDEX)
+            .key_schema(key(EMAIL_ATTRIBUTE, KeyType::Hash))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .expect("complete index");
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .attribute_definitions(attribute(PARTITION_KEY))
+            .attribute_definitions(attribute(SORT_KEY))
+            .attribute_definitions(attribute(EMAIL_ATTRIBUTE))
+            .key_schema(key(PARTITION_KEY, KeyType::Hash))
+            .key_schema(key(SORT_KEY, KeyType::Range))
+            .global_secondary_indexes(index)
+            .billing_mode(BillingMode::PayPerRequest)
+            // The mailer's outbox: every committed change, with the item before and after.
+            .set_stream_specification(stream.then(stream_specification))
+            .send()
+            .await
+            .map_err(|err| unavailable("CreateTable", err))?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Turns the table's stream on when a table made before the mailer has none (`cargo dev`'s state).
+    pub async fn ensure_stream(&self) -> Result<bool, Unavailable> {
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|err| unavailable("DescribeTable", err))?;
+        let on = described
+            .table()
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|spec| spec.stream_enabled());
+        if on {
+            return Ok(false);
+        }
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .stream_specification(stream_specification())
+            .send()
+            .await
+            .map_err(|err| unavailable("UpdateTable stream", err))?;
+        Ok(true)
+    }
+}
+
+/// The stream the mailer reads: every change with the item before and after (infra/template.yaml too).
+fn stream_specification() -> aws_sdk_dynamodb::types::StreamSpecification {
+    aws_sdk_dynamodb::types::StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages)
+        .build()
+        .expect("complete stream specification")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::keys::TTL_ATTRIBUTE;
+    use super::*;
+
+    /// The infrastructure template is checked against the same file, so the table has one design.
+    #[test]
+    fn matches_the_shared_table_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../table-schema.json")).unwrap();
+        assert_eq!(schema["partition_key"], PARTITION_KEY);
+        assert_eq!(schema["sort_key"], SORT_KEY);
+        assert_eq!(schema["email_index"]["name"], EMAIL_INDEX);
+        assert_eq!(schema["email_index"]["partition_key"], EMAIL_ATTRIBUTE);
+        assert_eq!(schema["ttl_attribute"], TTL_ATTRIBUTE);
+    }
+}
