@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use opp_mailer::batch::Mailer;
+use opp_mailer::Mailer;
 use opp_mailer::deliver::Sender;
 use opp_mailer::poller::Poller;
 use opp_mailer::settings::{Mailbox, Site};

@@ -100,7 +100,7 @@ pub fn poster_url(page: &Page) -> String {
 }
 
 /// The `site` variable: one definition in opp-render, shared with the handler.
-pub use opp_render::site::{MenuView, SiteView};
+pub use opp_render::site_view::{MenuView, SiteView};
 
 #[derive(Debug, Serialize)]
 pub struct PageView<'a> {

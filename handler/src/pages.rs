@@ -9,7 +9,7 @@ use tera::{Context, Tera};
 
 use opp_model::config::{CONFIG_FILE, Config};
 use opp_render::functions::{self, Urls};
-use opp_render::site::SiteView;
+use opp_render::site_view::SiteView;
 use opp_render::theme::{needed_templates, read_templates};
 
 use opp_model::records::MeetingRecord;
@@ -232,37 +232,11 @@ mod tests {
     #[test]
     fn meeting_times_have_the_generators_shape() {
         let at = |text: &str| text.parse::<Timestamp>().unwrap().as_second();
-        let meeting = MeetingRecord {
-            id: "2030-03-zwolle".into(),
-            title: "Zwolle".into(),
-            path: "/bijeenkomsten/zwolle/".into(),
-            date: "2030-03-10".into(),
-            date_label: "zondag 10 maart 2030".into(),
-            time_label: "13.00 tot 16.30 uur".into(),
-            starts_at: Some(at("2030-03-10T12:00:00Z")),
-            ends_at: Some(at("2030-03-10T15:30:00Z")),
-            venue_name: "Zaal".into(),
-            venue_address: None,
-            venue_postcode: None,
-            venue_route: None,
-            city: "Zwolle".into(),
-            ics_path: "/bijeenkomsten/zwolle/2030-03-zwolle.ics".into(),
-            capacity: 10,
-            waitlist_capacity: 20,
-            opens_at: None,
-            closes_at: at("2030-03-10T11:00:00Z"),
-            over_at: at("2030-03-10T15:30:00Z"),
-            expires_at: 0,
-            confirmed: 3,
-            waitlisted: 0,
-            cancelled: 0,
-            waitlist_seq: 0,
-            waitlist_served: 0,
-            waitlist_left: 0,
-            called_off: false,
-            called_off_reason: None,
-            change_seq: 0,
-        };
+        // The sample meeting: 13.00 to 16.30 on 10 March 2030, 10 seats of which 3 taken.
+        let meeting = opp_store::testkit::sample::meeting("2030-03-zwolle")
+            .capacity(10)
+            .with(|m| m.confirmed = 3)
+            .build();
         let view = meeting_view(
             &meeting,
             Timestamp::from_second(at("2030-01-01T00:00:00Z")).unwrap(),
@@ -271,11 +245,9 @@ mod tests {
         assert_eq!(view["end"], "16:30");
         assert_eq!(view["starts_at"], "2030-03-10T13:00:00+01:00");
         assert_eq!(view["places_left"], 7);
-        let untimed = MeetingRecord {
-            starts_at: None,
-            ends_at: None,
-            ..meeting
-        };
+        let untimed = opp_store::testkit::sample::meeting("2030-03-zwolle")
+            .untimed()
+            .build();
         assert_eq!(
             meeting_view(&untimed, Timestamp::UNIX_EPOCH)["start"],
             Value::Null

@@ -7,27 +7,18 @@
 use jiff::Timestamp;
 use opp_model::RegistrationStatus;
 use opp_model::records::{MeetingRecord, MeetingStatus};
-use opp_store::link_keys::LinkKeySource;
-use opp_store::{RegistrationRecord, Store, meeting_from_item, registration_from_item};
+use opp_store::{RegistrationRecord, meeting_from_item, registration_from_item};
 
+use crate::Mailer;
 use crate::compose::{News, OutgoingMail, link_email, registration_email};
-use crate::deliver::Sender;
 use crate::record::{ChangeRecord, Item};
-use crate::settings::Site;
 use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
-use opp_store::mail_ledger::{self as sent, Claim, MailKey};
+use opp_store::mail_ledger::{self, Claim, MailKey};
 
 /// Deliveries of one message before it is recorded as failed. Below the event source mapping's
 /// `MaximumRetryAttempts` (infra/template.yaml), so the mailer, not the mapping, gives up first and
 /// the failure is recorded with its kind.
 pub const ATTEMPTS: u32 = 4;
-
-pub struct Mailer {
-    pub store: Store,
-    pub site: Site,
-    pub keys: LinkKeySource,
-    pub sender: Sender,
-}
 
 /// What a batch came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -227,13 +218,16 @@ impl Mailer {
 
     /// Claims `key` in the ledger, sends, marks: the once-only path every email takes.
     async fn once(&self, key: &MailKey, job: Job<'_>, now: Timestamp) -> Result<Handled, String> {
-        let attempt = match sent::claim(&self.store, key, now).await.map_err(|e| e.0)? {
+        let attempt = match mail_ledger::claim(&self.store, key, now)
+            .await
+            .map_err(|e| e.0)?
+        {
             Claim::Done => return Ok(Handled::AlreadySent),
             Claim::Send { attempt } => attempt,
         };
         match self.prepare_and_send(&job, now).await {
             Ok(sent) => {
-                if let Err(err) = sent::mark(&self.store, key, "sent").await {
+                if let Err(err) = mail_ledger::mark(&self.store, key, "sent").await {
                     // Sent, and the shard must move on: a retry would send it twice. Only a
                     // redelivery of this very record could, and it is acknowledged below.
                     tracing::warn!(kind = key.kind, reason = %err.0, "mail: sent but not marked");
@@ -333,7 +327,7 @@ impl Mailer {
         now: Timestamp,
     ) -> Result<Handled, String> {
         tracing::error!(kind = key.kind, reason = %opp_store::mail_ledger::without_addresses(reason), "mail: given up and recorded");
-        sent::record_failure(&self.store, key, reason, now)
+        mail_ledger::record_failure(&self.store, key, reason, now)
             .await
             .map_err(|err| err.0)?;
         Ok(Handled::GivenUp)

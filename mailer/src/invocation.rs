@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::batch::Mailer;
+use crate::Mailer;
 use crate::{feedback, record, reminders};
 
 pub async fn handle_event(

@@ -11,7 +11,7 @@ use aws_sdk_dynamodbstreams::types::{
 };
 use opp_store::aws::{ClientSettings, SdkParts};
 
-use crate::batch::Mailer;
+use crate::Mailer;
 use crate::record::{ChangeRecord, EventName, Item};
 
 /// Deliveries of one batch before the poller drops it, as the mapping's `MaximumRetryAttempts` does.

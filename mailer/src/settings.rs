@@ -100,7 +100,7 @@ impl Site {
         };
         let base_url = base_url.trim_end_matches('/').to_string();
         let host = opp_model::urls::host(&base_url).to_string();
-        let register_path = opp_render::site::SiteView::from_rules(&config).registration_url;
+        let register_path = opp_render::site_view::SiteView::from_rules(&config).registration_url;
         Ok(Site {
             title: config.title.clone(),
             register_url: absolute(&base_url, &register_path),

@@ -4,7 +4,7 @@
 //! - [`theme`]: parsing templates with the site's escaping, and narrowing a theme to what a set of
 //!   templates needs;
 //! - [`functions`]: `asset()` and `url_for()`, from the build's maps or from the URL rules alone;
-//! - [`site`]: the `site` variable every template gets;
+//! - [`site_view`]: the `site` variable every template gets;
 //! - [`emails`]: the email templates (`theme/emails/`), their context and samples;
 //! - [`render`]: a named template with a context, errors as one line of text.
 //!
@@ -13,7 +13,7 @@
 pub mod emails;
 pub mod functions;
 pub mod locate;
-pub mod site;
+pub mod site_view;
 pub mod theme;
 
 use tera::{Context, Tera};

@@ -128,38 +128,23 @@ async fn stack(root: &std::path::Path, capacity: u32) -> anyhow::Result<(Store, 
 }
 
 fn meeting(capacity: u32) -> MeetingRecord {
-    let now = jiff::Timestamp::now().as_second();
-    MeetingRecord {
-        id: "bench".into(),
-        title: "Benchmark".into(),
-        path: "/bijeenkomsten/bench/".into(),
-        date: "2099-01-01".into(),
-        date_label: "donderdag 1 januari 2099".into(),
-        time_label: "13.00 tot 16.00 uur".into(),
-        starts_at: None,
-        ends_at: None,
-        venue_name: "Zaal".into(),
-        venue_address: None,
-        venue_postcode: None,
-        venue_route: None,
-        city: "Utrecht".into(),
-        ics_path: "/bijeenkomsten/bench/bench.ics".into(),
-        capacity,
-        waitlist_capacity: capacity.saturating_mul(2),
-        opens_at: None,
-        closes_at: now + 86_400 * 365,
-        over_at: now + 86_400 * 366,
-        expires_at: now + 86_400 * 456,
-        confirmed: 0,
-        waitlisted: 0,
-        cancelled: 0,
-        waitlist_seq: 0,
-        waitlist_served: 0,
-        waitlist_left: 0,
-        called_off: false,
-        called_off_reason: None,
-        change_seq: 0,
-    }
+    opp_store::testkit::sample::meeting("bench")
+        .capacity(capacity)
+        .untimed()
+        .open_from(jiff::Timestamp::now())
+        .with(|m| {
+            m.title = "Benchmark".into();
+            m.path = "/bijeenkomsten/bench/".into();
+            m.date = "2099-01-01".into();
+            m.date_label = "donderdag 1 januari 2099".into();
+            m.time_label = "13.00 tot 16.00 uur".into();
+            m.venue_name = "Zaal".into();
+            m.venue_address = None;
+            m.venue_route = None;
+            m.city = "Utrecht".into();
+            m.ics_path = "/bijeenkomsten/bench/bench.ics".into();
+        })
+        .build()
 }
 
 fn form(email: &str) -> String {

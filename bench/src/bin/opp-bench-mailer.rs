@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use opp_mailer::batch::Mailer;
+use opp_mailer::Mailer;
 use opp_mailer::compose::registration_email;
 use opp_mailer::deliver::Sender;
 use opp_mailer::poller::Poller;
@@ -49,38 +49,26 @@ fn cpu_seconds() -> f64 {
 }
 
 fn meeting(capacity: u32) -> MeetingRecord {
-    let now = jiff::Timestamp::now().as_second();
-    MeetingRecord {
-        id: "2099-01-bench".into(),
-        title: "Regiobijeenkomst Benchmark".into(),
-        path: "/bijeenkomsten/bench/".into(),
-        date: "2099-01-15".into(),
-        date_label: "donderdag 15 januari 2099".into(),
-        time_label: "13.00 tot 16.30 uur".into(),
-        starts_at: Some(4_071_564_000),
-        ends_at: Some(4_071_576_600),
-        venue_name: "Stadhuis".into(),
-        venue_address: Some("Grote Markt 1".into()),
-        venue_postcode: Some("1234 AB".into()),
-        venue_route: Some("Tien minuten lopen vanaf het station.".into()),
-        city: "Benchstad".into(),
-        ics_path: "/bijeenkomsten/bench/bijeenkomst.ics".into(),
-        capacity,
-        waitlist_capacity: 0,
-        opens_at: None,
-        closes_at: now + 86_400 * 365,
-        over_at: now + 86_400 * 366,
-        expires_at: 0,
-        confirmed: 0,
-        waitlisted: 0,
-        cancelled: 0,
-        waitlist_seq: 0,
-        waitlist_served: 0,
-        waitlist_left: 0,
-        called_off: false,
-        called_off_reason: None,
-        change_seq: 0,
-    }
+    opp_store::testkit::sample::meeting("2099-01-bench")
+        .capacity(capacity)
+        .waitlist_capacity(0)
+        .open_from(jiff::Timestamp::now())
+        .with(|m| {
+            m.title = "Regiobijeenkomst Benchmark".into();
+            m.path = "/bijeenkomsten/bench/".into();
+            m.date = "2099-01-15".into();
+            m.date_label = "donderdag 15 januari 2099".into();
+            m.starts_at = Some(4_071_564_000);
+            m.ends_at = Some(4_071_576_600);
+            m.venue_name = "Stadhuis".into();
+            m.venue_address = Some("Grote Markt 1".into());
+            m.venue_postcode = Some("1234 AB".into());
+            m.venue_route = Some("Tien minuten lopen vanaf het station.".into());
+            m.city = "Benchstad".into();
+            m.ics_path = "/bijeenkomsten/bench/bijeenkomst.ics".into();
+            m.expires_at = 0;
+        })
+        .build()
 }
 
 fn registration(i: usize) -> Registration {

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use lambda_runtime::{LambdaEvent, service_fn};
-use opp_mailer::batch::Mailer;
+use opp_mailer::Mailer;
 use opp_mailer::deliver::{Sender, ses_client};
 use opp_mailer::invocation;
 use opp_mailer::settings::{Mailbox, Site};

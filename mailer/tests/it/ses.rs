@@ -13,7 +13,7 @@ use opp_store::testkit;
 
 use std::path::Path;
 
-use opp_mailer::batch::Mailer;
+use opp_mailer::Mailer;
 use opp_mailer::deliver::Sender;
 use opp_mailer::poller::Poller;
 use opp_mailer::settings::{Mailbox, Site};

@@ -7,7 +7,8 @@ use opp_store::testkit;
 
 use std::path::{Path, PathBuf};
 
-use opp_mailer::batch::{ATTEMPTS, Mailer};
+use opp_mailer::Mailer;
+use opp_mailer::batch::ATTEMPTS;
 use opp_mailer::deliver::Sender;
 use opp_mailer::poller::Poller;
 use opp_mailer::settings::{Mailbox, Site};
