@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use opp_store::aws::{ClientSettings, LOCAL_REGION, Patience, dynamodb_client};
 
-use crate::{AdminError, Failure};
+use opp_operations::{Failure, OperationError, say};
 use opp_store::Store;
 
 /// Where the table is.
@@ -23,7 +23,7 @@ pub struct Target {
 /// The region and credentials for `target`, found the way the AWS CLI finds them.
 async fn identity(
     target: &Target,
-) -> Result<(String, aws_sdk_dynamodb::config::SharedCredentialsProvider), AdminError> {
+) -> Result<(String, aws_sdk_dynamodb::config::SharedCredentialsProvider), OperationError> {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(opp_store::aws::http_client());
     if let Some(region) = &target.region {
@@ -49,15 +49,18 @@ async fn identity(
     }
     let config = loader.load().await;
     let Some(region) = config.region() else {
-        return Err(AdminError::new(Failure::Unreachable, say!(NO_REGION)));
+        return Err(OperationError::new(Failure::Unreachable, say!(NO_REGION)));
     };
     let Some(credentials) = config.credentials_provider() else {
-        return Err(AdminError::new(Failure::Unreachable, say!(NO_CREDENTIALS)));
+        return Err(OperationError::new(
+            Failure::Unreachable,
+            say!(NO_CREDENTIALS),
+        ));
     };
     Ok((region.to_string(), credentials))
 }
 
-pub async fn connect(target: &Target) -> Result<Store, AdminError> {
+pub async fn connect(target: &Target) -> Result<Store, OperationError> {
     let (region, credentials) = identity(target).await?;
     let client = dynamodb_client(ClientSettings {
         patience: Patience::Organiser,
@@ -65,7 +68,7 @@ pub async fn connect(target: &Target) -> Result<Store, AdminError> {
         endpoint_url: target.endpoint_url.clone(),
         credentials: Some(credentials),
     })
-    .map_err(|err| AdminError::new(Failure::Unreachable, err.0))?;
+    .map_err(|err| OperationError::new(Failure::Unreachable, err.0))?;
     let store = Store::new(client, &target.table);
     store
         .describe_table()
@@ -74,14 +77,14 @@ pub async fn connect(target: &Target) -> Result<Store, AdminError> {
     Ok(store)
 }
 
-fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
+fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> OperationError {
     let place = match &target.endpoint_url {
         Some(endpoint) => endpoint.clone(),
         None => "AWS".to_string(),
     };
     if let Some(service) = err.as_service_error() {
         if service.is_resource_not_found_exception() {
-            return AdminError::new(
+            return OperationError::new(
                 Failure::TableMissing,
                 format!(
                     "{}{}",
@@ -96,7 +99,7 @@ fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
         }
         let code = service.meta().code().unwrap_or("an error");
         let message = service.meta().message().unwrap_or("");
-        return AdminError::new(
+        return OperationError::new(
             Failure::Unreachable,
             say!(
                 REFUSED_REQUEST,
@@ -109,19 +112,19 @@ fn classify(target: &Target, err: &SdkError<DescribeTableError>) -> AdminError {
     }
     let detail = format!("{err:?}");
     if detail.contains("credentials") || detail.contains("Credentials") {
-        return AdminError::new(Failure::Unreachable, say!(NO_CREDENTIALS));
+        return OperationError::new(Failure::Unreachable, say!(NO_CREDENTIALS));
     }
     match &target.endpoint_url {
-        Some(endpoint) => AdminError::new(
+        Some(endpoint) => OperationError::new(
             Failure::Unreachable,
             say!(LOCAL_UNREACHABLE, endpoint = endpoint),
         ),
-        None => AdminError::new(Failure::Unreachable, say!(AWS_UNREACHABLE)),
+        None => OperationError::new(Failure::Unreachable, say!(AWS_UNREACHABLE)),
     }
 }
 
 /// The Secrets Manager client for `target`'s account and region (never the local store's endpoint).
-pub async fn secrets(target: &Target) -> Result<aws_sdk_secretsmanager::Client, AdminError> {
+pub async fn secrets(target: &Target) -> Result<aws_sdk_secretsmanager::Client, OperationError> {
     let (region, credentials) = identity(&Target {
         endpoint_url: None,
         ..target.clone()
@@ -133,5 +136,5 @@ pub async fn secrets(target: &Target) -> Result<aws_sdk_secretsmanager::Client, 
         endpoint_url: None,
         credentials: Some(credentials),
     })
-    .map_err(|err| AdminError::new(Failure::Unreachable, err.0))
+    .map_err(|err| OperationError::new(Failure::Unreachable, err.0))
 }

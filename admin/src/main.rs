@@ -1,4 +1,6 @@
-//! `opp-admin`: the organisers' command-line tool for the registrations table (guide: docs/organisatoren.md).
+//! `opp-admin`: the organisers' command-line tool for the registrations table (guide: docs/organisatoren.md). It
+//! parses the arguments, finds credentials and region the way the AWS CLI does ([`connect`], aws-config), runs
+//! the operation from `opp-operations` and turns its error into an exit code.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,9 +11,11 @@ use jiff::Timestamp;
 use opp_model::RegistrationStatus;
 use opp_model::messages::admin as messages;
 
-use opp_admin::connect::{Target, connect};
-use opp_admin::export::{ExportFormat, Selection};
-use opp_admin::{self as admin, AdminError};
+mod connect;
+
+use connect::{Target, connect};
+use opp_operations::export::{ExportFormat, Selection};
+use opp_operations::{self as operations, OperationError};
 
 #[derive(Parser)]
 #[command(
@@ -164,7 +168,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), AdminError> {
+async fn run(cli: Cli) -> Result<(), OperationError> {
     let target = Target {
         table: cli.table,
         endpoint_url: cli.endpoint_url,
@@ -179,25 +183,25 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             dry_run,
             prune,
         } => {
-            let options = admin::sync::SyncOptions { dry_run, prune };
-            admin::sync::sync_meetings(&store, &file, options, out).await?;
+            let options = operations::sync::SyncOptions { dry_run, prune };
+            operations::sync::sync_meetings(&store, &file, options, out).await?;
         }
-        Command::Summary { json } => admin::summary::summary(&store, json, out).await?,
+        Command::Summary { json } => operations::summary::summary(&store, json, out).await?,
         Command::List {
             meeting,
             status,
             json,
         } => match meeting {
             Some(meeting) => {
-                admin::list::list(&store, &meeting, status, json, out).await?;
+                operations::list::list(&store, &meeting, status, json, out).await?;
             }
             None if status.is_some() => {
-                return Err(AdminError::input(messages::STATUS_NEEDS_MEETING.text()));
+                return Err(OperationError::input(messages::STATUS_NEEDS_MEETING.text()));
             }
-            None => admin::list::list_meetings(&store, json, out).await?,
+            None => operations::list::list_meetings(&store, json, out).await?,
         },
         Command::Attendance { meeting, output } => {
-            admin::attendance::attendance(&store, &meeting, &output, &mut std::io::stderr())
+            operations::attendance::attendance(&store, &meeting, &output, &mut std::io::stderr())
                 .await?;
         }
         Command::Export {
@@ -211,14 +215,14 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
                 meeting: meeting.as_deref(),
                 status,
             };
-            admin::export::export(&store, &selection, format, &output, &mut std::io::stderr())
+            operations::export::export(&store, &selection, format, &output, &mut std::io::stderr())
                 .await?;
         }
         Command::Erase { email, dry_run } => {
-            admin::erase::erase(&store, &email, dry_run, Timestamp::now(), out).await?;
+            operations::erase::erase(&store, &email, dry_run, Timestamp::now(), out).await?;
         }
         Command::SendLink { email } => {
-            admin::send_link::send_link(&store, &email, Timestamp::now(), out).await?;
+            operations::send_link::send_link(&store, &email, Timestamp::now(), out).await?;
         }
         Command::RekeyLinks {
             link_key_arn,
@@ -230,32 +234,31 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
                     let problem = |err: &dyn std::fmt::Display| {
                         let text =
                             opp_model::text!(admin::FILE_PROBLEM, path = path.display(), err = err);
-                        AdminError::input(text.to_string())
+                        OperationError::input(text.to_string())
                     };
                     let text = std::fs::read_to_string(&path).map_err(|err| problem(&err))?;
                     opp_model::links::LinkKeys::parse(&text).map_err(|err| problem(&err))?
                 }
                 (Some(arn), None) => {
-                    let secrets = admin::connect::secrets(&target).await?;
+                    let secrets = connect::secrets(&target).await?;
                     let secret = opp_store::link_keys::LinkKeySource::managed(secrets, arn);
-                    let ring = secret
-                        .ring()
-                        .await
-                        .map_err(|err| AdminError::new(admin::Failure::Unreachable, err.0))?;
+                    let ring = secret.ring().await.map_err(|err| {
+                        OperationError::new(operations::Failure::Unreachable, err.0)
+                    })?;
                     (*ring).clone()
                 }
                 (None, None) => {
-                    return Err(AdminError::input(messages::REKEY_NEEDS_KEY.text()));
+                    return Err(OperationError::input(messages::REKEY_NEEDS_KEY.text()));
                 }
             };
-            admin::rekey::rekey_links(&store, &ring, revoke_old, out).await?;
+            operations::rekey::rekey_links(&store, &ring, revoke_old, out).await?;
         }
         Command::MailFailures { json } => {
-            admin::mail_failures::mail_failures(&store, json, out).await?;
+            operations::mail_failures::mail_failures(&store, json, out).await?;
         }
         Command::PurgeExpired { dry_run, as_of } => {
             let now = as_of.unwrap_or_else(Timestamp::now);
-            admin::purge::purge_expired(&store, now, dry_run, out).await?;
+            operations::purge::purge_expired(&store, now, dry_run, out).await?;
         }
     }
     Ok(())

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opp_admin::sync::sync_meetings;
 use opp_handler::pages::{Pages, SharedPages};
+use opp_operations::sync::sync_meetings;
 use opp_site::serve::AfterBuild;
 use opp_store::Store;
 

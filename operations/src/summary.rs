@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::AdminError;
+use crate::OperationError;
 use crate::progress::Progress;
 use crate::table;
 use crate::terminal::{self, visible};
@@ -67,7 +67,7 @@ impl MeetingSummary {
     }
 }
 
-pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, AdminError> {
+pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, OperationError> {
     let meetings = store.meetings().await?;
     let mut progress = Progress::new(say!(READING_REGISTRATIONS), Some(meetings.len()));
     let mut summaries = Vec::new();
@@ -163,11 +163,11 @@ fn counts_table(meetings: &[MeetingSummary]) -> String {
 }
 
 /// Prints the summaries as text tables (or JSON with `json`).
-pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(), AdminError> {
+pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(), OperationError> {
     let summaries = summaries(store).await?;
     if json {
         let text = serde_json::to_string_pretty(&summaries)
-            .map_err(|err| AdminError::input(say!(JSON_FAILED, err = err)))?;
+            .map_err(|err| OperationError::input(say!(JSON_FAILED, err = err)))?;
         writeln!(out, "{}", terminal::json(&text)).ok();
         return Ok(());
     }

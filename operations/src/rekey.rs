@@ -10,7 +10,7 @@ use opp_model::RegistrationStatus;
 use opp_model::links::{DerivedLink, LinkKeys};
 use opp_store::Store;
 
-use crate::AdminError;
+use crate::OperationError;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Rekeyed {
@@ -26,7 +26,7 @@ pub async fn rekey_links(
     ring: &LinkKeys,
     revoke_old: bool,
     out: &mut dyn Write,
-) -> Result<Rekeyed, AdminError> {
+) -> Result<Rekeyed, OperationError> {
     let mut done = Rekeyed::default();
     let version = ring.current();
     for meeting in store.meetings().await? {
@@ -49,7 +49,7 @@ pub async fn rekey_links(
                 (None, _) => {
                     let mut random = [0u8; 16];
                     getrandom::fill(&mut random).map_err(|err| {
-                        AdminError::input(say!(NO_RANDOMNESS, what = "link_id", err = err))
+                        OperationError::input(say!(NO_RANDOMNESS, what = "link_id", err = err))
                     })?;
                     ring.issue(random)
                 }

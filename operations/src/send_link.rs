@@ -8,7 +8,7 @@ use std::io::Write;
 use jiff::Timestamp;
 
 use crate::terminal::visible;
-use crate::{AdminError, normalise_email};
+use crate::{OperationError, normalise_email};
 use opp_store::Store;
 
 pub async fn send_link(
@@ -16,7 +16,7 @@ pub async fn send_link(
     email: &str,
     now: Timestamp,
     out: &mut dyn Write,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     let email = normalise_email(email)?;
     let registrations = store.registrations_of(&email).await?;
     let live = registrations
@@ -29,8 +29,9 @@ pub async fn send_link(
         return Ok(());
     }
     let mut random = [0u8; 16];
-    getrandom::fill(&mut random)
-        .map_err(|err| AdminError::input(say!(NO_RANDOMNESS, what = "request_id", err = err)))?;
+    getrandom::fill(&mut random).map_err(|err| {
+        OperationError::input(say!(NO_RANDOMNESS, what = "request_id", err = err))
+    })?;
     let request_id = opp_model::links::to_hex(&random);
     store
         .request_link(&email, &format!("organiser-{request_id}"), &request_id, now)

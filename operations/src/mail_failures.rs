@@ -4,14 +4,14 @@
 
 use std::io::Write;
 
-use crate::{AdminError, local_time, table, terminal};
+use crate::{OperationError, local_time, table, terminal};
 use opp_store::Store;
 
 pub async fn mail_failures(
     store: &Store,
     json: bool,
     out: &mut dyn Write,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     let mut failures = opp_store::mail_ledger::failures(store).await?;
     failures.reverse();
     if json {

@@ -14,7 +14,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::progress::Progress;
-use crate::{AdminError, Failure, local_time};
+use crate::{Failure, OperationError, local_time};
 use opp_model::RegistrationStatus;
 use opp_model::messages::admin::{FILE_CREATE, FILE_MOVE, FILE_PICK_NAME, FILE_WRITE};
 use opp_model::records::MeetingRecord;
@@ -66,10 +66,10 @@ pub async fn export(
     format: ExportFormat,
     output: &Path,
     log: &mut dyn Write,
-) -> Result<usize, AdminError> {
+) -> Result<usize, OperationError> {
     let to_stdout = output == Path::new(STDOUT);
     if to_stdout && format == ExportFormat::Xlsx {
-        return Err(AdminError::input(say!(EXPORT_STDOUT_CSV_ONLY)));
+        return Err(OperationError::input(say!(EXPORT_STDOUT_CSV_ONLY)));
     }
     let meetings: Vec<MeetingRecord> = match selection.meeting {
         Some(id) => match store.meeting(id).await? {
@@ -117,7 +117,7 @@ pub async fn export(
         stdout
             .write_all(&bytes)
             .and_then(|()| stdout.flush())
-            .map_err(|err| AdminError::input(say!(CANNOT_WRITE_STDOUT, err = err)))?;
+            .map_err(|err| OperationError::input(say!(CANNOT_WRITE_STDOUT, err = err)))?;
         say!(STANDARD_OUTPUT)
     } else {
         write_atomically(output, &bytes)?;
@@ -181,14 +181,14 @@ pub fn csv(rows: &[[String; 13]]) -> Vec<u8> {
     text.into_bytes()
 }
 
-pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, AdminError> {
+pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, OperationError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Aanmeldingen").map_err(xlsx_failed)?;
     let quoted = Format::new().set_quote_prefix();
     write_header(sheet, &HEADER, &WIDTHS, &Format::new().set_bold())?;
     for (i, line) in rows.iter().enumerate() {
-        let row = u32::try_from(i + 1).map_err(|_| AdminError::input(say!(TOO_MANY_ROWS)))?;
+        let row = u32::try_from(i + 1).map_err(|_| OperationError::input(say!(TOO_MANY_ROWS)))?;
         for (col, cell) in line.iter().enumerate() {
             let col = col as u16;
             if is_formula_like(cell) {
@@ -215,7 +215,7 @@ pub(crate) fn write_header(
     titles: &[&str],
     widths: &[f64],
     format: &Format,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     for (col, (title, width)) in titles.iter().zip(widths).enumerate() {
         let col = col as u16;
         sheet
@@ -227,21 +227,21 @@ pub(crate) fn write_header(
 }
 
 /// An XLSX writer error in words.
-pub(crate) fn xlsx_failed(err: rust_xlsxwriter::XlsxError) -> AdminError {
-    AdminError::new(Failure::Input, say!(XLSX_FAILED, err = err))
+pub(crate) fn xlsx_failed(err: rust_xlsxwriter::XlsxError) -> OperationError {
+    OperationError::new(Failure::Input, say!(XLSX_FAILED, err = err))
 }
 
 /// Writes `bytes` to `output` through a temporary file beside it, then renames it into place (replacing
 /// a file of that name), so an export is never half written. The temporary file has a random name and is
 /// created new with mode 0600: it holds personal data, so no other user may read it, not even while it is
 /// written, and nobody can have put a file or a link in its place beforehand.
-pub(crate) fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), AdminError> {
+pub(crate) fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), OperationError> {
     let problem = |msg: opp_model::messages::Msg, err: std::io::Error| {
-        AdminError::input(msg.fill(&[("path", &output.display()), ("err", &err)]))
+        OperationError::input(msg.fill(&[("path", &output.display()), ("err", &err)]))
     };
     let name = output
         .file_name()
-        .ok_or_else(|| AdminError::input(say!(NOT_A_FILE_NAME, path = output.display())))?;
+        .ok_or_else(|| OperationError::input(say!(NOT_A_FILE_NAME, path = output.display())))?;
     let mut random = [0u8; 16];
     getrandom::fill(&mut random)
         .map_err(|err| problem(FILE_PICK_NAME, std::io::Error::other(err)))?;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::{AdminError, Failure};
+use crate::{Failure, OperationError};
 use opp_model::messages::{Msg, admin as messages};
 use opp_model::records::{MeetingRecord, from_meetings_json};
 use opp_store::{MeetingRemoval, PutMeetingError, Store};
@@ -44,13 +44,14 @@ pub async fn sync_meetings(
     file: &Path,
     options: SyncOptions,
     out: &mut dyn Write,
-) -> Result<SyncReport, AdminError> {
+) -> Result<SyncReport, OperationError> {
     let SyncOptions { dry_run, prune } = options;
     let text = std::fs::read_to_string(file).map_err(|err| {
-        AdminError::input(say!(SYNC_CANNOT_READ, path = file.display(), err = err))
+        OperationError::input(say!(SYNC_CANNOT_READ, path = file.display(), err = err))
     })?;
-    let wanted = from_meetings_json(&text)
-        .map_err(|err| AdminError::input(say!(FILE_PROBLEM, path = file.display(), err = err)))?;
+    let wanted = from_meetings_json(&text).map_err(|err| {
+        OperationError::input(say!(FILE_PROBLEM, path = file.display(), err = err))
+    })?;
     let existing = store.meetings().await?;
     let mut report = SyncReport::default();
 
@@ -198,7 +199,7 @@ pub async fn sync_meetings(
     };
     writeln!(out, "{totals}{note}").ok();
     if !report.prune_refused.is_empty() && report.refused.is_empty() {
-        return Err(AdminError::new(
+        return Err(OperationError::new(
             Failure::Refused,
             say!(
                 SYNC_KEPT_WITH_REGISTRATIONS,
@@ -208,7 +209,7 @@ pub async fn sync_meetings(
         ));
     }
     if !report.refused.is_empty() {
-        return Err(AdminError::new(
+        return Err(OperationError::new(
             Failure::Refused,
             say!(
                 SYNC_KEPT_CAPACITY,
@@ -232,7 +233,7 @@ async fn settle(
     meeting: &MeetingRecord,
     report: &mut SyncReport,
     out: &mut dyn Write,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     let promoted = store
         .promote_into_free_seats(&meeting.id, jiff::Timestamp::now())
         .await?;

@@ -11,7 +11,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 use crate::export::{is_formula_like, write_atomically, write_header, xlsx_failed};
-use crate::{AdminError, meeting_registrations};
+use crate::{OperationError, meeting_registrations};
 use opp_model::RegistrationStatus;
 use opp_model::records::MeetingRecord;
 use opp_store::{RegistrationRecord, Store};
@@ -114,9 +114,9 @@ pub async fn attendance(
     meeting: &str,
     output: &Path,
     log: &mut dyn Write,
-) -> Result<usize, AdminError> {
+) -> Result<usize, OperationError> {
     if output == Path::new(crate::export::STDOUT) {
-        return Err(AdminError::input(say!(ATTENDANCE_NEEDS_FILE)));
+        return Err(OperationError::input(say!(ATTENDANCE_NEEDS_FILE)));
     }
     let registrations = meeting_registrations(store, meeting, &mut |_| {}).await?;
     let Some(record) = store.meeting(meeting).await? else {
@@ -140,7 +140,7 @@ pub async fn attendance(
 }
 
 /// The workbook: one sheet, set up to print.
-pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, AdminError> {
+pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, OperationError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Presentielijst").map_err(xlsx_failed)?;
@@ -151,7 +151,7 @@ pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, Adm
     let quoted = boxed.clone().set_quote_prefix();
     write_header(sheet, &HEADER, &WIDTHS, &boxed.clone().set_bold())?;
     for (i, person) in people.iter().enumerate() {
-        let row = u32::try_from(i + 1).map_err(|_| AdminError::input(say!(TOO_MANY_ROWS)))?;
+        let row = u32::try_from(i + 1).map_err(|_| OperationError::input(say!(TOO_MANY_ROWS)))?;
         // A taller row leaves room to tick and sign.
         sheet.set_row_height(row, 24).map_err(xlsx_failed)?;
         sheet

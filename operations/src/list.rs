@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::summary::{MeetingSummary, write_counts};
-use crate::{AdminError, local_time, meeting_registrations, table, terminal};
+use crate::{OperationError, local_time, meeting_registrations, table, terminal};
 use opp_model::RegistrationStatus;
 use opp_store::{RegistrationRecord, Store};
 
@@ -13,7 +13,7 @@ pub async fn list_meetings(
     store: &Store,
     json: bool,
     out: &mut dyn Write,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     let meetings = store.meetings().await?;
     if json {
         let rows: Vec<serde_json::Value> = meetings
@@ -55,7 +55,7 @@ pub async fn list(
     status: Option<RegistrationStatus>,
     json: bool,
     out: &mut dyn Write,
-) -> Result<Vec<RegistrationRecord>, AdminError> {
+) -> Result<Vec<RegistrationRecord>, OperationError> {
     let mut registrations = meeting_registrations(store, meeting, &mut |_| {}).await?;
     if let Some(status) = status {
         registrations.retain(|r| r.status == status);

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use jiff::Timestamp;
 
-use crate::AdminError;
+use crate::OperationError;
 use crate::progress::Progress;
 use opp_store::{Expired, Store};
 
@@ -20,7 +20,7 @@ pub async fn purge_expired(
     now: Timestamp,
     dry_run: bool,
     out: &mut dyn Write,
-) -> Result<Purged, AdminError> {
+) -> Result<Purged, OperationError> {
     let expired = store.expired(now).await?;
     let registrations = expired
         .iter()

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::progress::Progress;
 use crate::terminal::visible;
-use crate::{AdminError, normalise_email};
+use crate::{OperationError, normalise_email};
 use opp_store::{Removed, Store};
 
 pub async fn erase(
@@ -16,7 +16,7 @@ pub async fn erase(
     dry_run: bool,
     now: Timestamp,
     out: &mut dyn Write,
-) -> Result<Vec<Removed>, AdminError> {
+) -> Result<Vec<Removed>, OperationError> {
     let key = normalise_email(email)?;
     let mut found = store.registrations_of(&key).await?;
     // Rows stored before IDN domains went into punycode hold the domain as typed.

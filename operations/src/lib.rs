@@ -1,15 +1,25 @@
-//! `opp-admin`, the organisers' jobs on the registrations table: one module per command, sharing the handler's
-//! [`Store`]. Errors carry an exit code that scripts can rely on and a message that says what to do.
+//! `opp-operations`: the organisers' operations on the registrations table, one module each, on
+//! `opp_store::Store`: [`summary`], [`list`], [`export`], the [`attendance`] list, [`erase`], [`send_link`],
+//! [`mail_failures`], [`sync`] (meetings from `meetings.json`), [`purge`] (the retention period) and
+//! [`rekey`] (links to the current key). `opp-admin` runs them from the command line; the back office will
+//! run the same ones. Errors carry a [`Failure`] kind with an exit code that scripts can rely on and a
+//! message that says what to do.
 //!
-//! A crate of its own so that what only organisers need (XLSX, the AWS configuration chain with profiles and
-//! SSO, progress bars) never reaches the Lambda function. It may depend on `opp-handler` and `opp-model`;
-//! nothing but `opp-dev` depends on it.
+//! Each operation returns its result as data and writes what an organiser reads (a table, one line per
+//! change, a count) to the `Write` it is given; [`progress`] shows a bar on a terminal only. The data parts
+//! (`summary::summaries`, `export::rows`, `export::csv`, `export::xlsx`, `attendance::attendees`, ...) stand
+//! on their own for callers that show them differently.
+//!
+//! A crate of its own so that what only organisers need (XLSX) never reaches the public function, and
+//! without `aws-config`: credentials are the caller's business (`opp-admin` finds them the way the AWS CLI
+//! does; a Lambda function has them in its environment). It may depend on `opp-store` and `opp-model`.
 //!
 //! What people read comes from the message catalogue (`opp_model::messages::admin`, through [`say!`]): Dutch,
 //! or English with `OPP_LANG=en`. `--json` output keeps the stable English values.
 
 /// A message of `opp_model::messages::admin`, filled in the process's language:
 /// `say!(SYNC_UNCHANGED, meeting = id)`.
+#[macro_export]
 macro_rules! say {
     ($name:ident) => {
         opp_model::messages::admin::$name.text().to_string()
@@ -20,7 +30,6 @@ macro_rules! say {
 }
 
 pub mod attendance;
-pub mod connect;
 pub mod erase;
 pub mod export;
 pub mod list;
@@ -69,35 +78,35 @@ impl Failure {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdminError {
+pub struct OperationError {
     pub failure: Failure,
     pub message: String,
 }
 
-impl AdminError {
+impl OperationError {
     pub fn new(failure: Failure, message: impl Into<String>) -> Self {
-        AdminError {
+        OperationError {
             failure,
             message: message.into(),
         }
     }
 
     pub fn input(message: impl Into<String>) -> Self {
-        AdminError::new(Failure::Input, message)
+        OperationError::new(Failure::Input, message)
     }
 }
 
-impl fmt::Display for AdminError {
+impl fmt::Display for OperationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for AdminError {}
+impl std::error::Error for OperationError {}
 
-impl From<Unavailable> for AdminError {
+impl From<Unavailable> for OperationError {
     fn from(err: Unavailable) -> Self {
-        AdminError::new(Failure::Store, say!(STORE_FAILED, err = err.0))
+        OperationError::new(Failure::Store, say!(STORE_FAILED, err = err.0))
     }
 }
 
@@ -106,7 +115,7 @@ pub async fn meeting_registrations(
     store: &Store,
     meeting: &str,
     on_page: &mut (dyn FnMut(usize) + Send),
-) -> Result<Vec<RegistrationRecord>, AdminError> {
+) -> Result<Vec<RegistrationRecord>, OperationError> {
     if store.meeting(meeting).await?.is_none() {
         return Err(unknown_meeting(store, meeting).await);
     }
@@ -114,7 +123,7 @@ pub async fn meeting_registrations(
 }
 
 /// "No meeting X" with the ids that do exist, so a typo is easy to fix.
-pub async fn unknown_meeting(store: &Store, meeting: &str) -> AdminError {
+pub async fn unknown_meeting(store: &Store, meeting: &str) -> OperationError {
     let known = match store.meetings().await {
         Ok(meetings) if !meetings.is_empty() => meetings
             .iter()
@@ -124,7 +133,7 @@ pub async fn unknown_meeting(store: &Store, meeting: &str) -> AdminError {
         Ok(_) => say!(NO_MEETINGS_YET),
         Err(_) => say!(UNREADABLE),
     };
-    AdminError::input(say!(
+    OperationError::input(say!(
         UNKNOWN_MEETING,
         meeting = terminal::visible(meeting),
         table = store.table(),
@@ -147,11 +156,11 @@ pub fn local_time(created_at: &str) -> String {
 /// An address as the handler stores it ([`email_key`]: trimmed, lower-cased, an IDN domain in punycode),
 /// after checking its shape. A local part outside ASCII, which the handler now refuses, is kept as it was
 /// stored before: trimmed and lower-cased.
-pub fn normalise_email(email: &str) -> Result<String, AdminError> {
+pub fn normalise_email(email: &str) -> Result<String, OperationError> {
     match email_key(email) {
         Ok(key) => Ok(key),
         Err(EmailProblem::LocalPart) if is_email(&legacy_email(email)) => Ok(legacy_email(email)),
-        Err(_) => Err(AdminError::input(say!(
+        Err(_) => Err(OperationError::input(say!(
             NOT_AN_EMAIL,
             email = terminal::visible(&legacy_email(email))
         ))),
