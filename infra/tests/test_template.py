@@ -28,16 +28,6 @@ PRIVACY = ROOT / "content" / "privacyverklaring.md"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'; connect-src 'self'; manifest-src 'self'")
-EXPECTED_ROUTES = {
-    ("POST", "/api/registrations"),
-    ("GET", "/api/registrations/{token}"),
-    ("GET", "/api/registrations/{token}/cancel"),
-    ("POST", "/api/registrations/{token}/cancel"),
-    ("GET", "/api/registrations/{token}/afgemeld"),
-    ("GET", "/api/registrations/{token}/agenda.ics"),
-    ("GET", "/api/meetings"),
-    ("POST", "/api/links"),
-}
 # The 4xx/5xx codes CloudFront caches for ErrorCachingMinTTL (CloudFront developer guide, "HTTP 4xx
 # and 5xx status codes that CloudFront caches"); it honours the origin's no-store only on some.
 CLOUDFRONT_CACHED_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
@@ -502,9 +492,11 @@ def test_http_api_routes(sam):
         assert p["ApiId"] == {"Ref": api_name}
         assert p["PayloadFormatVersion"] == "2.0"
         routes.add((p["Method"].upper(), p["Path"]))
-    assert routes == EXPECTED_ROUTES
-    # The personal page by query string (?token=) is gone: a token belongs in the path only.
-    assert ("GET", "/api/registrations") not in routes
+    # Which routes exactly is the function's route table's to say: handler/tests/it/api_routes.rs compares
+    # them with opp_model::routes::Endpoint. Here: every route is the function's, under /api/, in the path.
+    assert routes
+    assert all(method in ("GET", "POST") and path.startswith("/api/") and "?" not in path
+               for method, path in routes), routes
 
 
 def test_http_api_settings(sam, cfn):

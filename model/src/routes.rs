@@ -1,5 +1,7 @@
 //! Every path the handler answers, from one table fed by `registration_endpoint` in `config.yaml` (the
-//! form's `action`), so the router, the redirects and the pages' links cannot disagree.
+//! form's `action`), so the router, the redirects and the pages' links cannot disagree. [`Endpoint::ALL`]
+//! is the whole list of method and path pairs: the function's router is built from it, and a test holds
+//! the HTTP API's routes in `infra/template.yaml` to it exactly (`handler/tests/it/api_routes.rs`).
 
 use crate::urls::{LINKS_API, MEETINGS_API, check_registration_endpoint};
 
@@ -60,35 +62,77 @@ impl Routes {
     pub fn links(&self) -> &'static str {
         LINKS_API
     }
+}
 
-    /// The router's pattern for [`Routes::personal_page`].
-    pub fn personal_page_pattern(&self) -> String {
-        self.personal_page("{token}")
+/// One thing the registration function answers: a method on a path pattern (`{token}` stands for a link
+/// token, in the syntax both axum and API Gateway use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `GET` on the registrations path: no page (a token travels in the path, never in a query string).
+    NoPersonalPage,
+    /// `POST` registers.
+    Register,
+    PersonalPage,
+    CancelConfirmation,
+    Cancel,
+    Cancelled,
+    DetailsForm,
+    ChangeDetails,
+    DetailsChanged,
+    Calendar,
+    Meetings,
+    RequestLinks,
+}
+
+impl Endpoint {
+    /// Every endpoint; on a path with two methods the `GET` first (the order of a 405's `Allow` header).
+    pub const ALL: [Endpoint; 12] = [
+        Endpoint::NoPersonalPage,
+        Endpoint::Register,
+        Endpoint::PersonalPage,
+        Endpoint::CancelConfirmation,
+        Endpoint::Cancel,
+        Endpoint::Cancelled,
+        Endpoint::DetailsForm,
+        Endpoint::ChangeDetails,
+        Endpoint::DetailsChanged,
+        Endpoint::Calendar,
+        Endpoint::Meetings,
+        Endpoint::RequestLinks,
+    ];
+
+    /// `GET` or `POST`.
+    pub fn method(self) -> &'static str {
+        match self {
+            Endpoint::Register
+            | Endpoint::Cancel
+            | Endpoint::ChangeDetails
+            | Endpoint::RequestLinks => "POST",
+            Endpoint::NoPersonalPage
+            | Endpoint::PersonalPage
+            | Endpoint::CancelConfirmation
+            | Endpoint::Cancelled
+            | Endpoint::DetailsForm
+            | Endpoint::DetailsChanged
+            | Endpoint::Calendar
+            | Endpoint::Meetings => "GET",
+        }
     }
 
-    /// The router's pattern for [`Routes::cancel`].
-    pub fn cancel_pattern(&self) -> String {
-        self.cancel("{token}")
-    }
-
-    /// The router's pattern for [`Routes::calendar`].
-    pub fn calendar_pattern(&self) -> String {
-        self.calendar("{token}")
-    }
-
-    /// The router's pattern for [`Routes::details`].
-    pub fn details_pattern(&self) -> String {
-        self.details("{token}")
-    }
-
-    /// The router's pattern for [`Routes::details_changed`].
-    pub fn details_changed_pattern(&self) -> String {
-        self.details_changed("{token}")
-    }
-
-    /// The router's pattern for [`Routes::cancelled`].
-    pub fn cancelled_pattern(&self) -> String {
-        self.cancelled("{token}")
+    /// The path pattern under these routes.
+    pub fn path(self, routes: &Routes) -> String {
+        const TOKEN: &str = "{token}";
+        match self {
+            Endpoint::Register | Endpoint::NoPersonalPage => routes.registrations().to_string(),
+            Endpoint::PersonalPage => routes.personal_page(TOKEN),
+            Endpoint::CancelConfirmation | Endpoint::Cancel => routes.cancel(TOKEN),
+            Endpoint::Cancelled => routes.cancelled(TOKEN),
+            Endpoint::DetailsForm | Endpoint::ChangeDetails => routes.details(TOKEN),
+            Endpoint::DetailsChanged => routes.details_changed(TOKEN),
+            Endpoint::Calendar => routes.calendar(TOKEN),
+            Endpoint::Meetings => routes.meetings().to_string(),
+            Endpoint::RequestLinks => routes.links().to_string(),
+        }
     }
 }
 
@@ -109,8 +153,24 @@ mod tests {
             routes.details_changed("abc"),
             "/api/aanmelden/abc/gewijzigd"
         );
-        assert_eq!(routes.personal_page_pattern(), "/api/aanmelden/{token}");
+        assert_eq!(
+            Endpoint::PersonalPage.path(&routes),
+            "/api/aanmelden/{token}"
+        );
         assert_eq!(routes.meetings(), "/api/meetings");
+    }
+
+    #[test]
+    fn the_endpoint_table_has_each_method_and_path_once() {
+        let routes = Routes::new("/api/registrations").unwrap();
+        let pairs: Vec<(&str, String)> = Endpoint::ALL
+            .iter()
+            .map(|e| (e.method(), e.path(&routes)))
+            .collect();
+        let unique: std::collections::BTreeSet<_> = pairs.iter().collect();
+        assert_eq!(unique.len(), pairs.len(), "{pairs:?}");
+        assert!(pairs.contains(&("POST", "/api/registrations/{token}/gegevens".into())));
+        assert!(pairs.iter().all(|(_, path)| path.starts_with("/api/")));
     }
 
     #[test]

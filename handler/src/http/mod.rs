@@ -14,7 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use jiff::Timestamp;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ use crate::pages::SharedPages;
 use answer::Answer;
 use links::request_links;
 use meetings::meetings;
-use opp_model::routes::Routes;
+use opp_model::routes::{Endpoint, Routes};
 use opp_store::Store;
 use opp_store::link_keys::LinkKeySource;
 use personal::{
@@ -81,22 +81,11 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let routes = state.routes.clone();
-    Router::new()
-        .route(routes.registrations(), get(no_personal_page).post(register))
-        .route(&routes.personal_page_pattern(), get(personal_page))
-        .route(
-            &routes.cancel_pattern(),
-            get(cancel_confirmation).post(cancel),
-        )
-        .route(&routes.cancelled_pattern(), get(cancelled_page))
-        .route(
-            &routes.details_pattern(),
-            get(details_form).post(change_details),
-        )
-        .route(&routes.details_changed_pattern(), get(details_changed_page))
-        .route(&routes.calendar_pattern(), get(personal_calendar))
-        .route(routes.meetings(), get(meetings))
-        .route(routes.links(), axum::routing::post(request_links))
+    Endpoint::ALL
+        .into_iter()
+        .fold(Router::new(), |router, endpoint| {
+            router.route(&endpoint.path(&routes), answer_to(endpoint))
+        })
         // Per route, so the router still merges into `opp-site serve`'s (which has its own fallback).
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -104,6 +93,25 @@ pub fn router(state: AppState) -> Router {
             verify_origin_secret,
         ))
         .with_state(state)
+}
+
+/// What answers each endpoint of the route table: a match, so a new endpoint cannot be left without one,
+/// and every route the router has is in the table (the HTTP API's routes are compared with it).
+fn answer_to(endpoint: Endpoint) -> MethodRouter<AppState> {
+    match endpoint {
+        Endpoint::Register => post(register),
+        Endpoint::NoPersonalPage => get(no_personal_page),
+        Endpoint::PersonalPage => get(personal_page),
+        Endpoint::CancelConfirmation => get(cancel_confirmation),
+        Endpoint::Cancel => post(cancel),
+        Endpoint::Cancelled => get(cancelled_page),
+        Endpoint::DetailsForm => get(details_form),
+        Endpoint::ChangeDetails => post(change_details),
+        Endpoint::DetailsChanged => get(details_changed_page),
+        Endpoint::Calendar => get(personal_calendar),
+        Endpoint::Meetings => get(meetings),
+        Endpoint::RequestLinks => post(request_links),
+    }
 }
 
 /// A path the handler has, asked with a method it does not answer (`OPTIONS`, `PUT`, a `POST` on a page):

@@ -1,6 +1,7 @@
 //! The registration function's integration tests: its router in front of a real DynamoDB-compatible store
 //! (`opp_store::testkit`), driven with API Gateway HTTP API events. One module per area.
 
+mod api_routes;
 mod calendar;
 mod common;
 mod details;
