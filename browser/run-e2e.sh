@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end tests of registering in a real browser against the local stack (README.md, "Browser checks").
-# Installs what is missing (scripts/setup apt browser: Debian's Chromium, browser/node_modules), builds opp-dev and
+# Installs what is missing (scripts/setup browser: Debian's Chromium, browser/node_modules), builds opp-dev and
 # opp-admin if they are missing, then runs browser/e2e.mjs. Exits non-zero when any check failed.
 # Environment: OPP_DEV_BIN, OPP_ADMIN_BIN (default <target>/debug/opp-dev and opp-admin, where <target> is
 # $CARGO_TARGET_DIR or target/), CHROMIUM_PATH (default /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup apt browser
+bash scripts/setup browser
 
 target="${CARGO_TARGET_DIR:-target}"
 export OPP_DEV_BIN="${OPP_DEV_BIN:-$target/debug/opp-dev}"

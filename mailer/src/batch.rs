@@ -138,7 +138,7 @@ impl Mailer {
                 let (Some(email), Some(request_id), Some(address_hash)) = (
                     text(&request, "email"),
                     text(&request, "request_id"),
-                    text(&request, "PK").and_then(|pk| pk.strip_prefix("LINKREQ#")),
+                    text(&request, "PK").and_then(opp_store::keys::link_request_address_hash),
                 ) else {
                     tracing::error!(sequence = %record.sequence_number, "mail: a link request that cannot be read");
                     return Ok(Tally::default());

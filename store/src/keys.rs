@@ -53,6 +53,11 @@ pub(super) fn link_request_pk(address_hash: &str) -> String {
     format!("{LINK_REQUEST_PK_PREFIX}{address_hash}")
 }
 
+/// The address hash a link request's partition key holds; None for any other key.
+pub fn link_request_address_hash(pk: &str) -> Option<&str> {
+    pk.strip_prefix(LINK_REQUEST_PK_PREFIX)
+}
+
 pub(super) fn meeting_sk(id: &str) -> String {
     format!("MEETING#{id}")
 }

@@ -7,10 +7,13 @@
 //! and `MAILFAIL` / `<time>#<link_id>#<kind>#<version>`). Neither holds an address. Ledger items live 7 days (stream records 24 hours); failures 30 days, for
 //! `opp-admin mail-failures`.
 
-use crate::outcome::condition_failed;
-use crate::{PARTITION_KEY, SORT_KEY, Store, TTL_ATTRIBUTE, Unavailable, keys};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 use jiff::Timestamp;
+
+use crate::codec::{get_s, n, s};
+use crate::outcome::condition_failed;
+use crate::read::query_all;
+use crate::{PARTITION_KEY, SORT_KEY, Store, TTL_ATTRIBUTE, Unavailable, keys, unavailable};
 
 /// How long a ledger item is kept (days).
 pub const LEDGER_DAYS: i64 = 7;
@@ -52,16 +55,6 @@ pub struct MailFailure {
     pub kind: String,
     pub version: String,
     pub error: String,
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_string())
-}
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-fn unavailable<E: std::fmt::Debug>(what: &str, err: E) -> Unavailable {
-    Unavailable(format!("{what}: {err:?}"))
 }
 
 pub async fn claim(store: &Store, key: &MailKey, now: Timestamp) -> Result<Claim, Unavailable> {
@@ -156,40 +149,29 @@ pub async fn record_failure(
 
 /// Every failure record still kept, oldest first.
 pub async fn failures(store: &Store) -> Result<Vec<MailFailure>, Unavailable> {
-    let mut found = Vec::new();
-    let mut start = None;
-    loop {
-        let output = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(keys::MAIL_FAILURES_PK))
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(|err| unavailable("Query mail failures", err))?;
-        for item in output.items() {
-            let get = |k: &str| {
-                item.get(k)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            found.push(MailFailure {
+    let query = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", s(keys::MAIL_FAILURES_PK))
+        .consistent_read(true);
+    let items = query_all(query)
+        .await
+        .map_err(|err| unavailable("Query mail failures", err))?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let get = |k: &str| get_s(item, k).unwrap_or_default();
+            MailFailure {
                 failed_at: get("failed_at"),
                 link_id: get("link_id"),
                 kind: get("kind"),
                 version: get("version"),
                 error: get("error"),
-            });
-        }
-        match output.last_evaluated_key() {
-            Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => return Ok(found),
-        }
-    }
+            }
+        })
+        .collect())
 }
 
 /// SES names the addresses it refuses in its messages; failure records and logs keep none.
