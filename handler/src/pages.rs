@@ -39,6 +39,7 @@ pub struct Pages {
     /// The site's host and base URL (`base_url` in config.yaml): calendar UIDs and links.
     host: String,
     base_url: String,
+    limits: opp_model::config::Limits,
 }
 
 /// Where the handler sends a form post that did not give a personal page (static pages of the site).
@@ -90,7 +91,13 @@ impl Pages {
             registration_endpoint: config.registration_endpoint.clone(),
             host: config.host().to_string(),
             base_url: config.base_url.clone(),
+            limits: config.limits.clone(),
         })
+    }
+
+    /// `limits:` from the configuration: the mails a visitor can trigger, registering again.
+    pub fn limits(&self) -> &opp_model::config::Limits {
+        &self.limits
     }
 
     /// `registration_endpoint` from the configuration: where the form posts.

@@ -13,6 +13,7 @@ use crate::Mailer;
 use crate::compose::{News, OutgoingMail, link_email, registration_email};
 use crate::record::{ChangeRecord, Item};
 use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
+use opp_store::mail_budget::MailBudget;
 use opp_store::mail_ledger::{self, Claim, MailKey};
 
 /// Deliveries of one message before it is recorded as failed. Below the event source mapping's
@@ -294,7 +295,14 @@ impl Mailer {
                             .await
                             .map_err(|err| Failure(err.0))? =>
                     {
-                        Some(mail)
+                        // A link email counts against the address's budget like the function's
+                        // visitor-triggered mails; over it, nothing is sent.
+                        let budget = MailBudget::new(keys.clone(), &self.site.limits);
+                        self.store
+                            .take_mail_slot_by_hash(&budget, address_hash, now)
+                            .await
+                            .map_err(|err| Failure(err.0))?
+                            .then_some(mail)
                     }
                     _ => None,
                 }

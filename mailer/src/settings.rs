@@ -54,6 +54,8 @@ pub struct Site {
     pub emails: Emails,
     /// `email:` of config.yaml.
     pub email: opp_model::config::EmailSettings,
+    /// `limits:` of config.yaml: the budget link emails count against.
+    pub limits: opp_model::config::Limits,
 }
 
 impl Site {
@@ -110,6 +112,7 @@ impl Site {
             from,
             emails,
             email: config.email.clone(),
+            limits: config.limits.clone(),
         })
     }
 

@@ -13,6 +13,10 @@
 //! | INSERT link request | – | `link` |
 //! | MODIFY meeting | `change_seq` raised (date, time or venue changed) | `changed` to each live registration |
 //! | MODIFY meeting | `called_off` false → true | `called-off` to each live registration |
+//!
+//! A visitor-triggered row (registering again, cancelling, a move) sends nothing when the new image carries
+//! `mail_withheld`: the function found the address's mail budget used up (`opp_store::mail_budget`).
+//! Promotion, reminder, change and called-off mails are never withheld.
 
 use opp_model::RegistrationStatus;
 
@@ -23,6 +27,9 @@ pub use opp_store::REMINDER_DUE;
 
 /// When a registration moved to a new address: each move sends one `address-changed` email.
 pub use opp_store::EMAIL_CHANGED_AT;
+
+/// The function's mark on a change whose email is over the address's budget.
+pub use opp_store::mail_budget::MAIL_WITHHELD;
 
 /// Every kind of email; the name is the template's (`theme/emails/<kind>.txt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,6 +135,14 @@ fn registration_change(record: &ChangeRecord) -> Decision {
         }
         _ => None,
     };
+    let visitor_triggered = matches!(
+        (record.event, kind),
+        (EventName::Modify, Some(Kind::Confirmed | Kind::Waitlisted))
+            | (_, Some(Kind::Cancelled | Kind::AddressChanged))
+    );
+    if visitor_triggered && withheld(new) {
+        return Decision::Nothing;
+    }
     match kind {
         Some(kind) => Decision::Registration {
             kind,
@@ -165,6 +180,13 @@ fn meeting_change(record: &ChangeRecord) -> Decision {
         old: old.clone(),
         new: new.clone(),
     }
+}
+
+fn withheld(item: &Item) -> bool {
+    item.get(MAIL_WITHHELD)
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(false)
 }
 
 fn reminder_newly_due(record: &ChangeRecord) -> bool {
@@ -265,6 +287,52 @@ mod tests {
                 r("confirmed"),
                 Some(registration("confirmed", &[(REMINDER_DUE, "2030-03-08")]))
             )),
+            Some(Kind::Reminder)
+        );
+    }
+
+    #[test]
+    fn a_withheld_visitor_mail_is_not_sent_and_nothing_else_is_withheld() {
+        let w = |s: &str| {
+            let mut item = registration(s, &[]);
+            item.insert(MAIL_WITHHELD.to_string(), AttributeValue::Bool(true));
+            Some(item)
+        };
+        let r = |s: &str| Some(registration(s, &[]));
+        for (old, new) in [
+            ("cancelled", "confirmed"),
+            ("cancelled", "waitlisted"),
+            ("confirmed", "cancelled"),
+            ("waitlisted", "cancelled"),
+        ] {
+            assert_eq!(
+                kind(&record(Modify, r(old), w(new))),
+                None,
+                "{old} -> {new}"
+            );
+        }
+        let mut moved = w("confirmed").unwrap();
+        moved.insert(
+            EMAIL_CHANGED_AT.to_string(),
+            AttributeValue::S("2030-01-01T00:00:00Z".into()),
+        );
+        assert_eq!(kind(&record(Insert, None, Some(moved))), None);
+        // The first confirmation, a promotion and a reminder go out whatever the mark says.
+        assert_eq!(
+            kind(&record(Insert, None, w("confirmed"))),
+            Some(Kind::Confirmed)
+        );
+        assert_eq!(
+            kind(&record(Modify, w("waitlisted"), w("confirmed"))),
+            Some(Kind::Promoted)
+        );
+        let mut due = w("confirmed").unwrap();
+        due.insert(
+            REMINDER_DUE.to_string(),
+            AttributeValue::S("2030-03-08".into()),
+        );
+        assert_eq!(
+            kind(&record(Modify, w("confirmed"), Some(due))),
             Some(Kind::Reminder)
         );
     }

@@ -30,6 +30,9 @@ pub struct Config {
     /// What the emails do (`email:` in config.yaml; every key has a default).
     #[serde(default)]
     pub email: EmailSettings,
+    /// How much mail a stranger can make us send to one address (`limits:` in config.yaml; defaults).
+    #[serde(default)]
+    pub limits: Limits,
     /// The editing screen at `/admin/` (Decap CMS; `cms:` in config.yaml). None: no editing screen.
     #[serde(default)]
     pub cms: Option<CmsSettings>,
@@ -69,6 +72,41 @@ impl Default for EmailSettings {
             reminder_days: 2,
             link_interval_minutes: 15,
         }
+    }
+}
+
+/// The budget on the mails a visitor can trigger, and how often one address may register again for a
+/// meeting after cancelling. Anyone can type any address into the form: these bound what a stranger can
+/// make us send to it. Promotion, change, called-off, reminder and organisers' mails are never limited
+/// (a visitor cannot trigger them in bulk), and the first confirmation of a registration is always sent.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// At most this many visitor-triggered mails per address (confirmations after registering again,
+    /// cancellations, address-change mails, link mails) in `mail_window_hours`. 5: a person who
+    /// cancels, registers again, changes their address and asks for their link once stays within it.
+    pub mails_per_address: u32,
+    /// The budget's window, in hours (24).
+    pub mail_window_hours: u32,
+    /// Registering again for the same meeting with the same address after cancelling: at most this many
+    /// times per 24 hours (3); above it the form answers 429 and stores nothing.
+    pub reregistrations_per_day: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            mails_per_address: 5,
+            mail_window_hours: 24,
+            reregistrations_per_day: 3,
+        }
+    }
+}
+
+impl Limits {
+    /// The budget's window in seconds.
+    pub fn mail_window_seconds(&self) -> i64 {
+        i64::from(self.mail_window_hours.max(1)) * 3600
     }
 }
 
@@ -214,6 +252,7 @@ mod tests {
             },
             menu: Vec::new(),
             email: EmailSettings::default(),
+            limits: Limits::default(),
             cms: None,
         }
     }

@@ -199,6 +199,9 @@ pub struct RegistrationRecord {
     /// Earlier tokens that still open the registration (a legacy random one after re-keying, or one of an
     /// older key version until `rekey-links --revoke-old`).
     pub previous_token_hashes: Vec<String>,
+    /// Its last visitor-triggered email (confirmation after registering again, cancellation, move) was
+    /// not sent: the address's mail budget was used up. The personal page says so.
+    pub mail_withheld: bool,
 }
 
 impl RegistrationRecord {

@@ -331,8 +331,43 @@ fn checked_name(given: &str, errors: &mut Vec<FieldError>) -> String {
             "name",
             "Je naam mag niet langer zijn dan 100 tekens.",
         ));
+    } else if looks_like_a_link(&name) {
+        errors.push(FieldError::new(
+            "name",
+            "Vul alleen je naam in, zonder webadres of e-mailadres.",
+        ));
     }
     name
+}
+
+/// Whether a name holds a web or e-mail address. The name is the one text of a stranger's that our
+/// emails quote ("Beste ..."), so a link in it would arrive from our domain. Real names have dots only
+/// after initials and abbreviations ("J.P. de Vries", "v.d. Berg"): a word is link-like when a dot sits
+/// between two parts of two letters or more ("evil.example", "a.bc.nl"), or it holds `://`, `www.` or
+/// `@`. A name typed without spaces after an abbreviation ("Dr.Jansen") is refused too; the message says
+/// what to type instead.
+pub fn looks_like_a_link(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    if lower.contains("://") || lower.contains("www.") || lower.contains('@') {
+        return true;
+    }
+    lower
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '<' | '>' | '"'))
+        .any(|word| {
+            let word = word.split('/').next().unwrap_or_default();
+            let word = word.trim_end_matches(['.', '!', '?', ':']);
+            let Some((head, last)) = word.rsplit_once('.') else {
+                return false;
+            };
+            let label = |part: &str| {
+                !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '-')
+            };
+            label(last)
+                && last.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && head.split('.').all(label)
+                // "J.P.de Vries", "v.d.Berg": a one-letter part before the last dot is an initial.
+                && head.rsplit('.').next().is_some_and(|part| part.chars().count() >= 2)
+        })
 }
 
 fn checked_email(given: &str, errors: &mut Vec<FieldError>) -> String {
@@ -783,6 +818,50 @@ mod tests {
             valid_with("needs", &needs).needs.unwrap().chars().count(),
             500
         );
+    }
+
+    #[test]
+    fn real_dutch_names_are_never_taken_for_links() {
+        for name in [
+            "J.P. de Vries",
+            "v.d. Berg",
+            "Jan-Willem 't Hart",
+            "Ö. Yılmaz",
+            "A.M.J. van der Linden-Bakker",
+            "Th. Jansen",
+            "M. El Amrani",
+            "Mr. dr. E.J. de Groot",
+            "Anne-Sophie O'Neill",
+            "Dr. K.L.M. ten Brink",
+            "J. v.d. Heuvel",
+            "Ch.J. Sánchez Pérez",
+            "Fatima-Zahra Ben Ali",
+            "Ing. P. de Wit (Peter)",
+            "J.P.de Vries",
+            "v.d.Berg",
+        ] {
+            assert!(!looks_like_a_link(name), "{name} is a real name");
+            assert_eq!(valid_with("name", name).name, name);
+        }
+    }
+
+    #[test]
+    fn names_that_carry_a_link_are_refused() {
+        for name in [
+            "Uw DigiD verloopt: https://evil.example",
+            "Kijk op www.voorbeeld.nl",
+            "evil.example",
+            "Jan login.overheid-hulp.nl",
+            "Piet (bel.me)",
+            "Mail jan@example.nl",
+            "HTTP://X",
+            "klik: evil.example/digid",
+        ] {
+            assert!(looks_like_a_link(name), "{name} holds a link");
+            let error = error_for("name", name);
+            assert_eq!(error.field, "name");
+            assert!(error.message.contains("webadres"), "{}", error.message);
+        }
     }
 
     #[test]

@@ -210,6 +210,7 @@ mod tests {
             email_status: None,
             token_hash: String::new(),
             previous_token_hashes: Vec::new(),
+            mail_withheld: false,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Cancelling: one transaction marks the registration cancelled, keeps the counters equal to the items
 //! and gives a freed seat to the first person on the waiting list.
 
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use crate::mail_budget::{MAIL_WITHHELD, MailBudget};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use opp_model::RegistrationStatus;
 
@@ -31,9 +32,29 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<CancelOutcome>, Unavailable> {
+        self.cancel_with(token_hash, now, None).await
+    }
+
+    /// [`Store::cancel`] by the person themselves: the cancellation email takes a slot of the address's
+    /// mail budget; with none left the cancellation is stored with [`MAIL_WITHHELD`] and sends nothing.
+    pub async fn cancel_as_visitor(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        mail: &MailBudget,
+    ) -> Result<Option<CancelOutcome>, Unavailable> {
+        self.cancel_with(token_hash, now, Some(mail)).await
+    }
+
+    async fn cancel_with(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        mail: Option<&MailBudget>,
+    ) -> Result<Option<CancelOutcome>, Unavailable> {
         let budget = Budget::start();
         match budget
-            .read(self.cancel_within(token_hash, now, &budget))
+            .read(self.cancel_within(token_hash, now, &budget, mail))
             .await
         {
             Ok(outcome) => outcome,
@@ -48,7 +69,10 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
         budget: &Budget,
+        mail: Option<&MailBudget>,
     ) -> Result<Option<CancelOutcome>, Unavailable> {
+        // Whether the cancellation email is withheld: decided once, at the first attempt that cancels.
+        let mut mail_withheld: Option<bool> = None;
         for attempt in 0..ATTEMPTS {
             let Some(registration) = self.registration_by_token(token_hash).await? else {
                 return Ok(None);
@@ -67,12 +91,24 @@ impl Store {
                 Vec::new()
             };
             let promote = waiting.first().cloned();
+            if let (Some(mail), None) = (mail, mail_withheld) {
+                // When the budget cannot be read, the mail is withheld: the cancellation matters more.
+                let slot = budget
+                    .read(self.take_mail_slot(mail, &registration.email, now))
+                    .await;
+                mail_withheld = Some(!matches!(slot, Ok(Ok(true))));
+            }
+            let withheld = mail_withheld.unwrap_or(false);
 
             let cancel_registration = Update::builder()
                 .table_name(&self.table)
                 .key(PARTITION_KEY, s(&pk))
                 .key(SORT_KEY, s(&registration_sk(&registration.email)))
-                .update_expression("SET #status = :cancelled, cancelled_at = :at")
+                .update_expression(if withheld {
+                    format!("SET #status = :cancelled, cancelled_at = :at, {MAIL_WITHHELD} = :withheld")
+                } else {
+                    format!("SET #status = :cancelled, cancelled_at = :at REMOVE {MAIL_WITHHELD}")
+                })
                 .condition_expression(
                     "#status = :was AND (token_hash = :hash OR contains(previous_token_hashes, :hash))",
                 )
@@ -84,6 +120,12 @@ impl Store {
                 .expression_attribute_values(":at", s(&arrival_time(now)))
                 .expression_attribute_values(":was", status_value(registration.status))
                 .expression_attribute_values(":hash", s(token_hash));
+            let cancel_registration = if withheld {
+                cancel_registration
+                    .expression_attribute_values(":withheld", AttributeValue::Bool(true))
+            } else {
+                cancel_registration
+            };
             let counters = match (was_confirmed, promote.is_some()) {
                 // The first waiting person takes over the seat: one ticket served.
                 (true, true) => SERVE_TICKET,
@@ -122,6 +164,7 @@ impl Store {
                 Ok(_) => {
                     return Ok(Some(CancelOutcome::Cancelled {
                         promoted: promote.is_some(),
+                        mail_withheld: withheld,
                     }));
                 }
                 Err(err) if cancellation_reasons(&err).is_some() || is_throttled(&err) => {}

@@ -164,6 +164,11 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
             .and_then(|v| v.as_ss().ok())
             .cloned()
             .unwrap_or_default(),
+        mail_withheld: item
+            .get(crate::mail_budget::MAIL_WITHHELD)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
         token_hash,
     })
 }

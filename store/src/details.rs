@@ -15,6 +15,7 @@ use super::outcome::{Reasons, Slot, cancellation_reasons, is_definite, is_thrott
 use super::registration_marks::{EMAIL_STATUS, REMINDER_DUE};
 use super::retry::{ATTEMPTS, Budget, OutOfTime};
 use super::{RegistrationRecord, Store, Unavailable, build_error, unavailable};
+use crate::mail_budget::{MAIL_WITHHELD, MailBudget};
 use opp_model::registration::Details;
 
 /// When the registration last moved to another address (RFC 3339, UTC): the mailer writes to the new
@@ -59,9 +60,34 @@ impl Store {
         details: &Details,
         now: Timestamp,
     ) -> Result<DetailsOutcome, Unavailable> {
+        self.change_details_with(token_hash, details, now, None)
+            .await
+    }
+
+    /// [`Store::change_details`] by the person themselves: a move's email to the new address takes a
+    /// slot of that address's mail budget; with none left the move is stored with [`MAIL_WITHHELD`] and
+    /// sends nothing.
+    pub async fn change_details_as_visitor(
+        &self,
+        token_hash: &str,
+        details: &Details,
+        now: Timestamp,
+        mail: &MailBudget,
+    ) -> Result<DetailsOutcome, Unavailable> {
+        self.change_details_with(token_hash, details, now, Some(mail))
+            .await
+    }
+
+    async fn change_details_with(
+        &self,
+        token_hash: &str,
+        details: &Details,
+        now: Timestamp,
+        mail: Option<&MailBudget>,
+    ) -> Result<DetailsOutcome, Unavailable> {
         let budget = Budget::start();
         match budget
-            .read(self.change_details_within(token_hash, details, now, &budget))
+            .read(self.change_details_within(token_hash, details, now, &budget, mail))
             .await
         {
             Ok(outcome) => outcome,
@@ -77,9 +103,12 @@ impl Store {
         details: &Details,
         now: Timestamp,
         budget: &Budget,
+        mail: Option<&MailBudget>,
     ) -> Result<DetailsOutcome, Unavailable> {
         // The address as first read: whether this change moves the registration.
         let mut first_email = None;
+        // Whether the move's email is withheld: decided once, before the first move attempt.
+        let mut mail_withheld: Option<bool> = None;
         for attempt in 0..ATTEMPTS {
             let Some(record) = self.registration_by_token(token_hash).await? else {
                 return Ok(DetailsOutcome::Gone);
@@ -98,12 +127,24 @@ impl Store {
             let written = if record.email == details.email {
                 self.update_details(&record, details).await
             } else {
-                self.move_registration(&record, details, now).await
+                if let (Some(mail), None) = (mail, mail_withheld) {
+                    // When the budget cannot be read, the mail is withheld: the change matters more.
+                    let slot = budget
+                        .read(self.take_mail_slot(mail, &details.email, now))
+                        .await;
+                    mail_withheld = Some(!matches!(slot, Ok(Ok(true))));
+                }
+                let withheld = mail_withheld.unwrap_or(false);
+                self.move_registration(&record, details, now, withheld)
+                    .await
             };
             match written {
                 Ok(Written::Done) => {
                     let moved = record.email != details.email;
-                    let record = changed(record, details);
+                    let mut record = changed(record, details);
+                    if moved {
+                        record.mail_withheld = mail_withheld.unwrap_or(false);
+                    }
                     return Ok(DetailsOutcome::Changed {
                         record: Box::new(record),
                         moved,
@@ -182,6 +223,7 @@ impl Store {
         record: &RegistrationRecord,
         details: &Details,
         now: Timestamp,
+        mail_withheld: bool,
     ) -> Result<Written, Unavailable> {
         let pk = registration_pk(&record.meeting);
         let Some(old) = self
@@ -214,7 +256,7 @@ impl Store {
         }
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(moved_item(old, details, now)))
+            .set_item(Some(moved_item(old, details, now, mail_withheld)))
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(build_error)?;
@@ -289,7 +331,7 @@ fn changed(mut record: RegistrationRecord, details: &Details) -> RegistrationRec
 }
 
 /// The item under its new key: everything as it was, with the new details and the moment of the move.
-fn moved_item(mut item: Item, details: &Details, now: Timestamp) -> Item {
+fn moved_item(mut item: Item, details: &Details, now: Timestamp, mail_withheld: bool) -> Item {
     item.insert(SORT_KEY.into(), s(&registration_sk(&details.email)));
     item.insert(EMAIL_ATTRIBUTE.into(), s(&details.email));
     item.insert("name".into(), s(&details.name));
@@ -305,6 +347,11 @@ fn moved_item(mut item: Item, details: &Details, now: Timestamp) -> Item {
     // SES's bounce or complaint was about the old address.
     item.remove(EMAIL_STATUS);
     item.insert(EMAIL_CHANGED_AT.into(), s(&arrival_time(now)));
+    if mail_withheld {
+        item.insert(MAIL_WITHHELD.into(), AttributeValue::Bool(true));
+    } else {
+        item.remove(MAIL_WITHHELD);
+    }
     item
 }
 
@@ -413,7 +460,7 @@ mod tests {
             needs: Some("Ringleiding".into()),
         };
         let at: Timestamp = "2030-01-01T10:00:00Z".parse().unwrap();
-        let moved = moved_item(item, &details, at);
+        let moved = moved_item(item, &details, at, false);
         assert_eq!(moved[SORT_KEY], s("REG#new@example.nl"));
         assert_eq!(moved[EMAIL_ATTRIBUTE], s("new@example.nl"));
         assert_eq!(moved["waitlist_ticket"], AttributeValue::N("4".into()));

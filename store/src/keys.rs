@@ -8,12 +8,14 @@
 //! | token        | `TOKEN#<sha256>`   | `TOKEN`        |
 //! | link request | `LINKREQ#<hmac>`   | `REQ#<id>`     |
 //! | link rate    | `LINKREQ#<hmac>`   | `RATE`         |
+//! | mail budget  | `ADDRESS#<hmac>`   | `MAILBUDGET`   |
 //! | mail ledger  | `MAIL#<link_id>`   | `<kind>#<version>` |
 //! | mail failure | `MAILFAIL`         | `<time>#<link_id>#<kind>#<version>` |
 //!
 //! A link request ("Link kwijt?") is keyed by an HMAC of the address (`LinkKeys::address_hash`) and
 //! carries the address in `email`, so the `email-index` finds it for erasure; it lives one day. The rate
-//! item (the mailer's last `link` email to the address) holds no address.
+//! item (the mailer's last `link` email to the address) holds no address, and neither does the mail
+//! budget (`mail_budget`: the visitor-triggered mails to one address in the current window).
 //!
 //! [`registration_parts`] lists every item that belongs to one registration: retention and erasure go
 //! through it, so an item type added later is kept and removed with the rest.
@@ -56,6 +58,13 @@ pub(super) fn link_request_pk(address_hash: &str) -> String {
 /// The address hash a link request's partition key holds; None for any other key.
 pub fn link_request_address_hash(pk: &str) -> Option<&str> {
     pk.strip_prefix(LINK_REQUEST_PK_PREFIX)
+}
+
+/// The mail budget's item: per address (an HMAC, as link requests), one sort key.
+pub(super) const MAIL_BUDGET_SK: &str = "MAILBUDGET";
+
+pub(super) fn address_pk(address_hash: &str) -> String {
+    format!("ADDRESS#{address_hash}")
 }
 
 pub(super) fn meeting_sk(id: &str) -> String {

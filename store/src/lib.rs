@@ -11,7 +11,8 @@
 //!   page), `sync` (meeting items from `meetings.json`), `rekey` (links to the current key), `erasure`,
 //!   `retention`, `registration_marks` (reminder due, bounce or complaint);
 //! - `meeting_lists` (whole meetings and one address's registrations, for organisers), `link_requests`
-//!   ("link kwijt?" requests and their rate item), [`mail_ledger`] (each email sent once, and the failures);
+//!   ("link kwijt?" requests and their rate item), [`mail_budget`] (the mails a visitor can trigger per
+//!   address), [`mail_ledger`] (each email sent once, and the failures);
 //! - around the table: [`aws`] (every AWS client's settings and constructors), [`link_keys`] (where the link
 //!   key ring comes from) and [`logging`] (JSON logs without personal data, for every Lambda function).
 //!
@@ -33,6 +34,7 @@ pub mod keys;
 pub mod link_keys;
 mod link_requests;
 pub mod logging;
+pub mod mail_budget;
 pub mod mail_ledger;
 mod meeting_lists;
 pub mod outcome;
@@ -50,6 +52,7 @@ pub use codec::arrival_time;
 pub use details::{DetailsOutcome, EMAIL_CHANGED_AT};
 pub use erasure::Removed;
 pub use keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+pub use register::{Registered, VisitorLimits};
 pub use registration_marks::{EMAIL_STATUS, REMINDER_DUE};
 pub use retention::Expired;
 pub use sync::{MeetingRemoval, PutMeetingError};
@@ -66,6 +69,8 @@ pub enum Seat {
 #[derive(Debug, PartialEq, Eq)]
 pub enum RegisterError {
     Duplicate,
+    /// This address cancelled and registered again for this meeting too often today; nothing stored.
+    TooOften,
     UnknownMeeting,
     Closed,
     /// No seat left and the waiting list is at its limit.
@@ -134,7 +139,11 @@ impl From<&IssuedLink> for IssuedLink {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CancelOutcome {
-    Cancelled { promoted: bool },
+    /// `mail_withheld`: the cancellation email is not sent (over the address's mail budget).
+    Cancelled {
+        promoted: bool,
+        mail_withheld: bool,
+    },
     AlreadyCancelled,
 }
 

@@ -23,16 +23,50 @@ use super::keys::{
 use super::outcome::{Reasons, Slot, is_definite, is_throttled};
 use super::retry::{Budget, OutOfTime, REGISTER_ATTEMPTS, backoff};
 use super::{IssuedLink, RegisterError, Seat, Store, Unavailable, build_error, unavailable};
+use crate::mail_budget::{MAIL_WITHHELD, MailBudget};
+use aws_sdk_dynamodb::types::AttributeValue;
 use opp_model::records::{MeetingRecord, MeetingStatus, Wanted};
 use opp_model::registration::Registration;
+
+/// How often this registration was made again after cancelling, and since when (the 24-hour window
+/// of `reregistrations_per_day`).
+pub(super) const REREGISTRATIONS: &str = "reregistrations";
+pub(super) const REREGISTERED_SINCE: &str = "reregistered_since";
+
+/// What a visitor's registration is held to (the public function); organisers' registrations are not.
+#[derive(Clone, Debug)]
+pub struct VisitorLimits {
+    /// The mails a visitor can trigger per address: a confirmation after registering again takes one.
+    pub mail: MailBudget,
+    /// Registering again for the same meeting after cancelling, per 24 hours.
+    pub reregistrations_per_day: u32,
+}
+
+/// A stored registration: its seat, and whether its confirmation was withheld (over the mail budget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    pub seat: Seat,
+    pub mail_withheld: bool,
+}
+
+/// The cancelled registration a new one replaces.
+#[derive(Debug, Clone)]
+struct Replaced {
+    /// Its token hash: its link is deleted with it, and the write is conditioned on it.
+    token_hash: String,
+    /// The re-registration count and window the new item carries.
+    reregistrations: i64,
+    since: i64,
+}
 
 /// What a registration attempt writes: a seat or a waiting-list ticket, as a new item or over a cancelled one.
 #[derive(Debug, Clone)]
 struct Plan {
     /// None for a seat; the drawn ticket for a waiting-list place.
     ticket: Option<u32>,
-    /// The token hash of the cancelled registration this one replaces: its link is deleted with it.
-    replaces_cancelled: Option<String>,
+    replaces_cancelled: Option<Replaced>,
+    /// The confirmation is not sent (over the address's mail budget).
+    mail_withheld: bool,
 }
 
 impl Plan {
@@ -74,13 +108,48 @@ impl Store {
         link: impl Into<IssuedLink>,
         now: Timestamp,
     ) -> Result<Seat, RegisterError> {
-        let link = link.into();
+        self.register_with(registration, link.into(), now, None)
+            .await
+            .map(|registered| registered.seat)
+    }
+
+    /// [`Store::register`] for a visitor: registering again after cancelling is limited per day
+    /// ([`RegisterError::TooOften`], nothing stored), and its confirmation takes a slot of the address's
+    /// mail budget (none left: stored with [`MAIL_WITHHELD`], so the mailer sends nothing). A first
+    /// registration's confirmation is always sent.
+    pub async fn register_as_visitor(
+        &self,
+        registration: &Registration,
+        link: impl Into<IssuedLink>,
+        now: Timestamp,
+        limits: &VisitorLimits,
+    ) -> Result<Registered, RegisterError> {
+        self.register_with(registration, link.into(), now, Some(limits))
+            .await
+    }
+
+    async fn register_with(
+        &self,
+        registration: &Registration,
+        link: IssuedLink,
+        now: Timestamp,
+        limits: Option<&VisitorLimits>,
+    ) -> Result<Registered, RegisterError> {
         let token_hash = link.token_hash.as_str();
         let budget = Budget::start();
         let mut ticket = None;
         let mut unknown = false;
+        let mut mail_withheld = None;
         let mut result = self
-            .register_within(registration, &link, now, &budget, &mut ticket, &mut unknown)
+            .register_within(
+                registration,
+                &link,
+                now,
+                &budget,
+                &mut ticket,
+                &mut unknown,
+                (limits, &mut mail_withheld),
+            )
             .await;
         if unknown && matches!(result, Err(RegisterError::Unavailable(_))) {
             // A write's outcome stayed unknown, so it may still land: wait until none can, then look
@@ -100,9 +169,13 @@ impl Store {
             self.release_ticket(&registration.meeting, ticket, &budget)
                 .await;
         }
-        result
+        result.map(|seat| Registered {
+            seat,
+            mail_withheld: mail_withheld.unwrap_or(false),
+        })
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn register_within(
         &self,
         registration: &Registration,
@@ -111,6 +184,7 @@ impl Store {
         budget: &Budget,
         ticket: &mut Option<u32>,
         unknown: &mut bool,
+        (limits, mail_withheld): (Option<&VisitorLimits>, &mut Option<bool>),
     ) -> Result<Seat, RegisterError> {
         let token_hash = link.token_hash.as_str();
         let mut meeting = match budget
@@ -151,6 +225,7 @@ impl Store {
                 Wanted::Seat => Plan {
                     ticket: None,
                     replaces_cancelled: replaces_cancelled.clone(),
+                    mail_withheld: false,
                 },
                 Wanted::WaitingList => {
                     if ticket.is_none() {
@@ -163,10 +238,26 @@ impl Store {
                     Plan {
                         ticket: *ticket,
                         replaces_cancelled: replaces_cancelled.clone(),
+                        mail_withheld: false,
                     }
                 }
                 Wanted::Nothing => return Err(self.full_or_duplicate(registration, budget).await),
             };
+            let mut plan = plan;
+            if let (Some(limits), Some(replaced)) = (limits, &plan.replaces_cancelled) {
+                if replaced.reregistrations > i64::from(limits.reregistrations_per_day) {
+                    return Err(RegisterError::TooOften);
+                }
+                if mail_withheld.is_none() {
+                    // Taken once per request. When the budget cannot be read, the mail is withheld:
+                    // the registration matters more, and its page shows the link.
+                    let slot = budget
+                        .read(self.take_mail_slot(&limits.mail, &registration.email, now))
+                        .await;
+                    *mail_withheld = Some(!matches!(slot, Ok(Ok(true))));
+                }
+            }
+            plan.mail_withheld = mail_withheld.unwrap_or(false);
             if !budget.allows_write() {
                 break;
             }
@@ -377,7 +468,7 @@ impl Store {
         known: &MeetingRecord,
         reasons: &Reasons,
         meeting: &mut Option<MeetingRecord>,
-        replaces_cancelled: &mut Option<String>,
+        replaces_cancelled: &mut Option<Replaced>,
     ) -> Attempt {
         // First the registration slot: when it holds this attempt's token, an earlier attempt was
         // stored and its answer lost. The meeting slot may fail as well then (that write took the seat),
@@ -391,7 +482,7 @@ impl Store {
             }
             match previous.and_then(status_of) {
                 Some(RegistrationStatus::Cancelled) => {
-                    *replaces_cancelled = previous.and_then(|item| get_s(item, "token_hash"));
+                    *replaces_cancelled = previous.and_then(|item| replaced(item, now));
                 }
                 Some(_) => return Attempt::Done(Err(RegisterError::Duplicate)),
                 // Replaced a cancelled registration meanwhile, or it vanished: look again.
@@ -501,11 +592,22 @@ impl Store {
         if let Some(ticket) = plan.ticket {
             item.insert(WAITLIST_TICKET.into(), n(ticket));
         }
+        if let Some(replaced) = &plan.replaces_cancelled {
+            item.insert(REREGISTRATIONS.into(), n(replaced.reregistrations));
+            item.insert(REREGISTERED_SINCE.into(), n(replaced.since));
+        }
+        if plan.mail_withheld {
+            item.insert(MAIL_WITHHELD.into(), AttributeValue::Bool(true));
+        }
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        put = if let Some(old_token) = &plan.replaces_cancelled {
+        put = if let Some(Replaced {
+            token_hash: old_token,
+            ..
+        }) = &plan.replaces_cancelled
+        {
             // The same cancelled registration whose link is deleted below, not one that replaced it meanwhile.
             put.condition_expression("#status = :cancelled AND token_hash = :old_token")
                 .expression_attribute_names("#status", "status")
@@ -581,7 +683,11 @@ impl Store {
                     .build(),
             ),
         ];
-        if let Some(old_token) = &plan.replaces_cancelled {
+        if let Some(Replaced {
+            token_hash: old_token,
+            ..
+        }) = &plan.replaces_cancelled
+        {
             // The replaced registration's link would otherwise keep its address until the retention date.
             let old_link = Delete::builder()
                 .table_name(&self.table)
@@ -601,6 +707,25 @@ impl Store {
             .set_transact_items(Some(items));
         Ok((request, slots))
     }
+}
+
+/// The cancelled registration `item` as the one a new registration replaces, counting this time in its
+/// re-registration window (24 hours from the first re-registration in it).
+fn replaced(item: &Item, now: Timestamp) -> Option<Replaced> {
+    let token_hash = get_s(item, "token_hash")?;
+    let now = now.as_second();
+    let (reregistrations, since) = match (
+        get_n(item, REREGISTRATIONS),
+        get_n(item, REREGISTERED_SINCE),
+    ) {
+        (Some(count), Some(since)) if since > now - 86_400 => (count + 1, since),
+        _ => (1, now),
+    };
+    Some(Replaced {
+        token_hash,
+        reregistrations,
+        since,
+    })
 }
 
 /// The seat a successful write gave, with the place its ticket holds in the meeting as last read.

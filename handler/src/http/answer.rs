@@ -277,6 +277,20 @@ async fn form_errors_page(state: &AppState, form: Value) -> Response {
 }
 
 /// The theme's page for the registration's details form ("Gegevens wijzigen").
+/// Adds `"mail_withheld": true` when the change's email was not sent (over the address's mail budget);
+/// absent otherwise, so scripts written before the budget read the same answers.
+pub fn mail_withheld_field(body: &mut Value, withheld: bool) {
+    if withheld && let Some(fields) = body.as_object_mut() {
+        fields.insert("mail_withheld".into(), Value::Bool(true));
+    }
+}
+
+/// `body` with [`mail_withheld_field`].
+pub fn with_mail_withheld(mut body: Value, withheld: bool) -> Value {
+    mail_withheld_field(&mut body, withheld);
+    body
+}
+
 pub const DETAILS_TEMPLATE: &str = "registration_details.html";
 
 /// What a registration's page shows.
@@ -313,6 +327,7 @@ fn registration_page(state: &AppState, status: StatusCode, view: RegistrationVie
         "sector": record.sector,
         "organisation": record.organisation,
         "needs": record.needs,
+        "mail_withheld": record.mail_withheld,
         // Only before the meeting is over: afterwards nothing on the page matters any more.
         "details_editable": record.status != opp_model::RegistrationStatus::Cancelled
             && meeting.as_ref().is_some_and(|m| m.status(now) != opp_model::MeetingStatus::Past),

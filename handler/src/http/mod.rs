@@ -72,6 +72,17 @@ impl AppState {
         })
     }
 
+    /// The budget on the mails a visitor can trigger per address (`limits:` in config.yaml). None when the
+    /// link key ring, which its key is derived from, cannot be read now: the change then goes ahead with
+    /// its email, as before budgets (a visitor cannot make Secrets Manager fail).
+    pub async fn mail_budget(&self) -> Option<opp_store::mail_budget::MailBudget> {
+        let ring = self.settings.link_keys.ring().await.ok()?;
+        Some(opp_store::mail_budget::MailBudget::new(
+            ring,
+            self.pages.current().limits(),
+        ))
+    }
+
     /// The same state with another clock (tests and benchmarks that need a fixed "now").
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

@@ -198,19 +198,38 @@ async fn cancelled(state: &AppState, token: &str) -> Answer {
     }
     let now = (state.clock)();
     let hash = token::hash(token);
-    match state.store.cancel(&hash, now).await {
+    let cancelled = match state.mail_budget().await {
+        Some(budget) => state.store.cancel_as_visitor(&hash, now, &budget).await,
+        None => state.store.cancel(&hash, now).await,
+    };
+    match cancelled {
         Ok(Some(outcome)) => {
-            if let CancelOutcome::Cancelled { promoted } = outcome {
+            let withheld = matches!(
+                outcome,
+                CancelOutcome::Cancelled {
+                    mail_withheld: true,
+                    ..
+                }
+            );
+            if let CancelOutcome::Cancelled {
+                promoted,
+                mail_withheld,
+            } = outcome
+            {
                 tracing::info!(
                     outcome = RegistrationStatus::Cancelled.as_str(),
                     promoted,
+                    mail_withheld,
                     "registration cancelled"
                 );
             }
             // Post/Redirect/Get: a reload of the result asks nothing and cancels nothing.
             Answer::see_other(
                 StatusCode::OK,
-                json!({ "status": RegistrationStatus::Cancelled }),
+                answer::with_mail_withheld(
+                    json!({ "status": RegistrationStatus::Cancelled }),
+                    withheld,
+                ),
                 state.routes.cancelled(token),
             )
         }
@@ -284,16 +303,26 @@ async fn corrected(
         }
     };
     let meeting_id = record.meeting.clone();
-    match state
-        .store
-        .change_details(&hash, &details, (state.clock)())
-        .await
-    {
-        Ok(DetailsOutcome::Changed { moved, .. }) => {
-            tracing::info!(outcome = "details_changed", meeting = %meeting_id, email_changed = moved, "registration details changed");
+    let now = (state.clock)();
+    let changed = match state.mail_budget().await {
+        Some(budget) => {
+            state
+                .store
+                .change_details_as_visitor(&hash, &details, now, &budget)
+                .await
+        }
+        None => state.store.change_details(&hash, &details, now).await,
+    };
+    match changed {
+        Ok(DetailsOutcome::Changed { moved, record }) => {
+            let mail_withheld = moved && record.mail_withheld;
+            tracing::info!(outcome = "details_changed", meeting = %meeting_id, email_changed = moved, mail_withheld, "registration details changed");
             Answer::see_other(
                 StatusCode::OK,
-                json!({ "status": "changed", "email_changed": moved }),
+                answer::with_mail_withheld(
+                    json!({ "status": "changed", "email_changed": moved }),
+                    mail_withheld,
+                ),
                 state.routes.details_changed(token),
             )
         }

@@ -13,7 +13,8 @@ use crate::pages::ResultPage;
 use opp_model::RegistrationStatus;
 use opp_model::registration::{self, Registration, Submission};
 use opp_store::link_keys;
-use opp_store::{IssuedLink, RegisterError, Seat};
+use opp_store::mail_budget::MailBudget;
+use opp_store::{IssuedLink, RegisterError, Registered, Seat, VisitorLimits};
 
 pub async fn register(State(state): State<AppState>, request: Request) -> Response {
     let format = request::format(request.headers());
@@ -68,18 +69,26 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
     let token = &link.token;
     let meeting = &registration.meeting;
     let now = (state.clock)();
+    let limits = VisitorLimits {
+        mail: MailBudget::new(ring.clone(), state.pages.current().limits()),
+        reregistrations_per_day: state.pages.current().limits().reregistrations_per_day,
+    };
     match state
         .store
-        .register(registration, IssuedLink::derived(&link), now)
+        .register_as_visitor(registration, IssuedLink::derived(&link), now, &limits)
         .await
     {
-        Ok(seat) => {
+        Ok(Registered {
+            seat,
+            mail_withheld,
+        }) => {
             let (status, place) = match seat {
                 Seat::Confirmed => (RegistrationStatus::Confirmed, None),
                 Seat::Waitlisted { place } => (RegistrationStatus::Waitlisted, place),
             };
-            tracing::info!(outcome = status.as_str(), meeting = %meeting, "registration stored");
+            tracing::info!(outcome = status.as_str(), meeting = %meeting, mail_withheld, "registration stored");
             let mut body = json!({ "status": status });
+            answer::mail_withheld_field(&mut body, mail_withheld);
             answer::place_fields(&mut body, place);
             Answer::see_other(StatusCode::CREATED, body, state.routes.personal_page(token))
         }
@@ -94,6 +103,13 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
                 StatusCode::OK,
                 json!({ "status": "duplicate" }),
                 ResultPage::AlreadyRegistered,
+            )
+        }
+        Err(RegisterError::TooOften) => {
+            tracing::info!(outcome = "too_often", meeting = %meeting, "registration refused");
+            Answer::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Je hebt je vandaag al een paar keer aangemeld en weer afgemeld voor deze bijeenkomst. Daarom kan het vandaag niet nog een keer. Probeer het morgen opnieuw, of stuur een e-mail naar de organisatie.",
             )
         }
         Err(RegisterError::UnknownMeeting) => {

@@ -8,6 +8,7 @@ mod details;
 mod faults;
 mod fuzz;
 mod links;
+mod mail_budget;
 mod origin_secret;
 mod registrations;
 mod waitlist;

@@ -670,3 +670,65 @@ async fn a_new_address_gets_one_address_changed_email_and_the_rest_follows_it() 
     assert_eq!(drain(&mut from_start, &mailer).await, 0);
     assert_eq!(messages(p.outbox.path()).len(), 3);
 }
+
+#[tokio::test]
+async fn a_withheld_visitor_mail_is_not_sent_but_a_promotion_is() {
+    let p = peer(1).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@example.nl", "Anna").await;
+    let bram = p.register("bram@example.nl", "Bram").await;
+    assert_eq!(
+        drain(&mut poller, &mailer).await,
+        2,
+        "confirmed, waitlisted"
+    );
+    // Anna's address has no budget left: she cancels, her cancellation sends nothing, and Bram's
+    // promotion in the same transaction is sent as ever.
+    let spent = opp_store::mail_budget::MailBudget {
+        keys: std::sync::Arc::new(p.ring.clone()),
+        per_address: 0,
+        window_seconds: 86_400,
+    };
+    let outcome = p
+        .store
+        .cancel_as_visitor(&token::hash(&anna), now(), &spent)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Some(opp_store::CancelOutcome::Cancelled {
+            promoted: true,
+            mail_withheld: true
+        })
+    );
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let sent = messages(p.outbox.path());
+    let kinds: Vec<String> = sent.iter().map(|(path, _)| kind_of(path)).collect();
+    assert_eq!(kinds, ["confirmed", "waitlisted", "promoted"]);
+    assert!(text(&sent[2].1).contains(&bram));
+    // A link request over the budget sends nothing either.
+    let hash = p.ring.address_hash("bram@example.nl");
+    for _ in 0..5 {
+        assert!(
+            p.store
+                .take_mail_slot_by_hash(
+                    &opp_store::mail_budget::MailBudget {
+                        keys: std::sync::Arc::new(p.ring.clone()),
+                        per_address: 5,
+                        window_seconds: 86_400,
+                    },
+                    &hash,
+                    now()
+                )
+                .await
+                .unwrap()
+        );
+    }
+    p.store
+        .request_link("bram@example.nl", &hash, "r1", now())
+        .await
+        .unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 0, "over the budget");
+    assert_eq!(messages(p.outbox.path()).len(), 3);
+}
