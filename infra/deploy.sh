@@ -4,13 +4,13 @@
 #   infra/deploy.sh [--stack-name opp-site] [--region eu-central-1] [--stage prod]
 #                   [--domain opp.example.nl --certificate-arn arn:aws:acm:us-east-1:...]
 #                   [--site-origin https://...] [--rotate-origin-secret]
-#                   [--waf [--waf-rate-limit N] [--waf-ip-reputation off|count|block] | --web-acl-arn ARN]
+#                   [[--waf-rate-limit N] [--waf-ip-reputation off|count|block] | --no-waf | --web-acl-arn ARN]
 #                   [--mail-from ADDRESS] [--mail-from-domain NAME] [--alarm-email ADDRESS]
 #                   [--link-key-version N] [--github-repository OWNER/NAME [--create-github-oidc-provider]]
 #                   [--skip-meetings] [--dry-run]
 #
 # Steps: check tools -> sam build (both Rust functions, opp-handler and opp-mailer, via cargo-lambda,
-# arm64) -> [--waf: the WAF stack in us-east-1] -> [--rotate-origin-secret: new secret value, wait]
+# arm64) -> the WAF stack in us-east-1 (unless --no-waf or --web-acl-arn) -> [--rotate-origin-secret: new secret value, wait]
 # -> sam deploy (a second pass on the very first deploy, to give the functions the CloudFront
 # origin) -> read the stack outputs -> e-mail: the DKIM records to publish, the SES sandbox -> build
 # the site for the site URL -> upload (hashed assets immutable, the rest 300 s, then --delete) ->
@@ -32,7 +32,10 @@ CERT_SET=0
 SITE_ORIGIN=""
 SITE_ORIGIN_SET=0
 ROTATE_SECRET=0
-WAF=0
+# The WAF's rate rule is on by default (about 6-7 USD a month; docs/operations/costs.md): without it
+# one client can use up API Gateway's throttling for everyone and make us send mail in bulk.
+WAF=1
+WAF_EXPLICIT=0
 WAF_RATE_LIMIT=""
 WAF_IP_REPUTATION=""
 WEB_ACL_ARN=""
@@ -67,11 +70,14 @@ Options:
   --rotate-origin-secret    new X-Origin-Verify value, without downtime: phase 1 puts it in Secrets
                             Manager (the function accepts old and new), a 6-minute wait, phase 2 is
                             this deploy (CloudFront takes the new value). See docs/operations/secrets.md.
-  --waf                     deploy the optional WAF stack (infra/waf.yaml) as STACK-waf in us-east-1
-                            and put its web ACL on the distribution (about 6-7 USD a month)
-  --waf-rate-limit N        requests to /api/ per IP address per 5 minutes (default 100; implies --waf)
-  --waf-ip-reputation MODE  AWS IP reputation list on /api/: off, count (default), block (implies --waf)
-  --web-acl-arn ARN         put this existing CLOUDFRONT web ACL on the distribution; '' removes it
+  --waf                     deploy the WAF stack (infra/waf.yaml) as STACK-waf in us-east-1 and put
+                            its web ACL on the distribution: the default (about 6-7 USD a month)
+  --no-waf                  do not deploy the WAF stack; the distribution keeps the web ACL it has
+                            (add --web-acl-arn '' to remove it)
+  --waf-rate-limit N        requests to /api/ per IP address per 5 minutes (default 100)
+  --waf-ip-reputation MODE  AWS IP reputation list on /api/: off, count (default), block
+  --web-acl-arn ARN         put this existing CLOUDFRONT web ACL on the distribution instead of the
+                            project's (no WAF stack); '' removes it
   --mail-from ADDRESS       sender of the e-mails, an address at --domain (default noreply@DOMAIN); ''
                             goes back to the default
   --mail-from-domain NAME   custom MAIL FROM domain, a subdomain of --domain (needs MX and SPF
@@ -115,11 +121,12 @@ while [[ $# -gt 0 ]]; do
     --site-origin) need_value "$@"; SITE_ORIGIN="${2%/}"; SITE_ORIGIN_SET=1; shift 2 ;;
     --site-origin=*) SITE_ORIGIN="${1#*=}"; SITE_ORIGIN="${SITE_ORIGIN%/}"; SITE_ORIGIN_SET=1; shift ;;
     --rotate-origin-secret) ROTATE_SECRET=1; shift ;;
-    --waf) WAF=1; shift ;;
-    --waf-rate-limit) need_value "$@"; WAF=1; WAF_RATE_LIMIT="$2"; shift 2 ;;
-    --waf-rate-limit=*) WAF=1; WAF_RATE_LIMIT="${1#*=}"; shift ;;
-    --waf-ip-reputation) need_value "$@"; WAF=1; WAF_IP_REPUTATION="$2"; shift 2 ;;
-    --waf-ip-reputation=*) WAF=1; WAF_IP_REPUTATION="${1#*=}"; shift ;;
+    --waf) WAF_EXPLICIT=1; shift ;;
+    --no-waf) WAF=0; shift ;;
+    --waf-rate-limit) need_value "$@"; WAF_EXPLICIT=1; WAF_RATE_LIMIT="$2"; shift 2 ;;
+    --waf-rate-limit=*) WAF_EXPLICIT=1; WAF_RATE_LIMIT="${1#*=}"; shift ;;
+    --waf-ip-reputation) need_value "$@"; WAF_EXPLICIT=1; WAF_IP_REPUTATION="$2"; shift 2 ;;
+    --waf-ip-reputation=*) WAF_EXPLICIT=1; WAF_IP_REPUTATION="${1#*=}"; shift ;;
     --web-acl-arn) need_value "$@"; WEB_ACL_ARN="$2"; WEB_ACL_SET=1; shift 2 ;;
     --web-acl-arn=*) WEB_ACL_ARN="${1#*=}"; WEB_ACL_SET=1; shift ;;
     --mail-from) need_value "$@"; MAIL_FROM="$2"; MAIL_FROM_SET=1; shift 2 ;;
@@ -152,9 +159,11 @@ fi
 if [[ $SITE_ORIGIN_SET -eq 1 && -n "$SITE_ORIGIN" && ! "$SITE_ORIGIN" =~ ^https://[a-z0-9.-]+$ ]]; then
   die "--site-origin must look like https://host (no path, no trailing slash)"
 fi
-if [[ $WAF -eq 1 && $WEB_ACL_SET -eq 1 ]]; then
-  die "--waf deploys the project's web ACL; --web-acl-arn names another one: give one of them"
+if [[ $WAF_EXPLICIT -eq 1 && ( $WEB_ACL_SET -eq 1 || $WAF -eq 0 ) ]]; then
+  die "--waf, --waf-rate-limit and --waf-ip-reputation set the project's web ACL; --no-waf and --web-acl-arn leave it out: give one of them"
 fi
+# Another web ACL named: the project's WAF stack is not deployed.
+[[ $WEB_ACL_SET -eq 1 ]] && WAF=0
 if [[ -n "$WAF_RATE_LIMIT" ]] && ! [[ "$WAF_RATE_LIMIT" =~ ^[1-9][0-9]*$ && ${#WAF_RATE_LIMIT} -le 10 && "$WAF_RATE_LIMIT" -ge 10 ]]; then
   die "--waf-rate-limit must be a whole number of at least 10 (requests per IP address per 5 minutes)"
 fi
@@ -372,7 +381,7 @@ if [[ $MAIL_FROM_SET -eq 1 && -n "$MAIL_FROM" && $DOMAIN_SET -eq 0 && $FIRST_DEP
     || die "--mail-from must be an address at the stack's domain (${STACK_DOMAIN:-none}): that is the SES identity the mailer may send as"
 fi
 
-# The optional WAF (infra/waf.yaml): its own stack in us-east-1, where CloudFront's web ACLs live.
+# The WAF (infra/waf.yaml; on unless --no-waf or --web-acl-arn): its own stack in us-east-1, where CloudFront's web ACLs live.
 # Parameters not given keep their previous values (aws cloudformation deploy does that).
 if [[ $WAF -eq 1 ]]; then
   say "Deploying the WAF stack $WAF_STACK to us-east-1"

@@ -624,7 +624,9 @@ def test_failure_queue_and_its_alarm(sam):
 
 def test_mailer_alarms_and_optional_topic(sam):
     alarms = resources_of(sam, "AWS::CloudWatch::Alarm")
-    assert set(alarms) == {"MailFailuresAlarm", "MailerErrorsAlarm", "MailerStreamBehindAlarm"}
+    assert set(alarms) == {"MailFailuresAlarm", "MailerErrorsAlarm", "MailerStreamBehindAlarm",
+                           "MailBounceRateAlarm", "MailComplaintRateAlarm",
+                           "AccountBounceRateAlarm", "AccountComplaintRateAlarm"}
     errors = alarms["MailerErrorsAlarm"]["Properties"]
     assert (errors["Namespace"], errors["MetricName"], errors["Statistic"]) == ("AWS/Lambda", "Errors", "Sum")
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": ref(MAILER)}]
@@ -1137,7 +1139,7 @@ def test_docs_cover_rotation_waf_and_migration():
         assert heading in secrets, heading
     assert "ORIGIN_VERIFY_SECRET" not in secrets.split("### Migrating a stack from OriginVerifySecret")[0]
     readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
-    assert "## Rate limiting (optional WAF)" in readme
+    assert "## Rate limiting (WAF, on by default)" in readme
     assert "ORIGIN_SECRET_ARN" in readme
     assert "AWSPREVIOUS" in readme
     assert "ORIGIN_VERIFY_SECRET" not in readme
@@ -1206,6 +1208,36 @@ def test_readme_lists_every_checkov_skip(sam, waf):
             assert skip["id"] in readme, f"infra/README.md does not explain {skip['id']}"
 
 
+def test_ses_reputation_alarms_at_half_of_the_review_thresholds(sam):
+    """SES reviews an account at 5 % bounces and 0.1 % complaints: alarm at half, on the configuration
+    set and on the account, and a quiet account (no data) is not an alarm."""
+    alarms = resources_of(sam, "AWS::CloudWatch::Alarm")
+    want = {
+        "MailBounceRateAlarm": ("Reputation.BounceRate", 0.025, True),
+        "MailComplaintRateAlarm": ("Reputation.ComplaintRate", 0.0005, True),
+        "AccountBounceRateAlarm": ("Reputation.BounceRate", 0.025, False),
+        "AccountComplaintRateAlarm": ("Reputation.ComplaintRate", 0.0005, False),
+    }
+    for name, (metric, threshold, on_configuration_set) in want.items():
+        alarm = alarms[name]["Properties"]
+        assert alarm["Namespace"] == "AWS/SES" and alarm["MetricName"] == metric, name
+        assert float(alarm["Threshold"]) == threshold, name
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold", name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+        if on_configuration_set:
+            assert alarm["Dimensions"] == [{"Name": "ses:configuration-set", "Value": ref("MailConfigurationSet")}]
+        else:
+            assert "Dimensions" not in alarm, name
+        assert "failures-and-alarms.md" in str(alarm["AlarmDescription"]), name
+    # The configuration set publishes its reputation metrics, or its alarms would never see data.
+    config_set = sam["Resources"]["MailConfigurationSet"]["Properties"]
+    assert config_set["ReputationOptions"]["ReputationMetricsEnabled"] is True
+    runbook = operations_doc("failures-and-alarms.md")
+    assert "## SES reputation" in runbook
+    for name in want:
+        assert name in runbook, f"the runbook does not name {name}"
+
+
 def test_deploy_script_is_strict_and_has_dry_run():
     text = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
     assert "set -euo pipefail" in text
@@ -1243,9 +1275,13 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     first = index("sam deploy", built)
     assert "--stack-name opp-test" in commands[first] and "--region eu-west-1" in commands[first]
     assert "--no-fail-on-empty-changeset" in commands[first]
-    # The secret is the stack's own (GenerateSecretString): no value, no version, no WAF passed.
+    # The secret is the stack's own (GenerateSecretString): no value, no version passed.
     assert "OriginVerifySecret" not in out and "secretsmanager" not in out
-    assert "OriginSecretVersionId" not in out and "WebAclArn" not in out
+    assert "OriginSecretVersionId" not in out
+    # The WAF is on by default: its stack in us-east-1 before the site's, its ACL on the distribution.
+    waf = index("aws cloudformation deploy --template-file infra/waf.yaml")
+    assert "--region us-east-1" in commands[waf] and waf < first
+    assert "WebAclArn=\\<WebAclArn\\>" in commands[first]
     assert not any(c.startswith("sleep") for c in commands)
     second = index("sam deploy", first + 1)
     assert "SiteOrigin=https://" in commands[second]
@@ -1343,6 +1379,15 @@ def test_deploy_dry_run_waf_stack_in_us_east_1(tmp_path):
     assert "WebAclArn=\\<WebAclArn\\>" in commands[first] and "--region eu-west-1" in commands[first]
 
 
+def test_deploy_dry_run_without_waf(tmp_path):
+    result = dry_run(tmp_path, "--no-waf", "--stack-name", "opp-test", "--region", "eu-west-1")
+    assert result.returncode == 0, result.stderr
+    commands = commands_of(result)
+    assert not any("infra/waf.yaml" in c for c in commands)
+    # The distribution keeps the web ACL it has: the parameter is not passed.
+    assert not any("WebAclArn" in c for c in commands if c.startswith("sam deploy"))
+
+
 def test_deploy_dry_run_web_acl_arn(tmp_path):
     arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/other/0a1b2c3d-0000-1111-2222-333344445555"
     result = dry_run(tmp_path, "--web-acl-arn", arn)
@@ -1357,6 +1402,7 @@ def test_deploy_dry_run_web_acl_arn(tmp_path):
 
 @pytest.mark.parametrize("args", [
     ["--waf", "--web-acl-arn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/0a1b"],
+    ["--waf-rate-limit", "300", "--no-waf"],
     ["--web-acl-arn", "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/x/0a1b"],
     ["--waf-rate-limit", "5"],
     ["--waf-rate-limit", "many"],

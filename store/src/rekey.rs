@@ -80,6 +80,62 @@ impl Store {
         }
     }
 
+    /// Deletes every token item of a cancelled registration (its current token and the previous ones) and
+    /// forgets the previous ones; how many. For a key leak: a cancelled registration is not re-keyed, so its
+    /// tokens of the leaked key would otherwise keep opening its page (name and address) until they expire.
+    /// One transaction, only while it is still cancelled with exactly these tokens.
+    pub async fn revoke_cancelled_tokens(
+        &self,
+        registration: &RegistrationRecord,
+    ) -> Result<usize, Unavailable> {
+        let hashes: Vec<&str> = registration
+            .token_hashes()
+            .into_iter()
+            .filter(|hash| !hash.is_empty())
+            .collect();
+        if hashes.is_empty() {
+            return Ok(0);
+        }
+        let mut request = self.client.transact_write_items();
+        for hash in &hashes {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PARTITION_KEY, s(&token_pk(hash)))
+                .key(SORT_KEY, s(TOKEN_SK))
+                .build()
+                .map_err(build_error)?;
+            request = request.transact_items(TransactWriteItem::builder().delete(delete).build());
+        }
+        let forget = Update::builder()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(&registration_pk(&registration.meeting)))
+            .key(SORT_KEY, s(&registration_sk(&registration.email)))
+            .update_expression("REMOVE #previous")
+            .condition_expression("token_hash = :current AND #status = :cancelled")
+            .expression_attribute_names("#previous", PREVIOUS_TOKEN_HASHES)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":current", s(&registration.token_hash))
+            .expression_attribute_values(":cancelled", status_value(RegistrationStatus::Cancelled))
+            .build()
+            .map_err(build_error)?;
+        match request
+            .transact_items(TransactWriteItem::builder().update(forget).build())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(hashes.len()),
+            // Registered again meanwhile: its new link is of the current key, and the replaced link is gone.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
+            {
+                Ok(0)
+            }
+            Err(err) => Err(unavailable("TransactWriteItems revoke cancelled", err)),
+        }
+    }
+
     /// Deletes the registration's previous tokens and forgets them; how many. One transaction, only
     /// while the registration still lists exactly these.
     pub async fn revoke_previous_tokens(

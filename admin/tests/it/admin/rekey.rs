@@ -223,3 +223,82 @@ async fn rekey_links_without_a_key_file_fails() {
     let missing = env.admin(&["rekey-links"]).await;
     assert!(!missing.status.success());
 }
+
+#[tokio::test]
+async fn rekey_links_revoke_old_leaves_no_token_of_the_leaked_key_open() {
+    // Key version 1 leaked. Dora registered with it and cancelled before any re-keying (a cancelled
+    // registration is not re-keyed); Eva was re-keyed and cancelled afterwards.
+    let links = Links::new().await;
+    let leaked = LinkKeys::first([1; 32]);
+    let person = |email: &str| Registration {
+        meeting: ZWOLLE.into(),
+        name: "P".into(),
+        email: email.into(),
+        role: "ouder".into(),
+        sector: None,
+        organisation: None,
+        needs: None,
+    };
+    let dora_v1 = leaked.issue([21; 16]);
+    let eva_v1 = leaked.issue([22; 16]);
+    for (email, link) in [("dora@example.nl", &dora_v1), ("eva@example.nl", &eva_v1)] {
+        links
+            .env
+            .store
+            .register(
+                &person(email),
+                opp_store::IssuedLink::derived(link),
+                links.at,
+            )
+            .await
+            .unwrap();
+    }
+    links
+        .env
+        .store
+        .cancel(&hash(&dora_v1.token), links.at)
+        .await
+        .unwrap();
+    let run = links.rekey(&[]).await;
+    assert!(run.status.success(), "{}", stderr(&run));
+    let eva_v2 = links.ring.token(2, &eva_v1.link_id).unwrap();
+    links
+        .env
+        .store
+        .cancel(&hash(&eva_v2), links.at)
+        .await
+        .unwrap();
+    assert!(
+        links.opens(&dora_v1.token).await.is_some(),
+        "before revoking, the leaked key still opens Dora's cancelled registration"
+    );
+
+    let revoke = links.rekey(&["--revoke-old"]).await;
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    for (who, token) in [
+        ("Bram", &links.bram_v1.token),
+        ("Dora (cancelled, never re-keyed)", &dora_v1.token),
+        ("Eva (cancelled after re-keying)", &eva_v1.token),
+    ] {
+        assert!(
+            links.opens(token).await.is_none(),
+            "{who}'s link of the leaked key still opens"
+        );
+    }
+    // The current key's links keep working, also on a cancelled registration.
+    let bram_v2 = links.ring.token(2, &links.bram_v1.link_id).unwrap();
+    assert!(links.opens(&bram_v2).await.is_some());
+    assert!(links.opens(&eva_v2).await.is_some());
+    // Dora can register again: her old link's token is gone, and the table stays consistent.
+    let again = leaked.rotated([2; 32]).issue([23; 16]);
+    let seat = links
+        .env
+        .store
+        .register(
+            &person("dora@example.nl"),
+            opp_store::IssuedLink::derived(&again),
+            links.at,
+        )
+        .await;
+    assert!(seat.is_ok(), "{seat:?}");
+}
