@@ -14,13 +14,10 @@ pub const ADMIN_DIR: &str = "admin";
 /// `infra/publish-content.sh`, and served from there by `cargo dev --cms`.
 pub const BUNDLE_PATH: &str = "decap/decap-cms.js";
 
-/// The Content-Security-Policy of `/admin/` only (CloudFront's `AdminSecurityHeadersPolicy` in
-/// infra/template.yaml holds the same text; infra/tests/test_template.py compares them, and `opp-site
-/// serve` sends it, so the browser checks run the screen under it). Wider than the public pages' policy
-/// in exactly what Decap needs: `'unsafe-eval'` (it compiles its configuration schema at run time),
-/// inline styles (its components style themselves), the GitHub API, GitHub avatars, and `blob:`/`data:`
-/// for previews of images.
-pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https://avatars.githubusercontent.com; font-src 'self' data:; connect-src 'self' https://api.github.com; frame-src 'self' blob:; worker-src 'self' blob:; form-action 'self'; base-uri 'self'; frame-ancestors 'none'; manifest-src 'self'";
+/// The Content-Security-Policy of `/admin/` only: the CDN table's ([`opp_model::cdn`]), which CloudFront's
+/// `AdminSecurityHeadersPolicy` holds too and `opp-site serve` sends, so the browser checks run the screen
+/// under it.
+pub const ADMIN_CSP: &str = opp_model::cdn::EDITING_SCREEN_CSP;
 
 /// [`ADMIN_CSP`], with the local backend's origin allowed to connect to (`cargo dev --cms`).
 pub fn admin_csp(backend: &CmsBackend) -> String {

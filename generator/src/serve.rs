@@ -1,6 +1,8 @@
 //! `opp-site serve`: builds into a temporary folder, serves it on 127.0.0.1, rebuilds when content, theme or
 //! configuration change (only the edited pages when that gives the same result, see [`crate::incremental`])
-//! and reloads open browser tabs. The reload snippet is added while serving, never written.
+//! and reloads open browser tabs. The reload snippet is added while serving, never written. Every answer,
+//! the merged registration API's too, gets the CDN's response headers for its path ([`opp_model::cdn`]),
+//! so pages are previewed and tested under the Content-Security-Policy production sends.
 
 use axum::Router;
 use axum::body::Body;
@@ -41,14 +43,13 @@ struct Shared {
 }
 
 const RELOAD_PATH: &str = "/__opp/changes";
+/// The reload script and the error page's styles: files, not inline, because the CSP allows nothing inline.
+const RELOAD_SCRIPT_PATH: &str = "/__opp/reload.js";
+const ERROR_STYLE_PATH: &str = "/__opp/error.css";
 
 /// Builds, serves and watches until Ctrl-C.
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let work_dir = std::env::temp_dir().join(format!("opp-site-serve-{}", std::process::id()));
-    let site_dir = work_dir.join("site");
     let mut build_options = options.build.clone();
-    build_options.output = site_dir.clone();
-
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], options.port)))
         .await
         .map_err(|err| {
@@ -58,6 +59,14 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             )
         })?;
     let address = listener.local_addr()?;
+    // Per process and port: two servers in one process (tests) must not build into the same folder.
+    let work_dir = std::env::temp_dir().join(format!(
+        "opp-site-serve-{}-{}",
+        std::process::id(),
+        address.port()
+    ));
+    let site_dir = work_dir.join("site");
+    build_options.output = site_dir.clone();
     if build_options.base_url.is_none() {
         build_options.base_url = Some(format!("http://{address}"));
     }
@@ -90,11 +99,17 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
 
     let mut app = Router::new()
         .route(RELOAD_PATH, get(changes))
+        .route(RELOAD_SCRIPT_PATH, get(reload_script))
+        .route(ERROR_STYLE_PATH, get(error_style))
         .fallback(get(static_file))
         .with_state(Arc::clone(&shared));
     if let Some(api) = options.api {
         app = app.merge(api);
     }
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&shared),
+        cdn_headers,
+    ));
     // The handlers are in place before the address is printed: whoever reads it may stop us at once.
     let stop = stop_requested();
     println!("{}", text!(site::SERVING, address = address));
@@ -301,10 +316,60 @@ async fn changes(State(shared): State<Arc<Shared>>, Query(query): Query<ChangesQ
     ([(header::CACHE_CONTROL, "no-store")], version.to_string()).into_response()
 }
 
+/// The response headers CloudFront adds on this path ([`opp_model::cdn`]), added here the same way: a header
+/// that replaces the origin's is set, the others only where the answer has none. The editing screen's
+/// policy allows the local backend too (`cargo dev --cms`): the one difference from production.
+async fn cdn_headers(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let policy = opp_model::cdn::behaviour(request.uri().path()).headers;
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for rule in policy.headers() {
+        let value = match (policy, rule.name) {
+            (opp_model::cdn::HeaderPolicy::EditingScreen, "content-security-policy") => {
+                HeaderValue::from_str(&shared.admin_csp).ok()
+            }
+            _ => Some(HeaderValue::from_static(rule.value)),
+        };
+        let Some(value) = value else { continue };
+        if rule.replaces_origin || !headers.contains_key(rule.name) {
+            headers.insert(rule.name, value);
+        }
+    }
+    response
+}
+
 fn reload_snippet(version: u64) -> String {
-    format!(
-        "<script>(function(){{var v={version};function poll(){{fetch('{RELOAD_PATH}?since='+v).then(function(r){{return r.text()}}).then(function(t){{if(t!==String(v)){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,1000)}})}}poll()}})();</script>"
+    format!("<script src=\"{RELOAD_SCRIPT_PATH}?v={version}\"></script>")
+}
+
+/// Polls for a newer build than the page's (the `v` of its own address) and reloads when there is one.
+async fn reload_script() -> Response {
+    let script = format!(
+        "(function(){{var v=new URL(document.currentScript.src).searchParams.get('v');function poll(){{fetch('{RELOAD_PATH}?since='+v).then(function(r){{return r.text()}}).then(function(t){{if(t!==String(v)){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,1000)}})}}poll()}})();"
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        script,
     )
+        .into_response()
+}
+
+async fn error_style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        "body{font-family:system-ui,sans-serif;margin:2rem}pre{white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem}",
+    )
+        .into_response()
 }
 
 async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
@@ -355,11 +420,6 @@ async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
                 response
                     .headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                if editing_screen && let Ok(csp) = HeaderValue::from_str(&shared.admin_csp) {
-                    response
-                        .headers_mut()
-                        .insert(header::CONTENT_SECURITY_POLICY, csp);
-                }
                 response
             }
         }
@@ -408,7 +468,7 @@ fn error_page(error: &str) -> String {
         Lang::En => "en",
     };
     format!(
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head><body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>{}</h1><p>{}</p><pre style=\"white-space:pre-wrap;background:#fff0f0;border-left:4px solid #b00;padding:1rem\">{}</pre></body></html>",
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><link rel=\"stylesheet\" href=\"{ERROR_STYLE_PATH}\"></head><body><h1>{}</h1><p>{}</p><pre>{}</pre></body></html>",
         escape_attr(site::OVERLAY_TITLE.text()),
         escape_attr(site::OVERLAY_HEADING.text()),
         escape_attr(site::OVERLAY_HELP.text()),

@@ -873,7 +873,7 @@ def test_security_headers_policy(sam):
 def test_api_referrer_policy_keeps_tokens_out_of_referer(sam):
     """Personal pages are /api/registrations/<token>: strict-origin sends only the origin."""
     site, api = headers_policies(sam)
-    assert site["SecurityHeadersConfig"]["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    assert site["SecurityHeadersConfig"]["ReferrerPolicy"]["ReferrerPolicy"] == "same-origin"
     # Not no-referrer: the personal page's forms would then post "Origin: null" and be refused.
     assert api["SecurityHeadersConfig"]["ReferrerPolicy"] == {"ReferrerPolicy": "strict-origin", "Override": True}
     # Everything else equal to the site's headers.
@@ -1552,8 +1552,8 @@ def test_deploy_workflow_matches_the_role(cfn):
 def test_admin_has_its_own_csp_and_the_public_pages_keep_theirs(sam):
     """/admin/* (Decap CMS) gets exactly the policy opp-site serves it with; every other path stays strict."""
     import re
-    source = (ROOT / "generator" / "src" / "cms.rs").read_text(encoding="utf-8")
-    expected = re.search(r'pub const ADMIN_CSP: &str = "([^"]+)";', source).group(1)
+    source = (ROOT / "model" / "src" / "cdn.rs").read_text(encoding="utf-8")
+    expected = re.search(r'pub const EDITING_SCREEN_CSP: &str = "([^"]+)";', source).group(1)
     cfg = sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     behaviours = {b["PathPattern"]: b for b in cfg["CacheBehaviors"]}
     admin = behaviours["/admin/*"]
@@ -1563,7 +1563,7 @@ def test_admin_has_its_own_csp_and_the_public_pages_keep_theirs(sam):
                 for name in ("AdminSecurityHeadersPolicy", "SecurityHeadersPolicy", "ApiSecurityHeadersPolicy")}
     csp = {name: p["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
            for name, p in policies.items()}
-    assert csp["AdminSecurityHeadersPolicy"] == expected, "template and generator/src/cms.rs disagree"
+    assert csp["AdminSecurityHeadersPolicy"] == expected, "template and model/src/cdn.rs disagree"
     for name in ("SecurityHeadersPolicy", "ApiSecurityHeadersPolicy"):
         assert "unsafe" not in csp[name] and "api.github.com" not in csp[name], (name, csp[name])
     assert "script-src 'self';" in csp["SecurityHeadersPolicy"]

@@ -18,6 +18,7 @@
 //! This crate holds plain data and rules: no AWS, no Tera, no I/O.
 
 pub mod calendar;
+pub mod cdn;
 pub mod config;
 pub mod links;
 pub mod meetings_json;

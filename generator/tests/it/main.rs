@@ -2,6 +2,7 @@
 //! the real site. One module per area.
 
 mod build;
+mod cdn_parity;
 mod common;
 mod errors;
 mod incremental;

@@ -99,7 +99,7 @@ fn serves_rebuilds_and_recovers() {
     assert_eq!(status, 200);
     assert!(home.contains("<h1>Welkom</h1>"));
     assert!(
-        home.contains("/__opp/changes"),
+        home.contains("/__opp/reload.js"),
         "the reload snippet is injected while serving"
     );
     let (status, _) = get(&server.address, "/bijeenkomsten/zwolle/qr.svg");
@@ -220,7 +220,7 @@ fn after_build_runs_after_every_successful_build() {
         count() > after_failure
     });
     let _ = std::fs::remove_dir_all(
-        std::env::temp_dir().join(format!("opp-site-serve-{}", std::process::id())),
+        std::env::temp_dir().join(format!("opp-site-serve-{}-{port}", std::process::id())),
     );
 }
 
@@ -265,7 +265,8 @@ fn sigterm_stops_like_ctrl_c_and_removes_the_served_copy() {
     let (_dir, root) = site_copy();
     let mut server = start(&root);
     let pid = server.child.id();
-    let served = std::env::temp_dir().join(format!("opp-site-serve-{pid}"));
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    let served = std::env::temp_dir().join(format!("opp-site-serve-{pid}-{port}"));
     assert!(
         served.is_dir(),
         "the site is served from {}",
