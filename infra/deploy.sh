@@ -46,6 +46,7 @@ MAIL_FROM_DOMAIN=""
 MAIL_FROM_DOMAIN_SET=0
 ALARM_EMAIL=""
 ALARM_EMAIL_SET=0
+HOSTED_ZONE_ID=""
 GITHUB_REPOSITORY_NAME=""
 GITHUB_REPOSITORY_SET=0
 CREATE_OIDC_PROVIDER=""
@@ -87,6 +88,8 @@ Options:
                             (docs/operations/publishing-from-github.md); '' removes the role
   --create-github-oidc-provider
                             also make the account's GitHub OIDC provider (only if it has none yet)
+  --hosted-zone-id ID       a Route 53 hosted zone of --domain: create the DNS records there (A/AAAA
+                            alias, CAA, SPF, DMARC, DKIM; printed either way)
   --alarm-email ADDRESS     send the mail alarms to this address (SNS asks it to confirm first);
                             '' stops that
   --link-key-version N      the link key version "current" names after a rotation: both functions
@@ -136,6 +139,8 @@ while [[ $# -gt 0 ]]; do
     --github-repository) need_value "$@"; GITHUB_REPOSITORY_NAME="$2"; GITHUB_REPOSITORY_SET=1; shift 2 ;;
     --github-repository=*) GITHUB_REPOSITORY_NAME="${1#*=}"; GITHUB_REPOSITORY_SET=1; shift ;;
     --create-github-oidc-provider) CREATE_OIDC_PROVIDER="true"; shift ;;
+    --hosted-zone-id) need_value "$@"; HOSTED_ZONE_ID="$2"; shift 2 ;;
+    --hosted-zone-id=*) HOSTED_ZONE_ID="${1#*=}"; shift ;;
     --alarm-email) need_value "$@"; ALARM_EMAIL="$2"; ALARM_EMAIL_SET=1; shift 2 ;;
     --alarm-email=*) ALARM_EMAIL="${1#*=}"; ALARM_EMAIL_SET=1; shift ;;
     --link-key-version) need_value "$@"; LINK_KEY_VERSION="$2"; shift 2 ;;
@@ -180,6 +185,9 @@ if [[ $MAIL_FROM_SET -eq 1 && -n "$MAIL_FROM" ]]; then
   if [[ $DOMAIN_SET -eq 1 && "${MAIL_FROM#*@}" != "$DOMAIN" ]]; then
     die "--mail-from must be an address at --domain ($DOMAIN): that is the SES identity the mailer may send as"
   fi
+fi
+if [[ -n "$HOSTED_ZONE_ID" && ! "$HOSTED_ZONE_ID" =~ ^Z[A-Z0-9]{1,31}$ ]]; then
+  die "--hosted-zone-id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"
 fi
 if [[ $MAIL_FROM_DOMAIN_SET -eq 1 && -n "$MAIL_FROM_DOMAIN" ]]; then
   [[ "$MAIL_FROM_DOMAIN" =~ $HOST_RE ]] || die "--mail-from-domain must be a host name such as bounce.opp.example.nl"
@@ -515,6 +523,71 @@ else
     --query 'ProductionAccessEnabled' --output text)" || PRODUCTION="unknown"
   if [[ "$PRODUCTION" != "True" ]]; then
     say "E-mail: SES in $REGION may still be in the sandbox (production access: $PRODUCTION): mail only reaches verified addresses and the mailbox simulator, at most 200 a day; see docs/operations/ses.md, \"Leaving the SES sandbox\""
+  fi
+fi
+
+# ------------------------------------------------------------------------------------------------
+# 4c. DNS: every record the domain needs, printed; created in Route 53 with --hosted-zone-id.
+#   - A and AAAA aliases to CloudFront (IPv6 is on; internet.nl checks both);
+#   - CAA: only Amazon (ACM) may issue certificates for the domain;
+#   - SPF: "v=spf1 -all" on the From domain when SES uses its own MAIL FROM (amazonses.com), or SES's
+#     include on the custom MAIL FROM domain with its MX; never a null MX (RFC 7505 §4.3: bounces and
+#     replies need somewhere to go);
+#   - DMARC p=quarantine: DKIM (signed as the domain) aligns; reports are the ministry's choice;
+#   - DKIM: SES's three CNAMEs (also printed above while unverified).
+# ------------------------------------------------------------------------------------------------
+if [[ $DOMAIN_SET -eq 1 ]]; then SITE_DOMAIN="$DOMAIN"; else SITE_DOMAIN="$(stack_output MailIdentityInUse)"; fi
+if [[ -n "$SITE_DOMAIN" && "$SITE_DOMAIN" != "None" && "$SITE_DOMAIN" != "(none)" ]]; then
+  CF_DOMAIN="$(stack_output DistributionDomainName)"
+  if [[ $MAIL_FROM_DOMAIN_SET -eq 1 || $FIRST_DEPLOY -eq 1 ]]; then
+    CUSTOM_MAIL_FROM="$MAIL_FROM_DOMAIN"
+  else
+    CUSTOM_MAIL_FROM="$(stack_parameter MailFromDomain "")"
+  fi
+  DNS_RECORDS=(
+    "$SITE_DOMAIN|A|ALIAS $CF_DOMAIN"
+    "$SITE_DOMAIN|AAAA|ALIAS $CF_DOMAIN"
+    "$SITE_DOMAIN|CAA|0 issue \"amazon.com\""
+  )
+  if [[ -n "$CUSTOM_MAIL_FROM" ]]; then
+    DNS_RECORDS+=(
+      "$CUSTOM_MAIL_FROM|MX|10 feedback-smtp.$REGION.amazonses.com"
+      "$CUSTOM_MAIL_FROM|TXT|\"v=spf1 include:amazonses.com -all\""
+    )
+  else
+    DNS_RECORDS+=("$SITE_DOMAIN|TXT|\"v=spf1 -all\"")
+  fi
+  DNS_RECORDS+=("_dmarc.$SITE_DOMAIN|TXT|\"v=DMARC1; p=quarantine\"")
+  DKIM_ALL=()
+  read -r -a DKIM_ALL <<<"$(query "<token1> <token2> <token3>" aws sesv2 get-email-identity \
+    --email-identity "$SITE_DOMAIN" --region "$REGION" --query 'DkimAttributes.Tokens' --output text || true)"
+  if [[ ${#DKIM_ALL[@]} -gt 0 ]]; then
+    for token in "${DKIM_ALL[@]}"; do
+      DNS_RECORDS+=("${token}._domainkey.$SITE_DOMAIN|CNAME|${token}.dkim.amazonses.com")
+    done
+  fi
+  say "DNS: the records $SITE_DOMAIN needs (docs/operations/ses.md, \"DNS records to publish\"):"
+  for record in "${DNS_RECORDS[@]}"; do
+    IFS='|' read -r name type value <<<"$record"
+    printf '    %s  %s  %s\n' "$name" "$type" "$value" >&2
+  done
+  if [[ -n "$HOSTED_ZONE_ID" ]]; then
+    say "DNS: creating them in Route 53 zone $HOSTED_ZONE_ID (UPSERT)"
+    CHANGES=""
+    for record in "${DNS_RECORDS[@]}"; do
+      IFS='|' read -r name type value <<<"$record"
+      if [[ "$value" == ALIAS\ * ]]; then
+        # Z2FDTNDATAQYW2: the hosted zone of every CloudFront distribution.
+        change="{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"$name\",\"Type\":\"$type\",\"AliasTarget\":{\"HostedZoneId\":\"Z2FDTNDATAQYW2\",\"DNSName\":\"${value#ALIAS }\",\"EvaluateTargetHealth\":false}}}"
+      else
+        escaped="${value//\"/\\\"}"
+        change="{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"$name\",\"Type\":\"$type\",\"TTL\":3600,\"ResourceRecords\":[{\"Value\":\"$escaped\"}]}}"
+      fi
+      CHANGES="${CHANGES:+$CHANGES,}$change"
+    done
+    run aws route53 change-resource-record-sets --hosted-zone-id "$HOSTED_ZONE_ID" \
+      --change-batch "{\"Comment\":\"Landelijk OPP site ($STACK_NAME)\",\"Changes\":[$CHANGES]}" \
+      --query 'ChangeInfo.Status' --output text
   fi
 fi
 

@@ -114,6 +114,11 @@ say "Uploading pages and unhashed files (300 s)"
 run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
   --exclude "$HASHED" \
   --cache-control 'public, max-age=300'
+# RFC 9116 wants security.txt as text/plain with its charset; s3 sync guesses text/plain without one.
+say "Uploading .well-known/security.txt as text/plain; charset=utf-8"
+run aws s3 cp "$PUBLIC_DIR/.well-known/security.txt" "s3://$BUCKET/.well-known/security.txt" \
+  --region "$REGION" --no-progress --content-type 'text/plain; charset=utf-8' \
+  --cache-control 'public, max-age=300'
 say "Removing files that are no longer generated"
 run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress --delete
 

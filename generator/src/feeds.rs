@@ -1,5 +1,5 @@
 //! Machine-readable outputs: `meetings.json` (the contract with the handler and `opp-admin`, defined in
-//! `opp_model::meetings_json`), `sitemap.xml`, `robots.txt`.
+//! `opp_model::meetings_json`), `sitemap.xml`, `robots.txt`, `.well-known/security.txt`.
 
 use opp_model::meetings_json::{self, MeetingEntry, MeetingsFile, Venue, Window};
 
@@ -78,6 +78,32 @@ pub fn sitemap(site: &Site) -> String {
     }
     out.push_str("</urlset>\n");
     out
+}
+
+/// Where `security.txt` lives (RFC 9116 §3).
+pub const SECURITY_TXT: &str = ".well-known/security.txt";
+
+/// How long a `security.txt` is valid after the build. RFC 9116 asks for less than a year; the nightly
+/// deploy rebuilds the site, so the date moves on every day and a site left unbuilt for half a year
+/// says plainly that its contact may be stale.
+pub const SECURITY_TXT_VALID_DAYS: i64 = 180;
+
+/// `/.well-known/security.txt` (RFC 9116): where to report a vulnerability, until when this holds, in
+/// which languages, and its own address.
+pub fn security_txt(site: &Site) -> String {
+    let expires = site.now + jiff::SignedDuration::from_hours(24 * SECURITY_TXT_VALID_DAYS);
+    format!(
+        "# {title}: een kwetsbaarheid melden / reporting a vulnerability
+Contact: {contact}
+Expires: {expires}
+Preferred-Languages: nl, en
+Canonical: {base}/{SECURITY_TXT}
+",
+        title = site.config.title,
+        contact = site.config.security_contact,
+        expires = dates::rfc3339_utc(expires),
+        base = site.config.base_url.trim_end_matches('/'),
+    )
 }
 
 pub fn robots(site: &Site) -> String {

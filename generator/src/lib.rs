@@ -436,6 +436,7 @@ impl Prepared {
             ),
             ("sitemap.xml".to_string(), feeds::sitemap(site)),
             ("robots.txt".to_string(), feeds::robots(site)),
+            (feeds::SECURITY_TXT.to_string(), feeds::security_txt(site)),
         ];
         if let Some(settings) = &site.config.cms {
             let admin = cms::ADMIN_DIR;

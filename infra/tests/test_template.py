@@ -1112,7 +1112,7 @@ def test_operations_docs_cover_mail_and_the_link_key():
                     "### A first live test (mailbox simulator)"):
         assert heading in ses, heading
     for text in ("aws sesv2 get-email-identity", "._domainkey.", ".dkim.amazonses.com",
-                 "v=spf1 include:amazonses.com ~all", "_dmarc", "v=DMARC1; p=quarantine; rua=mailto:",
+                 "v=spf1 include:amazonses.com -all", "_dmarc", "v=DMARC1; p=quarantine; rua=mailto:", "AAAA", "CAA",
                  "aws sesv2 put-account-details", "200", "1 per second", "14 a second",
                  "success@simulator.amazonses.com", "bounce@simulator.amazonses.com",
                  "complaint@simulator.amazonses.com", "suppressionlist@simulator.amazonses.com"):
@@ -1206,6 +1206,21 @@ def test_readme_lists_every_checkov_skip(sam, waf):
     for res in [*sam["Resources"].values(), *waf["Resources"].values()]:
         for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert skip["id"] in readme, f"infra/README.md does not explain {skip['id']}"
+
+
+def test_internet_nl_basics_hold(sam):
+    """HSTS two years with preload, IPv6, TLS 1.2 (2021 policy), and access logs off by default, with the
+    reason why in the parameter (personal links are bearer credentials in the request path)."""
+    cfg = sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert cfg["IPV6Enabled"] is True
+    assert "TLSv1.2_2021" in str(cfg["ViewerCertificate"])
+    for name in ("SecurityHeadersPolicy", "AdminSecurityHeadersPolicy", "ApiSecurityHeadersPolicy"):
+        hsts = sam["Resources"][name]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+            "StrictTransportSecurity"]
+        assert hsts["AccessControlMaxAgeSec"] >= 63072000 and hsts["Preload"] is True, name
+    logs = sam["Parameters"]["LogBucketDomainName"]
+    assert logs["Default"] == ""
+    assert "personal link" in logs["Description"] and "bearer credential" in logs["Description"]
 
 
 def test_ses_reputation_alarms_at_half_of_the_review_thresholds(sam):
@@ -1400,6 +1415,60 @@ def test_deploy_dry_run_web_acl_arn(tmp_path):
     assert 'WebAclArn=\\"\\"' in [c for c in commands_of(removed) if c.startswith("sam deploy")][0]
 
 
+def printed_dns_records(result):
+    """The records deploy.sh prints under "DNS: the records ... needs": (name, type, value)."""
+    lines = (result.stdout + result.stderr).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("==> DNS: the records"))
+    records = []
+    for line in lines[start + 1:]:
+        if not line.startswith("    "):
+            break
+        name, kind, value = line.strip().split("  ", 2)
+        records.append((name, kind, value))
+    return records
+
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"
+
+
+def test_deploy_prints_the_domains_dns_records(tmp_path):
+    """A and AAAA aliases, CAA for Amazon, SPF -all on the From domain (SES's own MAIL FROM), DMARC
+    quarantine or reject, the DKIM CNAMEs; never a null MX (RFC 7505 §4.3)."""
+    result = dry_run(tmp_path, "--domain", "opp.example.nl", "--certificate-arn", CERT)
+    assert result.returncode == 0, result.stderr
+    records = printed_dns_records(result)
+    assert ("opp.example.nl", "A", "ALIAS <DistributionDomainName>") in records
+    assert ("opp.example.nl", "AAAA", "ALIAS <DistributionDomainName>") in records
+    assert ("opp.example.nl", "CAA", '0 issue "amazon.com"') in records
+    assert ("opp.example.nl", "TXT", '"v=spf1 -all"') in records
+    dmarc = [v for n, k, v in records if n == "_dmarc.opp.example.nl" and k == "TXT"]
+    assert len(dmarc) == 1 and dmarc[0].startswith('"v=DMARC1;')
+    assert "p=quarantine" in dmarc[0] or "p=reject" in dmarc[0]
+    assert sum(1 for n, k, _ in records if k == "CNAME" and n.endswith("._domainkey.opp.example.nl")) == 3
+    assert not any(k == "MX" for _, k, _ in records), "no MX on the From domain: it is the ministry's"
+    assert "route53" not in result.stderr, "no zone given: printed only"
+
+
+def test_deploy_dns_records_with_a_custom_mail_from_domain_and_a_zone(tmp_path):
+    result = dry_run(tmp_path, "--domain", "opp.example.nl", "--certificate-arn", CERT,
+                     "--mail-from-domain", "bounce.opp.example.nl", "--hosted-zone-id", "Z0123456789ABC",
+                     "--region", "eu-west-1")
+    assert result.returncode == 0, result.stderr
+    records = printed_dns_records(result)
+    assert ("bounce.opp.example.nl", "MX", "10 feedback-smtp.eu-west-1.amazonses.com") in records
+    assert ("bounce.opp.example.nl", "TXT", '"v=spf1 include:amazonses.com -all"') in records
+    assert not any(n == "opp.example.nl" and v.startswith('"v=spf1') for n, _, v in records)
+    for _, kind, value in records:
+        if kind == "MX":
+            assert not value.split()[-1] in (".", ""), "a null MX"
+    change = next(c for c in commands_of(result) if c.startswith("aws route53 change-resource-record-sets"))
+    assert "--hosted-zone-id Z0123456789ABC" in change
+    assert change.count("UPSERT") == len(records)
+    assert change.count("Z2FDTNDATAQYW2") == 2, "A and AAAA alias CloudFront's zone"
+    refused = dry_run(tmp_path, "--hosted-zone-id", "not-a-zone")
+    assert refused.returncode != 0 and "--hosted-zone-id" in refused.stderr
+
+
 @pytest.mark.parametrize("args", [
     ["--waf", "--web-acl-arn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/0a1b"],
     ["--waf-rate-limit", "300", "--no-waf"],
@@ -1502,7 +1571,7 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
         "aws lambda update-function-code",
         "env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat",
         "aws lambda update-function-code",
-        "aws s3 sync", "aws s3 sync", "aws s3 sync",
+        "aws s3 sync", "aws s3 sync", "aws s3 cp", "aws s3 sync",
         "aws cloudfront create-invalidation",
         "cargo run --release -p opp-admin --bin opp-admin",
     ], commands
@@ -1512,6 +1581,9 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
     assert "--function-name fn" in commands[4] and "fileb://target/lambda/opp-handler/bootstrap.zip" in commands[4]
     assert "--function-name mail" in commands[6] and "opp-mailer/bootstrap.zip" in commands[6]
     assert "sync-meetings public/meetings.json" in commands[-1] and "--table t" in commands[-1]
+    # RFC 9116: security.txt as text/plain with its charset, after the sync that would send it without one.
+    security = next(c for c in commands if c.startswith("aws s3 cp"))
+    assert ".well-known/security.txt" in security and "--content-type text/plain\\;\\ charset=utf-8" in security, security
     without = publish(tmp_path, *base, "--skip-meetings", "--dry-run")
     assert without.returncode == 0, without.stderr
     assert "lambda" not in without.stderr and "opp-admin" not in without.stderr

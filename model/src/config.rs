@@ -25,6 +25,10 @@ pub struct Config {
     pub registration_page: String,
     pub retention_days: u32,
     pub contact: Contact,
+    /// Where to report a vulnerability (`Contact` of `/.well-known/security.txt`, RFC 9116): a
+    /// `mailto:` or `https://` address of the ministry's coordinated vulnerability disclosure.
+    #[serde(default = "default_security_contact")]
+    pub security_contact: String,
     #[serde(default)]
     pub menu: Vec<MenuItem>,
     /// What the emails do (`email:` in config.yaml; every key has a default).
@@ -129,6 +133,11 @@ pub struct MenuItem {
     pub page: String,
 }
 
+/// Central government's coordinated vulnerability disclosure (the NCSC takes reports for the ministries).
+fn default_security_contact() -> String {
+    "https://www.ncsc.nl/contact/kwetsbaarheid-melden".into()
+}
+
 fn default_cms_branch() -> String {
     "main".into()
 }
@@ -178,6 +187,18 @@ impl Config {
                 hint: site::RETENTION_HINT,
             });
         }
+        let contact = self.security_contact.trim();
+        let usable = |rest: Option<&str>| {
+            rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+        };
+        if !(usable(contact.strip_prefix("mailto:")) || usable(contact.strip_prefix("https://"))) {
+            return Err(ConfigError {
+                key: "security_contact",
+                message: crate::text!(site::SECURITY_CONTACT_BAD, contact = self.security_contact),
+                hint: site::SECURITY_CONTACT_HINT,
+            });
+        }
+        self.security_contact = contact.to_string();
         if let Some(cms) = &mut self.cms {
             let (owner, name) = cms.repo.split_once('/').unwrap_or(("", ""));
             let part = |p: &str| {
@@ -251,6 +272,7 @@ mod tests {
                 url: String::new(),
             },
             menu: Vec::new(),
+            security_contact: default_security_contact(),
             email: EmailSettings::default(),
             limits: Limits::default(),
             cms: None,

@@ -415,6 +415,14 @@ pub mod site {
             nl: "bijvoorbeeld registration_endpoint: /api/registrations",
             en: "e.g. registration_endpoint: /api/registrations",
         }
+        SECURITY_CONTACT_BAD {
+            nl: "security_contact moet een adres zijn dat begint met mailto: of https:// (nu: {contact})",
+            en: "security_contact must be an address starting with mailto: or https:// (now: {contact})",
+        }
+        SECURITY_CONTACT_HINT {
+            nl: "bijvoorbeeld security_contact: https://www.ncsc.nl/contact/kwetsbaarheid-melden (waar iemand een kwetsbaarheid meldt)",
+            en: "e.g. security_contact: https://www.ncsc.nl/contact/kwetsbaarheid-melden (where someone reports a vulnerability)",
+        }
         RETENTION_ZERO { nl: "retention_days moet minstens 1 zijn", en: "retention_days must be at least 1" }
         RETENTION_HINT {
             nl: "bijvoorbeeld retention_days: 90 (de termijn uit de privacyverklaring)",

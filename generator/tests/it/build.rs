@@ -220,6 +220,52 @@ fn feeds_and_qr_codes() {
     }
 }
 
+/// `/.well-known/security.txt` as RFC 9116 asks: each field once, `Contact` a URI, `Expires` in the
+/// future and less than a year ahead, `Canonical` its own address.
+#[test]
+fn security_txt_follows_rfc_9116() {
+    let (_dir, out) = build_fixture();
+    let text = read(out.join(".well-known/security.txt"));
+    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (name, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("not a field: {line:?}"));
+        fields
+            .entry(name.to_lowercase())
+            .or_default()
+            .push(value.to_string());
+    }
+    let one = |name: &str| -> &str {
+        let values = &fields[name];
+        assert_eq!(values.len(), 1, "{name} once: {values:?}");
+        &values[0]
+    };
+    let contact = &fields["contact"][0];
+    assert!(
+        contact.starts_with("https://") || contact.starts_with("mailto:"),
+        "{contact}"
+    );
+    let expires: jiff::Timestamp = one("expires").parse().unwrap();
+    let built = now();
+    assert!(
+        expires > built,
+        "{expires} is not after the build at {built}"
+    );
+    assert!(
+        expires < built + jiff::SignedDuration::from_hours(24 * 365),
+        "{expires} is a year or more ahead"
+    );
+    assert_eq!(one("preferred-languages"), "nl, en");
+    assert_eq!(
+        one("canonical"),
+        "https://test.example.nl/.well-known/security.txt"
+    );
+}
+
 /// Decodes the QR codes with a real decoder (zbarimg) after rasterising them (rsvg-convert); CI installs both.
 #[test]
 fn qr_codes_scan() {
