@@ -693,6 +693,14 @@ def test_feedback_rule_pattern_target_and_permission(sam):
     }
     (target,) = props["Targets"]
     assert target["Arn"] == getatt(MAILER, "Arn")
+    # Only the message id and the kind: a failed invocation's dead letter holds no address.
+    paths = target["InputTransformer"]["InputPathsMap"]
+    assert paths == {"messageId": "$.detail.mail.messageId", "detailType": "$.detail-type",
+                     "bounceType": "$.detail.bounce.bounceType"}
+    sample = target["InputTransformer"]["InputTemplate"]
+    for name in paths:
+        sample = sample.replace(f"<{name}>", "x")
+    assert json.loads(sample) == {"ses_feedback": {"message_id": "x", "detail_type": "x", "bounce_type": "x"}}
     (perm_name, perm), = [(n, p) for n, p in resources_of(sam, "AWS::Lambda::Permission").items()]
     assert perm["Properties"] == {"Action": "lambda:InvokeFunction", "FunctionName": getatt(MAILER, "Arn"),
                                   "Principal": "events.amazonaws.com", "SourceArn": getatt(rule_name, "Arn")}

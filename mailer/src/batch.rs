@@ -119,6 +119,15 @@ impl Mailer {
                     tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
                     return Ok(Tally::default());
                 };
+                // The image is what was committed then; the person may have been erased since (a record
+                // delivered again, or a backlog). Mail only a registration that still exists, as itself.
+                if !self.still_stored(&registration).await? {
+                    tracing::info!(
+                        kind = kind.as_str(),
+                        "mail: the registration is gone, nothing sent"
+                    );
+                    return Ok(Tally::default());
+                }
                 let key = MailKey {
                     subject: registration
                         .link_id
@@ -157,6 +166,17 @@ impl Mailer {
                 self.once(&key, job, now).await.map(Tally::from)
             }
         }
+    }
+
+    /// Whether the registration of a stream image is still in the table as the same registration (not
+    /// erased, purged or moved away; not another registration of the same address made since).
+    async fn still_stored(&self, registration: &RegistrationRecord) -> Result<bool, String> {
+        let now = self
+            .store
+            .registration_of(&registration.meeting, &registration.email)
+            .await
+            .map_err(|err| err.0)?;
+        Ok(now.is_some_and(|now| now.registration_id == registration.registration_id))
     }
 
     /// `changed` or `called-off` to every live registration of the meeting, each through the ledger, so a
@@ -311,10 +331,17 @@ impl Mailer {
         let Some(mail) = mail else {
             return Ok(false);
         };
-        self.sender
+        let message_id = self
+            .sender
             .send(&mail)
             .await
             .map_err(|err| Failure(err.0))?;
+        if let Some(id) = message_id
+            && let Err(err) = self.store.remember_sent_message(&id, &mail.to, now).await
+        {
+            // Sent: a retry would send it twice. Only a bounce of this very mail goes unmarked.
+            tracing::warn!(kind = mail.kind.as_str(), reason = %err.0, "mail: sent, its message id not kept");
+        }
         Ok(true)
     }
 

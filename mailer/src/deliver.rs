@@ -38,7 +38,8 @@ pub enum Sender {
 pub struct SendError(pub String);
 
 impl Sender {
-    pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
+    /// Sends `mail`; SES's message id when SES took it (its bounce or complaint names only that id).
+    pub async fn send(&self, mail: &OutgoingMail) -> Result<Option<String>, SendError> {
         match self {
             Sender::Ses {
                 client,
@@ -49,7 +50,7 @@ impl Sender {
                     .data(Blob::new(mail.raw.clone()))
                     .build()
                     .map_err(|err| SendError(format!("raw message: {err}")))?;
-                client
+                let sent = client
                     .send_email()
                     .from_email_address(from)
                     .destination(Destination::builder().to_addresses(&mail.to).build())
@@ -63,11 +64,12 @@ impl Sender {
                             aws_sdk_sesv2::error::DisplayErrorContext(&err)
                         )))
                     })?;
-                Ok(())
+                Ok(sent.message_id().map(str::to_string))
             }
             Sender::Outbox { dir } => write_eml(dir, mail)
+                .map(|()| None)
                 .map_err(|err| SendError(format!("outbox {}: {err}", dir.display()))),
-            Sender::Discard => Ok(()),
+            Sender::Discard => Ok(None),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! One invocation of the function, whatever woke it: a stream batch (answered with `batchItemFailures`,
-//! the event source mapping's `ReportBatchItemFailures`), an SES bounce or complaint from EventBridge, or
+//! the event source mapping's `ReportBatchItemFailures`), an SES bounce or complaint from EventBridge (by
+//! message id, or a whole SES event), or
 //! the daily reminder task (`{"task": "reminders"}` from EventBridge Scheduler).
 
 use jiff::Timestamp;
@@ -31,6 +32,27 @@ pub async fn handle_event(
             .map(|sequence| json!({ "itemIdentifier": sequence }))
             .collect();
         return Ok(json!({ "batchItemFailures": failures }));
+    }
+    if let Some(report) = feedback::from_message_event(payload) {
+        let Some(status) = report.status else {
+            return Ok(json!({ "registrations_marked": 0 }));
+        };
+        let marked = match mailer
+            .store
+            .recipient_of(&report.message_id)
+            .await
+            .map_err(|err| err.0)?
+        {
+            Some(address) => mailer
+                .store
+                .mark_email_status(&address, status)
+                .await
+                .map_err(|err| err.0)?,
+            // Older than its record, erased since, or not ours: nothing to mark.
+            None => 0,
+        };
+        tracing::info!(registrations = marked, "mail: SES feedback marked");
+        return Ok(json!({ "registrations_marked": marked }));
     }
     if let Some(reports) = feedback::from_event(payload) {
         let mut marked = 0;

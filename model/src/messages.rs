@@ -831,6 +831,14 @@ pub mod admin {
             nl: "linkaanvragen van {email} verwijderd (aantal: {count})",
             en: "removed {count} link request(s) of {email}",
         }
+        ERASE_WOULD_REMOVE_SENT {
+            nl: "zou de verzonden e-mails aan {email} vergeten (aantal: {count})",
+            en: "would forget {count} sent mail(s) to {email}",
+        }
+        ERASE_REMOVED_SENT {
+            nl: "verzonden e-mails aan {email} vergeten (aantal: {count})",
+            en: "forgot {count} sent mail(s) to {email}",
+        }
         ERASE_NOTHING {
             nl: "geen aanmeldingen van {email}: er is niets te wissen",
             en: "no registrations of {email}: nothing to erase",

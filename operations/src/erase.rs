@@ -47,6 +47,17 @@ pub async fn erase(
             writeln!(out, "{line}").ok();
         }
     }
+    // The message ids of mails SES took, kept for its bounce and complaint reports, hold the address too.
+    let sent = store.sent_messages_of(&email).await?;
+    if !sent.is_empty() {
+        let line = if dry_run {
+            say!(ERASE_WOULD_REMOVE_SENT, count = sent.len(), email = shown)
+        } else {
+            store.delete_items(&sent).await?;
+            say!(ERASE_REMOVED_SENT, count = sent.len(), email = shown)
+        };
+        writeln!(out, "{line}").ok();
+    }
     if found.is_empty() {
         writeln!(out, "{}", say!(ERASE_NOTHING, email = shown)).ok();
         return Ok(Vec::new());

@@ -9,6 +9,7 @@
 //! | link request | `LINKREQ#<hmac>`   | `REQ#<id>`     |
 //! | link rate    | `LINKREQ#<hmac>`   | `RATE`         |
 //! | mail budget  | `ADDRESS#<hmac>`   | `MAILBUDGET`   |
+//! | sent message | `SESMSG#<message id>` | `SESMSG`    |
 //! | mail ledger  | `MAIL#<link_id>`   | `<kind>#<version>` |
 //! | mail failure | `MAILFAIL`         | `<time>#<link_id>#<kind>#<version>` |
 //!
@@ -59,6 +60,10 @@ pub(super) fn link_request_pk(address_hash: &str) -> String {
 pub fn link_request_address_hash(pk: &str) -> Option<&str> {
     pk.strip_prefix(LINK_REQUEST_PK_PREFIX)
 }
+
+/// A message SES accepted, by its message id, with the address it went to (`sent_messages`).
+pub const SENT_MESSAGE_PK_PREFIX: &str = "SESMSG#";
+pub(super) const SENT_MESSAGE_SK: &str = "SESMSG";
 
 /// The mail budget's item: per address (an HMAC, as link requests), one sort key.
 pub(super) const MAIL_BUDGET_SK: &str = "MAILBUDGET";

@@ -12,7 +12,7 @@
 //!   `retention`, `registration_marks` (reminder due, bounce or complaint);
 //! - `meeting_lists` (whole meetings and one address's registrations, for organisers), `link_requests`
 //!   ("link kwijt?" requests and their rate item), [`mail_budget`] (the mails a visitor can trigger per
-//!   address), [`mail_ledger`] (each email sent once, and the failures);
+//!   address), `sent_messages` (SES message ids and their address, for bounces), [`mail_ledger`] (each email sent once, and the failures);
 //! - around the table: [`aws`] (every AWS client's settings and constructors), [`link_keys`] (where the link
 //!   key ring comes from) and [`logging`] (JSON logs without personal data, for every Lambda function).
 //!
@@ -45,6 +45,7 @@ mod rekey;
 mod retention;
 mod retry;
 mod schema;
+mod sent_messages;
 mod sync;
 
 use cache::MeetingCache;

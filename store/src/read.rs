@@ -106,6 +106,20 @@ impl Store {
         Ok(waiting.into_iter().map(|(_, _, sk)| sk).collect())
     }
 
+    /// The registration of `email` for `meeting` as the table holds it now (a consistent read); None when
+    /// there is none (erased, purged, moved to another address).
+    pub async fn registration_of(
+        &self,
+        meeting: &str,
+        email: &str,
+    ) -> Result<Option<RegistrationRecord>, Unavailable> {
+        Ok(self
+            .registration_item(&registration_pk(meeting), &registration_sk(email))
+            .await?
+            .as_ref()
+            .and_then(registration_from_item))
+    }
+
     /// Finds a registration by its token's hash. A token that is none of the registration's (a replaced
     /// registration's, a revoked one) is not found.
     pub async fn registration_by_token(

@@ -213,4 +213,45 @@ async fn sends_through_ses_with_a_calendar_file_clients_can_read() {
         before + 2,
         "sent once, not once per attempt"
     );
+
+    // Each message SES took is kept by its id; a bounce that names only that id (the EventBridge
+    // rule's input: no address) marks the registrations of the address it went to.
+    let sent_messages: Vec<(String, String)> = testkit::scan_all(&store)
+        .await
+        .into_iter()
+        .filter(|item| item["type"].as_s().unwrap() == "sent_message")
+        .map(|item| {
+            (
+                item["PK"]
+                    .as_s()
+                    .unwrap()
+                    .trim_start_matches("SESMSG#")
+                    .to_string(),
+                item["email"].as_s().unwrap().clone(),
+            )
+        })
+        .collect();
+    assert_eq!(sent_messages.len(), 2, "{sent_messages:?}");
+    let (anna_message, _) = sent_messages
+        .iter()
+        .find(|(_, email)| email == "anna@example.nl")
+        .expect("Anna's message id");
+    let bounce = serde_json::json!({"ses_feedback": {"message_id": anna_message,
+        "detail_type": "Email Bounced", "bounce_type": "Permanent"}});
+    let answer = opp_mailer::invocation::handle_event(&mailer, &bounce, testkit::now())
+        .await
+        .unwrap();
+    assert_eq!(answer["registrations_marked"], 1);
+    let anna = store
+        .registration_of(M, "anna@example.nl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(anna.email_status.as_deref(), Some("bounced"));
+    let bram = store
+        .registration_of(M, "bram@example.nl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bram.email_status, None);
 }
