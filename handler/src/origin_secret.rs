@@ -5,6 +5,11 @@
 //! now `AWSPREVIOUS`; a stack update then moves CloudFront to the new value. The function accepts both
 //! stages and reads them again at most [`REFRESH`] after the last read, on a request (a frozen Lambda
 //! environment runs no timers), so no post is refused during a rotation.
+//!
+//! A read must cost a request little: both stages are read at once, within [`READ_TIMEOUT`] (the client
+//! itself has `Patience::Secret`), and only one request reads while the others use the values they have.
+//! When a read fails the last values stay and the next read waits [`RETRY_AFTER`] (doubling up to
+//! [`REFRESH`]): a slow or failing Secrets Manager neither locks everyone out nor slows every request.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -14,6 +19,12 @@ use opp_store::aws::SecretError;
 
 /// How old the accepted values may be when a request is checked.
 pub const REFRESH: Duration = Duration::from_secs(5 * 60);
+
+/// The longest a request waits for a read of both stages.
+pub const READ_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// How long after a failed read the next one is tried (then twice as long, up to [`REFRESH`]).
+pub const RETRY_AFTER: Duration = Duration::from_secs(15);
 
 /// Where the accepted values come from.
 #[derive(Clone, Default)]
@@ -41,17 +52,42 @@ impl std::fmt::Debug for OriginSecret {
 pub struct Managed {
     client: Client,
     arn: String,
-    values: RwLock<(Vec<String>, Instant)>,
+    refresh: Duration,
+    cached: RwLock<Cached>,
+    /// Set while one request reads: the others use the cached values.
+    reading: std::sync::atomic::AtomicBool,
+}
+
+/// The accepted values, when they may be read again, and how long to wait after the next failure.
+struct Cached {
+    values: Vec<String>,
+    next_read: Instant,
+    backoff: Duration,
 }
 
 impl OriginSecret {
     /// Reads the secret once: a function that cannot read it at start refuses to start.
     pub async fn managed(client: Client, arn: String) -> Result<OriginSecret, SecretError> {
+        OriginSecret::managed_every(client, arn, REFRESH).await
+    }
+
+    /// [`OriginSecret::managed`], read again every `refresh` (tests make it short).
+    pub async fn managed_every(
+        client: Client,
+        arn: String,
+        refresh: Duration,
+    ) -> Result<OriginSecret, SecretError> {
         let values = read_stages(&client, &arn).await?;
         Ok(OriginSecret::Managed(Arc::new(Managed {
             client,
             arn,
-            values: RwLock::new((values, Instant::now())),
+            refresh,
+            cached: RwLock::new(Cached {
+                values,
+                next_read: Instant::now() + refresh,
+                backoff: RETRY_AFTER.min(refresh),
+            }),
+            reading: std::sync::atomic::AtomicBool::new(false),
         })))
     }
 
@@ -77,41 +113,73 @@ impl OriginSecret {
 }
 
 impl Managed {
-    /// The accepted values, read again when older than [`REFRESH`]. When that read fails, the last values
-    /// stay (the next request tries again): a Secrets Manager hiccup must not lock everyone out.
+    /// The accepted values, read again once they are due (see the module). A failed or slow read keeps
+    /// the last values and pushes the next read back.
     async fn current(&self) -> Vec<String> {
-        let (values, stale) = match self.values.read() {
-            Ok(guard) => (guard.0.clone(), guard.1.elapsed() >= REFRESH),
-            Err(_) => (Vec::new(), true),
+        use std::sync::atomic::Ordering;
+        let (values, due) = match self.cached.read() {
+            Ok(cached) => (cached.values.clone(), Instant::now() >= cached.next_read),
+            Err(poisoned) => {
+                let cached = poisoned.into_inner();
+                (cached.values.clone(), true)
+            }
         };
-        if !stale {
+        if !due || self.reading.swap(true, Ordering::AcqRel) {
             return values;
         }
-        match read_stages(&self.client, &self.arn).await {
-            Ok(fresh) => {
-                if let Ok(mut guard) = self.values.write() {
-                    *guard = (fresh.clone(), Instant::now());
+        // Cleared however this ends, also when the request is dropped halfway.
+        struct Reading<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Reading<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, std::sync::atomic::Ordering::Release);
+            }
+        }
+        let _reading = Reading(&self.reading);
+        let read = tokio::time::timeout(READ_TIMEOUT, read_stages(&self.client, &self.arn)).await;
+        match read {
+            Ok(Ok(fresh)) => {
+                if let Ok(mut cached) = self.cached.write() {
+                    *cached = Cached {
+                        values: fresh.clone(),
+                        next_read: Instant::now() + self.refresh,
+                        backoff: RETRY_AFTER.min(self.refresh),
+                    };
                 }
                 fresh
             }
-            Err(err) => {
-                tracing::warn!(reason = %err, "origin secret: kept the last values");
+            failed => {
+                let reason = match failed {
+                    Ok(Err(err)) => err.0,
+                    _ => format!("no answer within {} ms", READ_TIMEOUT.as_millis()),
+                };
+                if let Ok(mut cached) = self.cached.write() {
+                    cached.next_read = Instant::now() + cached.backoff;
+                    tracing::warn!(reason = %reason, retry_in_s = cached.backoff.as_secs(), "origin secret: kept the last values");
+                    cached.backoff = (cached.backoff * 2).min(self.refresh.max(RETRY_AFTER));
+                }
                 values
             }
         }
     }
 }
 
-/// The values of `AWSCURRENT` (required) and `AWSPREVIOUS` (absent until the first rotation).
+/// The values of `AWSCURRENT` (required) and `AWSPREVIOUS` (absent until the first rotation), read at
+/// the same time.
 async fn read_stages(client: &Client, arn: &str) -> Result<Vec<String>, SecretError> {
+    let read = |stage: &'static str| async move {
+        (
+            stage,
+            client
+                .get_secret_value()
+                .secret_id(arn)
+                .version_stage(stage)
+                .send()
+                .await,
+        )
+    };
+    let (current, previous) = tokio::join!(read("AWSCURRENT"), read("AWSPREVIOUS"));
     let mut values = Vec::with_capacity(2);
-    for stage in ["AWSCURRENT", "AWSPREVIOUS"] {
-        let result = client
-            .get_secret_value()
-            .secret_id(arn)
-            .version_stage(stage)
-            .send()
-            .await;
+    for (stage, result) in [current, previous] {
         match result {
             Ok(output) => {
                 if let Some(value) = output.secret_string().filter(|v| !v.is_empty()) {

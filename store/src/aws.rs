@@ -20,6 +20,10 @@ pub enum Patience {
     Request,
     /// `opp-admin`: connect 3 s, one attempt 10 s, the whole operation 30 s.
     Organiser,
+    /// A secret read on a visitor's request (the origin secret, the link key ring): connect 1 s, one
+    /// attempt 1 s, the whole operation 2 s. A slow Secrets Manager must cost a request little: the
+    /// cached values serve meanwhile, and the store's budget counts this time too.
+    Secret,
 }
 
 impl Patience {
@@ -27,6 +31,7 @@ impl Patience {
         let (connect, attempt, operation) = match self {
             Patience::Request => (2, 3, 8),
             Patience::Organiser => (3, 10, 30),
+            Patience::Secret => (1, 1, 2),
         };
         TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(connect))
@@ -111,9 +116,18 @@ pub fn dynamodb_client(settings: ClientSettings) -> Result<aws_sdk_dynamodb::Cli
 }
 
 /// The Secrets Manager client for the origin secret: the same region, credentials, TLS and timeouts.
+/// The Secrets Manager client. What a request's patience allows a table operation is too much for a
+/// secret read inside the same request: it gets [`Patience::Secret`]; organisers keep theirs.
 pub fn secrets_client(
     settings: ClientSettings,
 ) -> Result<aws_sdk_secretsmanager::Client, ClientError> {
+    let settings = ClientSettings {
+        patience: match settings.patience {
+            Patience::Request => Patience::Secret,
+            other => other,
+        },
+        ..settings
+    };
     Ok(sdk_client!(aws_sdk_secretsmanager, SdkParts::of(settings)?))
 }
 

@@ -32,18 +32,22 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<CancelOutcome>, Unavailable> {
-        self.cancel_with(token_hash, now, None).await
+        self.cancel_with(token_hash, now, None, Budget::start())
+            .await
     }
 
     /// [`Store::cancel`] by the person themselves: the cancellation email takes a slot of the address's
     /// mail budget; with none left the cancellation is stored with [`MAIL_WITHHELD`] and sends nothing.
+    /// The time budget counts from `started`, when the request arrived.
     pub async fn cancel_as_visitor(
         &self,
         token_hash: &str,
         now: Timestamp,
         mail: &MailBudget,
+        started: std::time::Instant,
     ) -> Result<Option<CancelOutcome>, Unavailable> {
-        self.cancel_with(token_hash, now, Some(mail)).await
+        self.cancel_with(token_hash, now, Some(mail), Budget::since(started))
+            .await
     }
 
     async fn cancel_with(
@@ -51,8 +55,8 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
         mail: Option<&MailBudget>,
+        budget: Budget,
     ) -> Result<Option<CancelOutcome>, Unavailable> {
-        let budget = Budget::start();
         match budget
             .read(self.cancel_within(token_hash, now, &budget, mail))
             .await

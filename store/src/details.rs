@@ -60,21 +60,22 @@ impl Store {
         details: &Details,
         now: Timestamp,
     ) -> Result<DetailsOutcome, Unavailable> {
-        self.change_details_with(token_hash, details, now, None)
+        self.change_details_with(token_hash, details, now, None, Budget::start())
             .await
     }
 
     /// [`Store::change_details`] by the person themselves: a move's email to the new address takes a
     /// slot of that address's mail budget; with none left the move is stored with [`MAIL_WITHHELD`] and
-    /// sends nothing.
+    /// sends nothing. The time budget counts from `started`, when the request arrived.
     pub async fn change_details_as_visitor(
         &self,
         token_hash: &str,
         details: &Details,
         now: Timestamp,
         mail: &MailBudget,
+        started: std::time::Instant,
     ) -> Result<DetailsOutcome, Unavailable> {
-        self.change_details_with(token_hash, details, now, Some(mail))
+        self.change_details_with(token_hash, details, now, Some(mail), Budget::since(started))
             .await
     }
 
@@ -84,8 +85,8 @@ impl Store {
         details: &Details,
         now: Timestamp,
         mail: Option<&MailBudget>,
+        budget: Budget,
     ) -> Result<DetailsOutcome, Unavailable> {
-        let budget = Budget::start();
         match budget
             .read(self.change_details_within(token_hash, details, now, &budget, mail))
             .await

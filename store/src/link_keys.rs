@@ -21,14 +21,22 @@ pub enum LinkKeySource {
     Missing,
     /// A ring already read (a local file, tests).
     Fixed(Arc<LinkKeys>),
-    /// Secrets Manager, read on first use; a failed read is tried again on the next request.
+    /// Secrets Manager, read on first use, within [`READ_TIMEOUT`]; after a failed read the next one waits
+    /// [`RETRY_AFTER`] (requests meanwhile answer "probeer het later" at once instead of waiting too).
     Managed(Arc<Managed>),
 }
+
+/// The longest a request waits for the ring.
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// How long after a failed read the ring is not asked for again.
+pub const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Managed {
     client: Client,
     arn: String,
     ring: OnceCell<Arc<LinkKeys>>,
+    failed_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for LinkKeySource {
@@ -53,6 +61,7 @@ impl LinkKeySource {
             client,
             arn,
             ring: OnceCell::new(),
+            failed_at: std::sync::Mutex::new(None),
         }))
     }
 
@@ -63,11 +72,42 @@ impl LinkKeySource {
                 "no link key is configured (LINK_KEY_ARN, or --link-key-file locally)".into(),
             )),
             LinkKeySource::Fixed(ring) => Ok(ring.clone()),
-            LinkKeySource::Managed(managed) => managed
-                .ring
-                .get_or_try_init(|| read_ring(&managed.client, &managed.arn))
-                .await
-                .cloned(),
+            LinkKeySource::Managed(managed) => {
+                if let Some(ring) = managed.ring.get() {
+                    return Ok(ring.clone());
+                }
+                let failed_at = *managed
+                    .failed_at
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+                    return Err(SecretError(
+                        "the link key could not be read a moment ago; not asked again yet".into(),
+                    ));
+                }
+                let read = tokio::time::timeout(
+                    READ_TIMEOUT,
+                    managed
+                        .ring
+                        .get_or_try_init(|| read_ring(&managed.client, &managed.arn)),
+                )
+                .await;
+                let result = match read {
+                    Ok(result) => result.cloned(),
+                    Err(_) => Err(SecretError(format!(
+                        "GetSecretValue link key: no answer within {} ms",
+                        READ_TIMEOUT.as_millis()
+                    ))),
+                };
+                if result.is_err() {
+                    *managed
+                        .failed_at
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                        Some(std::time::Instant::now());
+                }
+                result
+            }
         }
     }
 }

@@ -40,6 +40,9 @@ pub struct VisitorLimits {
     pub mail: MailBudget,
     /// Registering again for the same meeting after cancelling, per 24 hours.
     pub reregistrations_per_day: u32,
+    /// When the visitor's request arrived: the store's time budget counts from then, so what the
+    /// request spent before (reading the link key) is inside the one budget.
+    pub started: std::time::Instant,
 }
 
 /// A stored registration: its seat, and whether its confirmation was withheld (over the mail budget).
@@ -136,7 +139,7 @@ impl Store {
         limits: Option<&VisitorLimits>,
     ) -> Result<Registered, RegisterError> {
         let token_hash = link.token_hash.as_str();
-        let budget = Budget::start();
+        let budget = limits.map_or_else(Budget::start, |l| Budget::since(l.started));
         let mut ticket = None;
         let mut unknown = false;
         let mut mail_withheld = None;

@@ -52,9 +52,18 @@ impl Budget {
         Budget::of(REQUEST_BUDGET)
     }
 
+    /// The budget of a request that arrived at `started`: what it spent before (reading a secret) counts.
+    pub(super) fn since(started: Instant) -> Budget {
+        Budget::from(started, REQUEST_BUDGET)
+    }
+
     pub(super) fn of(length: Duration) -> Budget {
+        Budget::from(Instant::now(), length)
+    }
+
+    fn from(started: Instant, length: Duration) -> Budget {
         let now = Instant::now();
-        let deadline = now + length;
+        let deadline = started + length;
         let writes_until = deadline
             .checked_sub(LATE_WRITE_GRACE + READ_BACK_RESERVE)
             .unwrap_or(now)

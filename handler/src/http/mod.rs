@@ -103,7 +103,30 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             verify_origin_secret,
         ))
+        // Outermost: the arrival counts before anything else (the origin secret's read included).
+        .layer(middleware::from_fn(stamp_arrival))
         .with_state(state)
+}
+
+/// When a request arrived: the store's time budget counts from here, so secret reads before the store
+/// work are inside the one budget, and the function's answer comes within its timeout.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrived(pub std::time::Instant);
+
+impl Arrived {
+    /// The request's arrival, or now when it passed no router (a handler called directly).
+    pub fn of(extensions: &axum::http::Extensions) -> std::time::Instant {
+        extensions
+            .get::<Arrived>()
+            .map_or_else(std::time::Instant::now, |arrived| arrived.0)
+    }
+}
+
+async fn stamp_arrival(mut request: Request, next: Next) -> Response {
+    request
+        .extensions_mut()
+        .insert(Arrived(std::time::Instant::now()));
+    next.run(request).await
 }
 
 /// What answers each endpoint of the route table: a match, so a new endpoint cannot be left without one,

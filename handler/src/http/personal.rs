@@ -180,11 +180,13 @@ async fn show(state: &AppState, token: &str, template: &'static str) -> Answer {
 pub async fn cancel(
     State(state): State<AppState>,
     LinkToken(token): LinkToken,
+    arrived: Option<axum::Extension<super::Arrived>>,
     headers: HeaderMap,
 ) -> Response {
     let format = request::format(&headers);
+    let arrived = arrived.map_or_else(std::time::Instant::now, |a| a.0.0);
     let answer = if request::same_origin(&headers, &state.settings) {
-        cancelled(&state, &token).await
+        cancelled(&state, &token, arrived).await
     } else {
         Answer::refused("Afmelden kan alleen via je persoonlijke pagina op de website.")
     };
@@ -192,14 +194,19 @@ pub async fn cancel(
 }
 
 /// Cancels the registration behind `token`; a browser is sent on to its "afgemeld" page.
-async fn cancelled(state: &AppState, token: &str) -> Answer {
+async fn cancelled(state: &AppState, token: &str, arrived: std::time::Instant) -> Answer {
     if !token::looks_valid(token) {
         return Answer::not_found();
     }
     let now = (state.clock)();
     let hash = token::hash(token);
     let cancelled = match state.mail_budget().await {
-        Some(budget) => state.store.cancel_as_visitor(&hash, now, &budget).await,
+        Some(budget) => {
+            state
+                .store
+                .cancel_as_visitor(&hash, now, &budget, arrived)
+                .await
+        }
         None => state.store.cancel(&hash, now).await,
     };
     match cancelled {
@@ -262,10 +269,11 @@ pub async fn change_details(
     request: Request,
 ) -> Response {
     let format = request::format(request.headers());
+    let arrived = super::Arrived::of(request.extensions());
     let answer = if request::same_origin(request.headers(), &state.settings) {
         let (parts, body) = request.into_parts();
         match request::fields(&parts.headers, body).await {
-            Ok(values) => corrected(&state, &token, values).await,
+            Ok(values) => corrected(&state, &token, values, arrived).await,
             Err(refusal) => refusal,
         }
     } else {
@@ -278,6 +286,7 @@ async fn corrected(
     state: &AppState,
     token: &str,
     values: std::collections::BTreeMap<String, String>,
+    arrived: std::time::Instant,
 ) -> Answer {
     if !token::looks_valid(token) {
         return Answer::not_found();
@@ -308,7 +317,7 @@ async fn corrected(
         Some(budget) => {
             state
                 .store
-                .change_details_as_visitor(&hash, &details, now, &budget)
+                .change_details_as_visitor(&hash, &details, now, &budget, arrived)
                 .await
         }
         None => state.store.change_details(&hash, &details, now).await,

@@ -18,6 +18,7 @@ use opp_store::{IssuedLink, RegisterError, Registered, Seat, VisitorLimits};
 
 pub async fn register(State(state): State<AppState>, request: Request) -> Response {
     let format = request::format(request.headers());
+    let arrived = super::Arrived::of(request.extensions());
     let answer = match checked_fields(&state, request).await {
         Ok(values) => match registration::validate(values) {
             Submission::Bot => {
@@ -32,7 +33,7 @@ pub async fn register(State(state): State<AppState>, request: Request) -> Respon
                 tracing::info!(outcome = "invalid", fields = ?errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), "registration refused");
                 Answer::form_errors(json!(errors), json!(values))
             }
-            Submission::Valid(registration) => store(&state, &registration).await,
+            Submission::Valid(registration) => store(&state, &registration, arrived).await,
         },
         Err(refusal) => refusal,
     };
@@ -54,7 +55,11 @@ async fn checked_fields(
 }
 
 /// Stores a valid registration with a new personal link, and answers what the store decided.
-async fn store(state: &AppState, registration: &Registration) -> Answer {
+async fn store(
+    state: &AppState,
+    registration: &Registration,
+    arrived: std::time::Instant,
+) -> Answer {
     let ring = match state.settings.link_keys.ring().await {
         Ok(ring) => ring,
         Err(err) => {
@@ -72,6 +77,7 @@ async fn store(state: &AppState, registration: &Registration) -> Answer {
     let limits = VisitorLimits {
         mail: MailBudget::new(ring.clone(), state.pages.current().limits()),
         reregistrations_per_day: state.pages.current().limits().reregistrations_per_day,
+        started: arrived,
     };
     match state
         .store

@@ -194,6 +194,7 @@ async fn registering_again_after_cancelling_is_limited_per_meeting_and_day() {
     let limits = VisitorLimits {
         mail: budget(),
         reregistrations_per_day: 3,
+        started: std::time::Instant::now(),
     };
     let stored = s
         .store
