@@ -7,8 +7,16 @@
 # .github/workflows/deploy.yml runs it on every merge to main and every night. Changes nothing else.
 #
 #   infra/publish-content.sh --region R --site-url URL --bucket B --distribution-id D --table T
-#                            [--update-functions --function F --mailer-function M]
+#                            [--update-functions --function F --mailer-function M [--only BIN]...]
 #                            [--skip-meetings] [--dry-run]
+#   infra/publish-content.sh --build-only DIR --site-url URL [--update-functions [--only BIN]...]
+#   infra/publish-content.sh --from-build DIR --region R --bucket B --distribution-id D --table T
+#                            [--function F --mailer-function M] [--skip-meetings]
+#
+# Two halves for GitHub Actions: --build-only builds everything into DIR with no AWS credentials (the
+# site, the Lambda zips asked for, opp-admin); --from-build deploys exactly that, and builds nothing, so
+# no build script ever runs with the deploy role's credentials. Without either it does both (deploy.sh).
+# --only opp-handler|opp-mailer (repeatable) updates just those functions (infra/changed-functions.sh).
 #
 # --dry-run prints every command ('+ cmd' on stderr) instead of running it. What it calls is what the
 # stack's ContentDeployRole allows (infra/template.yaml; admin/tests/deploy_role.rs checks sync's part).
@@ -24,6 +32,9 @@ FUNCTION=""
 MAILER_FUNCTION=""
 SKIP_MEETINGS=0
 DRY_RUN=0
+BUILD_DIR=""
+FROM_BUILD=""
+ONLY=()
 
 die() { echo "publish: error: $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
@@ -40,23 +51,55 @@ while [[ $# -gt 0 ]]; do
     --function) need_value "$@"; FUNCTION="$2"; shift 2 ;;
     --mailer-function) need_value "$@"; MAILER_FUNCTION="$2"; shift 2 ;;
     --skip-meetings) SKIP_MEETINGS=1; shift ;;
+    --build-only) need_value "$@"; BUILD_DIR="$2"; shift 2 ;;
+    --from-build) need_value "$@"; FROM_BUILD="$2"; shift 2 ;;
+    --only) need_value "$@"; ONLY+=("$2"); shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
 
-for required in REGION SITE_URL BUCKET DISTRIBUTION_ID TABLE; do
-  option="--$(echo "$required" | tr '[:upper:]_' '[:lower:]-')"
-  [[ -n "${!required}" ]] || die "$option is required (the stack's outputs have it: infra/README.md)"
+[[ -n "$BUILD_DIR" && -n "$FROM_BUILD" ]] && die "--build-only and --from-build are the two halves: give one of them"
+BUILD=1
+DEPLOY=1
+[[ -n "$BUILD_DIR" ]] && DEPLOY=0
+[[ -n "$FROM_BUILD" ]] && BUILD=0
+if [[ $BUILD -eq 1 ]]; then required=(SITE_URL); else required=(); fi
+[[ $DEPLOY -eq 1 ]] && required+=(REGION BUCKET DISTRIBUTION_ID TABLE)
+for name in "${required[@]}"; do
+  option="--$(echo "$name" | tr '[:upper:]_' '[:lower:]-')"
+  [[ -n "${!name}" ]] || die "$option is required (the stack's outputs have it: infra/README.md)"
 done
-[[ $DRY_RUN -eq 1 || "$SITE_URL" =~ ^https?://[^/]+$ ]] || die "--site-url must be scheme and host without a path, such as https://opp.example.nl"
-if [[ $UPDATE_FUNCTIONS -eq 1 && ( -z "$FUNCTION" || -z "$MAILER_FUNCTION" ) ]]; then
-  die "--update-functions needs --function and --mailer-function (the stack outputs FunctionName and MailerFunctionName)"
+if [[ $BUILD -eq 1 ]]; then
+  [[ $DRY_RUN -eq 1 || "$SITE_URL" =~ ^https?://[^/]+$ ]] || die "--site-url must be scheme and host without a path, such as https://opp.example.nl"
+fi
+for binary in ${ONLY[@]+"${ONLY[@]}"}; do
+  case "$binary" in opp-handler|opp-mailer) ;; *) die "--only takes opp-handler or opp-mailer, not $binary" ;; esac
+done
+# The functions to build or update: --only's, else both.
+if [[ ${#ONLY[@]} -gt 0 ]]; then FUNCTIONS=("${ONLY[@]}"); else FUNCTIONS=(opp-handler opp-mailer); fi
+# Deploying from a build: the functions are those the build made.
+if [[ -n "$FROM_BUILD" ]]; then
+  FUNCTIONS=()
+  for binary in opp-handler opp-mailer; do
+    [[ -f "$FROM_BUILD/lambda/$binary.zip" ]] && FUNCTIONS+=("$binary")
+  done
+  [[ ${#FUNCTIONS[@]} -gt 0 ]] && UPDATE_FUNCTIONS=1
+fi
+if [[ $DEPLOY -eq 1 && $UPDATE_FUNCTIONS -eq 1 && ( -z "$FUNCTION" || -z "$MAILER_FUNCTION" ) ]]; then
+  die "updating the functions needs --function and --mailer-function (the stack outputs FunctionName and MailerFunctionName)"
 fi
 
+# Relative paths are the caller's, before the script moves to the repository.
+[[ -n "$BUILD_DIR" ]] && BUILD_DIR="$(mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR" && pwd)"
+if [[ -n "$FROM_BUILD" ]]; then
+  FROM_BUILD="$(cd "$FROM_BUILD" 2>/dev/null && pwd)" || die "--from-build: no such folder"
+fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PUBLIC_DIR="public"
+[[ -n "$BUILD_DIR" ]] && PUBLIC_DIR="$BUILD_DIR/public"
+[[ -n "$FROM_BUILD" ]] && PUBLIC_DIR="$FROM_BUILD/public"
 export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 
 # shellcheck source=infra/run-commands.sh
@@ -65,40 +108,66 @@ source infra/run-commands.sh
 # ------------------------------------------------------------------------------------------------
 # 1. Build the site for its public URL
 # ------------------------------------------------------------------------------------------------
-say "Building the site"
-run cargo run --release -p opp-site --bin opp-site -- build --output "$PUBLIC_DIR" --base-url "$SITE_URL"
-if [[ $DRY_RUN -eq 0 ]]; then
-  [[ -f "$PUBLIC_DIR/index.html" ]] || die "$PUBLIC_DIR/index.html missing after the site build"
-  [[ -f "$PUBLIC_DIR/404.html" ]] || die "$PUBLIC_DIR/404.html missing (CloudFront's error page)"
-fi
-
-# The editing screen (config.yaml's cms:): the build wrote admin/index.html and admin/config.yml; Decap's
-# bundle (pinned in browser/package-lock.json) goes beside them, without its source maps.
-if [[ $DRY_RUN -eq 1 || -f "$PUBLIC_DIR/admin/index.html" ]]; then
-  BUNDLE="browser/node_modules/decap-cms/dist"
-  if [[ $DRY_RUN -eq 0 && ! -f "$BUNDLE/decap-cms.js" ]]; then
-    die "the site has an editing screen, but $BUNDLE/decap-cms.js is missing: run npm ci --prefix browser first"
+if [[ $BUILD -eq 1 ]]; then
+  say "Building the site"
+  run cargo run --release -p opp-site --bin opp-site -- build --output "$PUBLIC_DIR" --base-url "$SITE_URL"
+  if [[ $DRY_RUN -eq 0 ]]; then
+    [[ -f "$PUBLIC_DIR/index.html" ]] || die "$PUBLIC_DIR/index.html missing after the site build"
+    [[ -f "$PUBLIC_DIR/404.html" ]] || die "$PUBLIC_DIR/404.html missing (CloudFront's error page)"
   fi
-  say "Adding the editing screen's bundle (Decap CMS) to $PUBLIC_DIR/admin/decap/"
-  run mkdir -p "$PUBLIC_DIR/admin/decap"
-  run find "$BUNDLE" -maxdepth 1 -type f "(" -name '*.js' -o -name '*.wasm' ")" -exec cp {} "$PUBLIC_DIR/admin/decap/" ";"
+
+  # The editing screen (config.yaml's cms:): the build wrote admin/index.html and admin/config.yml; Decap's
+  # bundle (pinned in browser/package-lock.json) goes beside them, without its source maps.
+  if [[ $DRY_RUN -eq 1 || -f "$PUBLIC_DIR/admin/index.html" ]]; then
+    BUNDLE="browser/node_modules/decap-cms/dist"
+    if [[ $DRY_RUN -eq 0 && ! -f "$BUNDLE/decap-cms.js" ]]; then
+      die "the site has an editing screen, but $BUNDLE/decap-cms.js is missing: run npm ci --prefix browser first"
+    fi
+    say "Adding the editing screen's bundle (Decap CMS) to $PUBLIC_DIR/admin/decap/"
+    run mkdir -p "$PUBLIC_DIR/admin/decap"
+    run find "$BUNDLE" -maxdepth 1 -type f "(" -name '*.js' -o -name '*.wasm' ")" -exec cp {} "$PUBLIC_DIR/admin/decap/" ";"
+  fi
+elif [[ $DRY_RUN -eq 0 ]]; then
+  [[ -f "$PUBLIC_DIR/index.html" && -f "$PUBLIC_DIR/meetings.json" ]] || die "--from-build: $PUBLIC_DIR holds no built site"
 fi
 
 # ------------------------------------------------------------------------------------------------
-# 2. The functions' code, when the theme or config.yaml changed (their pages and e-mails are compiled in)
+# 2. The functions' code (their pages and e-mails are compiled in): built here, or taken from the build
 # ------------------------------------------------------------------------------------------------
 if [[ $UPDATE_FUNCTIONS -eq 1 ]]; then
-  LAMBDA_BUILD_ENV=()
-  while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
-  [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
-  for pair in "opp-handler:$FUNCTION" "opp-mailer:$MAILER_FUNCTION"; do
-    binary="${pair%%:*}"
-    name="${pair#*:}"
-    say "Building $binary (cargo lambda, arm64) and updating $name"
-    run env "${LAMBDA_BUILD_ENV[@]}" cargo lambda build --release --arm64 --locked --bin "$binary" --output-format zip
-    run aws lambda update-function-code --function-name "$name" --region "$REGION" \
-      --zip-file "fileb://target/lambda/$binary/bootstrap.zip" --query 'LastUpdateStatus' --output text
+  if [[ $BUILD -eq 1 ]]; then
+    LAMBDA_BUILD_ENV=()
+    while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E '^[A-Z][A-Z0-9_]*=' infra/lambda-build.env)
+    [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
+  fi
+  for binary in "${FUNCTIONS[@]}"; do
+    if [[ "$binary" == opp-handler ]]; then name="$FUNCTION"; else name="$MAILER_FUNCTION"; fi
+    zip="target/lambda/$binary/bootstrap.zip"
+    if [[ $BUILD -eq 1 ]]; then
+      say "Building $binary (cargo lambda, arm64)"
+      run env "${LAMBDA_BUILD_ENV[@]}" cargo lambda build --release --arm64 --locked --bin "$binary" --output-format zip
+    fi
+    if [[ -n "$BUILD_DIR" ]]; then
+      run mkdir -p "$BUILD_DIR/lambda"
+      run cp "$zip" "$BUILD_DIR/lambda/$binary.zip"
+    fi
+    [[ -n "$FROM_BUILD" ]] && zip="$FROM_BUILD/lambda/$binary.zip"
+    if [[ $DEPLOY -eq 1 ]]; then
+      say "Updating $name with $binary"
+      run aws lambda update-function-code --function-name "$name" --region "$REGION" \
+        --zip-file "fileb://$zip" --query 'LastUpdateStatus' --output text
+    fi
   done
+fi
+
+# The meeting sync's program: built here for the deploy half, which then builds nothing.
+if [[ -n "$BUILD_DIR" ]]; then
+  say "Building opp-admin (the meeting sync) for the deploy"
+  run cargo build --release --locked -p opp-admin --bin opp-admin
+  run mkdir -p "$BUILD_DIR/bin"
+  run cp target/release/opp-admin "$BUILD_DIR/bin/opp-admin"
+  say "Built into $BUILD_DIR: the site, ${FUNCTIONS[*]:-no function} (if asked), opp-admin"
+  exit 0
 fi
 
 # ------------------------------------------------------------------------------------------------
@@ -134,6 +203,10 @@ run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --pa
 # ------------------------------------------------------------------------------------------------
 if [[ $SKIP_MEETINGS -eq 0 ]]; then
   say "Syncing meetings into $TABLE"
-  run cargo run --release -p opp-admin --bin opp-admin -- \
-    --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
+  if [[ -n "$FROM_BUILD" ]]; then
+    run "$FROM_BUILD/bin/opp-admin" --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
+  else
+    run cargo run --release -p opp-admin --bin opp-admin -- \
+      --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
+  fi
 fi

@@ -1524,8 +1524,10 @@ def test_content_deploy_role_is_github_oidc_for_production_only(cfn, sam):
     assert "oidc-provider/token.actions.githubusercontent.com" in federated[2]["Fn::Sub"]
     equals = trust["Condition"]["StringEquals"]
     assert equals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    # The customised subject (repo, context, ref, job_workflow_ref): one job of one workflow on main.
     assert equals["token.actions.githubusercontent.com:sub"] == {
-        "Fn::Sub": "repo:${GitHubRepository}:environment:production"}
+        "Fn::Sub": "repo:${GitHubRepository}:environment:production:ref:refs/heads/main"
+                   ":job_workflow_ref:${GitHubRepository}/.github/workflows/deploy.yml@refs/heads/main"}
     assert "StringLike" not in trust["Condition"], "no wildcard subjects (pull requests, other branches)"
     output = cfn["Outputs"]["ContentDeployRoleArn"]
     assert output["Condition"] == "HasGitHubRepository"
@@ -1602,6 +1604,83 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
     assert refused.returncode != 0 and "--mailer-function" in refused.stderr
 
 
+def test_publish_content_builds_without_credentials_and_deploys_without_building(tmp_path):
+    """The workflow's two halves: --build-only makes the site, the zips asked for and opp-admin, and calls
+    no AWS; --from-build calls AWS and builds nothing (no cargo, no npm, no pip)."""
+    built = publish(tmp_path, "--build-only", "out", "--site-url", "https://opp.example.nl",
+                    "--update-functions", "--only", "opp-mailer", "--dry-run")
+    assert built.returncode == 0, built.stderr
+    commands = [line[2:] for line in built.stderr.splitlines() if line.startswith("+ ")]
+    assert not any(c.startswith("aws ") for c in commands), commands
+    assert any("--bin opp-mailer" in c for c in commands)
+    assert not any("--bin opp-handler" in c for c in commands), "only the function asked for"
+    assert any(c.startswith("cargo build --release --locked -p opp-admin") for c in commands)
+    out = tmp_path / "out"
+    assert any(c.endswith(f"{out}/lambda/opp-mailer.zip") for c in commands), commands
+    # The deploy half, from a build folder that holds the mailer's zip only.
+    (out / "public").mkdir(parents=True)
+    (out / "lambda").mkdir()
+    (out / "lambda" / "opp-mailer.zip").write_bytes(b"zip")
+    deployed = publish(tmp_path, "--from-build", "out", "--region", "eu-west-1", "--bucket", "b",
+                       "--distribution-id", "E1", "--table", "t", "--function", "fn", "--mailer-function", "mail",
+                       "--dry-run")
+    assert deployed.returncode == 0, deployed.stderr
+    commands = [line[2:] for line in deployed.stderr.splitlines() if line.startswith("+ ")]
+    assert not any(c.startswith(("cargo", "npm", "pip", "env CARGO")) for c in commands), commands
+    updates = [c for c in commands if c.startswith("aws lambda update-function-code")]
+    assert len(updates) == 1 and "--function-name mail" in updates[0] and f"{out}/lambda/opp-mailer.zip" in updates[0]
+    assert commands[-1].startswith(f"{out}/bin/opp-admin ") and "sync-meetings" in commands[-1]
+    both = publish(tmp_path, "--build-only", "x", "--from-build", "out", "--dry-run")
+    assert both.returncode != 0 and "give one of them" in both.stderr
+
+
+def test_changed_functions_follows_each_functions_sources(tmp_path):
+    """infra/changed-functions.sh names a function when one of its sources changed, both for an unknown base,
+    and its lists hold every path dependency of each function's crate."""
+    import re
+    script = (ROOT / "infra" / "changed-functions.sh").read_text(encoding="utf-8")
+    lists = {name: re.search(rf"^{name}=\(([^)]*)\)", script, re.M).group(1).split()
+             for name in ("COMMON", "HANDLER", "MAILER")}
+    for crate, own in (("handler", "HANDLER"), ("mailer", "MAILER")):
+        manifest = (ROOT / crate / "Cargo.toml").read_text(encoding="utf-8")
+        dependencies = manifest.split("[dependencies]")[1].split("\n[")[0]
+        for path in re.findall(r'path = "\.\./([a-z-]+)"', dependencies):
+            assert path in lists["COMMON"] + lists[own], f"{crate} depends on {path}, which the script does not watch"
+        assert crate in lists[own]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, text=True).stdout  # noqa: E731
+    git("init", "-q")
+    git("config", "user.email", "t@example.nl")
+    git("config", "user.name", "t")
+    (repo / "infra").mkdir()
+    shutil.copy(ROOT / "infra" / "changed-functions.sh", repo / "infra")
+    for path in ("theme/emails/a.txt", "theme/templates/a.html", "theme/static/css/a.css", "content/a.md",
+                 "model/src/lib.rs", "handler/src/lib.rs", "mailer/src/lib.rs"):
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("1")
+    git("add", "-A")
+    git("commit", "-qm", "one")
+
+    def after_changing(path):
+        before = git("rev-parse", "HEAD").strip()
+        (repo / path).write_text((repo / path).read_text() + "2")
+        git("commit", "-qam", path)
+        out = subprocess.run(["bash", "infra/changed-functions.sh", before, "HEAD"], cwd=repo, check=True,
+                             capture_output=True, text=True).stdout
+        return out.split()
+
+    assert after_changing("content/a.md") == []
+    assert after_changing("theme/static/css/a.css") == []
+    assert after_changing("theme/emails/a.txt") == ["opp-mailer"]
+    assert after_changing("theme/templates/a.html") == ["opp-handler"]
+    assert after_changing("handler/src/lib.rs") == ["opp-handler"]
+    assert after_changing("model/src/lib.rs") == ["opp-handler", "opp-mailer"]
+    unknown = subprocess.run(["bash", "infra/changed-functions.sh", "0" * 40, "HEAD"], cwd=repo, check=True,
+                             capture_output=True, text=True).stdout.split()
+    assert unknown == ["opp-handler", "opp-mailer"]
+
+
 def test_deploy_workflow_matches_the_role(cfn):
     """.github/workflows/deploy.yml: the environment the role trusts, OIDC, one deploy at a time, the nightly run."""
     import yaml
@@ -1612,17 +1691,27 @@ def test_deploy_workflow_matches_the_role(cfn):
     assert "workflow_dispatch" in triggers
     assert workflow["permissions"] == {}
     assert workflow["concurrency"] == {"group": "deploy-content", "cancel-in-progress": False}
-    (job,) = workflow["jobs"].values()
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     trust = cfn["Resources"]["ContentDeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     subject = trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]["Fn::Sub"]
-    assert subject.endswith(f":environment:{job['environment']}")
-    assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    steps = job["steps"]
+    assert f":environment:{deploy['environment']}:" in subject
+    assert subject.endswith(":job_workflow_ref:${GitHubRepository}/.github/workflows/deploy.yml@refs/heads/main")
+    # The build job has no token and no environment; every build step runs there.
+    assert build["permissions"] == {"contents": "read"} and "environment" not in build
+    assert "id-token" not in str(build)
+    assert "--build-only" in build["steps"][-2]["run"]
+    assert build["steps"][-1]["with"]["include-hidden-files"] is True, ".well-known/security.txt"
+    # The deploy job: the token, the role, and no build (no cargo, npm, pip, rustup).
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = deploy["steps"]
+    for step in steps:
+        assert not any(tool in step.get("run", "") for tool in ("cargo ", "npm ", "pip ", "rustup ")), step
     assume = next(s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert assume["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
     assert not any("aws-access-key-id" in s.get("with", {}) for s in steps), "no long-lived keys"
     publish = steps[-1]["run"]
-    assert "bash infra/publish-content.sh" in publish and "--update-functions" in publish
+    assert "bash infra/publish-content.sh --from-build" in publish
     pull_request = yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text(encoding="utf-8"))
     assert pull_request["permissions"] == {}
     assert all(j["permissions"] == {"contents": "read"} for j in pull_request["jobs"].values())
