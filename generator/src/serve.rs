@@ -551,7 +551,10 @@ mod tests {
         let snippet = reload_snippet(3);
         assert_eq!(html, format!("<html><body><p>x</p>{snippet}</body></html>"));
         assert!(snippet.contains("/__opp/reload.js?v=3"), "{snippet}");
-        assert!(!snippet.contains("<script>"), "nothing inline: the CSP allows none");
+        assert!(
+            !snippet.contains("<script>"),
+            "nothing inline: the CSP allows none"
+        );
         assert!(inject_reload("<p>fragment</p>".into(), 1).ends_with("</script>"));
     }
 }

@@ -118,15 +118,18 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
     )
     .await;
     // Read again every 200 ms: under faults, nearly every request finds the values due.
-    let origin = OriginSecret::managed_every(secrets.clone(), origin_arn, Duration::from_millis(200))
-        .await
-        .unwrap();
+    let origin =
+        OriginSecret::managed_every(secrets.clone(), origin_arn, Duration::from_millis(200))
+            .await
+            .unwrap();
     let link_keys = opp_store::link_keys::LinkKeySource::managed(secrets, ring_arn);
 
     let store = opp_store::Store::new(client(&start_dynoxide().await), "registrations");
     store.create_table_without_stream().await.unwrap();
     store.put_meeting_details(&meeting(M, 500)).await.unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
     let app = router(
         AppState::new(
             store.clone(),
@@ -144,7 +147,11 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
     let faults = |rate: f64| Schedule {
         rate,
         operations: vec!["GetSecretValue"],
-        faults: vec![Fault::DelayPastTimeout, Fault::Throttling, Fault::ServerError],
+        faults: vec![
+            Fault::DelayPastTimeout,
+            Fault::Throttling,
+            Fault::ServerError,
+        ],
         seed: 25,
         max_faults: None,
     };
@@ -190,7 +197,10 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
         answers.extend(batch.join_all().await);
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
-    assert!(proxy.injected(Fault::DelayPastTimeout) > 0, "faults were injected");
+    assert!(
+        proxy.injected(Fault::DelayPastTimeout) > 0,
+        "faults were injected"
+    );
     let mut stored = 0;
     for (email, reply, took) in &answers {
         assert!(
@@ -199,7 +209,11 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
         );
         let found = store.registration_of(M, email).await.unwrap();
         match reply.status {
-            303 if reply.location.as_deref().is_some_and(|l| l.contains("/api/registrations/")) => {
+            303 if reply
+                .location
+                .as_deref()
+                .is_some_and(|l| l.contains("/api/registrations/")) =>
+            {
                 assert!(found.is_some(), "{email}: acknowledged but not stored");
                 stored += 1;
             }
@@ -211,7 +225,9 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
                 );
                 assert!(found.is_none(), "{email}: stored but answered \"mislukt\"");
             }
-            other => panic!("{email}: answered {other} (403 would be the origin check refusing CloudFront)"),
+            other => panic!(
+                "{email}: answered {other} (403 would be the origin check refusing CloudFront)"
+            ),
         }
     }
 
@@ -221,7 +237,10 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
     for n in 100..103 {
         let (email, reply, _) = register(n).await;
         assert!(
-            reply.location.as_deref().is_some_and(|l| l.contains("/api/registrations/")),
+            reply
+                .location
+                .as_deref()
+                .is_some_and(|l| l.contains("/api/registrations/")),
             "{email}: {:?}",
             reply.location
         );

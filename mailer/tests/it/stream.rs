@@ -692,7 +692,12 @@ async fn a_withheld_visitor_mail_is_not_sent_but_a_promotion_is() {
     };
     let outcome = p
         .store
-        .cancel_as_visitor(&token::hash(&anna), now(), &spent, std::time::Instant::now())
+        .cancel_as_visitor(
+            &token::hash(&anna),
+            now(),
+            &spent,
+            std::time::Instant::now(),
+        )
         .await
         .unwrap();
     assert_eq!(
