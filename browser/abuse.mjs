@@ -4,7 +4,9 @@
 //   1  50 register-and-cancel rounds with the victim's address, over two meetings: each meeting takes the
 //      first registration and `reregistrations_per_day` more, the rest get 429 with a Dutch answer and
 //      nothing stored
-//   2  20 address changes: a registration of the abuser's own moves to the victim's address and back
+//   2  20 address changes: a registration of the abuser's own asks to move to the victim's address and back;
+//      each request mails the victim a confirmation link until the registration's daily limit
+//      (`limits.moves_per_day`) or the victim's budget answers 429, and nothing ever moves unconfirmed
 //   3  "Link kwijt?" for the victim, 5 times
 //   then: the victim's mailbox (/_mail/) holds at most the budget (config.yaml `limits.mails_per_address`)
 //   plus the first confirmation of each meeting; every answer that said "no e-mail this time" matches a
@@ -114,13 +116,20 @@ async function main() {
     // 2: the abuser's own registration moves to the victim's address and back.
     const own = await register(MOVE_MEETING, ABUSER, 'Kees Kwaad');
     const moveProblems = own.status === 201 ? [] : [`the abuser's registration answered ${own.status}`];
+    let refusedMoves = 0;
     for (let i = 0; i < MOVES && own.location; i += 1) {
       const to = i % 2 === 0 ? VICTIM : ABUSER;
       const m = await post(`${own.location}/gegevens`, { name: 'Kees Kwaad', email: to, organisation: '', needs: '' });
-      if (m.status !== 200) moveProblems.push(`move ${i} to ${to}: answered ${m.status}: ${m.text.slice(0, 200)}`);
-      else if (to === VICTIM) count(m.json);
+      if (to === VICTIM && m.status === 429) refusedMoves += 1;
+      else if (m.status !== 200) moveProblems.push(`move ${i} to ${to}: answered ${m.status}: ${m.text.slice(0, 200)}`);
+      else if (to === VICTIM) {
+        if (m.json?.status !== 'move_requested') moveProblems.push(`move ${i}: ${m.text.slice(0, 200)}, expected a move that waits for confirmation`);
+        count(m.json);
+      }
     }
-    report.check(`abuse    ${MOVES} address changes aimed at the victim are stored`, moveProblems);
+    if (refusedMoves === 0) moveProblems.push('no move request was refused: neither the daily limit nor the budget held');
+    report.check(`abuse    ${MOVES} address changes aimed at the victim: each waits for a confirmation, the rest 429`, moveProblems,
+      `${refusedMoves} refused with 429`);
 
     // 3: "Link kwijt?" for the victim.
     const linkProblems = [];

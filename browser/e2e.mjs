@@ -20,9 +20,10 @@
 //      only (public, s-maxage=30, max-age=0), axe on the filled-in pages; JavaScript off: every spot hidden
 //   6c after E and D registered, Apeldoorn's page shows the new number
 //   6b E corrects the details on the personal page ("Gegevens wijzigen"): the form is filled in, a bad address
-//      gives the 422 form with the summary focused, a new address and needs are stored (303 to .../gewijzigd with
-//      a focused notice), opp-admin lists E under the new address with the counters unchanged, and the new
-//      address gets "Je e-mailadres is gewijzigd"
+//      gives the 422 form with the summary focused; a new address and needs: the needs are stored at once (303 to
+//      .../gewijzigd with a focused notice that a mail went to the new address), the old address gets a notice,
+//      the new one a link; that link asks, its button moves (axe on both pages); then opp-admin lists E under
+//      the new address with the counters unchanged, and the new address gets "Je e-mailadres is gewijzigd"
 //   7  opp-dev stops on SIGINT (exit 0) and starts again on the same --state-dir: every registration, the
 //      counters and the personal links survive; Amersfoort is still full
 // axe-core (WCAG 2.1 A + AA) runs on every page the handler renders (personal page confirmed and waiting list,
@@ -791,12 +792,46 @@ async function main() {
       if (!r3.request().redirectedFrom()) cp.push('the POST was answered with a page, not a redirect: a reload would send it again');
       if (!new URL(page.url()).pathname.endsWith('/gewijzigd')) cp.push(`landed on ${await pageSummary(page, r3)}, expected .../gewijzigd`);
       const text = await mainText(page);
-      for (const want of ['Je gegevens zijn gewijzigd', 'Je bent aangemeld', corrected.email, corrected.needs]) if (!text.includes(want)) cp.push(`the page does not say "${want}"`);
+      for (const want of ['We hebben een e-mail gestuurd naar', 'Je bent aangemeld', corrected.email, PEOPLE.E.email, corrected.needs]) if (!text.includes(want)) cp.push(`the page does not say "${want}"`);
       const notice = await focusAfterLoad(page, 'gewijzigd');
       if (notice !== 'gewijzigd') cp.push(`focus is on ${notice}, expected the notice #gewijzigd`);
-      report.check('details  stored: 303 to the personal page with a focused notice, the new details shown', cp);
+      report.check('details  stored: 303 to the personal page with a focused notice; the new address waits for its confirmation', cp);
       await shot(page, '07d-gegevens-gewijzigd');
       await axe(page, 'personal page after a correction');
+
+      // The old address hears of it; the new one gets the link that confirms it.
+      let notified = null;
+      let asked = null;
+      for (let i = 0; i < 60 && !(notified && asked); i += 1) {
+        const mails = await mailbox();
+        notified = mails.find((m) => m.to.includes(`<${PEOPLE.E.email}>`) && m.subject.startsWith('Wijziging van je e-mailadres gevraagd'));
+        asked = mails.find((m) => m.to.includes(`<${corrected.email}>`) && m.subject.startsWith('Bevestig je e-mailadres'));
+        if (!(notified && asked)) await new Promise((r) => setTimeout(r, 250));
+      }
+      const mp = [];
+      if (!notified) mp.push(`no "Wijziging van je e-mailadres gevraagd" to ${PEOPLE.E.email} in /_mail/`);
+      if (!asked) mp.push(`no "Bevestig je e-mailadres" to ${corrected.email} in /_mail/`);
+      report.check('mail     the old address gets a notice, the new one the link that confirms', mp);
+      if (!asked) throw new Error('no confirmation mail: the move cannot be confirmed');
+      const message = await (await fetch(state.dev.url(asked.href))).text();
+      const confirmUrl = (message.match(/https?:\/\/[^\s"<>]+\/api\/adres\/[A-Za-z0-9_-]{43}/) || [])[0];
+      if (!confirmUrl) throw new Error(`the confirmation mail holds no /api/adres/ link: ${message.slice(0, 400)}`);
+      const storedBefore = (await adminList(ROOMY)).some((r) => r.email === PEOPLE.E.email);
+      const r4 = await page.goto(confirmUrl, { waitUntil: 'load' });
+      const ap = [];
+      if (r4.status() !== 200) ap.push(`the confirmation link answered ${r4.status()}`);
+      if (!(await mainText(page)).includes('Bevestig je e-mailadres')) ap.push(`the link does not ask: ${await pageSummary(page, r4)}`);
+      if (!storedBefore || !(await adminList(ROOMY)).some((r) => r.email === PEOPLE.E.email)) ap.push('the registration moved before the button was pressed');
+      report.check('move     the link in the mail asks first (a GET changes nothing)', ap);
+      await shot(page, '07e-adres-bevestigen');
+      await axe(page, 'address move: confirm');
+      const [r5] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('main form[method="post"] button[type="submit"]').click()]);
+      const mv = [];
+      if (r5.status() !== 200) mv.push(`the confirmation answered ${r5.status()}: ${await pageSummary(page, r5)}`);
+      if (!(await mainText(page)).includes('Je e-mailadres is gewijzigd')) mv.push(`the page does not say "Je e-mailadres is gewijzigd": ${await pageSummary(page, r5)}`);
+      report.check('move     the button moves the registration to the new address', mv);
+      await shot(page, '07f-adres-bevestigd');
+      await axe(page, 'address move: done');
 
       const rows = await adminList(ROOMY);
       const sp = rowProblems(rows, corrected, 'confirmed', ROOMY);

@@ -20,13 +20,14 @@ mod embedded {
 
 /// The theme templates the handler renders. Only these and what they extend, include or import are
 /// parsed: the rest of the theme would only add to the function's cold start.
-pub const RENDERED_TEMPLATES: [&str; 8] = [
+pub const RENDERED_TEMPLATES: [&str; 9] = [
     "registration.html",
     "registration_cancel.html",
     "registration_cancelled.html",
     "registration_changed.html",
     "registration_details.html",
     "registration_form_errors.html",
+    "registration_move.html",
     "registration_not_found.html",
     "registration_refused.html",
 ];

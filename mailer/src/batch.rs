@@ -10,7 +10,7 @@ use opp_model::records::{MeetingRecord, MeetingStatus};
 use opp_store::{RegistrationRecord, meeting_from_item, registration_from_item};
 
 use crate::Mailer;
-use crate::compose::{News, OutgoingMail, link_email, registration_email};
+use crate::compose::{News, OutgoingMail, link_email, move_email, registration_email};
 use crate::record::{ChangeRecord, Item};
 use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
 use opp_store::mail_budget::MailBudget;
@@ -69,6 +69,12 @@ enum Job<'a> {
         email: &'a str,
         address_hash: &'a str,
         request_id: &'a str,
+    },
+    /// One of the two mails of an address move.
+    Move {
+        kind: Kind,
+        registration: &'a RegistrationRecord,
+        pending: &'a opp_model::records::PendingMove,
     },
 }
 
@@ -143,6 +149,50 @@ impl Mailer {
                     news: News::default(),
                 };
                 self.once(&key, job, now).await.map(Tally::from)
+            }
+            Decision::MoveRequested { registration } => {
+                let Some(registration) = registration_from_item(&registration) else {
+                    tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
+                    return Ok(Tally::default());
+                };
+                let Some(pending) = registration.pending_move.clone() else {
+                    return Ok(Tally::default());
+                };
+                // Only while this very move still waits: not for an erased registration, nor for a
+                // request that a later one (or a details change) replaced.
+                let current = self
+                    .store
+                    .registration_of(&registration.meeting, &registration.email)
+                    .await
+                    .map_err(|err| err.0)?;
+                let waits = current.is_some_and(|current| {
+                    current.registration_id == registration.registration_id
+                        && current.pending_move.is_some_and(|p| p.id == pending.id)
+                });
+                if !waits {
+                    return Ok(Tally::default());
+                }
+                let mut tally = Tally::default();
+                // The old address first: it hears of the move even if the other mail fails.
+                for kind in [Kind::MoveNotice, Kind::AddressConfirm] {
+                    let key = MailKey {
+                        subject: registration
+                            .link_id
+                            .clone()
+                            .unwrap_or_else(|| registration.registration_id.clone()),
+                        kind: kind.as_str(),
+                        version: pending.id.clone(),
+                    };
+                    let job = Job::Move {
+                        kind,
+                        registration: &registration,
+                        pending: &pending,
+                    };
+                    let handled = Tally::from(self.once(&key, job, now).await?);
+                    tally.sent += handled.sent;
+                    tally.given_up += handled.given_up;
+                }
+                Ok(tally)
             }
             Decision::LinkRequest { request } => {
                 let (Some(email), Some(request_id), Some(address_hash)) = (
@@ -287,6 +337,34 @@ impl Mailer {
                 Some(
                     registration_email(&self.site, &keys, *kind, registration, meeting, *news, now)
                         .map_err(|problem| Failure(problem.to_string()))?,
+                )
+            }
+            Job::Move {
+                kind,
+                registration,
+                pending,
+            } => {
+                let meeting = self.meeting(&registration.meeting).await?;
+                // The new address has a registration for this meeting already: the mail explains.
+                let taken = *kind == Kind::AddressConfirm
+                    && self
+                        .store
+                        .registration_of(&registration.meeting, &pending.to)
+                        .await
+                        .map_err(|err| Failure(err.0))?
+                        .is_some();
+                Some(
+                    move_email(
+                        &self.site,
+                        &keys,
+                        *kind,
+                        registration,
+                        &meeting,
+                        pending,
+                        taken,
+                        now,
+                    )
+                    .map_err(|problem| Failure(problem.to_string()))?,
                 )
             }
             Job::Link {

@@ -100,6 +100,9 @@ pub fn registration_email(
             .flatten(),
         other_meetings: news.others.iter().map(|m| meeting_view(site, m)).collect(),
         links: Vec::new(),
+        confirm_url: None,
+        address_taken: false,
+        new_address: None,
         register_url: site.register_url.clone(),
         site_title: site.title.clone(),
         site_url: site.base_url.clone(),
@@ -182,6 +185,83 @@ pub fn link_email(
         subject: rendered.subject,
         raw,
     }))
+}
+
+/// The two mails of an address move ([`Kind::AddressConfirm`] to the new address, with the link that
+/// confirms it, or that explains that the address is taken; [`Kind::MoveNotice`] to the old address, with
+/// the new one partly hidden and the personal links to undo it).
+#[allow(clippy::too_many_arguments)]
+pub fn move_email(
+    site: &Site,
+    keys: &LinkKeys,
+    kind: Kind,
+    registration: &RegistrationRecord,
+    meeting: &MeetingRecord,
+    pending: &opp_model::records::PendingMove,
+    address_taken: bool,
+    now: Timestamp,
+) -> Result<OutgoingMail, EmailProblem> {
+    let confirm_url = keys
+        .move_token(pending.key_version, &pending.id)
+        .map(|token| site.url(&site.routes.confirm_move(&token)));
+    let notice = kind == Kind::MoveNotice;
+    let links = personal_links(site, keys, registration).filter(|_| notice);
+    let view = EmailView {
+        kind: kind.as_str().to_string(),
+        name: registration.name.clone(),
+        meeting: Some(meeting_view(site, meeting)),
+        personal_url: links.as_ref().map(|(page, _)| page.clone()),
+        cancel_url: links.as_ref().map(|(_, cancel)| cancel.clone()),
+        confirm_url: confirm_url.filter(|_| !notice && !address_taken),
+        address_taken,
+        new_address: notice.then(|| partly_hidden(&pending.to)),
+        register_url: site.register_url.clone(),
+        site_title: site.title.clone(),
+        site_url: site.base_url.clone(),
+        ..EmailView::default()
+    };
+    if kind == Kind::AddressConfirm && view.confirm_url.is_none() && !address_taken {
+        return Err(EmailProblem {
+            file: "mailer".into(),
+            line: None,
+            message: format!(
+                "the link key version {} of a move is no longer in the ring",
+                pending.key_version
+            ),
+        });
+    }
+    let rendered = site.emails.render(&view)?;
+    let to = if notice {
+        registration.email.as_str()
+    } else {
+        pending.to.as_str()
+    };
+    let raw = mime(
+        site,
+        kind,
+        &registration.registration_id,
+        (&registration.name, to),
+        &rendered,
+        None,
+        now,
+    )?;
+    Ok(OutgoingMail {
+        kind,
+        to: to.to_string(),
+        subject: rendered.subject,
+        raw,
+    })
+}
+
+/// `anna@example.nl` as `a***@example.nl`: enough for the owner to recognise, not a whole address.
+pub fn partly_hidden(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
 }
 
 /// The MIME message: multipart text and HTML (mail-builder encodes names with accents), the calendar file

@@ -10,6 +10,7 @@
 //! | MODIFY registration | waitlisted → confirmed | `promoted` |
 //! | MODIFY registration | confirmed / waitlisted → cancelled | `cancelled` |
 //! | MODIFY registration | `reminder_due` set (confirmed) | `reminder` |
+//! | MODIFY registration | a new `move_id` (a move asked for) | `address-confirm` to the new address, `move-notice` to the old |
 //! | INSERT link request | – | `link` |
 //! | MODIFY meeting | `change_seq` raised (date, time or venue changed) | `changed` to each live registration |
 //! | MODIFY meeting | `called_off` false → true | `called-off` to each live registration |
@@ -28,6 +29,9 @@ pub use opp_store::REMINDER_DUE;
 /// When a registration moved to a new address: each move sends one `address-changed` email.
 pub use opp_store::EMAIL_CHANGED_AT;
 
+/// A registration's pending address move.
+pub use opp_store::moves::MOVE_ID;
+
 /// The function's mark on a change whose email is over the address's budget.
 pub use opp_store::mail_budget::MAIL_WITHHELD;
 
@@ -44,6 +48,10 @@ pub enum Kind {
     CalledOff,
     /// To the new address after the person changed it on their personal page.
     AddressChanged,
+    /// To a new address asked for on the personal page: the link that confirms the move.
+    AddressConfirm,
+    /// To the old address when a move is asked for: what happens, and how to undo it.
+    MoveNotice,
 }
 
 impl Kind {
@@ -58,6 +66,8 @@ impl Kind {
             Kind::Changed => "changed",
             Kind::CalledOff => "called-off",
             Kind::AddressChanged => "address-changed",
+            Kind::AddressConfirm => "address-confirm",
+            Kind::MoveNotice => "move-notice",
         }
     }
 
@@ -86,6 +96,11 @@ pub enum Decision {
     /// "Link kwijt?": one `link` email with every live registration of the request's address.
     LinkRequest {
         request: Item,
+    },
+    /// A move to another address was asked for: the confirmation to the new address and the notice to
+    /// the old one (the registration in the new image holds the pending move).
+    MoveRequested {
+        registration: Item,
     },
     /// A meeting changed or was called off: one email to each of its live registrations.
     Meeting {
@@ -119,6 +134,17 @@ fn registration_change(record: &ChangeRecord) -> Decision {
     let Some(now) = status(new) else {
         return Decision::Nothing;
     };
+    // A new pending move (its id differs from the old image's).
+    let move_id =
+        |item: Option<&Item>| item.and_then(|item| item.get(MOVE_ID)?.as_s().ok().cloned());
+    if record.event == EventName::Modify
+        && move_id(Some(new)).is_some()
+        && move_id(Some(new)) != move_id(record.old.as_ref())
+    {
+        return Decision::MoveRequested {
+            registration: new.clone(),
+        };
+    }
     use RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
     // A registration moved to a new address arrives as an INSERT that carries when it moved.
     let moved = new.contains_key(EMAIL_CHANGED_AT);
@@ -225,8 +251,34 @@ mod tests {
             Decision::Registration { kind, .. } => Some(kind),
             Decision::LinkRequest { .. } => Some(Kind::Link),
             Decision::Meeting { kind, .. } => Some(kind),
+            Decision::MoveRequested { .. } => Some(Kind::AddressConfirm),
             Decision::Nothing => None,
         }
+    }
+
+    #[test]
+    fn a_new_pending_move_asks_for_both_move_mails_once() {
+        let pending = |id: &str| Some(registration("confirmed", &[(MOVE_ID, id)]));
+        let r = |s: &str| Some(registration(s, &[]));
+        assert_eq!(
+            kind(&record(Modify, r("confirmed"), pending("m1"))),
+            Some(Kind::AddressConfirm)
+        );
+        assert_eq!(
+            kind(&record(Modify, pending("m1"), pending("m2"))),
+            Some(Kind::AddressConfirm),
+            "a later request"
+        );
+        assert_eq!(
+            kind(&record(Modify, pending("m1"), pending("m1"))),
+            None,
+            "another change while the same move waits"
+        );
+        assert_eq!(
+            kind(&record(Modify, pending("m1"), r("confirmed"))),
+            None,
+            "a move cancelled by a details change"
+        );
     }
 
     use EventName::{Insert, Modify, Remove};

@@ -95,6 +95,9 @@ pub struct Limits {
     /// Registering again for the same meeting with the same address after cancelling: at most this many
     /// times per 24 hours (3); above it the form answers 429 and stores nothing.
     pub reregistrations_per_day: u32,
+    /// Asking to move a registration to another address: at most this many times per registration per
+    /// 24 hours (3). Each request mails the new address and the old one.
+    pub moves_per_day: u32,
 }
 
 impl Default for Limits {
@@ -103,6 +106,7 @@ impl Default for Limits {
             mails_per_address: 5,
             mail_window_hours: 24,
             reregistrations_per_day: 3,
+            moves_per_day: 3,
         }
     }
 }

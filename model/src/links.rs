@@ -157,6 +157,13 @@ impl LinkKeys {
         hmac_token(key.as_bytes(), &format!("address:{email}"))
     }
 
+    /// The token that confirms address move `move_id` (a random id kept on the registration), under key
+    /// `version`: the function issues it, the mailer forms it again for the mail to the new address.
+    /// Never the same as a personal link's token (`move:` before the id).
+    pub fn move_token(&self, version: u32, move_id: &str) -> Option<String> {
+        self.token(version, &format!("move:{move_id}"))
+    }
+
     /// A new link under the current key, from 16 random bytes.
     pub fn issue(&self, random: [u8; 16]) -> DerivedLink {
         let link_id = to_hex(&random);

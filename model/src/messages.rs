@@ -832,12 +832,12 @@ pub mod admin {
             en: "removed {count} link request(s) of {email}",
         }
         ERASE_WOULD_REMOVE_SENT {
-            nl: "zou de verzonden e-mails aan {email} vergeten (aantal: {count})",
-            en: "would forget {count} sent mail(s) to {email}",
+            nl: "zou de verzonden e-mails en adreswijzigingen van {email} vergeten (aantal: {count})",
+            en: "would forget {count} sent mail(s) and address move(s) of {email}",
         }
         ERASE_REMOVED_SENT {
-            nl: "verzonden e-mails aan {email} vergeten (aantal: {count})",
-            en: "forgot {count} sent mail(s) to {email}",
+            nl: "verzonden e-mails en adreswijzigingen van {email} vergeten (aantal: {count})",
+            en: "forgot {count} sent mail(s) and address move(s) of {email}",
         }
         ERASE_NOTHING {
             nl: "geen aanmeldingen van {email}: er is niets te wissen",

@@ -202,6 +202,21 @@ pub struct RegistrationRecord {
     /// Its last visitor-triggered email (confirmation after registering again, cancellation, move) was
     /// not sent: the address's mail budget was used up. The personal page says so.
     pub mail_withheld: bool,
+    /// A move to another address that waits for that address to confirm it (until `expires_at`, epoch s).
+    pub pending_move: Option<PendingMove>,
+}
+
+/// An address move asked for on the personal page: it takes effect only when the new address opens the
+/// link mailed to it, within a day. Until then the registration stays with its address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMove {
+    /// The new address.
+    pub to: String,
+    /// Random; the confirmation link is derived from it (`LinkKeys::move_token`).
+    pub id: String,
+    /// The link key version the confirmation link is derived with.
+    pub key_version: u32,
+    pub expires_at: i64,
 }
 
 impl RegistrationRecord {

@@ -3,7 +3,7 @@
 //! is the whole list of method and path pairs: the function's router is built from it, and a test holds
 //! the HTTP API's routes in `infra/template.yaml` to it exactly (`handler/tests/it/api_routes.rs`).
 
-use crate::urls::{LINKS_API, MEETINGS_API, check_registration_endpoint};
+use crate::urls::{LINKS_API, MEETINGS_API, MOVE_API, check_registration_endpoint};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routes {
@@ -62,6 +62,11 @@ impl Routes {
     pub fn links(&self) -> &'static str {
         LINKS_API
     }
+
+    /// Where the new address confirms an address move: `GET` asks, `POST` moves.
+    pub fn confirm_move(&self, move_token: &str) -> String {
+        format!("{MOVE_API}/{move_token}")
+    }
 }
 
 /// One thing the registration function answers: a method on a path pattern (`{token}` stands for a link
@@ -82,11 +87,15 @@ pub enum Endpoint {
     Calendar,
     Meetings,
     RequestLinks,
+    /// `GET` on a move's confirmation link: asks the new address to confirm (changes nothing).
+    MoveConfirmation,
+    /// `POST` there: moves the registration to the new address.
+    ConfirmMove,
 }
 
 impl Endpoint {
     /// Every endpoint; on a path with two methods the `GET` first (the order of a 405's `Allow` header).
-    pub const ALL: [Endpoint; 12] = [
+    pub const ALL: [Endpoint; 14] = [
         Endpoint::NoPersonalPage,
         Endpoint::Register,
         Endpoint::PersonalPage,
@@ -99,6 +108,8 @@ impl Endpoint {
         Endpoint::Calendar,
         Endpoint::Meetings,
         Endpoint::RequestLinks,
+        Endpoint::MoveConfirmation,
+        Endpoint::ConfirmMove,
     ];
 
     /// `GET` or `POST`.
@@ -107,7 +118,8 @@ impl Endpoint {
             Endpoint::Register
             | Endpoint::Cancel
             | Endpoint::ChangeDetails
-            | Endpoint::RequestLinks => "POST",
+            | Endpoint::RequestLinks
+            | Endpoint::ConfirmMove => "POST",
             Endpoint::NoPersonalPage
             | Endpoint::PersonalPage
             | Endpoint::CancelConfirmation
@@ -115,7 +127,8 @@ impl Endpoint {
             | Endpoint::DetailsForm
             | Endpoint::DetailsChanged
             | Endpoint::Calendar
-            | Endpoint::Meetings => "GET",
+            | Endpoint::Meetings
+            | Endpoint::MoveConfirmation => "GET",
         }
     }
 
@@ -132,6 +145,7 @@ impl Endpoint {
             Endpoint::Calendar => routes.calendar(TOKEN),
             Endpoint::Meetings => routes.meetings().to_string(),
             Endpoint::RequestLinks => routes.links().to_string(),
+            Endpoint::MoveConfirmation | Endpoint::ConfirmMove => routes.confirm_move(TOKEN),
         }
     }
 }

@@ -78,6 +78,9 @@ pub const MEETINGS_API: &str = "/api/meetings";
 /// "Link kwijt?": a `POST` with `email` asks for the personal links of that address by email.
 pub const LINKS_API: &str = "/api/links";
 
+/// Where the new address confirms an address move (`/api/adres/<token>`): `GET` asks, `POST` moves.
+pub const MOVE_API: &str = "/api/adres";
+
 /// Checks `registration_endpoint` from `config.yaml`: the form's `action`, and the path the handler
 /// answers registrations on. It must lie under [`API_PREFIX`] (else CloudFront sends the post to the
 /// bucket), be made of URL segments, and not be another route of the handler.
@@ -95,7 +98,7 @@ pub fn check_registration_endpoint(path: &str) -> Result<(), Text> {
     if path == MEETINGS_API {
         return Err(text!(site::ENDPOINT_TAKEN_MEETINGS, path = path));
     }
-    if path == LINKS_API {
+    if path == LINKS_API || path == MOVE_API {
         return Err(text!(site::ENDPOINT_TAKEN_LINKS, path = path));
     }
     Ok(())

@@ -211,6 +211,7 @@ mod tests {
             token_hash: String::new(),
             previous_token_hashes: Vec::new(),
             mail_withheld: false,
+            pending_move: None,
         }
     }
 

@@ -47,8 +47,10 @@ pub async fn erase(
             writeln!(out, "{line}").ok();
         }
     }
-    // The message ids of mails SES took, kept for its bounce and complaint reports, hold the address too.
-    let sent = store.sent_messages_of(&email).await?;
+    // The message ids of mails SES took, kept for its bounce and complaint reports, hold the address too,
+    // and so do the links of address moves that wait for confirmation.
+    let mut sent = store.sent_messages_of(&email).await?;
+    sent.extend(store.move_pointers_of(&email).await?);
     if !sent.is_empty() {
         let line = if dry_run {
             say!(ERASE_WOULD_REMOVE_SENT, count = sent.len(), email = shown)

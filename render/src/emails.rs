@@ -11,7 +11,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 /// Every kind of email, as the templates are named.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 11] = [
     "confirmed",
     "waitlisted",
     "promoted",
@@ -21,6 +21,8 @@ pub const KINDS: [&str; 9] = [
     "reminder",
     "link",
     "address-changed",
+    "address-confirm",
+    "move-notice",
 ];
 
 /// Where the email templates live, below the site's root.
@@ -75,6 +77,12 @@ pub struct EmailView {
     pub other_meetings: Vec<EmailMeeting>,
     /// `link`: every live registration of the address.
     pub links: Vec<EmailLink>,
+    /// `address-confirm`: the link that confirms the move to this address, and whether this address has a
+    /// registration for the meeting already (then nothing can move, and the mail says so).
+    pub confirm_url: Option<String>,
+    pub address_taken: bool,
+    /// `move-notice`: the new address asked for, partly hidden (`a***@example.nl`).
+    pub new_address: Option<String>,
     /// Where to register (again).
     pub register_url: String,
     pub site_title: String,
@@ -279,6 +287,9 @@ pub fn samples(site_url: &str) -> Vec<EmailView> {
                 status_label: "bevestigd".into(),
                 personal_url: personal.clone(),
             }],
+            confirm_url: Some(format!("{site_url}/api/adres/voorbeeld")),
+            address_taken: false,
+            new_address: Some("a***@example.nl".into()),
             register_url: format!("{site_url}/aanmelden/"),
             site_title: "Landelijk OPP Project".into(),
             site_url: site_url.to_string(),

@@ -169,6 +169,7 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
             .and_then(|v| v.as_bool().ok())
             .copied()
             .unwrap_or(false),
+        pending_move: crate::moves::pending_move_of(item),
         token_hash,
     })
 }

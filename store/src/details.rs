@@ -16,6 +16,7 @@ use super::registration_marks::{EMAIL_STATUS, REMINDER_DUE};
 use super::retry::{ATTEMPTS, Budget, OutOfTime};
 use super::{RegistrationRecord, Store, Unavailable, build_error, unavailable};
 use crate::mail_budget::{MAIL_WITHHELD, MailBudget};
+use crate::moves::{MOVE_ATTRIBUTES, MOVE_ID};
 use opp_model::registration::Details;
 
 /// When the registration last moved to another address (RFC 3339, UTC): the mailer writes to the new
@@ -25,12 +26,13 @@ pub const EMAIL_CHANGED_AT: &str = "email_changed_at";
 /// Attributes other writers may add to a registration item. A move copies the item as read, so it also
 /// requires these to be still absent when they were (a promotion, cancellation or mark meanwhile makes it
 /// read again).
-const MARKS_ADDED_LATER: [&str; 5] = [
+const MARKS_ADDED_LATER: [&str; 6] = [
     "promoted_at",
     "cancelled_at",
     REMINDER_DUE,
     EMAIL_STATUS,
     PREVIOUS_TOKEN_HASHES,
+    MOVE_ID,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +62,7 @@ impl Store {
         details: &Details,
         now: Timestamp,
     ) -> Result<DetailsOutcome, Unavailable> {
-        self.change_details_with(token_hash, details, now, None, Budget::start())
+        self.change_details_with(token_hash, details, now, None, Budget::start(), false)
             .await
     }
 
@@ -75,7 +77,27 @@ impl Store {
         mail: &MailBudget,
         started: std::time::Instant,
     ) -> Result<DetailsOutcome, Unavailable> {
-        self.change_details_with(token_hash, details, now, Some(mail), Budget::since(started))
+        self.change_details_with(
+            token_hash,
+            details,
+            now,
+            Some(mail),
+            Budget::since(started),
+            false,
+        )
+        .await
+    }
+
+    /// Corrects name, organisation and needs (the address as it is) and leaves a waiting address move
+    /// alone: the visitor asked for a move in the same post, and that request decides about it.
+    pub async fn correct_details_keeping_move(
+        &self,
+        token_hash: &str,
+        details: &Details,
+        now: Timestamp,
+        started: std::time::Instant,
+    ) -> Result<DetailsOutcome, Unavailable> {
+        self.change_details_with(token_hash, details, now, None, Budget::since(started), true)
             .await
     }
 
@@ -86,9 +108,10 @@ impl Store {
         now: Timestamp,
         mail: Option<&MailBudget>,
         budget: Budget,
+        keep_move: bool,
     ) -> Result<DetailsOutcome, Unavailable> {
         match budget
-            .read(self.change_details_within(token_hash, details, now, &budget, mail))
+            .read(self.change_details_within(token_hash, details, now, &budget, mail, keep_move))
             .await
         {
             Ok(outcome) => outcome,
@@ -105,6 +128,7 @@ impl Store {
         now: Timestamp,
         budget: &Budget,
         mail: Option<&MailBudget>,
+        keep_move: bool,
     ) -> Result<DetailsOutcome, Unavailable> {
         // The address as first read: whether this change moves the registration.
         let mut first_email = None;
@@ -118,7 +142,8 @@ impl Store {
                 return Ok(DetailsOutcome::Gone);
             }
             let first_email = first_email.get_or_insert_with(|| record.email.clone());
-            if holds(&record, details) {
+            // Nothing to write, unless a move waits: saving the details cancels it.
+            if holds(&record, details) && (keep_move || record.pending_move.is_none()) {
                 let moved = *first_email != details.email;
                 return Ok(DetailsOutcome::Changed {
                     record: Box::new(record),
@@ -126,7 +151,7 @@ impl Store {
                 });
             }
             let written = if record.email == details.email {
-                self.update_details(&record, details).await
+                self.update_details(&record, details, keep_move).await
             } else {
                 if let (Some(mail), None) = (mail, mail_withheld) {
                     // When the budget cannot be read, the mail is withheld: the change matters more.
@@ -136,7 +161,7 @@ impl Store {
                     mail_withheld = Some(!matches!(slot, Ok(Ok(true))));
                 }
                 let withheld = mail_withheld.unwrap_or(false);
-                self.move_registration(&record, details, now, withheld)
+                self.move_registration(&record, details, now, withheld, None)
                     .await
             };
             match written {
@@ -177,9 +202,15 @@ impl Store {
         &self,
         record: &RegistrationRecord,
         details: &Details,
+        keep_move: bool,
     ) -> Result<Written, Unavailable> {
         let mut set = vec!["#name = :name".to_string()];
-        let mut remove = Vec::new();
+        // A change of the details cancels a move that waits for its confirmation.
+        let mut remove: Vec<&str> = if keep_move {
+            Vec::new()
+        } else {
+            MOVE_ATTRIBUTES.to_vec()
+        };
         let mut update = self
             .client
             .update_item()
@@ -225,6 +256,7 @@ impl Store {
         details: &Details,
         now: Timestamp,
         mail_withheld: bool,
+        pointer: Option<(&str, &str)>,
     ) -> Result<Written, Unavailable> {
         let pk = registration_pk(&record.meeting);
         let Some(old) = self
@@ -271,6 +303,17 @@ impl Store {
                     .delete(delete.build().map_err(build_error)?)
                     .build(),
             );
+        if let Some((pointer_pk, pointer_sk)) = pointer {
+            // The confirmed move's link: used once.
+            let used = Delete::builder()
+                .table_name(&self.table)
+                .key(PARTITION_KEY, s(pointer_pk))
+                .key(SORT_KEY, s(pointer_sk))
+                .build()
+                .map_err(build_error)?;
+            request = request.transact_items(TransactWriteItem::builder().delete(used).build());
+            slots.push(Slot::ReplacedLink);
+        }
         for hash in &tokens {
             let point = Update::builder()
                 .table_name(&self.table)
@@ -300,6 +343,27 @@ impl Store {
                     Ok(Written::Again)
                 }
             },
+        }
+    }
+}
+
+impl Store {
+    /// The move of a confirmed address move (`moves`): Some(true) moved, Some(false) the new address is
+    /// taken, None changed meanwhile (read again).
+    pub(crate) async fn move_confirmed(
+        &self,
+        record: &RegistrationRecord,
+        details: &Details,
+        now: Timestamp,
+        pointer: (&str, &str),
+    ) -> Result<Option<bool>, Unavailable> {
+        match self
+            .move_registration(record, details, now, false, Some(pointer))
+            .await?
+        {
+            Written::Done => Ok(Some(true)),
+            Written::EmailTaken => Ok(Some(false)),
+            Written::Again => Ok(None),
         }
     }
 }
@@ -348,6 +412,10 @@ fn moved_item(mut item: Item, details: &Details, now: Timestamp, mail_withheld: 
     // SES's bounce or complaint was about the old address.
     item.remove(EMAIL_STATUS);
     item.insert(EMAIL_CHANGED_AT.into(), s(&arrival_time(now)));
+    // Moved: no move waits any more.
+    for attribute in MOVE_ATTRIBUTES {
+        item.remove(attribute);
+    }
     if mail_withheld {
         item.insert(MAIL_WITHHELD.into(), AttributeValue::Bool(true));
     } else {
@@ -432,7 +500,7 @@ mod tests {
         assert_eq!(
             expression,
             "size(#a0) = :v0 AND #a1 = :v1 AND attribute_not_exists(#m0) AND attribute_not_exists(#m1) \
-             AND attribute_not_exists(#m2) AND attribute_not_exists(#m3)"
+             AND attribute_not_exists(#m2) AND attribute_not_exists(#m3) AND attribute_not_exists(#m4)"
         );
         assert_eq!(names[0], ("#a0".into(), PREVIOUS_TOKEN_HASHES.into()));
         assert_eq!(names[1], ("#a1".into(), "status".into()));

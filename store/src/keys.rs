@@ -10,6 +10,7 @@
 //! | link rate    | `LINKREQ#<hmac>`   | `RATE`         |
 //! | mail budget  | `ADDRESS#<hmac>`   | `MAILBUDGET`   |
 //! | sent message | `SESMSG#<message id>` | `SESMSG`    |
+//! | move pointer | `MOVE#<sha256>`    | `MOVE`         |
 //! | mail ledger  | `MAIL#<link_id>`   | `<kind>#<version>` |
 //! | mail failure | `MAILFAIL`         | `<time>#<link_id>#<kind>#<version>` |
 //!
@@ -64,6 +65,10 @@ pub fn link_request_address_hash(pk: &str) -> Option<&str> {
 /// A message SES accepted, by its message id, with the address it went to (`sent_messages`).
 pub const SENT_MESSAGE_PK_PREFIX: &str = "SESMSG#";
 pub(super) const SENT_MESSAGE_SK: &str = "SESMSG";
+
+/// An address move's confirmation link: the SHA-256 of its token, pointing at the registration (`moves`).
+pub const MOVE_POINTER_PK_PREFIX: &str = "MOVE#";
+pub(super) const MOVE_POINTER_SK: &str = "MOVE";
 
 /// The mail budget's item: per address (an HMAC, as link requests), one sort key.
 pub(super) const MAIL_BUDGET_SK: &str = "MAILBUDGET";

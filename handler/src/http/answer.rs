@@ -67,6 +67,11 @@ enum Html {
         /// The details form again, with its errors and the values as entered.
         form: Option<Value>,
     },
+    /// The page of an address move's confirmation link (`registration_move.html`).
+    Move {
+        view: Value,
+        meeting: Option<Box<MeetingRecord>>,
+    },
     /// The theme's page for a link that leads nowhere.
     NotFound,
     /// The theme's page for a post that did not come from the site.
@@ -75,7 +80,49 @@ enum Html {
     SameAsJson,
 }
 
+/// Where an address move's confirmation link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveStep {
+    /// The move waits: the page asks to confirm.
+    Ask,
+    Moved,
+    /// The new address has a registration for the meeting already.
+    Taken,
+    /// No such move waits (expired, replaced, cancelled, done, or an unknown link).
+    Gone,
+}
+
+impl MoveStep {
+    fn as_str(self) -> &'static str {
+        match self {
+            MoveStep::Ask => "ask",
+            MoveStep::Moved => "moved",
+            MoveStep::Taken => "taken",
+            MoveStep::Gone => "gone",
+        }
+    }
+}
+
 impl Answer {
+    /// The page of an address move's confirmation link, and `{"status": step}` for scripts.
+    pub fn move_page(
+        status: StatusCode,
+        step: MoveStep,
+        action: String,
+        to: Option<&str>,
+        meeting: Option<MeetingRecord>,
+    ) -> Answer {
+        Answer {
+            status,
+            json: json!({ "status": step.as_str() }),
+            html: Html::Move {
+                view: json!({ "state": step.as_str(), "action": action, "to": to }),
+                meeting: meeting.map(Box::new),
+            },
+            cache: None,
+        }
+    }
+
     /// The same message in both forms: `{"errors": [{"field": null, "message": ...}]}` or a short page.
     pub fn error(status: StatusCode, message: &str) -> Answer {
         Answer {
@@ -236,6 +283,9 @@ impl Answer {
                     form,
                 },
             ),
+            (Format::Html, Html::Move { view, meeting }) => {
+                move_page(state, self.status, view, meeting.map(|m| *m))
+            }
             (Format::Html, Html::NotFound) => not_found_page(state),
             (Format::Html, Html::Refused(message)) => refused_page(state, &message),
         };
@@ -328,6 +378,8 @@ fn registration_page(state: &AppState, status: StatusCode, view: RegistrationVie
         "organisation": record.organisation,
         "needs": record.needs,
         "mail_withheld": record.mail_withheld,
+        // A move that waits for the new address to confirm it.
+        "pending_move_to": record.pending_move.as_ref().map(|m| m.to.clone()),
         // Only before the meeting is over: afterwards nothing on the page matters any more.
         "details_editable": record.status != opp_model::RegistrationStatus::Cancelled
             && meeting.as_ref().is_some_and(|m| m.status(now) != opp_model::MeetingStatus::Past),
@@ -347,6 +399,28 @@ fn registration_page(state: &AppState, status: StatusCode, view: RegistrationVie
         .pages
         .current()
         .render(template, &page_url, &meetings, now, extra);
+    html_or_failure(status, rendered)
+}
+
+fn move_page(
+    state: &AppState,
+    status: StatusCode,
+    mut view: Value,
+    meeting: Option<MeetingRecord>,
+) -> Response {
+    let now = (state.clock)();
+    view["meeting"] = meeting
+        .as_ref()
+        .map(|m| crate::pages::meeting_view(m, now))
+        .unwrap_or(Value::Null);
+    let meetings: Vec<_> = meeting.into_iter().collect();
+    let rendered = state.pages.current().render(
+        "registration_move.html",
+        "",
+        &meetings,
+        now,
+        vec![("confirm", view)],
+    );
     html_or_failure(status, rendered)
 }
 

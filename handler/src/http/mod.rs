@@ -5,6 +5,7 @@
 mod answer;
 mod links;
 mod meetings;
+mod moves;
 mod personal;
 mod register;
 mod request;
@@ -23,6 +24,7 @@ use crate::pages::SharedPages;
 use answer::Answer;
 use links::request_links;
 use meetings::meetings;
+use moves::{confirm_move, move_confirmation};
 use opp_model::routes::{Endpoint, Routes};
 use opp_store::Store;
 use opp_store::link_keys::LinkKeySource;
@@ -145,6 +147,8 @@ fn answer_to(endpoint: Endpoint) -> MethodRouter<AppState> {
         Endpoint::Calendar => get(personal_calendar),
         Endpoint::Meetings => get(meetings),
         Endpoint::RequestLinks => post(request_links),
+        Endpoint::MoveConfirmation => get(move_confirmation),
+        Endpoint::ConfirmMove => post(confirm_move),
     }
 }
 

@@ -311,6 +311,9 @@ async fn corrected(
             return Answer::details_errors(token, record, meeting, json!(errors), json!(values));
         }
     };
+    if details.email != record.email {
+        return requested_move(state, token, &hash, &record, details, arrived).await;
+    }
     let meeting_id = record.meeting.clone();
     let now = (state.clock)();
     let changed = match state.mail_budget().await {
@@ -350,6 +353,90 @@ async fn corrected(
             Answer::details_errors(token, record, meeting, json!(errors), values)
         }
         Ok(DetailsOutcome::Gone) => not_editable(state, token),
+        Err(err) => details_unavailable(&err.0),
+    }
+}
+
+/// A new address: the other details are corrected at once, and a move to the new address waits until that
+/// address confirms it (`opp_store::moves`); the stream mails the link to the new address and a notice to
+/// the old one. Whether the new address already has a registration for the meeting is not said here (it
+/// would tell a link holder who registered): the mail to the new address explains.
+async fn requested_move(
+    state: &AppState,
+    token: &str,
+    hash: &str,
+    record: &RegistrationRecord,
+    details: registration::Details,
+    arrived: std::time::Instant,
+) -> Answer {
+    let now = (state.clock)();
+    let meeting_id = record.meeting.clone();
+    let Ok(ring) = state.settings.link_keys.ring().await else {
+        return details_unavailable("the link key could not be read");
+    };
+    let limits = state.pages.current().limits().clone();
+    let budget = opp_store::mail_budget::MailBudget::new(ring.clone(), &limits);
+    let same_address = registration::Details {
+        email: record.email.clone(),
+        ..details.clone()
+    };
+    if let Err(err) = state
+        .store
+        .correct_details_keeping_move(hash, &same_address, now, arrived)
+        .await
+    {
+        return details_unavailable(&err.0);
+    }
+    // The confirmation mail counts against the new address's budget; without it no move can happen.
+    match state
+        .store
+        .take_mail_slot(&budget, &details.email, now)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!(outcome = "move_over_budget", meeting = %meeting_id, "address move refused");
+            return Answer::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "We hebben vandaag al veel e-mails naar dat e-mailadres gestuurd. Daarom kunnen we nu geen e-mail sturen om het te bevestigen. Probeer het morgen opnieuw.",
+            );
+        }
+        Err(err) => return details_unavailable(&err.0),
+    }
+    let Ok(random) = opp_store::link_keys::new_link_random() else {
+        return details_unavailable("no randomness for a move id");
+    };
+    let id = opp_model::links::to_hex(&random);
+    let Some(move_token) = ring.move_token(ring.current(), &id) else {
+        return details_unavailable("the current link key is not in the ring");
+    };
+    let request = opp_store::moves::MoveRequest {
+        to: details.email.clone(),
+        id,
+        key_version: ring.current(),
+        token_hash: token::hash(&move_token),
+    };
+    match state
+        .store
+        .request_move(hash, &request, now, limits.moves_per_day)
+        .await
+    {
+        Ok(opp_store::moves::MoveRequested::Requested) => {
+            tracing::info!(outcome = "move_requested", meeting = %meeting_id, "address move asked for");
+            Answer::see_other(
+                StatusCode::OK,
+                json!({ "status": "move_requested", "email_changed": false }),
+                state.routes.details_changed(token),
+            )
+        }
+        Ok(opp_store::moves::MoveRequested::TooOften) => {
+            tracing::info!(outcome = "move_too_often", meeting = %meeting_id, "address move refused");
+            Answer::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Je hebt vandaag al een paar keer gevraagd om je e-mailadres te wijzigen. Probeer het morgen opnieuw.",
+            )
+        }
+        Ok(opp_store::moves::MoveRequested::Gone) => not_editable(state, token),
         Err(err) => details_unavailable(&err.0),
     }
 }

@@ -158,3 +158,31 @@ pub async fn post_json(app: &Router, body: &str) -> Reply {
     )
     .await
 }
+
+/// The confirmation token of the address move that waits on the registration behind `personal_token`
+/// (the tests' ring forms it, as the mailer does for its mail).
+pub async fn move_token_of(store: &Store, personal_token: &str) -> String {
+    let record = store
+        .registration_by_token(&opp_model::token::hash(personal_token))
+        .await
+        .unwrap()
+        .expect("the registration");
+    let pending = record.pending_move.expect("a move that waits");
+    link_keys()
+        .move_token(pending.key_version, &pending.id)
+        .unwrap()
+}
+
+/// Posts the confirmation of a move (the new address's button), as JSON.
+pub async fn confirm_move(app: &Router, move_token: &str) -> Reply {
+    send(
+        app,
+        event(
+            "POST",
+            &format!("/api/adres/{move_token}"),
+            &[("accept", "application/json")],
+            "",
+        ),
+    )
+    .await
+}

@@ -1,6 +1,6 @@
 //! "Gegevens wijzigen" end to end: the personal page shows what was given, the details form corrects it
-//! by the registration rules, and a new address moves the registration with its seat (dynoxide on
-//! loopback).
+//! by the registration rules, and a new address moves the registration with its seat once that address
+//! confirms it through the link mailed to it (dynoxide on loopback).
 
 use crate::common::*;
 
@@ -148,6 +148,60 @@ async fn a_new_address_keeps_the_seat_and_the_counters() {
 
     let reply = post_details(&s, &seat, "name=Anna+de+Vries&email=Anna%40Example.nl").await;
     assert_eq!(reply.status, 303, "{}", reply.body);
+    assert!(reply.location.as_deref().unwrap().ends_with("/gewijzigd"));
+    // Nothing moved yet: the old address keeps the registration until the new one confirms.
+    let changed = get(&s, reply.location.as_deref().unwrap()).await;
+    assert!(
+        changed
+            .body
+            .contains("We hebben een e-mail gestuurd naar <strong>anna@example.nl</strong>"),
+        "{}",
+        changed.body
+    );
+    assert_eq!(
+        s.store
+            .registrations_of("anna@exmaple.nl")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let seat_token = seat.rsplit('/').next().unwrap().to_string();
+    let move_token = move_token_of(&s.store, &seat_token).await;
+    // The link in the mail asks first (a GET changes nothing), and the button moves.
+    let asked = get(&s, &format!("/api/adres/{move_token}")).await;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked.body.contains("Bevestig je e-mailadres") && asked.body.contains("anna@example.nl"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(
+        s.store
+            .registrations_of("anna@exmaple.nl")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "a GET moves nothing"
+    );
+    let confirmed = send(
+        &s.app,
+        event("POST", &format!("/api/adres/{move_token}"), &[], ""),
+    )
+    .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(
+        confirmed.body.contains("Je e-mailadres is gewijzigd"),
+        "{}",
+        confirmed.body
+    );
+    let again = confirm_move(&s.app, &move_token).await;
+    assert_eq!(
+        (again.status, again.body.as_str()),
+        (404, r#"{"status":"gone"}"#),
+        "a confirmation link works once"
+    );
     let after = counters(s.store.meeting(M).await.unwrap().unwrap());
     assert_eq!(after, before, "the counters are untouched");
     assert_eq!(count_statuses(&s.store, M).await, (1, 1, 0, 2));
@@ -179,6 +233,9 @@ async fn a_new_address_keeps_the_seat_and_the_counters() {
     // The waiting person moves too, keeping their place; then the seat frees and goes to them.
     let reply = post_details(&s, &waiting, "name=Bo&email=bo2%40example.nl").await;
     assert_eq!(reply.status, 303);
+    let waiting_token = waiting.rsplit('/').next().unwrap().to_string();
+    let move_token = move_token_of(&s.store, &waiting_token).await;
+    assert_eq!(confirm_move(&s.app, &move_token).await.status, 200);
     let page = get(&s, &waiting).await;
     assert!(
         page.body.contains("Je bent nummer 1 op de wachtlijst"),
@@ -200,24 +257,30 @@ async fn a_taken_address_and_bad_input_give_the_form_again() {
     let anna = registered(&s, "anna%40example.nl").await;
     registered(&s, "bo%40example.nl").await;
 
-    let taken = post_details(&s, &anna, "name=Anna&email=bo%40example.nl&needs=Rust").await;
-    assert_eq!(taken.status, 422, "{}", taken.body);
+    // An address with a registration for this meeting: the answer does not tell (it would tell a link
+    // holder who registered); the mail to that address explains, and its link moves nothing.
+    let taken = post_details(
+        &s,
+        &anna,
+        "name=Anna+de+Vries&email=bo%40example.nl&needs=Rust",
+    )
+    .await;
+    assert_eq!(taken.status, 303, "{}", taken.body);
+    assert!(taken.location.as_deref().unwrap().ends_with("/gewijzigd"));
+    let anna_token = anna.rsplit('/').next().unwrap().to_string();
+    let move_token = move_token_of(&s.store, &anna_token).await;
+    let refused = send(
+        &s.app,
+        event("POST", &format!("/api/adres/{move_token}"), &[], ""),
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(
-        taken
+        refused
             .body
-            .contains("Met dit e-mailadres is al iemand aangemeld"),
+            .contains("Met dit e-mailadres is al iemand aangemeld voor deze bijeenkomst"),
         "{}",
-        taken.body
-    );
-    assert!(
-        taken.body.contains(r#"value="bo@example.nl""#),
-        "the value as entered: {}",
-        taken.body
-    );
-    assert!(
-        taken
-            .body
-            .contains(r#"class="error-summary" role="alert" tabindex="-1" autofocus"#)
+        refused.body
     );
     assert_eq!(
         s.store
@@ -313,4 +376,89 @@ async fn only_the_site_and_a_live_registration_can_change_details() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_move_waits_a_day_at_most_and_a_details_change_or_the_limit_stops_it() {
+    let s = stack(&[meeting(M, 20)]).await;
+    let page = registered(&s, "anna%40example.nl").await;
+    let token = page.rsplit('/').next().unwrap().to_string();
+
+    // A day and a bit later the link works no more.
+    assert_eq!(
+        post_details(&s, &page, "name=Anna&email=anna2%40example.nl")
+            .await
+            .status,
+        303
+    );
+    let move_token = move_token_of(&s.store, &token).await;
+    let later = now() + jiff::SignedDuration::from_hours(25);
+    assert_eq!(
+        s.store
+            .confirm_move(&opp_model::token::hash(&move_token), later)
+            .await
+            .unwrap(),
+        opp_store::moves::MoveConfirmed::Gone
+    );
+
+    // Saving the details again with the own address cancels the move: its link leads nowhere.
+    assert_eq!(
+        post_details(&s, &page, "name=Anna&email=anna%40example.nl")
+            .await
+            .status,
+        303
+    );
+    let record = s
+        .store
+        .registration_by_token(&opp_model::token::hash(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.pending_move, None);
+    let gone = get(&s, &format!("/api/adres/{move_token}")).await;
+    assert_eq!(gone.status, 404);
+    assert!(gone.body.contains("Deze link werkt niet"), "{}", gone.body);
+
+    // A post from elsewhere cannot confirm.
+    assert_eq!(
+        post_details(&s, &page, "name=Anna&email=anna3%40example.nl")
+            .await
+            .status,
+        303
+    );
+    let move_token = move_token_of(&s.store, &token).await;
+    let foreign = send(
+        &s.app,
+        event(
+            "POST",
+            &format!("/api/adres/{move_token}"),
+            &[("origin", "https://elders.example")],
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(foreign.status, 400);
+
+    // Three requests a day (config.yaml's limits.moves_per_day); the fourth is refused, nothing stored.
+    let third = post_details(&s, &page, "name=Anna&email=anna4%40example.nl").await;
+    assert_eq!(third.status, 303, "{}", third.body);
+    let fourth = post_details(&s, &page, "name=Anna&email=anna5%40example.nl").await;
+    assert_eq!(fourth.status, 429, "{}", fourth.body);
+    assert!(
+        fourth.body.contains("Probeer het morgen opnieuw"),
+        "{}",
+        fourth.body
+    );
+    let record = s
+        .store
+        .registration_by_token(&opp_model::token::hash(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.pending_move.map(|m| m.to).as_deref(),
+        Some("anna4@example.nl"),
+        "the third request still waits"
+    );
+    assert_eq!(record.email, "anna@example.nl");
 }

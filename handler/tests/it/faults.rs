@@ -358,12 +358,12 @@ async fn the_invariants_hold_at_10_30_and_60_percent_faults() {
 
 #[tokio::test]
 async fn a_move_whose_answer_is_lost_is_not_turned_into_a_taken_address() {
-    // The move is applied and its answer lost. Whether the SDK's retry (same idempotency token) or the
-    // store's next attempt (it reads first) finds it, it is a stored change, not "this address is taken".
+    // The confirmed move is applied and its answer lost. Whether the SDK's retry (same idempotency token)
+    // or the store's next attempt (it reads first) finds it, it is a stored move, not "this address is
+    // taken" and not "this link does not work".
     let (s, proxy, direct) = faulty_stack(&[meeting(M, 5)]).await;
     let reply = post_json(&s.app, &json_body("bo@exmaple.nl")).await;
     let token = token_of(reply.location.as_deref()).expect("registered");
-    proxy.set_schedule(Schedule::always("TransactWriteItems", Fault::DropAnswer).first(1));
     let reply = send(
         &s.app,
         event(
@@ -377,10 +377,17 @@ async fn a_move_whose_answer_is_lost_is_not_turned_into_a_taken_address() {
         ),
     )
     .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"email_changed":false,"status":"move_requested"}"#)
+    );
+    let move_token = move_token_of(&direct, &token).await;
+    proxy.set_schedule(Schedule::always("TransactWriteItems", Fault::DropAnswer).first(1));
+    let reply = confirm_move(&s.app, &move_token).await;
     assert_eq!(proxy.injected(Fault::DropAnswer), 1);
     assert_eq!(
         (reply.status, reply.body.as_str()),
-        (200, r#"{"email_changed":true,"status":"changed"}"#)
+        (200, r#"{"status":"moved"}"#)
     );
     let moved = direct
         .registration_by_token(&token::hash(&token))
@@ -388,6 +395,7 @@ async fn a_move_whose_answer_is_lost_is_not_turned_into_a_taken_address() {
         .unwrap()
         .expect("the link opens the moved registration");
     assert_eq!(moved.email, "bo@example.nl");
+    assert_eq!(moved.pending_move, None);
     assert_eq!(count_statuses(&direct, M).await, (1, 0, 0, 1));
     let m = direct.meeting(M).await.unwrap().unwrap();
     assert_eq!((m.confirmed, m.waitlisted, m.cancelled), (1, 0, 0));

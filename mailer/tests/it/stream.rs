@@ -758,3 +758,98 @@ async fn a_registration_erased_before_its_mail_is_sent_gets_no_mail() {
     assert_eq!(sent[0].1["to"], "Bram <bram@example.nl>");
     assert!(text(&sent[0].1).contains(&bram));
 }
+
+#[tokio::test]
+async fn a_move_asked_for_mails_the_new_address_its_link_and_the_old_one_a_notice() {
+    let p = peer(5).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@example.nl", "Anna").await;
+    p.register("bram@example.nl", "Bram").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+
+    let ask = |to: &str, id: &str| {
+        let token = p.ring.move_token(p.ring.current(), id).unwrap();
+        (
+            opp_store::moves::MoveRequest {
+                to: to.into(),
+                id: id.into(),
+                key_version: p.ring.current(),
+                token_hash: token::hash(&token),
+            },
+            token,
+        )
+    };
+    let (request, move_token) = ask("nieuw@example.nl", "m1");
+    assert_eq!(
+        p.store
+            .request_move(&token::hash(&anna), &request, now(), 3)
+            .await
+            .unwrap(),
+        opp_store::moves::MoveRequested::Requested
+    );
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let sent = messages(p.outbox.path());
+    let (notice, confirm) = (&sent[2].1, &sent[3].1);
+    assert_eq!(kind_of(&sent[2].0), "move-notice");
+    assert_eq!(notice["to"], "Anna <anna@example.nl>");
+    assert!(text(notice).contains("n***@example.nl"), "{notice}");
+    assert!(
+        !text(notice).contains("nieuw@example.nl"),
+        "the new address only partly"
+    );
+    assert!(
+        text(notice).contains(&format!("{SITE}/api/registrations/{anna}")),
+        "the owner's own link, to undo it"
+    );
+    assert_eq!(kind_of(&sent[3].0), "address-confirm");
+    assert_eq!(confirm["to"], "Anna <nieuw@example.nl>");
+    assert!(
+        text(confirm).contains(&format!("{SITE}/api/adres/{move_token}")),
+        "{confirm}"
+    );
+    assert!(
+        !text(confirm).contains(&anna),
+        "the new address gets no personal link before it confirms"
+    );
+    // Delivered again: nothing twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+
+    // Confirmed: the registration moves, and the new address gets its links.
+    let confirmed = p
+        .store
+        .confirm_move(&token::hash(&move_token), now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        confirmed,
+        opp_store::moves::MoveConfirmed::Moved(_)
+    ));
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let sent = messages(p.outbox.path());
+    assert_eq!(kind_of(&sent[4].0), "address-changed");
+    assert_eq!(sent[4].1["to"], "Anna <nieuw@example.nl>");
+
+    // A move to an address that already has a registration: the mail there says nothing changed.
+    let (request, _) = ask("bram@example.nl", "m2");
+    p.store
+        .request_move(&token::hash(&anna), &request, now(), 3)
+        .await
+        .unwrap();
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+    let sent = messages(p.outbox.path());
+    let taken = &sent.last().unwrap().1;
+    assert_eq!(taken["to"], "Anna <bram@example.nl>");
+    assert!(
+        taken["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Je e-mailadres is niet gewijzigd"),
+        "{taken}"
+    );
+    assert!(
+        !text(taken).contains("/api/adres/"),
+        "no link that could work"
+    );
+}
