@@ -204,7 +204,9 @@ run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --pa
 if [[ $SKIP_MEETINGS -eq 0 ]]; then
   say "Syncing meetings into $TABLE"
   if [[ -n "$FROM_BUILD" ]]; then
-    run "$FROM_BUILD/bin/opp-admin" --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"
+    # The deploy role may touch the meeting items only: the mailer does the follow-ups from the stream.
+    run "$FROM_BUILD/bin/opp-admin" --table "$TABLE" --region "$REGION" sync-meetings --details-only \
+      "$PUBLIC_DIR/meetings.json"
   else
     run cargo run --release -p opp-admin --bin opp-admin -- \
       --table "$TABLE" --region "$REGION" sync-meetings "$PUBLIC_DIR/meetings.json"

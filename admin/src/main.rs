@@ -60,6 +60,10 @@ enum Command {
         /// with registrations is refused: its id is permanent until they are purged).
         #[arg(long)]
         prune: bool,
+        /// Write the meeting items only: the mailer gives new seats to those waiting and moves retention
+        /// dates from the table's stream (the deploy role syncs this way and touches no registration).
+        #[arg(long)]
+        details_only: bool,
     },
     /// Per meeting: capacity, confirmed, waitlisted, cancelled, places left; and counts by role and sector.
     Summary {
@@ -182,8 +186,13 @@ async fn run(cli: Cli) -> Result<(), OperationError> {
             file,
             dry_run,
             prune,
+            details_only,
         } => {
-            let options = operations::sync::SyncOptions { dry_run, prune };
+            let options = operations::sync::SyncOptions {
+                dry_run,
+                prune,
+                details_only,
+            };
             operations::sync::sync_meetings(&store, &file, options, out).await?;
         }
         Command::Summary { json } => operations::summary::summary(&store, json, out).await?,

@@ -1629,7 +1629,7 @@ def test_publish_content_builds_without_credentials_and_deploys_without_building
     assert not any(c.startswith(("cargo", "npm", "pip", "env CARGO")) for c in commands), commands
     updates = [c for c in commands if c.startswith("aws lambda update-function-code")]
     assert len(updates) == 1 and "--function-name mail" in updates[0] and f"{out}/lambda/opp-mailer.zip" in updates[0]
-    assert commands[-1].startswith(f"{out}/bin/opp-admin ") and "sync-meetings" in commands[-1]
+    assert commands[-1].startswith(f"{out}/bin/opp-admin ") and "sync-meetings --details-only" in commands[-1]
     both = publish(tmp_path, "--build-only", "x", "--from-build", "out", "--dry-run")
     assert both.returncode != 0 and "give one of them" in both.stderr
 

@@ -11,7 +11,7 @@ use opp_store::{RegistrationRecord, meeting_from_item, registration_from_item};
 
 use crate::Mailer;
 use crate::compose::{News, OutgoingMail, link_email, move_email, registration_email};
-use crate::record::{ChangeRecord, Item};
+use crate::record::{ChangeRecord, EventName, Item};
 use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
 use opp_store::mail_budget::MailBudget;
 use opp_store::mail_ledger::{self, Claim, MailKey};
@@ -102,6 +102,7 @@ impl Mailer {
     }
 
     async fn handle(&self, record: &ChangeRecord, now: Timestamp) -> Result<Tally, String> {
+        self.follow_meeting(record, now).await?;
         match decide(record) {
             Decision::Nothing => Ok(Tally::default()),
             Decision::Meeting { kind, old, new } => {
@@ -227,6 +228,42 @@ impl Mailer {
             .await
             .map_err(|err| err.0)?;
         Ok(now.is_some_and(|now| now.registration_id == registration.registration_id))
+    }
+
+    /// A meeting item that sync changed: new seats go to those waiting (first ticket first), and the
+    /// registrations' retention dates follow the meeting's. `opp-admin sync-meetings --details-only` (the
+    /// deploy role's sync) leaves both to this. Only when the capacity or the retention date changed: every
+    /// registration changes the meeting item too (its counters). Both are idempotent, so a record
+    /// delivered again does nothing twice; the promotions' mails come from their own records.
+    async fn follow_meeting(&self, record: &ChangeRecord, now: Timestamp) -> Result<(), String> {
+        if record.item_type() != Some("meeting") || record.event != EventName::Modify {
+            return Ok(());
+        }
+        let (Some(old), Some(new)) = (
+            record.old.as_ref().and_then(meeting_from_item),
+            record.new.as_ref().and_then(meeting_from_item),
+        ) else {
+            return Ok(());
+        };
+        if new.capacity > old.capacity || new.waitlist_capacity != old.waitlist_capacity {
+            let promoted = self
+                .store
+                .promote_into_free_seats(&new.id, now)
+                .await
+                .map_err(|err| err.0)?;
+            if !promoted.is_empty() {
+                tracing::info!(meeting = %new.id, promoted = promoted.len(), "meeting: new seats given to those waiting");
+            }
+        }
+        if new.expires_at != old.expires_at {
+            let rewritten = self
+                .store
+                .follow_retention(&new)
+                .await
+                .map_err(|err| err.0)?;
+            tracing::info!(meeting = %new.id, registrations = rewritten, "meeting: retention dates moved");
+        }
+        Ok(())
     }
 
     /// `changed` or `called-off` to every live registration of the meeting, each through the ledger, so a

@@ -36,6 +36,10 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// Remove meetings that are no longer in the file and have no registrations.
     pub prune: bool,
+    /// Write the meeting items only; leave the follow-ups in the registrations (new seats to those
+    /// waiting, retention dates) to the mailer, which does them from the table's stream. The deploy
+    /// role syncs this way, so it never reads or writes a registration.
+    pub details_only: bool,
 }
 
 /// Reads `meetings.json` and syncs it; prints one line per meeting to `out`.
@@ -45,7 +49,11 @@ pub async fn sync_meetings(
     options: SyncOptions,
     out: &mut dyn Write,
 ) -> Result<SyncReport, OperationError> {
-    let SyncOptions { dry_run, prune } = options;
+    let SyncOptions {
+        dry_run,
+        prune,
+        details_only,
+    } = options;
     let text = std::fs::read_to_string(file).map_err(|err| {
         OperationError::input(say!(SYNC_CANNOT_READ, path = file.display(), err = err))
     })?;
@@ -81,7 +89,7 @@ pub async fn sync_meetings(
             Some(changes) if changes.is_empty() => {
                 writeln!(out, "{}", say!(SYNC_UNCHANGED, meeting = meeting.id)).ok();
                 report.unchanged.push(meeting.id.clone());
-                if !dry_run {
+                if !dry_run && !details_only {
                     // An earlier run may have stopped before settling: finish it.
                     settle(store, meeting, &mut report, out).await?;
                 }
@@ -117,6 +125,7 @@ pub async fn sync_meetings(
             continue;
         }
         match store.put_meeting_details(meeting).await {
+            Ok(_) if details_only => {}
             Ok(_) => settle(store, meeting, &mut report, out).await?,
             Err(PutMeetingError::CapacityBelowConfirmed {
                 capacity,

@@ -853,3 +853,56 @@ async fn a_move_asked_for_mails_the_new_address_its_link_and_the_old_one_a_notic
         "no link that could work"
     );
 }
+
+#[tokio::test]
+async fn a_meeting_with_new_seats_or_a_new_date_is_followed_from_the_stream() {
+    // `sync-meetings --details-only` (the deploy role's sync) writes the meeting item only: the mailer
+    // gives the new seats to those waiting and moves the retention dates.
+    let p = peer(1).await;
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    p.register("anna@example.nl", "Anna").await;
+    let bram = p.register("bram@example.nl", "Bram").await;
+    assert_eq!(drain(&mut poller, &mailer).await, 2);
+
+    let mut bigger = p.store.meeting(M).await.unwrap().unwrap();
+    bigger.capacity = 2;
+    bigger.expires_at += 86_400;
+    p.store.put_meeting_details(&bigger).await.unwrap();
+    // The meeting's record promotes; the promotion's own record sends its mail.
+    assert_eq!(drain(&mut poller, &mailer).await, 1);
+    let promoted = p
+        .store
+        .registration_by_token(&token::hash(&bram))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(promoted.status, opp_model::RegistrationStatus::Confirmed);
+    let sent = messages(p.outbox.path());
+    assert_eq!(kind_of(&sent.last().unwrap().0), "promoted");
+    let expires = |email: &str| {
+        let store = p.store.clone();
+        let email = email.to_string();
+        async move {
+            testkit::scan_all(&store)
+                .await
+                .into_iter()
+                .find(|item| {
+                    item.get("email").and_then(|v| v.as_s().ok()) == Some(&email)
+                        && item["type"].as_s().unwrap() == "registration"
+                })
+                .and_then(|item| item["expires_at"].as_n().ok().cloned())
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        expires("bram@example.nl").await,
+        bigger.expires_at.to_string()
+    );
+    assert_eq!(
+        expires("anna@example.nl").await,
+        bigger.expires_at.to_string()
+    );
+    let m = p.store.meeting(M).await.unwrap().unwrap();
+    assert_eq!((m.confirmed, m.waitlisted), (2, 0));
+}
