@@ -235,9 +235,10 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
     // loaded test machine moto itself may miss the 1-second attempt once, so a few tries).
     proxy.set_schedule(Schedule::none());
     let mut through = None;
-    for n in 100..106 {
+    let mut seen = Vec::new();
+    for n in 100..112 {
         tokio::time::sleep(opp_store::link_keys::RETRY_AFTER).await;
-        let (email, reply, _) = register(n).await;
+        let (email, reply, took) = register(n).await;
         if reply
             .location
             .as_deref()
@@ -246,8 +247,14 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
             through = Some(email);
             break;
         }
+        seen.push(format!(
+            "{} {:?} after {took:?}",
+            reply.status, reply.location
+        ));
     }
-    let email = through.expect("no registration went through once Secrets Manager was back");
+    let email = through.unwrap_or_else(|| {
+        panic!("no registration went through once Secrets Manager was back: {seen:?}")
+    });
     assert!(store.registration_of(M, &email).await.unwrap().is_some());
     eprintln!(
         "{stored} of {} registrations stored under faults; the rest answered \"mislukt\" and stored nothing",
