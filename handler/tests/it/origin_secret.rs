@@ -93,6 +93,11 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
     use std::time::{Duration, Instant};
     const M: &str = "2030-03-zwolle";
 
+    // The table first: when moto is the run's DynamoDB too, starting the store resets moto, and would
+    // take the secrets with it.
+    let store = opp_store::Store::new(client(&start_dynoxide().await), "registrations");
+    store.create_table_without_stream().await.unwrap();
+    store.put_meeting_details(&meeting(M, 500)).await.unwrap();
     let proxy = FaultProxy::start(&moto(), Schedule::none()).await;
     let secrets = secrets_client(ClientSettings::local(&proxy.endpoint)).unwrap();
     let create = |name: String, value: String| {
@@ -124,9 +129,6 @@ async fn a_slow_secrets_manager_loses_nothing_and_acknowledges_nothing_unstored(
             .unwrap();
     let link_keys = opp_store::link_keys::LinkKeySource::managed(secrets, ring_arn);
 
-    let store = opp_store::Store::new(client(&start_dynoxide().await), "registrations");
-    store.create_table_without_stream().await.unwrap();
-    store.put_meeting_details(&meeting(M, 500)).await.unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap();
