@@ -145,8 +145,8 @@ async function main() {
     const firsts = ROUND_MEETINGS.length;
     const mailProblems = [];
     if (toVictim.length > BUDGET + firsts) mailProblems.push(`the victim got ${toVictim.length} mails, at most ${BUDGET + firsts} allowed:\n${toVictim.map((m) => `  ${m.subject}`).join('\n')}`);
-    const firstConfirmations = toVictim.filter((m) => /^Je aanmelding is bevestigd/.test(m.subject)).length;
-    if (firstConfirmations < firsts) mailProblems.push(`only ${firstConfirmations} confirmations reached the victim, expected at least the ${firsts} first ones`);
+    // No lower bound on the confirmations: the mailer sends a registration's mail only while that same
+    // registration is stored, so one cancelled and registered again before the mailer got to it gets none.
     if (allowed > BUDGET) mailProblems.push(`the function let ${allowed} visitor mails through, the budget is ${BUDGET}`);
     if (withheld === 0) mailProblems.push('no answer said that no e-mail was sent: the budget did nothing');
     report.check(`mail     the victim's mailbox holds at most the budget (${BUDGET}) and the first confirmations (${firsts})`, mailProblems,
