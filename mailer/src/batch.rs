@@ -135,14 +135,7 @@ impl Mailer {
                     );
                     return Ok(Tally::default());
                 }
-                let key = MailKey {
-                    subject: registration
-                        .link_id
-                        .clone()
-                        .unwrap_or_else(|| registration.registration_id.clone()),
-                    kind: kind.as_str(),
-                    version,
-                };
+                let key = mail_key(&registration, kind, version);
                 let job = Job::Registration {
                     kind,
                     registration: &registration,
@@ -176,14 +169,7 @@ impl Mailer {
                 let mut tally = Tally::default();
                 // The old address first: it hears of the move even if the other mail fails.
                 for kind in [Kind::MoveNotice, Kind::AddressConfirm] {
-                    let key = MailKey {
-                        subject: registration
-                            .link_id
-                            .clone()
-                            .unwrap_or_else(|| registration.registration_id.clone()),
-                        kind: kind.as_str(),
-                        version: pending.id.clone(),
-                    };
+                    let key = mail_key(&registration, kind, pending.id.clone());
                     let job = Job::Move {
                         kind,
                         registration: &registration,
@@ -300,14 +286,7 @@ impl Mailer {
             .iter()
             .filter(|r| r.status != RegistrationStatus::Cancelled)
         {
-            let key = MailKey {
-                subject: registration
-                    .link_id
-                    .clone()
-                    .unwrap_or_else(|| registration.registration_id.clone()),
-                kind: kind.as_str(),
-                version: version.clone(),
-            };
+            let key = mail_key(registration, kind, version.clone());
             let job = Job::Registration {
                 kind,
                 registration,
@@ -481,6 +460,19 @@ impl Mailer {
             .await
             .map_err(|err| err.0)?;
         Ok(Handled::GivenUp)
+    }
+}
+
+/// The ledger key of one email about a registration: its `link_id` (or its id, before link ids), the kind, the
+/// version.
+fn mail_key(registration: &RegistrationRecord, kind: Kind, version: String) -> MailKey {
+    MailKey {
+        subject: registration
+            .link_id
+            .clone()
+            .unwrap_or_else(|| registration.registration_id.clone()),
+        kind: kind.as_str(),
+        version,
     }
 }
 

@@ -82,4 +82,18 @@ impl Store {
             .filter_map(|key| Some((get_s(key, PARTITION_KEY)?, get_s(key, SORT_KEY)?)))
             .collect())
     }
+
+    /// [`Store::email_index_keys`] of one kind of item: those whose partition key starts with `prefix`.
+    pub(super) async fn email_index_keys_under(
+        &self,
+        email: &str,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, Unavailable> {
+        Ok(self
+            .email_index_keys(email)
+            .await?
+            .into_iter()
+            .filter(|(pk, _)| pk.starts_with(prefix))
+            .collect())
+    }
 }

@@ -304,11 +304,7 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Vec<(String, String)>, Unavailable> {
-        Ok(self
-            .email_index_keys(email)
-            .await?
-            .into_iter()
-            .filter(|(pk, _)| pk.starts_with(MOVE_POINTER_PK_PREFIX))
-            .collect())
+        self.email_index_keys_under(email, MOVE_POINTER_PK_PREFIX)
+            .await
     }
 }

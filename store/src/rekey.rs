@@ -96,16 +96,10 @@ impl Store {
         if hashes.is_empty() {
             return Ok(0);
         }
-        let mut request = self.client.transact_write_items();
-        for hash in &hashes {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key(PARTITION_KEY, s(&token_pk(hash)))
-                .key(SORT_KEY, s(TOKEN_SK))
-                .build()
-                .map_err(build_error)?;
-            request = request.transact_items(TransactWriteItem::builder().delete(delete).build());
-        }
+        let request = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(self.token_deletes(&hashes)?));
         let forget = Update::builder()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(&registration_pk(&registration.meeting)))
@@ -145,16 +139,15 @@ impl Store {
         if registration.previous_token_hashes.is_empty() {
             return Ok(0);
         }
-        let mut request = self.client.transact_write_items();
-        for hash in &registration.previous_token_hashes {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key(PARTITION_KEY, s(&token_pk(hash)))
-                .key(SORT_KEY, s(TOKEN_SK))
-                .build()
-                .map_err(build_error)?;
-            request = request.transact_items(TransactWriteItem::builder().delete(delete).build());
-        }
+        let previous: Vec<&str> = registration
+            .previous_token_hashes
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let request = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(self.token_deletes(&previous)?));
         let forget = Update::builder()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(&registration_pk(&registration.meeting)))
@@ -175,5 +168,21 @@ impl Store {
             .await
             .map_err(|err| unavailable("TransactWriteItems revoke", err))?;
         Ok(registration.previous_token_hashes.len())
+    }
+
+    /// The deletes of these link tokens' items, for one transaction.
+    fn token_deletes(&self, hashes: &[&str]) -> Result<Vec<TransactWriteItem>, Unavailable> {
+        hashes
+            .iter()
+            .map(|hash| {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(PARTITION_KEY, s(&token_pk(hash)))
+                    .key(SORT_KEY, s(TOKEN_SK))
+                    .build()
+                    .map_err(build_error)?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect()
     }
 }

@@ -67,11 +67,7 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Vec<(String, String)>, Unavailable> {
-        Ok(self
-            .email_index_keys(email)
-            .await?
-            .into_iter()
-            .filter(|(pk, _)| pk.starts_with(SENT_MESSAGE_PK_PREFIX))
-            .collect())
+        self.email_index_keys_under(email, SENT_MESSAGE_PK_PREFIX)
+            .await
     }
 }
