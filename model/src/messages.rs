@@ -407,6 +407,10 @@ pub mod site {
             nl: "registration_endpoint `{path}` is al bezet: daar geeft de aanmeldfunctie de tellers van de bijeenkomsten",
             en: "registration_endpoint `{path}` is taken: the handler answers the meeting counters there",
         }
+        ENDPOINT_TAKEN_MOVES {
+            nl: "registration_endpoint `{path}` is al bezet: daar bevestigt een nieuw e-mailadres een adreswijziging",
+            en: "registration_endpoint `{path}` is taken: a new address confirms an address move there",
+        }
         ENDPOINT_TAKEN_LINKS {
             nl: "registration_endpoint `{path}` is al bezet: daar neemt de aanmeldfunctie linkaanvragen aan",
             en: "registration_endpoint `{path}` is taken: the handler answers link requests there",

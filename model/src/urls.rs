@@ -98,8 +98,11 @@ pub fn check_registration_endpoint(path: &str) -> Result<(), Text> {
     if path == MEETINGS_API {
         return Err(text!(site::ENDPOINT_TAKEN_MEETINGS, path = path));
     }
-    if path == LINKS_API || path == MOVE_API {
+    if path == LINKS_API {
         return Err(text!(site::ENDPOINT_TAKEN_LINKS, path = path));
+    }
+    if path == MOVE_API {
+        return Err(text!(site::ENDPOINT_TAKEN_MOVES, path = path));
     }
     Ok(())
 }
@@ -153,9 +156,19 @@ mod tests {
             "/api//x",
             "/api/Aanmelden",
             "/api/meetings",
+            "/api/links",
+            "/api/adres",
         ] {
             assert!(check_registration_endpoint(wrong).is_err(), "{wrong}");
         }
+        // Each taken path names what answers there.
+        let moves = check_registration_endpoint("/api/adres")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            moves.contains("adreswijziging") || moves.contains("address move"),
+            "{moves}"
+        );
     }
 
     #[test]

@@ -91,7 +91,8 @@ impl Store {
         per_day: u32,
     ) -> Result<MoveRequested, Unavailable> {
         for attempt in 0..ATTEMPTS {
-            let Some(record) = self.registration_by_token(token_hash).await? else {
+            let Some((record, item)) = self.registration_by_token_with_item(token_hash).await?
+            else {
                 return Ok(MoveRequested::Gone);
             };
             if record.status == RegistrationStatus::Cancelled {
@@ -99,9 +100,6 @@ impl Store {
             }
             let pk = registration_pk(&record.meeting);
             let sk = registration_sk(&record.email);
-            let Some(item) = self.registration_item(&pk, &sk).await? else {
-                return Ok(MoveRequested::Gone);
-            };
             let seconds = now.as_second();
             let (count, since) = match (
                 get_n(&item, MOVE_REQUESTS),

@@ -126,6 +126,18 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<RegistrationRecord>, Unavailable> {
+        Ok(self
+            .registration_by_token_with_item(token_hash)
+            .await?
+            .map(|(record, _)| record))
+    }
+
+    /// [`Store::registration_by_token`], with the item as read (for a change that needs attributes the
+    /// record does not carry).
+    pub(super) async fn registration_by_token_with_item(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(RegistrationRecord, Item)>, Unavailable> {
         let Some(pointer) = self
             .registration_item(&token_pk(token_hash), TOKEN_SK)
             .await?
@@ -142,8 +154,9 @@ impl Store {
         else {
             return Ok(None);
         };
-        let record = registration_from_item(&item);
-        Ok(record.filter(|r| r.has_token(token_hash)))
+        Ok(registration_from_item(&item)
+            .filter(|r| r.has_token(token_hash))
+            .map(|record| (record, item)))
     }
 }
 

@@ -327,17 +327,12 @@ async fn form_errors_page(state: &AppState, form: Value) -> Response {
 }
 
 /// The theme's page for the registration's details form ("Gegevens wijzigen").
-/// Adds `"mail_withheld": true` when the change's email was not sent (over the address's mail budget);
-/// absent otherwise, so scripts written before the budget read the same answers.
-pub fn mail_withheld_field(body: &mut Value, withheld: bool) {
+/// `body` with `"mail_withheld": true` when the change's email was not sent (over the address's mail
+/// budget); absent otherwise, so scripts written before the budget read the same answers.
+pub fn with_mail_withheld(mut body: Value, withheld: bool) -> Value {
     if withheld && let Some(fields) = body.as_object_mut() {
         fields.insert("mail_withheld".into(), Value::Bool(true));
     }
-}
-
-/// `body` with [`mail_withheld_field`].
-pub fn with_mail_withheld(mut body: Value, withheld: bool) -> Value {
-    mail_withheld_field(&mut body, withheld);
     body
 }
 

@@ -93,8 +93,7 @@ async fn store(
                 Seat::Waitlisted { place } => (RegistrationStatus::Waitlisted, place),
             };
             tracing::info!(outcome = status.as_str(), meeting = %meeting, mail_withheld, "registration stored");
-            let mut body = json!({ "status": status });
-            answer::mail_withheld_field(&mut body, mail_withheld);
+            let mut body = answer::with_mail_withheld(json!({ "status": status }), mail_withheld);
             answer::place_fields(&mut body, place);
             Answer::see_other(StatusCode::CREATED, body, state.routes.personal_page(token))
         }

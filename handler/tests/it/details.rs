@@ -158,6 +158,21 @@ async fn a_new_address_keeps_the_seat_and_the_counters() {
         "{}",
         changed.body
     );
+    assert!(
+        !changed
+            .body
+            .contains("Je vroeg om je e-mailadres te wijzigen"),
+        "one notice, not two: {}",
+        changed.body
+    );
+    let personal = get(&s, &seat).await;
+    assert!(
+        personal
+            .body
+            .contains("Je vroeg om je e-mailadres te wijzigen in <strong>anna@example.nl</strong>"),
+        "the personal page says a move waits: {}",
+        personal.body
+    );
     assert_eq!(
         s.store
             .registrations_of("anna@exmaple.nl")
