@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BINARIES = ["opp-handler", "opp-mailer", "opp-admin", "opp-dev", "opp-site"]
+BINARIES = ["opp-handler", "opp-mailer", "opp-console", "opp-admin", "opp-dev", "opp-site"]
 # How the docs call each binary.
 CALLED_AS = {
     "opp-admin": ["opp-admin", "cargo admin"],
@@ -23,6 +23,7 @@ CALLED_AS = {
     "opp-dev": ["opp-dev", "cargo dev"],
     "opp-handler": ["opp-handler"],
     "opp-mailer": ["opp-mailer"],
+    "opp-console": ["opp-console"],
 }
 # The functions in infra/template.yaml and the binary each runs.
 FUNCTIONS = {"RegistrationFunction": "opp-handler", "MailerFunction": "opp-mailer"}

@@ -89,22 +89,7 @@ pub async fn export(
         let registrations = store
             .registrations(&meeting.id, &mut |n| progress.set(before + n))
             .await?;
-        let mut waiting = 0;
-        for registration in registrations {
-            let position = if registration.status == RegistrationStatus::Waitlisted {
-                waiting += 1;
-                Some(waiting)
-            } else {
-                None
-            };
-            let wanted = match selection.status {
-                Some(status) => registration.status == status,
-                None => registration.status.is_live(),
-            };
-            if wanted {
-                rows.push(row(meeting, &registration, position));
-            }
-        }
+        rows.extend(meeting_rows(meeting, &registrations, selection.status));
     }
     progress.finish();
 
@@ -130,6 +115,33 @@ pub async fn export(
     )
     .ok();
     Ok(rows.len())
+}
+
+/// The export's rows for one meeting's registrations (in order of arrival): of one status, or confirmed
+/// and waitlisted when `status` is None. The back office's download uses the same rows.
+pub fn meeting_rows(
+    meeting: &MeetingRecord,
+    registrations: &[RegistrationRecord],
+    status: Option<RegistrationStatus>,
+) -> Vec<[String; 13]> {
+    let mut rows = Vec::new();
+    let mut waiting = 0;
+    for registration in registrations {
+        let position = if registration.status == RegistrationStatus::Waitlisted {
+            waiting += 1;
+            Some(waiting)
+        } else {
+            None
+        };
+        let wanted = match status {
+            Some(status) => registration.status == status,
+            None => registration.status.is_live(),
+        };
+        if wanted {
+            rows.push(row(meeting, registration, position));
+        }
+    }
+    rows
 }
 
 fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>) -> [String; 13] {

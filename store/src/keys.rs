@@ -13,6 +13,9 @@
 //! | move pointer | `MOVE#<sha256>`    | `MOVE`         |
 //! | mail ledger  | `MAIL#<link_id>`   | `<kind>#<version>` |
 //! | mail failure | `MAILFAIL`         | `<time>#<link_id>#<kind>#<version>` |
+//! | console session | `SESSION#<sha256>` | `SESSION`   |
+//! | sign-in attempt | `SIGNIN#<sha256>`  | `SIGNIN`    |
+//! | audit entry  | `AUDIT#<yyyy-mm-dd>` | `<time>#<random>` |
 //!
 //! A link request ("Link kwijt?") is keyed by an HMAC of the address (`LinkKeys::address_hash`) and
 //! carries the address in `email`, so the `email-index` finds it for erasure; it lives one day. The rate

@@ -13,6 +13,8 @@
 //! - `meeting_lists` (whole meetings and one address's registrations, for organisers), `link_requests`
 //!   ("link kwijt?" requests and their rate item), [`mail_budget`] (the mails a visitor can trigger per
 //!   address), `sent_messages` (SES message ids and their address, for bounces), [`mail_ledger`] (each email sent once, and the failures);
+//! - the back office: [`sessions`] (its sessions and sign-in attempts, kept on the server) and [`audit`] (who
+//!   saw or did what, only ever added to);
 //! - around the table: [`aws`] (every AWS client's settings and constructors), [`link_keys`] (where the link
 //!   key ring comes from) and [`logging`] (JSON logs without personal data, for every Lambda function).
 //!
@@ -24,6 +26,7 @@ use aws_sdk_dynamodb::error::SdkError;
 pub use opp_model::records::RegistrationRecord;
 use opp_model::records::{MeetingRecord, WaitlistPlace};
 
+pub mod audit;
 pub mod aws;
 mod cache;
 mod cancel;
@@ -47,6 +50,7 @@ mod retention;
 mod retry;
 mod schema;
 mod sent_messages;
+pub mod sessions;
 mod sync;
 
 use cache::MeetingCache;

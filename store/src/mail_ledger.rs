@@ -66,7 +66,7 @@ pub async fn claim(store: &Store, key: &MailKey, now: Timestamp) -> Result<Claim
         .key(SORT_KEY, s(&key.sk()))
         .update_expression(
             "SET #state = if_not_exists(#state, :sending), attempts = if_not_exists(attempts, :zero) + :one, \
-             #type = :type, #ttl = if_not_exists(#ttl, :expires)",
+             #type = :type, #ttl = if_not_exists(#ttl, :expires), attempted_at = :now",
         )
         .condition_expression("attribute_not_exists(PK) OR #state = :sending")
         .expression_attribute_names("#state", "state")
@@ -77,6 +77,7 @@ pub async fn claim(store: &Store, key: &MailKey, now: Timestamp) -> Result<Claim
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":type", s("mail"))
         .expression_attribute_values(":expires", n(now.as_second() + LEDGER_DAYS * 86_400))
+        .expression_attribute_values(":now", s(&crate::arrival_time(now)))
         .return_values(ReturnValue::AllNew)
         .send()
         .await;
@@ -93,6 +94,46 @@ pub async fn claim(store: &Store, key: &MailKey, now: Timestamp) -> Result<Claim
         Err(err) if condition_failed(&err) => Ok(Claim::Done),
         Err(err) => Err(unavailable("UpdateItem mail ledger", err)),
     }
+}
+
+/// One email of a registration as the ledger holds it (the last [`LEDGER_DAYS`] days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub kind: String,
+    pub version: String,
+    /// `sending`, `sent` or `failed`.
+    pub state: String,
+    /// The last delivery attempt (RFC 3339, UTC); empty for items from before it was kept.
+    pub attempted_at: String,
+}
+
+/// The emails of one subject (a registration's `link_id`), oldest attempt first.
+pub async fn history(store: &Store, subject: &str) -> Result<Vec<LedgerEntry>, Unavailable> {
+    let query = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", PARTITION_KEY)
+        .expression_attribute_values(":pk", s(&keys::mail_ledger_pk(subject)));
+    let items = query_all(query)
+        .await
+        .map_err(|err| unavailable("Query mail ledger", err))?;
+    let mut entries: Vec<LedgerEntry> = items
+        .iter()
+        .filter_map(|item| {
+            let sk = get_s(item, SORT_KEY)?;
+            let (kind, version) = sk.split_once('#')?;
+            Some(LedgerEntry {
+                kind: kind.to_string(),
+                version: version.to_string(),
+                state: get_s(item, "state").unwrap_or_default(),
+                attempted_at: get_s(item, "attempted_at").unwrap_or_default(),
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| a.attempted_at.cmp(&b.attempted_at));
+    Ok(entries)
 }
 
 /// Marks a claimed key `sent` (or `failed`).

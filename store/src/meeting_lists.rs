@@ -40,6 +40,33 @@ impl Store {
         Ok(registrations)
     }
 
+    /// How many of a meeting's registrations arrived at or after `since` (RFC 3339, as `created_at`):
+    /// counted by the store (Select COUNT), so no registration leaves it.
+    pub async fn registrations_since(
+        &self,
+        meeting: &str,
+        since: &str,
+    ) -> Result<u32, Unavailable> {
+        let mut count = 0u32;
+        let mut start = None;
+        loop {
+            let output = self
+                .registrations_query(meeting)
+                .filter_expression("created_at >= :since")
+                .expression_attribute_values(":since", s(since))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| unavailable("Query registrations since", err))?;
+            count += u32::try_from(output.count()).unwrap_or(0);
+            match output.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(count),
+            }
+        }
+    }
+
     /// Every registration of one email address, across meetings, found through the email index.
     pub async fn registrations_of(
         &self,

@@ -1,0 +1,120 @@
+//! A meeting's list: name, organisation, role, status, when registered, promoted, e-mail bounced; search,
+//! a status filter, a sort order and pages of 100. Each view is in the audit log (meeting id only).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::answer::{message, page, query_escape, store_down};
+use super::{AppState, Signed};
+use crate::search::{ListQuery, SortBy, select};
+use opp_model::RegistrationStatus;
+use opp_operations::local_time;
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    zoek: Option<String>,
+    status: Option<String>,
+    sorteer: Option<String>,
+    pagina: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    name: String,
+    organisation: String,
+    role: String,
+    status: &'static str,
+    registered: String,
+    promoted: String,
+    bounced: bool,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    who: Signed,
+    Path(meeting_id): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let meeting = match state.store.meeting(&meeting_id).await {
+        Ok(Some(meeting)) => meeting,
+        Ok(None) => return unknown_meeting(&state),
+        Err(err) => {
+            tracing::error!(error = %err.0, "meeting not readable");
+            return store_down(&state);
+        }
+    };
+    let registrations = match state.store.registrations(&meeting.id, &mut |_| {}).await {
+        Ok(registrations) => registrations,
+        Err(err) => {
+            tracing::error!(error = %err.0, "registrations not readable");
+            return store_down(&state);
+        }
+    };
+    if let Err(response) = state
+        .audit(&who, "view-list", Some(&meeting.id), None, None)
+        .await
+    {
+        return response;
+    }
+    let status = params
+        .status
+        .as_deref()
+        .and_then(|s| s.parse::<RegistrationStatus>().ok());
+    let query = ListQuery {
+        search: params.zoek.clone().unwrap_or_default(),
+        status,
+        sort: SortBy::parse(params.sorteer.as_deref().unwrap_or_default()),
+        page: params.pagina.unwrap_or(1),
+    };
+    let selected = select(&registrations, &query);
+    let rows: Vec<Row> = selected
+        .rows
+        .iter()
+        .map(|r| Row {
+            id: r.registration_id.clone(),
+            name: r.name.clone(),
+            organisation: r.organisation.clone().unwrap_or_default(),
+            role: r.role.clone(),
+            status: r.status.label_nl(),
+            registered: local_time(&r.created_at),
+            promoted: r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
+            bounced: r.email_status.is_some(),
+        })
+        .collect();
+    // The query string of this list without its page, for the page links.
+    let base = format!(
+        "?zoek={}&status={}&sorteer={}",
+        query_escape(&query.search),
+        status.map_or("", |s| s.as_str()),
+        query.sort.as_str()
+    );
+    let mut context = Context::new();
+    context.insert("meeting", &serde_json::json!({
+        "id": meeting.id, "title": meeting.title, "date": meeting.date_label, "city": meeting.city,
+        "capacity": meeting.capacity, "confirmed": meeting.confirmed, "waitlisted": meeting.waitlisted,
+        "cancelled": meeting.cancelled,
+    }));
+    context.insert("rows", &rows);
+    context.insert("search", &query.search);
+    context.insert("status", &status.map_or("", |s| s.as_str()));
+    context.insert("sort", query.sort.as_str());
+    context.insert("matched", &selected.matched);
+    context.insert("page", &selected.page);
+    context.insert("pages", &selected.pages);
+    context.insert("base", &base);
+    page(&state, Some(&who), "meeting.html", context)
+}
+
+pub fn unknown_meeting(state: &AppState) -> Response {
+    message(
+        state,
+        StatusCode::NOT_FOUND,
+        "Bijeenkomst niet gevonden",
+        "Deze bijeenkomst bestaat niet (meer). Kies een bijeenkomst in het overzicht.",
+        Some(("/", "Naar het overzicht")),
+    )
+}

@@ -1,0 +1,142 @@
+//! One registration: the details and the history (registered, promoted, address changed, cancelled, each
+//! e-mail from the mail ledger, a bounce). Found by its registration id within its meeting, so no address
+//! is ever in a URL. Each view is in the audit log (meeting and registration id).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+use tera::Context;
+
+use super::answer::{message, page, store_down};
+use super::meeting::unknown_meeting;
+use super::{AppState, Signed};
+use opp_operations::local_time;
+use opp_store::mail_ledger;
+
+#[derive(Serialize)]
+struct Event {
+    at: String,
+    sort_key: String,
+    what: String,
+}
+
+/// What an email kind is called for organisers.
+fn mail_word(kind: &str) -> &str {
+    match kind {
+        "confirmed" => "bevestiging",
+        "waitlisted" => "op de wachtlijst",
+        "promoted" => "plek van de wachtlijst",
+        "cancelled" => "afmelding",
+        "reminder" => "herinnering",
+        "changed" => "bijeenkomst gewijzigd",
+        "called-off" => "bijeenkomst gaat niet door",
+        "address-changed" => "e-mailadres gewijzigd",
+        "address-confirm" => "nieuw e-mailadres bevestigen",
+        "move-notice" => "bericht aan het oude adres",
+        "link" => "persoonlijke link opnieuw",
+        other => other,
+    }
+}
+
+fn state_word(state: &str) -> &str {
+    match state {
+        "sent" => "verstuurd",
+        "sending" => "wordt verstuurd",
+        "failed" => "mislukt",
+        other => other,
+    }
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+) -> Response {
+    let meeting = match state.store.meeting(&meeting_id).await {
+        Ok(Some(meeting)) => meeting,
+        Ok(None) => return unknown_meeting(&state),
+        Err(err) => {
+            tracing::error!(error = %err.0, "meeting not readable");
+            return store_down(&state);
+        }
+    };
+    let registrations = match state.store.registrations(&meeting.id, &mut |_| {}).await {
+        Ok(registrations) => registrations,
+        Err(err) => {
+            tracing::error!(error = %err.0, "registrations not readable");
+            return store_down(&state);
+        }
+    };
+    let Some(person) = registrations
+        .into_iter()
+        .find(|r| r.registration_id == registration_id)
+    else {
+        return message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Aanmelding niet gevonden",
+            "Deze aanmelding bestaat niet (meer). Misschien is ze gewist. Zoek de persoon in de lijst van de bijeenkomst.",
+            Some((&format!("/bijeenkomsten/{}", meeting.id), "Naar de lijst")),
+        );
+    };
+    let mails = match &person.link_id {
+        Some(link_id) => match mail_ledger::history(&state.store, link_id).await {
+            Ok(mails) => mails,
+            Err(err) => {
+                tracing::error!(error = %err.0, "mail ledger not readable");
+                return store_down(&state);
+            }
+        },
+        None => Vec::new(),
+    };
+    if let Err(response) = state
+        .audit(
+            &who,
+            "view-person",
+            Some(&meeting.id),
+            Some(&person.registration_id),
+            None,
+        )
+        .await
+    {
+        return response;
+    }
+    let mut history = vec![Event {
+        at: local_time(&person.created_at),
+        sort_key: person.created_at.clone(),
+        what: "Aangemeld".into(),
+    }];
+    if let Some(promoted) = &person.promoted_at {
+        history.push(Event {
+            at: local_time(promoted),
+            sort_key: promoted.clone(),
+            what: "Van de wachtlijst naar een plek".into(),
+        });
+    }
+    for mail in &mails {
+        history.push(Event {
+            at: local_time(&mail.attempted_at),
+            sort_key: mail.attempted_at.clone(),
+            what: format!(
+                "E-mail: {} ({})",
+                mail_word(&mail.kind),
+                state_word(&mail.state)
+            ),
+        });
+    }
+    history.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    let mut context = Context::new();
+    context.insert("meeting", &serde_json::json!({
+        "id": meeting.id, "title": meeting.title, "date": meeting.date_label, "city": meeting.city,
+    }));
+    context.insert("person", &serde_json::json!({
+        "name": person.name, "email": person.email, "role": person.role, "sector": person.sector,
+        "organisation": person.organisation, "needs": person.needs, "status": person.status.label_nl(),
+        "cancelled": !person.status.is_live(),
+        "bounced": person.email_status.as_deref().map(|s| if s == "complained" { "klacht (spam)" } else { "komt niet aan" }),
+        "pending_move": person.pending_move.as_ref().map(|m| m.to.clone()),
+    }));
+    context.insert("history", &history);
+    page(&state, Some(&who), "person.html", context)
+}

@@ -1,0 +1,64 @@
+//! The console's templates (`theme/console/`) and styles, compiled in: the function needs no files beside
+//! it. The styles are the public site's (`theme/static/css/site.css`, the same look and focus styles) and
+//! a few rules of the console's own.
+
+use tera::{Context, Tera};
+
+const TEMPLATES: [(&str, &str); 6] = [
+    ("base.html", include_str!("../../theme/console/base.html")),
+    (
+        "message.html",
+        include_str!("../../theme/console/message.html"),
+    ),
+    (
+        "overview.html",
+        include_str!("../../theme/console/overview.html"),
+    ),
+    (
+        "meeting.html",
+        include_str!("../../theme/console/meeting.html"),
+    ),
+    (
+        "person.html",
+        include_str!("../../theme/console/person.html"),
+    ),
+    ("audit.html", include_str!("../../theme/console/audit.html")),
+];
+
+/// `/static/console.css`.
+pub const STYLES: &str = concat!(
+    include_str!("../../theme/static/css/site.css"),
+    "\n",
+    include_str!("../../theme/console/console.css")
+);
+
+/// `/static/console.js`: only improves (the overview refreshes itself); every page works without it.
+pub const SCRIPT: &str = include_str!("../../theme/console/console.js");
+
+pub struct Pages {
+    tera: Tera,
+}
+
+impl Pages {
+    pub fn embedded() -> Result<Pages, String> {
+        let sources = TEMPLATES
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect();
+        let tera = opp_render::theme::from_sources(sources)
+            .map_err(|err| format!("console templates: {}", opp_render::error_chain(&err)))?;
+        Ok(Pages { tera })
+    }
+
+    pub fn render(&self, name: &str, context: &Context) -> Result<String, String> {
+        opp_render::render(&self.tera, name, context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_templates_parse() {
+        super::Pages::embedded().unwrap();
+    }
+}
