@@ -6,6 +6,7 @@
 //!
 //! The top of the dependency graph: it may use every crate of the workspace, and none may depend on it.
 
+mod beheer;
 mod cms;
 mod local_store;
 mod mail;
@@ -58,6 +59,16 @@ struct Cli {
     /// Port of decap-server, the editing screen's local backend, on 127.0.0.1.
     #[arg(long, default_value_t = 8081)]
     cms_port: u16,
+    /// Also the organisers' back office at http://beheer.localhost:<beheer-port>/, signing in through a
+    /// local OpenID provider (needs `bash scripts/setup oidc`).
+    #[arg(long)]
+    beheer: bool,
+    /// Port of the back office (under the host name beheer.localhost).
+    #[arg(long, default_value_t = 8083)]
+    beheer_port: u16,
+    /// Port of the local OpenID provider on 127.0.0.1.
+    #[arg(long, default_value_t = 8082)]
+    oidc_port: u16,
 }
 
 #[tokio::main]
@@ -129,6 +140,19 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("config.yaml: {err}"))?,
     )
     .merge(mailbox::routes(outbox));
+    let beheer = if cli.beheer {
+        Some(
+            beheer::start(
+                &cli.root,
+                store.store.clone(),
+                cli.beheer_port,
+                cli.oidc_port,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let backend = match &cms_packages {
         Some(packages) => Some(cms::start(&cli.root, packages, cli.cms_port)?),
         None => None,
@@ -168,5 +192,6 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
     .await?;
     let _ = stop_store.send(());
     drop(backend);
+    drop(beheer);
     Ok(())
 }

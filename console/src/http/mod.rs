@@ -34,10 +34,38 @@ use opp_store::Store;
 use opp_store::audit::AuditEntry;
 use opp_store::sessions::SessionRecord;
 
-/// The console's Content-Security-Policy: its own styles and script, nothing inline, no frames, forms only
-/// to itself.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
-     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The console's Content-Security-Policy: its own styles and script, nothing inline, no frames, forms
+/// only to itself and, for signing out there too, to the provider (browsers apply `form-action` to where
+/// a form's answer redirects).
+pub fn content_security_policy(provider_origin: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; \
+         form-action 'self' {provider_origin}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// The scheme, host and port of a URL (`https://login.example.nl` of `https://login.example.nl/pool/x`).
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..]
+        .find('/')
+        .map_or(url, |i| &url[..after_scheme + i])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_provider_is_named_by_its_origin() {
+        assert_eq!(
+            super::origin_of("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"),
+            "https://cognito-idp.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            super::origin_of("http://127.0.0.1:8082"),
+            "http://127.0.0.1:8082"
+        );
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -154,23 +182,36 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             same_origin_posts,
         ))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(
+                HeaderValue::from_str(&content_security_policy(origin_of(state.provider.issuer())))
+                    .unwrap_or_else(|_| {
+                        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+                    }),
+            ),
+            security_headers,
+        ))
         .with_state(state)
 }
 
 /// Headers on every answer: the strict CSP, no framing, no indexing, and nothing kept in any cache but
 /// the styles and script.
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn security_headers(
+    State(csp): State<Arc<HeaderValue>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, (*csp).clone());
     let mut set = |name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::REFERRER_POLICY, "no-referrer");
+    // Not `no-referrer`: with it Chromium sends `Origin: null` on our own forms, and the origin check refuses them.
+    set(header::REFERRER_POLICY, "same-origin");
     set(
         header::HeaderName::from_static("x-robots-tag"),
         "noindex, nofollow",
