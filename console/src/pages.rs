@@ -4,7 +4,15 @@
 
 use tera::{Context, Tera};
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
+    (
+        "confirm.html",
+        include_str!("../../theme/console/confirm.html"),
+    ),
+    (
+        "register.html",
+        include_str!("../../theme/console/register.html"),
+    ),
     ("base.html", include_str!("../../theme/console/base.html")),
     (
         "message.html",

@@ -58,6 +58,7 @@ fn provider_python(root: &Path) -> anyhow::Result<PathBuf> {
 pub async fn start(
     root: &Path,
     store: Store,
+    link_keys: opp_model::links::LinkKeys,
     port: u16,
     provider_port: u16,
 ) -> anyhow::Result<Beheer> {
@@ -107,6 +108,7 @@ pub async fn start(
             role_claim: RoleClaim::default(),
             limits: SessionLimits::default(),
             audit_days: 365,
+            link_keys: opp_store::link_keys::LinkKeySource::fixed(link_keys),
         },
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -145,6 +145,7 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
             beheer::start(
                 &cli.root,
                 store.store.clone(),
+                link_keys.clone(),
                 cli.beheer_port,
                 cli.oidc_port,
             )

@@ -15,7 +15,7 @@ pub async fn erase(
     email: &str,
     dry_run: bool,
     now: Timestamp,
-    out: &mut dyn Write,
+    out: &mut (impl Write + ?Sized),
 ) -> Result<Vec<Removed>, OperationError> {
     let key = normalise_email(email)?;
     let mut found = store.registrations_of(&key).await?;

@@ -15,7 +15,7 @@ pub async fn send_link(
     store: &Store,
     email: &str,
     now: Timestamp,
-    out: &mut dyn Write,
+    out: &mut (impl Write + ?Sized),
 ) -> Result<(), OperationError> {
     let email = normalise_email(email)?;
     let registrations = store.registrations_of(&email).await?;

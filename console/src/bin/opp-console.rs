@@ -10,6 +10,7 @@ use opp_console::roles::RoleClaim;
 use opp_console::session::SessionLimits;
 use opp_store::Store;
 use opp_store::aws::{ClientSettings, dynamodb_client, secrets_client};
+use opp_store::link_keys::{self, LinkKeySource};
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +64,18 @@ struct Cli {
     /// The claim's value that gives role `beheer` (everything).
     #[arg(long, env = "OIDC_MANAGER_VALUE", default_value = "beheer")]
     oidc_manager_value: String,
+    /// The Secrets Manager secret with the link key ring (a registration by hand gets its personal link
+    /// from it); infra/template.yaml sets it.
+    #[arg(
+        long,
+        env = "LINK_KEY_ARN",
+        hide_env_values = true,
+        conflicts_with = "link_key_file"
+    )]
+    link_key_arn: Option<String>,
+    /// A local key ring file instead (the one `cargo dev` and `opp-handler --link-key-file` use).
+    #[arg(long)]
+    link_key_file: Option<std::path::PathBuf>,
     /// Days audit entries are kept.
     #[arg(long, env = "AUDIT_DAYS", default_value_t = 365)]
     audit_days: u32,
@@ -119,6 +132,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         },
         ProviderClient::new()?,
     )?;
+    let link_keys = match (non_empty(cli.link_key_arn), cli.link_key_file) {
+        (Some(arn), _) => {
+            LinkKeySource::managed(secrets_client(ClientSettings::from_environment(None))?, arn)
+        }
+        (None, Some(path)) => LinkKeySource::fixed(link_keys::load_or_create(&path)?),
+        (None, None) => {
+            return Err("LINK_KEY_ARN is not set: a registration by hand needs the link key (see infra/template.yaml)".into());
+        }
+    };
     let client = dynamodb_client(ClientSettings::from_environment(non_empty(
         cli.endpoint_url,
     )))?;
@@ -135,6 +157,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             },
             limits: SessionLimits::default(),
             audit_days: cli.audit_days,
+            link_keys,
         },
     );
     let app = router(state);

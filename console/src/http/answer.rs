@@ -45,6 +45,18 @@ pub fn page(
     }
 }
 
+/// What a finished action's redirect says (`?gedaan=...`): fixed words, never text from the request.
+pub fn done_notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "link" => "De persoonlijke link wordt opnieuw gemaild.",
+        "gegevens" => "De gegevens zijn opgeslagen.",
+        "afgemeld" => "De persoon is afgemeld. Een vrije plek is naar de wachtlijst gegaan.",
+        "gewist" => "Alle gegevens van dit e-mailadres zijn gewist.",
+        "aangemeld" => "De persoon is aangemeld en krijgt een bevestiging per e-mail.",
+        _ => return None,
+    })
+}
+
 /// A short page with a title, a sentence and perhaps one link onwards.
 pub fn message(
     state: &AppState,

@@ -19,6 +19,7 @@ pub struct ListParams {
     status: Option<String>,
     sorteer: Option<String>,
     pagina: Option<usize>,
+    gedaan: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -106,6 +107,10 @@ pub async fn list(
     context.insert("page", &selected.page);
     context.insert("pages", &selected.pages);
     context.insert("base", &base);
+    context.insert(
+        "notice",
+        &super::answer::done_notice(params.gedaan.as_deref()),
+    );
     page(&state, Some(&who), "meeting.html", context)
 }
 

@@ -5,6 +5,7 @@
 // A refusal is the page to answer with: handlers return `Result<_, Response>` and `?` it, the axum idiom.
 #![allow(clippy::result_large_err)]
 
+mod actions;
 mod answer;
 mod audit_log;
 mod downloads;
@@ -67,7 +68,7 @@ mod tests {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Settings {
     /// The console's own origin, e.g. `https://beheer.example.nl` (`http://beheer.localhost:PORT` locally):
     /// the redirect URL is made from it and every POST must come from it.
@@ -76,6 +77,8 @@ pub struct Settings {
     pub limits: SessionLimits,
     /// How long audit entries are kept (days).
     pub audit_days: u32,
+    /// The link key ring: a registration by hand gets its personal link from it, as on the site.
+    pub link_keys: opp_store::link_keys::LinkKeySource,
 }
 
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -173,6 +176,26 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/bijeenkomsten/{meeting}/download/{kind}",
             get(downloads::download),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/aanmelden",
+            get(actions::register_form).post(actions::register),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/personen/{registration}/link",
+            post(actions::resend_link),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/personen/{registration}/gegevens",
+            post(actions::correct_details),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/personen/{registration}/afmelden",
+            get(actions::confirm_cancel).post(actions::cancel),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/personen/{registration}/wissen",
+            get(actions::confirm_erase).post(actions::erase),
         )
         .route("/logboek", get(audit_log::audit_log))
         .route("/static/console.css", get(styles))

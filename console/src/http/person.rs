@@ -2,7 +2,7 @@
 //! e-mail from the mail ledger, a bounce). Found by its registration id within its meeting, so no address
 //! is ever in a URL. Each view is in the audit log (meeting and registration id).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -13,6 +13,12 @@ use super::meeting::unknown_meeting;
 use super::{AppState, Signed};
 use opp_operations::local_time;
 use opp_store::mail_ledger;
+
+/// `?gedaan=...` after an action.
+#[derive(serde::Deserialize)]
+pub struct Done {
+    gedaan: Option<String>,
+}
 
 #[derive(Serialize)]
 struct Event {
@@ -52,6 +58,7 @@ pub async fn person(
     State(state): State<AppState>,
     who: Signed,
     Path((meeting_id, registration_id)): Path<(String, String)>,
+    Query(done): Query<Done>,
 ) -> Response {
     let meeting = match state.store.meeting(&meeting_id).await {
         Ok(Some(meeting)) => meeting,
@@ -138,5 +145,10 @@ pub async fn person(
         "pending_move": person.pending_move.as_ref().map(|m| m.to.clone()),
     }));
     context.insert("history", &history);
+    context.insert("registration_id", &person.registration_id);
+    context.insert(
+        "notice",
+        &super::answer::done_notice(done.gedaan.as_deref()),
+    );
     page(&state, Some(&who), "person.html", context)
 }

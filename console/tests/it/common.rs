@@ -96,6 +96,11 @@ fn start_provider() -> ProviderProcess {
     }
 }
 
+/// The tests' link key ring, so a test can form a registrant's link itself.
+pub fn link_keys() -> opp_model::links::LinkKeys {
+    opp_model::links::LinkKeys::first([21; 32])
+}
+
 pub struct Stack {
     pub store: Store,
     pub app: Router,
@@ -173,6 +178,7 @@ pub fn console_state(store: Store, clock: Clock) -> AppState {
             role_claim: RoleClaim::default(),
             limits: SessionLimits::default(),
             audit_days: 365,
+            link_keys: opp_store::link_keys::LinkKeySource::fixed(link_keys()),
         },
     )
     .with_clock(clock)

@@ -2,6 +2,7 @@
 //! provider on loopback (PyPI's `oidc-provider-mock`, signed in through its own login form), and the
 //! fault-injecting proxy.
 
+mod actions;
 mod common;
 mod screens;
 mod sign_in;

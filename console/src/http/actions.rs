@@ -1,0 +1,494 @@
+//! What role `beheer` does for a person, each a POST with the session's form token, each in the audit
+//! log: send the personal link again (a link request the mailer sends), cancel on their behalf (the waiting
+//! list moves up as usual), correct name, organisation and needs, erase (every registration of the address,
+//! as `opp-admin erase`), and register someone by hand (the same rules and confirmation mail as the form).
+//! Cancelling and erasing are asked for on a page of their own first. Each action is logged before it is
+//! done: what cannot be logged is not done (an entry may then stand for an attempt that failed).
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+use tera::Context;
+
+use super::answer::{message, page, see_other, store_down};
+use super::meeting::unknown_meeting;
+use super::{AppState, Signed};
+use crate::roles::Role;
+use opp_model::registration::{self, Submission};
+use opp_store::link_keys;
+use opp_store::{CancelOutcome, DetailsOutcome, IssuedLink, RegisterError, RegistrationRecord};
+
+type Fields = Form<BTreeMap<String, String>>;
+
+/// The registration `registration_id` of `meeting_id`, or the page that says it is not there.
+async fn find(
+    state: &AppState,
+    meeting_id: &str,
+    registration_id: &str,
+) -> Result<RegistrationRecord, Response> {
+    let registrations = state
+        .store
+        .registrations(meeting_id, &mut |_| {})
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err.0, "registrations not readable");
+            store_down(state)
+        })?;
+    registrations
+        .into_iter()
+        .find(|r| r.registration_id == registration_id)
+        .ok_or_else(|| {
+            message(
+                state,
+                StatusCode::NOT_FOUND,
+                "Aanmelding niet gevonden",
+                "Deze aanmelding bestaat niet (meer). Misschien is ze al gewist.",
+                Some(("/", "Naar het overzicht")),
+            )
+        })
+}
+
+/// The checks every action starts with: role `beheer`, the form token, the person.
+async fn prepare(
+    state: &AppState,
+    who: &Signed,
+    fields: &BTreeMap<String, String>,
+    meeting_id: &str,
+    registration_id: &str,
+) -> Result<RegistrationRecord, Response> {
+    who.require(state, Role::Manager)?;
+    who.check_form(state, fields.get("csrf").map(String::as_str))?;
+    find(state, meeting_id, registration_id).await
+}
+
+fn person_path(meeting_id: &str, registration_id: &str) -> String {
+    format!("/bijeenkomsten/{meeting_id}/personen/{registration_id}")
+}
+
+pub async fn resend_link(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    if let Err(response) = state
+        .audit(
+            &who,
+            "resend-link",
+            Some(&meeting_id),
+            Some(&registration_id),
+            None,
+        )
+        .await
+    {
+        return response;
+    }
+    let mut said = Vec::new();
+    if let Err(err) = opp_operations::send_link::send_link(
+        &state.store,
+        &person.email,
+        (state.clock)(),
+        &mut said,
+    )
+    .await
+    {
+        tracing::error!(error = %err, "link request not stored");
+        return store_down(&state);
+    }
+    see_other(&format!(
+        "{}?gedaan=link",
+        person_path(&meeting_id, &registration_id)
+    ))
+}
+
+pub async fn correct_details(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    let mut values: BTreeMap<String, String> = fields
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "name" | "organisation" | "needs"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // A new address is confirmed by its owner, from the personal page; here the address stays.
+    values.insert("email".into(), person.email.clone());
+    let details = match registration::validate_details(values) {
+        Ok(details) => details,
+        Err((errors, _)) => {
+            let text = errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            return message(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Gegevens niet opgeslagen",
+                &text,
+                Some((
+                    &person_path(&meeting_id, &registration_id),
+                    "Terug naar de persoon",
+                )),
+            );
+        }
+    };
+    if let Err(response) = state
+        .audit(
+            &who,
+            "correct-details",
+            Some(&meeting_id),
+            Some(&registration_id),
+            None,
+        )
+        .await
+    {
+        return response;
+    }
+    let started = std::time::Instant::now();
+    match state
+        .store
+        .correct_details_keeping_move(&person.token_hash, &details, (state.clock)(), started)
+        .await
+    {
+        Ok(DetailsOutcome::Changed { .. }) => {}
+        Ok(DetailsOutcome::Gone | DetailsOutcome::EmailTaken) => {
+            return message(
+                &state,
+                StatusCode::CONFLICT,
+                "Gegevens niet opgeslagen",
+                "Deze aanmelding is afgemeld of veranderd terwijl u keek. Open de persoon opnieuw.",
+                Some((
+                    &person_path(&meeting_id, &registration_id),
+                    "Terug naar de persoon",
+                )),
+            );
+        }
+        Err(err) => {
+            tracing::error!(error = %err.0, "details not stored");
+            return store_down(&state);
+        }
+    }
+    see_other(&format!(
+        "{}?gedaan=gegevens",
+        person_path(&meeting_id, &registration_id)
+    ))
+}
+
+/// `.../afmelden` (GET): what cancelling does, and the button that does it.
+pub async fn confirm_cancel(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+) -> Response {
+    confirm_page(state, who, meeting_id, registration_id, "afmelden").await
+}
+
+/// `.../wissen` (GET): what erasing does, and the button that does it.
+pub async fn confirm_erase(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+) -> Response {
+    confirm_page(state, who, meeting_id, registration_id, "wissen").await
+}
+
+async fn confirm_page(
+    state: AppState,
+    who: Signed,
+    meeting_id: String,
+    registration_id: String,
+    action: &str,
+) -> Response {
+    if let Err(response) = who.require(&state, Role::Manager) {
+        return response;
+    }
+    let person = match find(&state, &meeting_id, &registration_id).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    if let Err(response) = state
+        .audit(
+            &who,
+            "view-person",
+            Some(&meeting_id),
+            Some(&registration_id),
+            Some(action),
+        )
+        .await
+    {
+        return response;
+    }
+    let (title, text, button) = match action {
+        "afmelden" => (
+            "Afmelden",
+            "Wilt u deze persoon afmelden voor de bijeenkomst? De persoon krijgt daarover een e-mail. Heeft de persoon een plek? Dan gaat die plek naar de eerste op de wachtlijst.",
+            "Ja, meld af",
+        ),
+        _ => (
+            "Gegevens wissen",
+            "Wilt u alle gegevens van dit e-mailadres wissen? Dat geldt voor alle aanmeldingen met dit adres, ook voor andere bijeenkomsten. Dit kan niet ongedaan worden gemaakt. Een vrije plek gaat naar de eerste op de wachtlijst.",
+            "Ja, wis alles",
+        ),
+    };
+    let mut context = Context::new();
+    context.insert("title", title);
+    context.insert("text", text);
+    context.insert("button", button);
+    context.insert(
+        "action",
+        &format!("{}/{action}", person_path(&meeting_id, &registration_id)),
+    );
+    context.insert("back", &person_path(&meeting_id, &registration_id));
+    context.insert(
+        "person",
+        &json!({"name": person.name, "email": person.email}),
+    );
+    page(&state, Some(&who), "confirm.html", context)
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    if let Err(response) = state
+        .audit(
+            &who,
+            "cancel",
+            Some(&meeting_id),
+            Some(&registration_id),
+            None,
+        )
+        .await
+    {
+        return response;
+    }
+    match state
+        .store
+        .cancel(&person.token_hash, (state.clock)())
+        .await
+    {
+        Ok(Some(CancelOutcome::Cancelled { .. } | CancelOutcome::AlreadyCancelled)) | Ok(None) => {}
+        Err(err) => {
+            tracing::error!(error = %err.0, "cancellation not stored");
+            return store_down(&state);
+        }
+    }
+    see_other(&format!(
+        "{}?gedaan=afgemeld",
+        person_path(&meeting_id, &registration_id)
+    ))
+}
+
+pub async fn erase(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    // Logged first: an erasure that half happened must still be in the log (it holds only ids).
+    if let Err(response) = state
+        .audit(
+            &who,
+            "erase",
+            Some(&meeting_id),
+            Some(&registration_id),
+            None,
+        )
+        .await
+    {
+        return response;
+    }
+    let mut said = Vec::new();
+    if let Err(err) = opp_operations::erase::erase(
+        &state.store,
+        &person.email,
+        false,
+        (state.clock)(),
+        &mut said,
+    )
+    .await
+    {
+        tracing::error!(error = %err, "erasure not finished");
+        return message(
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Wissen is niet afgemaakt",
+            "Niet alle gegevens konden worden gewist. Probeer het over een paar minuten opnieuw: wat al gewist is, blijft gewist.",
+            Some((
+                &person_path(&meeting_id, &registration_id),
+                "Opnieuw proberen",
+            )),
+        );
+    }
+    see_other(&format!("/bijeenkomsten/{meeting_id}?gedaan=gewist"))
+}
+
+/// `/bijeenkomsten/{m}/aanmelden` (GET): the form to register someone by hand.
+pub async fn register_form(
+    State(state): State<AppState>,
+    who: Signed,
+    Path(meeting_id): Path<String>,
+) -> Response {
+    if let Err(response) = who.require(&state, Role::Manager) {
+        return response;
+    }
+    register_page(
+        &state,
+        &who,
+        &meeting_id,
+        &[],
+        &BTreeMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn register_page(
+    state: &AppState,
+    who: &Signed,
+    meeting_id: &str,
+    errors: &[registration::FieldError],
+    values: &BTreeMap<String, String>,
+    status: StatusCode,
+) -> Response {
+    let meeting = match state.store.meeting(meeting_id).await {
+        Ok(Some(meeting)) => meeting,
+        Ok(None) => return unknown_meeting(state),
+        Err(err) => {
+            tracing::error!(error = %err.0, "meeting not readable");
+            return store_down(state);
+        }
+    };
+    let mut context = Context::new();
+    context.insert("meeting", &json!({"id": meeting.id, "title": meeting.title, "date": meeting.date_label, "city": meeting.city}));
+    context.insert("errors", errors);
+    context.insert("values", values);
+    let mut response = page(state, Some(who), "register.html", context);
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    who: Signed,
+    Path(meeting_id): Path<String>,
+    Form(fields): Fields,
+) -> Response {
+    if let Err(response) = who.require(&state, Role::Manager) {
+        return response;
+    }
+    if let Err(response) = who.check_form(&state, fields.get("csrf").map(String::as_str)) {
+        return response;
+    }
+    let mut values: BTreeMap<String, String> = fields
+        .into_iter()
+        .filter(|(k, _)| {
+            registration::FIELDS.contains(&k.as_str()) && k != registration::HONEYPOT_FIELD
+        })
+        .collect();
+    values.insert("meeting".into(), meeting_id.clone());
+    let registration = match registration::validate(values) {
+        Submission::Valid(registration) => registration,
+        Submission::Invalid { errors, values } => {
+            return register_page(
+                &state,
+                &who,
+                &meeting_id,
+                &errors,
+                &values,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Submission::Bot => return store_down(&state),
+    };
+    if let Err(response) = state
+        .audit(&who, "register", Some(&meeting_id), None, None)
+        .await
+    {
+        return response;
+    }
+    let ring = match state.settings.link_keys.ring().await {
+        Ok(ring) => ring,
+        Err(err) => {
+            tracing::error!(error = %err, "link key not readable");
+            return store_down(&state);
+        }
+    };
+    let Ok(random) = link_keys::new_link_random() else {
+        return store_down(&state);
+    };
+    let link = ring.issue(random);
+    let refused = |text: &str| {
+        message(
+            &state,
+            StatusCode::CONFLICT,
+            "Niet aangemeld",
+            text,
+            Some((
+                &format!("/bijeenkomsten/{meeting_id}/aanmelden"),
+                "Terug naar het formulier",
+            )),
+        )
+    };
+    match state
+        .store
+        .register(&registration, IssuedLink::derived(&link), (state.clock)())
+        .await
+    {
+        Ok(_) => {}
+        Err(RegisterError::Duplicate) => {
+            return refused(
+                "Dit e-mailadres is al aangemeld voor deze bijeenkomst. Zoek de persoon in de lijst.",
+            );
+        }
+        Err(RegisterError::Closed) => {
+            return refused("Aanmelden voor deze bijeenkomst is gesloten.");
+        }
+        Err(RegisterError::Full) => {
+            return refused("Deze bijeenkomst is vol en de wachtlijst ook.");
+        }
+        Err(RegisterError::UnknownMeeting) => return unknown_meeting(&state),
+        Err(RegisterError::TooOften | RegisterError::Unavailable(_) | RegisterError::Unknown) => {
+            return store_down(&state);
+        }
+    }
+    let stored = match state
+        .store
+        .registration_of(&meeting_id, &registration.email)
+        .await
+    {
+        Ok(Some(stored)) => stored,
+        Ok(None) | Err(_) => {
+            return see_other(&format!("/bijeenkomsten/{meeting_id}?gedaan=aangemeld"));
+        }
+    };
+    see_other(&format!(
+        "{}?gedaan=aangemeld",
+        person_path(&meeting_id, &stored.registration_id)
+    ))
+}

@@ -1,0 +1,354 @@
+//! What role `beheer` does for a person, against the store (and through the fault proxy): each action
+//! changes what it should, keeps the meeting's counters equal to the items, is in the audit log, and is
+//! refused without the form token or the role.
+
+use axum::http::StatusCode;
+use opp_model::RegistrationStatus;
+use opp_store::testkit::faults::{Fault, FaultProxy, Schedule};
+
+use crate::common::*;
+
+fn today() -> jiff::civil::Date {
+    now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+/// The meeting's counters and what its items add up to: (confirmed, waitlisted, cancelled) each.
+async fn counters_and_items(stack: &Stack) -> ((u32, u32, u32), (u32, u32, u32)) {
+    let meeting = stack.store.meeting(MEETING).await.unwrap().unwrap();
+    let (c, w, x, _) = count_statuses(&stack.store, MEETING).await;
+    (
+        (meeting.confirmed, meeting.waitlisted, meeting.cancelled),
+        (c, w, x),
+    )
+}
+
+async fn signed_in_manager(stack: &Stack) -> (String, String) {
+    let session = sign_in(&stack.app, MANAGER).await;
+    let (_, _, page) = get(&stack.app, "/", Some(&session)).await;
+    (session, csrf_of(&page))
+}
+
+async fn person(stack: &Stack, status: RegistrationStatus) -> opp_store::RegistrationRecord {
+    stack
+        .store
+        .registrations(MEETING, &mut |_| {})
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status == status)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cancelling_on_someones_behalf_moves_the_waiting_list_up() {
+    let stack = stack(3, 2).await;
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+
+    let (status, _, page) = get(&stack.app, &format!("{base}/afmelden"), Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Ja, meld af") && page.contains(&seated.email),
+        "{page}"
+    );
+
+    let (status, headers, _) = post(
+        &stack.app,
+        &format!("{base}/afmelden"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{base}?gedaan=afgemeld"));
+    let (counters, items) = counters_and_items(&stack).await;
+    assert_eq!(counters, (2, 0, 1));
+    assert_eq!(counters, items);
+    let (_, _, page) = get(
+        &stack.app,
+        &format!("{base}?gedaan=afgemeld"),
+        Some(&session),
+    )
+    .await;
+    assert!(page.contains("De persoon is afgemeld"), "{page}");
+    let log = stack.store.audit_entries(today()).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "cancel"
+        && e.registration_id.as_deref() == Some(seated.registration_id.as_str())));
+}
+
+#[tokio::test]
+async fn actions_need_the_form_token_and_the_manager_role() {
+    let stack = stack(2, 5).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+    let (manager, _) = signed_in_manager(&stack).await;
+    let (status, _, _) = post(
+        &stack.app,
+        &format!("{base}/afmelden"),
+        Some(&manager),
+        Some(ORIGIN),
+        "csrf=wrong",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let door = sign_in(&stack.app, DOOR).await;
+    let (_, _, page) = get(&stack.app, &base, Some(&door)).await;
+    assert!(
+        !page.contains(&format!("{base}/afmelden")) && !page.contains(&format!("{base}/wissen")),
+        "no actions for the door"
+    );
+    let door_csrf = csrf_of(&page);
+    for action in ["afmelden", "wissen", "link", "gegevens"] {
+        let (status, _, _) = post(
+            &stack.app,
+            &format!("{base}/{action}"),
+            Some(&door),
+            Some(ORIGIN),
+            &format!("csrf={door_csrf}&name=X"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{action}");
+    }
+    let (status, _, _) = get(&stack.app, "/bijeenkomsten/zwolle/aanmelden", Some(&door)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (counters, items) = counters_and_items(&stack).await;
+    assert_eq!((counters, items), ((2, 0, 0), (2, 0, 0)));
+}
+
+#[tokio::test]
+async fn sending_the_link_again_writes_a_link_request_for_the_mailer() {
+    let stack = stack(1, 5).await;
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+    assert!(
+        stack
+            .store
+            .link_requests_of(&seated.email)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (status, headers, _) = post(
+        &stack.app,
+        &format!("{base}/link"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{base}?gedaan=link"));
+    assert!(
+        !stack
+            .store
+            .link_requests_of(&seated.email)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let log = stack.store.audit_entries(today()).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "resend-link"));
+}
+
+#[tokio::test]
+async fn correcting_details_keeps_the_address_and_applies_the_rules() {
+    let stack = stack(1, 5).await;
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+    let (status, _, page) = post(
+        &stack.app,
+        &format!("{base}/gegevens"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&name=www.spam.example&organisation="),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let (status, _, _) = post(&stack.app, &format!("{base}/gegevens"), Some(&session), Some(ORIGIN), &format!("csrf={csrf}&name=Jan-Willem+%27t+Hart&organisation=OBS+Het+Anker&needs=Rolstoel&email=other%40example.nl")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let now_stored = stack
+        .store
+        .registration_of(MEETING, &seated.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now_stored.name, "Jan-Willem 't Hart");
+    assert_eq!(now_stored.organisation.as_deref(), Some("OBS Het Anker"));
+    assert_eq!(now_stored.email, seated.email, "the address stays");
+    assert!(
+        stack
+            .store
+            .audit_entries(today())
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "correct-details")
+    );
+}
+
+#[tokio::test]
+async fn erasing_removes_every_registration_of_the_address_and_logs_only_ids() {
+    let stack = stack(3, 2).await;
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+    let (status, _, page) = get(&stack.app, &format!("{base}/wissen"), Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("kan niet ongedaan"), "{page}");
+    let (status, headers, _) = post(
+        &stack.app,
+        &format!("{base}/wissen"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/bijeenkomsten/zwolle?gedaan=gewist");
+    assert!(
+        stack
+            .store
+            .registrations_of(&seated.email)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (counters, items) = counters_and_items(&stack).await;
+    assert_eq!(counters, items);
+    assert_eq!(
+        counters.0 + counters.1,
+        2,
+        "two left, one promoted to the freed seat"
+    );
+    let log = format!("{:?}", stack.store.audit_entries(today()).await.unwrap());
+    assert!(
+        log.contains("\"erase\"") && !log.contains(&seated.email) && !log.contains(&seated.name),
+        "{log}"
+    );
+    let (status, _, _) = get(&stack.app, &base, Some(&session)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn registering_someone_by_hand_uses_the_forms_rules_and_a_personal_link() {
+    let stack = stack(0, 5).await;
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let (status, _, page) = get(
+        &stack.app,
+        "/bijeenkomsten/zwolle/aanmelden",
+        Some(&session),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Iemand aanmelden"));
+    let (status, _, page) = post(
+        &stack.app,
+        "/bijeenkomsten/zwolle/aanmelden",
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&name=&email=geen-adres&role=ouder&privacy=ja"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("Controleer het formulier") && page.contains("geen-adres"),
+        "{page}"
+    );
+    let form = format!(
+        "csrf={csrf}&name=Fatima+El+Amrani&email=fatima%40example.nl&role=ouder&privacy=ja&website=x"
+    );
+    let (status, headers, _) = post(
+        &stack.app,
+        "/bijeenkomsten/zwolle/aanmelden",
+        Some(&session),
+        Some(ORIGIN),
+        &form,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let stored = stack
+        .store
+        .registration_of(MEETING, "fatima@example.nl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        location(&headers),
+        format!(
+            "/bijeenkomsten/zwolle/personen/{}?gedaan=aangemeld",
+            stored.registration_id
+        )
+    );
+    assert_eq!(stored.status, RegistrationStatus::Confirmed);
+    let link_id = stored.link_id.clone().expect("a derived personal link");
+    let token = link_keys()
+        .token(stored.key_version.unwrap(), &link_id)
+        .unwrap();
+    assert!(stored.has_token(&opp_model::token::hash(&token)));
+    let (status, _, _) = post(
+        &stack.app,
+        "/bijeenkomsten/zwolle/aanmelden",
+        Some(&session),
+        Some(ORIGIN),
+        &form,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "the same address twice");
+    assert_eq!(counters_and_items(&stack).await, ((1, 0, 0), (1, 0, 0)));
+}
+
+#[tokio::test]
+async fn cancelling_through_faults_loses_and_doubles_nothing() {
+    for seed in 1..=4u64 {
+        let upstream = start_dynoxide().await;
+        let proxy = FaultProxy::start(&upstream, Schedule::none()).await;
+        let stack = stack_on(&upstream, &proxy.endpoint, 4, 2).await;
+        let (session, csrf) = signed_in_manager(&stack).await;
+        let seated = person(&stack, RegistrationStatus::Confirmed).await;
+        let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+        proxy.set_schedule(Schedule {
+            rate: 0.5,
+            operations: vec!["TransactWriteItems", "PutItem", "Query", "GetItem"],
+            faults: Fault::ALL.to_vec(),
+            seed,
+            max_faults: Some(6),
+        });
+        // Like an organiser who presses again after an error page: until it is done.
+        let mut done = false;
+        for _ in 0..8 {
+            let (status, _, _) = post(
+                &stack.app,
+                &format!("{base}/afmelden"),
+                Some(&session),
+                Some(ORIGIN),
+                &format!("csrf={csrf}"),
+            )
+            .await;
+            if status == StatusCode::SEE_OTHER {
+                done = true;
+                break;
+            }
+            assert!(
+                matches!(
+                    status,
+                    StatusCode::SERVICE_UNAVAILABLE | StatusCode::SEE_OTHER | StatusCode::NOT_FOUND
+                ),
+                "seed {seed}: {status}"
+            );
+        }
+        assert!(done, "seed {seed}: cancelled in the end");
+        proxy.set_schedule(Schedule::none());
+        let (counters, items) = counters_and_items(&stack).await;
+        assert_eq!(counters, items, "seed {seed}");
+        assert_eq!(
+            counters,
+            (2, 1, 1),
+            "seed {seed}: one cancelled, one promoted"
+        );
+    }
+}
