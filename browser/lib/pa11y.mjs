@@ -11,12 +11,16 @@ export const chromeLaunchConfig = { executablePath: CHROMIUM_PATH, args: CHROMIU
 
 /**
  * Starts one Chromium for pa11y, with one tab that every check reuses.
+ * @param {object} [options]
+ * @param {object[]} [options.cookies] cookies to set first (name, value, domain, path)
  * @returns {Promise<{check: (url: string, options?: object) => Promise<string[]>, close: () => Promise<void>}>}
  *   check() gives one line per error: "code: selector: message"; empty when clean
  */
-export async function startPa11y() {
+export async function startPa11y({ cookies = [] } = {}) {
   const browser = await puppeteer.launch(chromeLaunchConfig);
   const page = await browser.newPage();
+  // Signed-in pages (the back office): the session's cookie, as playwright's context.cookies() gives it.
+  if (cookies.length > 0) await page.setCookie(...cookies.map(({ name, value, domain, path: p }) => ({ name, value, domain, path: p })));
   return {
     async check(url, options = {}) {
       // Load the page here: pa11y's own navigation waits for network idle (+0.5 s a page); these pages have

@@ -42,17 +42,29 @@ impl Drop for Beheer {
     }
 }
 
+/// Where `scripts/setup oidc` put the provider: beside this binary's target folder (`target/debug/opp-dev`
+/// -> `target/oidc-venv`), else under `$CARGO_TARGET_DIR` or the site folder's `target/`.
 fn provider_python(root: &Path) -> anyhow::Result<PathBuf> {
-    let target =
-        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
-    let python = target.join("oidc-venv/bin/python");
-    if !python.exists() {
-        anyhow::bail!(
-            "--beheer needs the local OpenID provider ({} is missing): run `bash scripts/setup oidc` first",
-            python.display()
-        );
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(target) = exe.parent().and_then(Path::parent)
+    {
+        candidates.push(target.join("oidc-venv/bin/python"));
     }
-    Ok(python)
+    if let Ok(target) = std::env::var("CARGO_TARGET_DIR") {
+        candidates.push(PathBuf::from(target).join("oidc-venv/bin/python"));
+    }
+    candidates.push(root.join("target/oidc-venv/bin/python"));
+    candidates
+        .iter()
+        .find(|python| python.exists())
+        .cloned()
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--beheer needs the local OpenID provider ({} is missing): run `bash scripts/setup oidc` first",
+                candidates[0].display()
+            )
+        })
 }
 
 pub async fn start(
