@@ -7,9 +7,11 @@
 #                   [[--waf-rate-limit N] [--waf-ip-reputation off|count|block] | --no-waf | --web-acl-arn ARN]
 #                   [--mail-from ADDRESS] [--mail-from-domain NAME] [--alarm-email ADDRESS]
 #                   [--link-key-version N] [--github-repository OWNER/NAME [--create-github-oidc-provider]]
+#                   [--console-domain NAME --console-certificate-arn ARN
+#                    [--console-issuer URL --console-client-id ID [--console-client-secret NAME]]]
 #                   [--skip-meetings] [--dry-run]
 #
-# Steps: check tools -> sam build (both Rust functions, opp-handler and opp-mailer, via cargo-lambda,
+# Steps: check tools -> sam build (the Rust functions, opp-handler, opp-mailer and opp-console, via cargo-lambda,
 # arm64) -> the WAF stack in us-east-1 (unless --no-waf or --web-acl-arn) -> [--rotate-origin-secret: new secret value, wait]
 # -> sam deploy (a second pass on the very first deploy, to give the functions the CloudFront
 # origin) -> read the stack outputs -> e-mail: the DKIM records to publish, the SES sandbox -> build
@@ -46,6 +48,13 @@ MAIL_FROM_DOMAIN=""
 MAIL_FROM_DOMAIN_SET=0
 ALARM_EMAIL=""
 ALARM_EMAIL_SET=0
+CONSOLE_DOMAIN=""
+CONSOLE_CERT=""
+CONSOLE_SET=0
+CONSOLE_ISSUER=""
+CONSOLE_CLIENT_ID=""
+CONSOLE_CLIENT_SECRET=""
+CONSOLE_PROVIDER_SET=0
 HOSTED_ZONE_ID=""
 GITHUB_REPOSITORY_NAME=""
 GITHUB_REPOSITORY_SET=0
@@ -95,6 +104,15 @@ Options:
   --link-key-version N      the link key version "current" names after a rotation: both functions
                             start again and read the new key ring (docs/operations/secrets.md, "Rotating the
                             link key")
+  --console-domain NAME     the organisers' back office on this host name (its own distribution and,
+                            unless --console-issuer, a Cognito user pool; docs/operations/console.md);
+                            needs --console-certificate-arn (us-east-1); '' removes the back office
+  --console-certificate-arn ARN
+                            the us-east-1 ACM certificate of --console-domain
+  --console-issuer URL      another OpenID provider for the back office (its issuer URL, e.g. Entra ID)
+  --console-client-id ID    the back office's client id at --console-issuer
+  --console-client-secret NAME
+                            the name of the Secrets Manager secret with its client secret at --console-issuer
   --skip-meetings           do not run opp-admin sync-meetings
   --dry-run                 print the commands instead of running them
   -h, --help                this text
@@ -145,6 +163,16 @@ while [[ $# -gt 0 ]]; do
     --alarm-email=*) ALARM_EMAIL="${1#*=}"; ALARM_EMAIL_SET=1; shift ;;
     --link-key-version) need_value "$@"; LINK_KEY_VERSION="$2"; shift 2 ;;
     --link-key-version=*) LINK_KEY_VERSION="${1#*=}"; shift ;;
+    --console-domain) need_value "$@"; CONSOLE_DOMAIN="$2"; CONSOLE_SET=1; shift 2 ;;
+    --console-domain=*) CONSOLE_DOMAIN="${1#*=}"; CONSOLE_SET=1; shift ;;
+    --console-certificate-arn) need_value "$@"; CONSOLE_CERT="$2"; CONSOLE_SET=1; shift 2 ;;
+    --console-certificate-arn=*) CONSOLE_CERT="${1#*=}"; CONSOLE_SET=1; shift ;;
+    --console-issuer) need_value "$@"; CONSOLE_ISSUER="$2"; CONSOLE_PROVIDER_SET=1; shift 2 ;;
+    --console-issuer=*) CONSOLE_ISSUER="${1#*=}"; CONSOLE_PROVIDER_SET=1; shift ;;
+    --console-client-id) need_value "$@"; CONSOLE_CLIENT_ID="$2"; CONSOLE_PROVIDER_SET=1; shift 2 ;;
+    --console-client-id=*) CONSOLE_CLIENT_ID="${1#*=}"; CONSOLE_PROVIDER_SET=1; shift ;;
+    --console-client-secret) need_value "$@"; CONSOLE_CLIENT_SECRET="$2"; CONSOLE_PROVIDER_SET=1; shift 2 ;;
+    --console-client-secret=*) CONSOLE_CLIENT_SECRET="${1#*=}"; CONSOLE_PROVIDER_SET=1; shift ;;
     --skip-meetings) SKIP_MEETINGS=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -200,6 +228,12 @@ if [[ $GITHUB_REPOSITORY_SET -eq 1 && -n "$GITHUB_REPOSITORY_NAME" && ! "$GITHUB
 fi
 if [[ -n "$CREATE_OIDC_PROVIDER" && ( $GITHUB_REPOSITORY_SET -eq 0 || -z "$GITHUB_REPOSITORY_NAME" ) ]]; then
   die "--create-github-oidc-provider goes with --github-repository (the provider is only for its role)"
+fi
+if [[ $CONSOLE_SET -eq 1 && ( ( -n "$CONSOLE_DOMAIN" && -z "$CONSOLE_CERT" ) || ( -z "$CONSOLE_DOMAIN" && -n "$CONSOLE_CERT" ) ) ]]; then
+  die "--console-domain and --console-certificate-arn go together (or both '' to remove the back office)"
+fi
+if [[ $CONSOLE_PROVIDER_SET -eq 1 && -n "$CONSOLE_ISSUER" && -z "$CONSOLE_CLIENT_ID" ]]; then
+  die "--console-issuer needs --console-client-id"
 fi
 if [[ $ALARM_EMAIL_SET -eq 1 && -n "$ALARM_EMAIL" && ! "$ALARM_EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
   die "--alarm-email must be an e-mail address"
@@ -362,10 +396,10 @@ while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E 
 [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
 # One sam build builds both functions, one after the other in the same Cargo target directory (the
 # second reuses the first one's dependencies): RegistrationFunction and MailerFunction.
-say "Building the functions (sam build: cargo lambda build --release --arm64 --bin opp-handler, and --bin opp-mailer)"
+say "Building the functions (sam build: cargo lambda build --release --arm64 --bin opp-handler, --bin opp-mailer and --bin opp-console)"
 run env "${LAMBDA_BUILD_ENV[@]}" sam build --template "$TEMPLATE" --build-dir "$BUILD_DIR" --region "$REGION"
 # Both binaries must be there (and their sizes are worth a look: BENCHMARKS.md).
-run ls -l "$BUILD_DIR/RegistrationFunction/bootstrap" "$BUILD_DIR/MailerFunction/bootstrap"
+run ls -l "$BUILD_DIR/RegistrationFunction/bootstrap" "$BUILD_DIR/MailerFunction/bootstrap" "$BUILD_DIR/ConsoleFunction/bootstrap"
 
 # ------------------------------------------------------------------------------------------------
 # 3. Deploy the stack
@@ -463,6 +497,13 @@ fi
 [[ $MAIL_FROM_SET -eq 1 ]] && OVERRIDES+=("$(param MailFromAddress "$MAIL_FROM")")
 [[ $MAIL_FROM_DOMAIN_SET -eq 1 ]] && OVERRIDES+=("$(param MailFromDomain "$MAIL_FROM_DOMAIN")")
 [[ $ALARM_EMAIL_SET -eq 1 ]] && OVERRIDES+=("$(param AlarmEmail "$ALARM_EMAIL")")
+if [[ $CONSOLE_SET -eq 1 ]]; then
+  OVERRIDES+=("$(param ConsoleDomainName "$CONSOLE_DOMAIN")" "$(param ConsoleCertificateArn "$CONSOLE_CERT")")
+fi
+if [[ $CONSOLE_PROVIDER_SET -eq 1 ]]; then
+  OVERRIDES+=("$(param ConsoleOidcIssuer "$CONSOLE_ISSUER")" "$(param ConsoleOidcClientId "$CONSOLE_CLIENT_ID")"
+    "$(param ConsoleOidcClientSecretName "$CONSOLE_CLIENT_SECRET")")
+fi
 [[ $GITHUB_REPOSITORY_SET -eq 1 ]] && OVERRIDES+=("$(param GitHubRepository "$GITHUB_REPOSITORY_NAME")")
 [[ -n "$CREATE_OIDC_PROVIDER" ]] && OVERRIDES+=("$(param CreateGitHubOidcProvider "$CREATE_OIDC_PROVIDER")")
 [[ -n "$LINK_KEY_VERSION" ]] && OVERRIDES+=("LinkKeyVersion=$LINK_KEY_VERSION")

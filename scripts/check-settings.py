@@ -26,7 +26,7 @@ CALLED_AS = {
     "opp-console": ["opp-console"],
 }
 # The functions in infra/template.yaml and the binary each runs.
-FUNCTIONS = {"RegistrationFunction": "opp-handler", "MailerFunction": "opp-mailer"}
+FUNCTIONS = {"RegistrationFunction": "opp-handler", "MailerFunction": "opp-mailer", "ConsoleFunction": "opp-console"}
 SKIP_DIRS = {"target", "node_modules", ".git", ".opp-state", "public"}
 
 

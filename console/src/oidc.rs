@@ -75,6 +75,9 @@ pub struct OidcSettings {
     pub redirect_url: String,
     /// Scopes beyond `openid`.
     pub scopes: Vec<String>,
+    /// Where to end the session at the provider when its discovery document names no
+    /// `end_session_endpoint` (Cognito: `https://<domain>/logout`, which takes `client_id` and `logout_uri`).
+    pub logout_url: Option<String>,
 }
 
 /// Who signed in, as the verified ID token says.
@@ -244,10 +247,14 @@ impl Provider {
     /// logout), with the ID token as hint and `after` to come back to.
     pub async fn end_session_url(&self, id_token: &str, after: &str) -> Option<String> {
         let metadata = self.metadata(false).await.ok()?;
-        let endpoint = metadata
-            .additional_metadata()
-            .end_session_endpoint
-            .clone()?;
+        let Some(endpoint) = metadata.additional_metadata().end_session_endpoint.clone() else {
+            let logout = self.settings.logout_url.as_deref()?;
+            let mut url = url_with_query(logout)?;
+            url.query_pairs_mut()
+                .append_pair("client_id", &self.settings.client_id)
+                .append_pair("logout_uri", after);
+            return Some(url.to_string());
+        };
         let mut request = LogoutRequest::from(endpoint)
             .set_client_id(ClientId::new(self.settings.client_id.clone()));
         if let Ok(hint) = id_token.parse::<openidconnect::IdToken<
@@ -263,6 +270,10 @@ impl Provider {
         }
         Some(request.http_get_url().to_string())
     }
+}
+
+fn url_with_query(text: &str) -> Option<openidconnect::url::Url> {
+    openidconnect::url::Url::parse(text).ok()
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

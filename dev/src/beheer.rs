@@ -107,6 +107,7 @@ pub async fn start(
             client_secret: Some("local".into()),
             redirect_url: format!("{origin}/aanmelden/klaar"),
             scopes: vec!["email".into(), "profile".into()],
+            logout_url: None,
         },
         ProviderClient::new().map_err(anyhow::Error::msg)?,
     )
@@ -121,6 +122,7 @@ pub async fn start(
             limits: SessionLimits::default(),
             audit_days: 365,
             link_keys: opp_store::link_keys::LinkKeySource::fixed(link_keys),
+            origin_secret: opp_store::origin_secret::OriginSecret::Off,
         },
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -9,5 +9,6 @@
 //! depends on it except the two that run its router (`opp-dev`, `opp-bench-handler`); `scripts/test` checks.
 
 pub mod http;
-pub mod origin_secret;
+/// The origin secret lives in opp-store (the back office checks it too); kept here under its old path.
+pub use opp_store::origin_secret;
 pub mod pages;

@@ -36,6 +36,7 @@ CLOUDFRONT_CACHED_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
 
 # Logical ids. Two functions since the mailer: the tests name the one they mean.
 HANDLER, HANDLER_ROLE = "RegistrationFunction", "RegistrationFunctionRole"
+CONSOLE, CONSOLE_ROLE = "ConsoleFunction", "ConsoleFunctionRole"
 MAILER, MAILER_ROLE = "MailerFunction", "MailerFunctionRole"
 SCHEDULE_ROLE = "ReminderScheduleRole"
 ORIGIN_SECRET, LINK_KEY_SECRET = "OriginSecret", "LinkKeySecret"
@@ -75,8 +76,14 @@ def resources_of(template, rtype):
     return {name: res for name, res in template["Resources"].items() if res["Type"] == rtype}
 
 
+def is_console(name):
+    """The back office's resources (only with ConsoleDomainName): its own distribution, API, function and
+    role. The site's checks below are about the site's resources; the console has its own tests."""
+    return name.startswith("Console")
+
+
 def one(template, rtype):
-    found = resources_of(template, rtype)
+    found = {name: res for name, res in resources_of(template, rtype).items() if not is_console(name)}
     assert len(found) == 1, f"expected exactly one {rtype}, found {sorted(found)}"
     return next(iter(found.items()))
 
@@ -129,6 +136,13 @@ def statements_of(template, role_name):
     found = []
     for pol in role_policies(template["Resources"][role_name]):
         for st in as_list(pol["PolicyDocument"]["Statement"]):
+            if "Fn::If" in st:  # a statement only with a condition: taken as if it held
+                _, st, otherwise = st["Fn::If"]
+                assert otherwise == {"Ref": "AWS::NoValue"}, otherwise
+            if st["Effect"] == "Deny":
+                # The one Deny: the back office may add audit entries but never change them.
+                assert (role_name, st.get("Sid")) == (CONSOLE_ROLE, "AuditEntriesAreAddOnly"), st
+                continue
             assert st["Effect"] == "Allow", st
             if (role_name, st.get("Sid")) == LEADING_KEYS_STATEMENT:
                 assert list(st["Condition"]) == ["ForAllValues:StringLike"], st
@@ -273,15 +287,16 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
 def test_functions_use_only_their_explicit_roles(cfn):
     roles = resources_of(cfn, "AWS::IAM::Role")
     # ContentDeployRole is GitHub Actions' (deploy on merge), no function's.
-    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, SCHEDULE_ROLE, "ContentDeployRole"}, "SAM made a role of its own?"
+    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE, SCHEDULE_ROLE, "ContentDeployRole"}, "SAM made a role of its own?"
     for role in roles.values():
         assert "ManagedPolicyArns" not in role["Properties"]
         assert "PermissionsBoundary" not in role["Properties"]
     functions = resources_of(cfn, "AWS::Lambda::Function")
-    assert set(functions) == {HANDLER, MAILER}
+    assert set(functions) == {HANDLER, MAILER, CONSOLE}
     assert functions[HANDLER]["Properties"]["Role"] == getatt(HANDLER_ROLE, "Arn")
     assert functions[MAILER]["Properties"]["Role"] == getatt(MAILER_ROLE, "Arn")
-    for role_name in (HANDLER_ROLE, MAILER_ROLE):
+    assert functions[CONSOLE]["Properties"]["Role"] == getatt(CONSOLE_ROLE, "Arn")
+    for role_name in (HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE):
         (st,) = as_list(roles[role_name]["Properties"]["AssumeRolePolicyDocument"]["Statement"])
         assert st["Principal"] == {"Service": "lambda.amazonaws.com"}
         assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}}
@@ -302,8 +317,8 @@ FUNCTIONS = [
 ]
 
 
-def test_exactly_two_functions(sam):
-    assert set(resources_of(sam, "AWS::Serverless::Function")) == {HANDLER, MAILER}
+def test_exactly_three_functions(sam):
+    assert set(resources_of(sam, "AWS::Serverless::Function")) == {HANDLER, MAILER, CONSOLE}
 
 
 @pytest.mark.parametrize("name,binary,timeout,concurrency,default,_suffix", FUNCTIONS)
@@ -366,9 +381,10 @@ def test_site_origin_does_not_reference_the_distribution(sam):
 # Origin secret (Secrets Manager)
 # --------------------------------------------------------------------------------------------
 
-def test_exactly_two_secrets(sam, cfn):
+def test_exactly_two_secrets_and_the_consoles_client_secret(sam, cfn):
     for template in (sam, cfn):
-        assert set(resources_of(template, "AWS::SecretsManager::Secret")) == {ORIGIN_SECRET, LINK_KEY_SECRET}
+        assert set(resources_of(template, "AWS::SecretsManager::Secret")) == {
+            ORIGIN_SECRET, LINK_KEY_SECRET, "ConsoleClientSecret"}
 
 
 def test_origin_secret_is_a_generated_secret_without_automatic_rotation(sam, cfn):
@@ -416,9 +432,9 @@ def test_old_origin_secret_parameter_is_gone(sam, cfn):
                          *resources_of(template, "AWS::Lambda::Function").items()]:
             env = fn["Properties"]["Environment"]["Variables"]
             assert "ORIGIN_VERIFY_SECRET" not in env
-            if name == HANDLER:
+            if name in (HANDLER, CONSOLE):
                 assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
-            else:  # only the handler checks the origin header
+            else:  # only the functions behind CloudFront check the origin header
                 assert "ORIGIN_SECRET_ARN" not in env, name
 
 
@@ -457,7 +473,8 @@ def test_cloudfront_origin_header_resolves_the_secret(sam):
 
 @pytest.mark.parametrize("which", ["sam", "cfn"])
 def test_who_may_read_which_secret(which, sam, cfn):
-    """The handler: the origin secret and the link key. The mailer: the link key. Nobody else anything."""
+    """The handler: the origin secret and the link key. The mailer: the link key. The back office: those two
+    and its client secret at the provider. Nobody else anything."""
     template = sam if which == "sam" else cfn
     readers = {}
     for name, res in resources_of(template, "AWS::IAM::Role").items():
@@ -466,8 +483,10 @@ def test_who_may_read_which_secret(which, sam, cfn):
                 assert actions == ["secretsmanager:GetSecretValue"], (name, actions)
                 assert len(resources) == 1, (name, resources)
                 readers.setdefault(name, []).append(resources[0])
+    client_secret = {"Fn::If": ["UseConsoleCognito", ref("ConsoleClientSecret"), {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ConsoleOidcClientSecretName}-??????"}]}
     assert readers == {HANDLER_ROLE: [ref(ORIGIN_SECRET), ref(LINK_KEY_SECRET)],
-                       MAILER_ROLE: [ref(LINK_KEY_SECRET)]}, readers
+                       MAILER_ROLE: [ref(LINK_KEY_SECRET)],
+                       CONSOLE_ROLE: [ref(ORIGIN_SECRET), ref(LINK_KEY_SECRET), client_secret]}, readers
 
 
 def test_checkov_notes_follow_the_secret(sam):
@@ -585,6 +604,9 @@ def test_only_the_mailer_reads_the_email_index_and_the_stream(cfn):
         text = json.dumps(cfn["Resources"][name]["Properties"].get("Policies", []))
         if name == MAILER_ROLE:
             assert "/index/email-index" in text and "StreamArn" in text
+        elif name == CONSOLE_ROLE:
+            # Erasing an address and sending its link again find its items through the index, as opp-admin does.
+            assert "/index/email-index" in text and "StreamArn" not in text and "/stream/" not in text
         else:
             assert "index" not in text.lower() and "StreamArn" not in text and "/stream/" not in text, name
 
@@ -701,7 +723,7 @@ def test_feedback_rule_pattern_target_and_permission(sam):
     for name in paths:
         sample = sample.replace(f"<{name}>", "x")
     assert json.loads(sample) == {"ses_feedback": {"message_id": "x", "detail_type": "x", "bounce_type": "x"}}
-    (perm_name, perm), = [(n, p) for n, p in resources_of(sam, "AWS::Lambda::Permission").items()]
+    (perm_name, perm), = [(n, p) for n, p in resources_of(sam, "AWS::Lambda::Permission").items() if not is_console(n)]
     assert perm["Properties"] == {"Action": "lambda:InvokeFunction", "FunctionName": getatt(MAILER, "Arn"),
                                   "Principal": "events.amazonaws.com", "SourceArn": getatt(rule_name, "Arn")}
 
@@ -1278,6 +1300,21 @@ def dry_run(tmp_path, *args):
                           env=env, capture_output=True, text=True, timeout=60)
 
 
+def test_deploy_dry_run_with_the_back_office(tmp_path):
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    result = dry_run(tmp_path, "--console-domain", "beheer.opp.example.nl", "--console-certificate-arn", cert)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    first = next(line for line in out.splitlines() if line.startswith("+ sam deploy"))
+    assert "ConsoleDomainName=beheer.opp.example.nl" in first and f"ConsoleCertificateArn={cert}" in first, first
+    assert "ConsoleOidcIssuer" not in out
+    refused = dry_run(tmp_path, "--console-domain", "beheer.opp.example.nl")
+    assert refused.returncode != 0 and "go together" in refused.stderr
+    other = dry_run(tmp_path, "--console-domain", "beheer.opp.example.nl", "--console-certificate-arn", cert,
+                    "--console-issuer", "https://login.microsoftonline.com/t/v2.0")
+    assert other.returncode != 0 and "--console-client-id" in other.stderr
+
+
 def test_deploy_dry_run_first_deploy(tmp_path):
     """From another directory; stack assumed new: the stack makes the secret, second pass, upload order."""
     result = dry_run(tmp_path, "--stack-name", "opp-test", "--region", "eu-west-1")
@@ -1291,10 +1328,10 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     build = index("env CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat")
     assert "CARGO_PROFILE_RELEASE_PANIC=abort sam build --template infra/template.yaml" in commands[build]
     # One sam build makes both binaries; both must be there before anything is deployed.
-    assert "--bin opp-handler" in out and "--bin opp-mailer" in out
+    assert "--bin opp-handler" in out and "--bin opp-mailer" in out and "--bin opp-console" in out
     built = index("ls -l", build)
     assert commands[built] == ("ls -l target/sam/build/RegistrationFunction/bootstrap "
-                               "target/sam/build/MailerFunction/bootstrap")
+                               "target/sam/build/MailerFunction/bootstrap target/sam/build/ConsoleFunction/bootstrap")
     first = index("sam deploy", built)
     assert "--stack-name opp-test" in commands[first] and "--region eu-west-1" in commands[first]
     assert "--no-fail-on-empty-changeset" in commands[first]
@@ -1742,3 +1779,90 @@ def test_admin_has_its_own_csp_and_the_public_pages_keep_theirs(sam):
     headers = {h["Header"]: h["Value"] for h in policies["AdminSecurityHeadersPolicy"]["CustomHeadersConfig"]["Items"]}
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups", "the sign-in popup"
     assert headers["X-Robots-Tag"] == "noindex"
+
+
+# --------------------------------------------------------------------------------------------
+# The back office (opp-console, docs/operations/console.md)
+# --------------------------------------------------------------------------------------------
+
+def test_console_resources_exist_only_with_its_domain(sam):
+    console = {name: res for name, res in sam["Resources"].items() if is_console(name)}
+    assert {"ConsoleFunction", "ConsoleFunctionRole", "ConsoleHttpApi", "ConsoleDistribution",
+            "ConsoleUserPool", "ConsoleUserPoolClient", "ConsoleClientSecret"} <= set(console)
+    for name, res in console.items():
+        assert res.get("Condition") in {"DeployConsole", "UseConsoleCognito"}, name
+    for output in ("ConsoleUrl", "ConsoleDistributionDomainName", "ConsoleUserPoolId", "ConsoleFunctionName"):
+        assert sam["Outputs"][output]["Condition"] in {"DeployConsole", "UseConsoleCognito"}, output
+
+
+def test_console_user_pool_admits_only_admin_created_users_with_totp(sam):
+    pool = sam["Resources"]["ConsoleUserPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    for rule in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
+        assert policy[rule] is True, rule
+    assert pool["DeletionProtection"] == "ACTIVE"
+
+
+def test_console_client_uses_the_code_flow_and_returns_to_its_own_origin(sam):
+    client = sam["Resources"]["ConsoleUserPoolClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["GenerateSecret"] is True
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${ConsoleDomainName}/aanmelden/klaar"}]
+    assert client["LogoutURLs"] == [{"Fn::Sub": "https://${ConsoleDomainName}/afgemeld"}]
+    assert "openid" in client["AllowedOAuthScopes"]
+    groups = {sam["Resources"][g]["Properties"]["GroupName"]["Ref"] for g in ("ConsoleManagerGroup", "ConsoleDoorGroup")}
+    assert groups == {"ConsoleManagerValue", "ConsoleDoorValue"}
+    assert sam["Parameters"]["ConsoleRoleClaim"]["Default"] == "cognito:groups"
+
+
+def test_console_role_adds_audit_entries_but_never_changes_them_and_sends_no_mail(cfn):
+    role = cfn["Resources"][CONSOLE_ROLE]["Properties"]
+    statements = [st["Fn::If"][1] if "Fn::If" in st else st
+                  for pol in role["Policies"] for st in as_list(pol["PolicyDocument"]["Statement"])]
+    actions = {a for st in statements if st["Effect"] == "Allow" for a in as_list(st["Action"])}
+    assert not any(a.startswith(("ses:", "sesv2:")) for a in actions), "mail only through items the mailer sends"
+    assert "dynamodb:Scan" not in actions
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
+    assert set(deny["Action"]) >= {"dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert deny["Condition"] == {"ForAnyValue:StringLike": {"dynamodb:LeadingKeys": ["AUDIT#*"]}}
+
+
+def test_console_function_has_its_settings_and_the_public_function_gains_nothing(sam):
+    env = sam["Resources"][CONSOLE]["Properties"]["Environment"]["Variables"]
+    assert {"TABLE_NAME", "CONSOLE_ORIGIN", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN",
+            "OIDC_ROLE_CLAIM", "ORIGIN_SECRET_ARN", "LINK_KEY_ARN", "AUDIT_DAYS"} <= set(env)
+    assert env["CONSOLE_ORIGIN"] == {"Fn::Sub": "https://${ConsoleDomainName}"}
+    assert sam["Resources"][CONSOLE]["Metadata"]["BuildProperties"] == {"Binary": "opp-console"}
+    handler_text = json.dumps(sam["Resources"][HANDLER_ROLE]) + json.dumps(sam["Resources"][HANDLER])
+    assert "Console" not in handler_text and "AUDIT" not in handler_text
+
+
+def test_console_distribution_reaches_only_the_consoles_api_and_caches_nothing(sam):
+    config = sam["Resources"]["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::Sub": "${ConsoleHttpApi}.execute-api.${AWS::Region}.amazonaws.com"}
+    assert [h["HeaderName"] for h in origin["OriginCustomHeaders"]] == ["X-Origin-Verify"]
+    assert "CacheBehaviors" not in config
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["TargetOriginId"] == origin["Id"]
+    assert behaviour["CachePolicyId"] == CACHING_DISABLED
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["Aliases"] == [{"Ref": "ConsoleDomainName"}]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+
+
+def test_console_api_sends_every_path_to_the_console_function_only(sam):
+    routes = {r["Properties"]["RouteKey"] for r in resources_of(sam, "AWS::ApiGatewayV2::Route").values()}
+    assert routes == {"ANY /", "ANY /{proxy+}"}
+    integration = sam["Resources"]["ConsoleIntegration"]["Properties"]
+    assert integration["IntegrationUri"] == getatt(CONSOLE, "Arn")
+    perm = sam["Resources"]["ConsoleInvokePermission"]["Properties"]
+    assert perm["FunctionName"] == ref(CONSOLE) and perm["Principal"] == "apigateway.amazonaws.com"
+    stage = sam["Resources"]["ConsoleStage"]["Properties"]
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    assert "$context.path" not in stage["AccessLogSettings"]["Format"]
+    assert "$context.identity.sourceIp" not in stage["AccessLogSettings"]["Format"]

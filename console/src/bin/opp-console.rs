@@ -11,6 +11,7 @@ use opp_console::session::SessionLimits;
 use opp_store::Store;
 use opp_store::aws::{ClientSettings, dynamodb_client, secrets_client};
 use opp_store::link_keys::{self, LinkKeySource};
+use opp_store::origin_secret::OriginSecret;
 
 #[derive(Parser)]
 #[command(
@@ -41,7 +42,8 @@ struct Cli {
     /// The client id the provider knows the back office by.
     #[arg(long, env = "OIDC_CLIENT_ID")]
     oidc_client_id: String,
-    /// The Secrets Manager secret holding the client secret (a confidential client, as Cognito's).
+    /// The Secrets Manager secret (its ARN or name) holding the client secret (a confidential client, as
+    /// Cognito's).
     #[arg(
         long,
         env = "OIDC_CLIENT_SECRET_ARN",
@@ -55,6 +57,10 @@ struct Cli {
     /// Scopes asked for beside `openid`, separated by spaces.
     #[arg(long, env = "OIDC_SCOPES", default_value = "email profile")]
     oidc_scopes: String,
+    /// Where to end the session at the provider when its discovery names no end_session_endpoint
+    /// (Cognito: https://<domain>.auth.<region>.amazoncognito.com/logout; infra/template.yaml sets it).
+    #[arg(long, env = "OIDC_LOGOUT_URL")]
+    oidc_logout_url: Option<String>,
     /// The ID token's claim that carries the roles (Cognito: cognito:groups; Entra ID: groups or roles).
     #[arg(long, env = "OIDC_ROLE_CLAIM", default_value = "cognito:groups")]
     oidc_role_claim: String,
@@ -76,6 +82,10 @@ struct Cli {
     /// A local key ring file instead (the one `cargo dev` and `opp-handler --link-key-file` use).
     #[arg(long)]
     link_key_file: Option<std::path::PathBuf>,
+    /// The Secrets Manager secret whose value CloudFront adds to every request (x-origin-verify);
+    /// infra/template.yaml sets it. AWSCURRENT and AWSPREVIOUS are both accepted (two-phase rotation).
+    #[arg(long, env = "ORIGIN_SECRET_ARN", hide_env_values = true)]
+    origin_secret_arn: Option<String>,
     /// Days audit entries are kept.
     #[arg(long, env = "AUDIT_DAYS", default_value_t = 365)]
     audit_days: u32,
@@ -129,6 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 .split_whitespace()
                 .map(str::to_string)
                 .collect(),
+            logout_url: non_empty(cli.oidc_logout_url),
         },
         ProviderClient::new()?,
     )?;
@@ -139,6 +150,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         (None, Some(path)) => LinkKeySource::fixed(link_keys::load_or_create(&path)?),
         (None, None) => {
             return Err("LINK_KEY_ARN is not set: a registration by hand needs the link key (see infra/template.yaml)".into());
+        }
+    };
+    let origin_secret = match non_empty(cli.origin_secret_arn) {
+        Some(arn) => {
+            OriginSecret::managed(secrets_client(ClientSettings::from_environment(None))?, arn)
+                .await
+                .map_err(|err| format!("the origin secret could not be read: {err}"))?
+        }
+        None if cli.local => OriginSecret::Off,
+        None => {
+            return Err("ORIGIN_SECRET_ARN is not set: only CloudFront may reach the back office (see infra/template.yaml)".into());
         }
     };
     let client = dynamodb_client(ClientSettings::from_environment(non_empty(
@@ -158,6 +180,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             limits: SessionLimits::default(),
             audit_days: cli.audit_days,
             link_keys,
+            origin_secret,
         },
     );
     let app = router(state);

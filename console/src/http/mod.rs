@@ -79,6 +79,9 @@ pub struct Settings {
     pub audit_days: u32,
     /// The link key ring: a registration by hand gets its personal link from it, as on the site.
     pub link_keys: opp_store::link_keys::LinkKeySource,
+    /// Unless off, every request must carry it in `x-origin-verify`: only the back office's CloudFront
+    /// distribution reaches the function (the same secret as the site's).
+    pub origin_secret: opp_store::origin_secret::OriginSecret,
 }
 
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -205,6 +208,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             same_origin_posts,
         ))
+        // Outside the origin check: only CloudFront's requests are looked at any further.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            verify_origin_secret,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::new(
                 HeaderValue::from_str(&content_security_policy(origin_of(state.provider.issuer())))
@@ -276,6 +284,35 @@ async fn same_origin_posts(
             return answer::refused(
                 &state,
                 "Dit formulier kwam niet van deze website. Open de pagina opnieuw en probeer het nog een keer.",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// The header CloudFront adds with the shared secret.
+pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+
+async fn verify_origin_secret(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let secret = &state.settings.origin_secret;
+    if secret.is_checked() {
+        let given = request
+            .headers()
+            .get(ORIGIN_VERIFY_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        if !secret.accepts(given).await {
+            tracing::warn!(status = 403, "request without the CDN's origin header");
+            return message(
+                &state,
+                StatusCode::FORBIDDEN,
+                "Geen toegang",
+                "De beheeromgeving is alleen via haar eigen adres te bereiken.",
+                None,
             );
         }
     }

@@ -158,6 +158,15 @@ pub async fn stack_on(
 }
 
 pub fn console_state(store: Store, clock: Clock) -> AppState {
+    console_state_with(store, clock, opp_store::origin_secret::OriginSecret::Off)
+}
+
+/// The console with CloudFront's origin header required (`Fixed`) or not (`Off`).
+pub fn console_state_with(
+    store: Store,
+    clock: Clock,
+    origin_secret: opp_store::origin_secret::OriginSecret,
+) -> AppState {
     let provider = Provider::new(
         OidcSettings {
             issuer: issuer().to_string(),
@@ -165,6 +174,7 @@ pub fn console_state(store: Store, clock: Clock) -> AppState {
             client_secret: Some("tests-secret".into()),
             redirect_url: format!("{ORIGIN}/aanmelden/klaar"),
             scopes: vec!["email".into(), "profile".into()],
+            logout_url: None,
         },
         ProviderClient::new().unwrap(),
     )
@@ -179,6 +189,7 @@ pub fn console_state(store: Store, clock: Clock) -> AppState {
             limits: SessionLimits::default(),
             audit_days: 365,
             link_keys: opp_store::link_keys::LinkKeySource::fixed(link_keys()),
+            origin_secret,
         },
     )
     .with_clock(clock)

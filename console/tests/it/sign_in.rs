@@ -290,3 +290,25 @@ async fn every_answer_forbids_framing_indexing_and_caching() {
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
     }
 }
+
+#[tokio::test]
+async fn only_requests_with_cloudfronts_origin_header_reach_the_back_office() {
+    let stack = stack(0, 10).await;
+    let state = console_state_with(
+        stack.state.store.clone(),
+        Arc::new(now),
+        opp_store::origin_secret::OriginSecret::Fixed("cloudfront-only".into()),
+    );
+    let app = opp_console::http::router(state);
+    for path in ["/", "/aanmelden", "/static/console.css"] {
+        let (status, _, body) = get(&app, path, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(body.contains("eigen adres"), "{body}");
+    }
+    let request = axum::http::Request::get("/aanmelden")
+        .header("x-origin-verify", "cloudfront-only")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, _, _) = call(&app, request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "on to the provider");
+}

@@ -14,8 +14,8 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::aws::SecretError;
 use aws_sdk_secretsmanager::Client;
-use opp_store::aws::SecretError;
 
 /// How old the accepted values may be when a request is checked.
 pub const REFRESH: Duration = Duration::from_secs(5 * 60);
