@@ -16,7 +16,7 @@
 //! - the back office: [`sessions`] (its sessions and sign-in attempts, kept on the server) and [`audit`] (who
 //!   saw or did what, only ever added to);
 //! - around the table: [`aws`] (every AWS client's settings and constructors), [`link_keys`] (where the link
-//!   key ring comes from) and [`logging`] (JSON logs without personal data, for every Lambda function).
+//!   key ring comes from), [`origin_secret`] (CloudFront's header, checked by the function and the back office) and [`logging`] (JSON logs without personal data, for every Lambda function).
 //!
 //! Records are plain Rust from `opp_model::records`; nothing here knows HTTP.
 
