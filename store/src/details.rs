@@ -26,13 +26,14 @@ pub const EMAIL_CHANGED_AT: &str = "email_changed_at";
 /// Attributes other writers may add to a registration item. A move copies the item as read, so it also
 /// requires these to be still absent when they were (a promotion, cancellation or mark meanwhile makes it
 /// read again).
-const MARKS_ADDED_LATER: [&str; 6] = [
+const MARKS_ADDED_LATER: [&str; 7] = [
     "promoted_at",
     "cancelled_at",
     REMINDER_DUE,
     EMAIL_STATUS,
     PREVIOUS_TOKEN_HASHES,
     MOVE_ID,
+    crate::notes::NOTES,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,6 +450,11 @@ fn unchanged(item: &Item) -> Condition {
                 parts.push(format!("size({name}) = {placeholder}"));
                 values.push((placeholder, AttributeValue::N(set.len().to_string())));
             }
+            // Organisers' notes only grow: a note added meanwhile changes the size.
+            AttributeValue::L(list) => {
+                parts.push(format!("size({name}) = {placeholder}"));
+                values.push((placeholder, AttributeValue::N(list.len().to_string())));
+            }
             AttributeValue::S(_)
             | AttributeValue::N(_)
             | AttributeValue::Bool(_)
@@ -456,7 +462,7 @@ fn unchanged(item: &Item) -> Condition {
                 parts.push(format!("{name} = {placeholder}"));
                 values.push((placeholder, value.clone()));
             }
-            // Lists, maps and nulls are not part of a registration; their presence is enough.
+            // Maps and nulls are not part of a registration; their presence is enough.
             _ => parts.push(format!("attribute_exists({name})")),
         }
         names.push((name, attribute.clone()));
@@ -500,7 +506,8 @@ mod tests {
         assert_eq!(
             expression,
             "size(#a0) = :v0 AND #a1 = :v1 AND attribute_not_exists(#m0) AND attribute_not_exists(#m1) \
-             AND attribute_not_exists(#m2) AND attribute_not_exists(#m3) AND attribute_not_exists(#m4)"
+             AND attribute_not_exists(#m2) AND attribute_not_exists(#m3) AND attribute_not_exists(#m4) \
+             AND attribute_not_exists(#m5)"
         );
         assert_eq!(names[0], ("#a0".into(), PREVIOUS_TOKEN_HASHES.into()));
         assert_eq!(names[1], ("#a1".into(), "status".into()));
@@ -509,6 +516,34 @@ mod tests {
             names
                 .iter()
                 .all(|(_, attribute)| attribute != PARTITION_KEY)
+        );
+        assert_eq!(names.last().unwrap().1, crate::notes::NOTES);
+    }
+
+    #[test]
+    fn a_note_added_meanwhile_changes_the_lists_size_and_so_the_condition() {
+        let note = AttributeValue::M(Default::default());
+        let item = Item::from([
+            ("status".to_string(), s("confirmed")),
+            (
+                crate::notes::NOTES.to_string(),
+                AttributeValue::L(vec![note]),
+            ),
+        ]);
+        let Condition {
+            expression,
+            names,
+            values,
+        } = unchanged(&item);
+        assert!(
+            expression.starts_with("size(#a0) = :v0 AND #a1 = :v1"),
+            "{expression}"
+        );
+        assert_eq!(names[0], ("#a0".into(), crate::notes::NOTES.into()));
+        assert_eq!(values[0], (":v0".into(), AttributeValue::N("1".into())));
+        assert!(
+            !names.iter().skip(2).any(|(_, n)| n == crate::notes::NOTES),
+            "present, so not also absent"
         );
     }
 

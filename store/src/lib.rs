@@ -41,6 +41,7 @@ pub mod mail_budget;
 pub mod mail_ledger;
 mod meeting_lists;
 pub mod moves;
+pub mod notes;
 pub mod origin_secret;
 pub mod outcome;
 mod read;

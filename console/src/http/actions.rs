@@ -1,5 +1,5 @@
 //! What role `beheer` does for a person, each a POST with the session's form token, each in the audit
-//! log: send the personal link again (a link request the mailer sends), cancel on their behalf (the waiting
+//! log: a note (free text for organisers, never sent), send the personal link again (a link request the mailer sends), cancel on their behalf (the waiting
 //! list moves up as usual), correct name, organisation and needs, erase (every registration of the address,
 //! as `opp-admin erase`), and register someone by hand (the same rules and confirmation mail as the form).
 //! Cancelling and erasing are asked for on a page of their own first. Each action is logged before it is
@@ -186,6 +186,76 @@ pub async fn correct_details(
         "{}?gedaan=gegevens",
         person_path(&meeting_id, &registration_id)
     ))
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    let text = fields.get("notitie").map(|t| t.trim()).unwrap_or_default();
+    let back = Some((
+        person_path(&meeting_id, &registration_id),
+        "Terug naar de persoon",
+    ));
+    let back = back.as_ref().map(|(href, label)| (href.as_str(), *label));
+    if text.is_empty() || text.chars().count() > opp_store::notes::NOTE_MAX_CHARS {
+        return message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Notitie niet opgeslagen",
+            &format!(
+                "Schrijf een notitie van 1 tot {} tekens.",
+                opp_store::notes::NOTE_MAX_CHARS
+            ),
+            back,
+        );
+    }
+    if let Err(response) = state
+        .audit(
+            &who,
+            "add-note",
+            Some(&meeting_id),
+            Some(&registration_id),
+            None,
+        )
+        .await
+    {
+        return response;
+    }
+    match state
+        .store
+        .add_note(
+            &meeting_id,
+            &person.email,
+            &registration_id,
+            &who.session.name,
+            text,
+            (state.clock)(),
+        )
+        .await
+    {
+        Ok(true) => see_other(&format!(
+            "{}?gedaan=notitie",
+            person_path(&meeting_id, &registration_id)
+        )),
+        Ok(false) => message(
+            &state,
+            StatusCode::CONFLICT,
+            "Notitie niet opgeslagen",
+            "Deze aanmelding is veranderd terwijl u schreef. Open de persoon opnieuw.",
+            back,
+        ),
+        Err(err) => {
+            tracing::error!(error = %err.0, "note not stored");
+            store_down(&state)
+        }
+    }
 }
 
 /// `.../afmelden` (GET): what cancelling does, and the button that does it.

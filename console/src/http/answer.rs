@@ -49,6 +49,7 @@ pub fn page(
 pub fn done_notice(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "link" => "De persoonlijke link wordt opnieuw gemaild.",
+        "notitie" => "De notitie is opgeslagen.",
         "gegevens" => "De gegevens zijn opgeslagen.",
         "afgemeld" => "De persoon is afgemeld. Een vrije plek is naar de wachtlijst gegaan.",
         "gewist" => "Alle gegevens van dit e-mailadres zijn gewist.",

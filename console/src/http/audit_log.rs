@@ -31,7 +31,7 @@ struct Row {
 }
 
 /// The actions as organisers read them (the stored words never change).
-pub const ACTIONS: [(&str, &str); 7] = [
+pub const ACTIONS: [(&str, &str); 13] = [
     ("sign-in", "ingelogd"),
     ("sign-in-refused", "inloggen geweigerd"),
     ("sign-out", "uitgelogd"),
@@ -39,6 +39,12 @@ pub const ACTIONS: [(&str, &str); 7] = [
     ("view-person", "persoon bekeken"),
     ("download", "gedownload"),
     ("view-audit-log", "logboek bekeken"),
+    ("add-note", "notitie geschreven"),
+    ("resend-link", "link opnieuw gestuurd"),
+    ("correct-details", "gegevens verbeterd"),
+    ("cancel", "afgemeld"),
+    ("erase", "gewist"),
+    ("register", "aangemeld"),
 ];
 
 fn action_word(action: &str) -> &'static str {

@@ -189,6 +189,10 @@ pub fn router(state: AppState) -> Router {
             post(actions::resend_link),
         )
         .route(
+            "/bijeenkomsten/{meeting}/personen/{registration}/notitie",
+            post(actions::add_note),
+        )
+        .route(
             "/bijeenkomsten/{meeting}/personen/{registration}/gegevens",
             post(actions::correct_details),
         )

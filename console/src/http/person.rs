@@ -109,6 +109,13 @@ pub async fn person(
     {
         return response;
     }
+    let notes = match state.store.notes_of(&meeting.id, &person.email).await {
+        Ok(notes) => notes,
+        Err(err) => {
+            tracing::error!(error = %err.0, "notes not readable");
+            return store_down(&state);
+        }
+    };
     let mut history = vec![Event {
         at: local_time(&person.created_at),
         sort_key: person.created_at.clone(),
@@ -145,6 +152,13 @@ pub async fn person(
         "pending_move": person.pending_move.as_ref().map(|m| m.to.clone()),
     }));
     context.insert("history", &history);
+    context.insert(
+        "notes",
+        &notes
+            .iter()
+            .map(|n| serde_json::json!({"at": local_time(&n.at), "author": n.author, "text": n.text}))
+            .collect::<Vec<_>>(),
+    );
     context.insert("registration_id", &person.registration_id);
     context.insert(
         "notice",

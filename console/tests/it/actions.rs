@@ -352,3 +352,80 @@ async fn cancelling_through_faults_loses_and_doubles_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn notes_stay_with_the_registration_never_reach_an_export_and_go_with_an_erasure() {
+    let stack = stack(2, 5).await;
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+    let (status, _, _) = post(
+        &stack.app,
+        &format!("{base}/notitie"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&notitie=+"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an empty note");
+    for text in ["Komt+met+een+tolk", "Belde+op+maandag"] {
+        let (status, headers, _) = post(
+            &stack.app,
+            &format!("{base}/notitie"),
+            Some(&session),
+            Some(ORIGIN),
+            &format!("csrf={csrf}&notitie={text}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(location(&headers), format!("{base}?gedaan=notitie"));
+    }
+    let notes = stack.store.notes_of(MEETING, &seated.email).await.unwrap();
+    assert_eq!(
+        notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(),
+        ["Komt met een tolk", "Belde op maandag"]
+    );
+    assert!(notes.iter().all(|n| n.author == "Bea Beheer"));
+    let (_, _, page) = get(&stack.app, &base, Some(&session)).await;
+    assert!(
+        page.contains("Komt met een tolk") && page.contains("Belde op maandag"),
+        "{page}"
+    );
+    let (_, _, csv) = get(
+        &stack.app,
+        "/bijeenkomsten/zwolle/download/csv",
+        Some(&session),
+    )
+    .await;
+    assert!(!csv.contains("tolk"), "notes are never exported");
+    // The registration still reads as before: the note changed nothing else.
+    let after = stack
+        .store
+        .registration_of(MEETING, &seated.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, seated);
+    let (status, _, _) = post(
+        &stack.app,
+        &format!("{base}/wissen"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        stack
+            .store
+            .notes_of(MEETING, &seated.email)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let log = format!("{:?}", stack.store.audit_entries(today()).await.unwrap());
+    assert!(
+        log.contains("\"add-note\"") && !log.contains("tolk"),
+        "{log}"
+    );
+}

@@ -183,6 +183,26 @@ async fn a_new_address_keeps_the_seat_and_the_counters() {
     );
     let seat_token = seat.rsplit('/').next().unwrap().to_string();
     let move_token = move_token_of(&s.store, &seat_token).await;
+    // An organiser's note (opp_store::notes) goes with the registration to its new address.
+    let before_move = s
+        .store
+        .registration_of(M, "anna@exmaple.nl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        s.store
+            .add_note(
+                M,
+                "anna@exmaple.nl",
+                &before_move.registration_id,
+                "Bea",
+                "Komt met een tolk",
+                now()
+            )
+            .await
+            .unwrap()
+    );
     // The link in the mail asks first (a GET changes nothing), and the button moves.
     let asked = get(&s, &format!("/api/adres/{move_token}")).await;
     assert_eq!(asked.status, 200);
@@ -219,6 +239,9 @@ async fn a_new_address_keeps_the_seat_and_the_counters() {
     );
     let after = counters(s.store.meeting(M).await.unwrap().unwrap());
     assert_eq!(after, before, "the counters are untouched");
+    let notes = s.store.notes_of(M, "anna@example.nl").await.unwrap();
+    assert_eq!(notes.len(), 1, "the note moved with the registration");
+    assert_eq!(notes[0].text, "Komt met een tolk");
     assert_eq!(count_statuses(&s.store, M).await, (1, 1, 0, 2));
 
     let items = scan_all(&s.store).await;
