@@ -121,11 +121,12 @@ pub async fn correct_details(
     };
     let mut values: BTreeMap<String, String> = fields
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "name" | "organisation" | "needs"))
+        .filter(|(k, _)| matches!(k.as_str(), "name" | "email" | "organisation" | "needs"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    // A new address is confirmed by its owner, from the personal page; here the address stays.
-    values.insert("email".into(), person.email.clone());
+    if values.get("email").is_none_or(|e| e.trim().is_empty()) {
+        values.insert("email".into(), person.email.clone());
+    }
     let details = match registration::validate_details(values) {
         Ok(details) => details,
         Err((errors, _)) => {
@@ -158,10 +159,17 @@ pub async fn correct_details(
     {
         return response;
     }
+    // A new address is not taken over here: its owner confirms it, as on the personal page (the mailer
+    // sends the confirmation link to the new address and a notice to the old one).
+    let new_address = (details.email != person.email).then(|| details.email.clone());
+    let same_address = registration::Details {
+        email: person.email.clone(),
+        ..details
+    };
     let started = std::time::Instant::now();
     match state
         .store
-        .correct_details_keeping_move(&person.token_hash, &details, (state.clock)(), started)
+        .correct_details_keeping_move(&person.token_hash, &same_address, (state.clock)(), started)
         .await
     {
         Ok(DetailsOutcome::Changed { .. }) => {}
@@ -181,6 +189,9 @@ pub async fn correct_details(
             tracing::error!(error = %err.0, "details not stored");
             return store_down(&state);
         }
+    }
+    if let Some(to) = new_address {
+        return request_move(&state, &person, &meeting_id, &registration_id, to).await;
     }
     see_other(&format!(
         "{}?gedaan=gegevens",
@@ -254,6 +265,73 @@ pub async fn add_note(
         Err(err) => {
             tracing::error!(error = %err.0, "note not stored");
             store_down(&state)
+        }
+    }
+}
+
+/// How many address moves an organiser may ask for per registration per day (the person's own limit is
+/// `limits.moves_per_day` in config.yaml; an organiser is not who the limit is for).
+const ORGANISER_MOVES_PER_DAY: u32 = 20;
+
+/// Asks the new address to confirm a move, as the personal page does.
+async fn request_move(
+    state: &AppState,
+    person: &RegistrationRecord,
+    meeting_id: &str,
+    registration_id: &str,
+    to: String,
+) -> Response {
+    let back = person_path(meeting_id, registration_id);
+    let ring = match state.settings.link_keys.ring().await {
+        Ok(ring) => ring,
+        Err(err) => {
+            tracing::error!(error = %err, "link key not readable");
+            return store_down(state);
+        }
+    };
+    let Ok(random) = link_keys::new_link_random() else {
+        return store_down(state);
+    };
+    let id = opp_model::links::to_hex(&random);
+    let Some(move_token) = ring.move_token(ring.current(), &id) else {
+        return store_down(state);
+    };
+    let request = opp_store::moves::MoveRequest {
+        to,
+        id,
+        key_version: ring.current(),
+        token_hash: opp_model::token::hash(&move_token),
+    };
+    match state
+        .store
+        .request_move(
+            &person.token_hash,
+            &request,
+            (state.clock)(),
+            ORGANISER_MOVES_PER_DAY,
+        )
+        .await
+    {
+        Ok(opp_store::moves::MoveRequested::Requested) => {
+            see_other(&format!("{back}?gedaan=adres"))
+        }
+        Ok(opp_store::moves::MoveRequested::TooOften) => message(
+            state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "E-mailadres niet gewijzigd",
+            "Voor deze aanmelding is vandaag al vaak om een ander e-mailadres gevraagd. Probeer het morgen opnieuw.",
+            Some((&back, "Terug naar de persoon")),
+        ),
+        Ok(opp_store::moves::MoveRequested::Gone) => message(
+            state,
+            StatusCode::CONFLICT,
+            "E-mailadres niet gewijzigd",
+            "Deze aanmelding is afgemeld of veranderd terwijl u keek. Open de persoon opnieuw.",
+            Some((&back, "Terug naar de persoon")),
+        ),
+        Err(err) => {
+            tracing::error!(error = %err.0, "address move not stored");
+            store_down(state)
         }
     }
 }

@@ -51,6 +51,9 @@ pub fn done_notice(done: Option<&str>) -> Option<&'static str> {
         "link" => "De persoonlijke link wordt opnieuw gemaild.",
         "notitie" => "De notitie is opgeslagen.",
         "gegevens" => "De gegevens zijn opgeslagen.",
+        "adres" => {
+            "De gegevens zijn opgeslagen. Het nieuwe e-mailadres krijgt een e-mail om de wijziging te bevestigen. Tot dan blijft het oude adres staan."
+        }
         "afgemeld" => "De persoon is afgemeld. Een vrije plek is naar de wachtlijst gegaan.",
         "gewist" => "Alle gegevens van dit e-mailadres zijn gewist.",
         "aangemeld" => "De persoon is aangemeld en krijgt een bevestiging per e-mail.",

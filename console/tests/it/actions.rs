@@ -155,7 +155,7 @@ async fn sending_the_link_again_writes_a_link_request_for_the_mailer() {
 }
 
 #[tokio::test]
-async fn correcting_details_keeps_the_address_and_applies_the_rules() {
+async fn correcting_details_applies_the_rules_and_a_new_address_waits_for_its_owner() {
     let stack = stack(1, 5).await;
     let (session, csrf) = signed_in_manager(&stack).await;
     let seated = person(&stack, RegistrationStatus::Confirmed).await;
@@ -169,8 +169,9 @@ async fn correcting_details_keeps_the_address_and_applies_the_rules() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    let (status, _, _) = post(&stack.app, &format!("{base}/gegevens"), Some(&session), Some(ORIGIN), &format!("csrf={csrf}&name=Jan-Willem+%27t+Hart&organisation=OBS+Het+Anker&needs=Rolstoel&email=other%40example.nl")).await;
+    let (status, headers, _) = post(&stack.app, &format!("{base}/gegevens"), Some(&session), Some(ORIGIN), &format!("csrf={csrf}&name=Jan-Willem+%27t+Hart&organisation=OBS+Het+Anker&needs=Rolstoel&email=Other%40Example.nl")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{base}?gedaan=adres"));
     let now_stored = stack
         .store
         .registration_of(MEETING, &seated.email)
@@ -180,6 +181,20 @@ async fn correcting_details_keeps_the_address_and_applies_the_rules() {
     assert_eq!(now_stored.name, "Jan-Willem 't Hart");
     assert_eq!(now_stored.organisation.as_deref(), Some("OBS Het Anker"));
     assert_eq!(now_stored.email, seated.email, "the address stays");
+    // The form held a new address: its owner confirms it first (the mailer sends the link), the old one
+    // stays till then.
+    assert_eq!(
+        now_stored.pending_move.map(|m| m.to).as_deref(),
+        Some("other@example.nl")
+    );
+    assert!(
+        stack
+            .store
+            .registration_of(MEETING, "other@example.nl")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(
         stack
             .store
