@@ -60,6 +60,7 @@ pub use codec::arrival_time;
 pub use details::{DetailsOutcome, EMAIL_CHANGED_AT};
 pub use erasure::Removed;
 pub use keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+pub use read::RegistrationTimes;
 pub use register::{Registered, VisitorLimits};
 pub use registration_marks::{EMAIL_STATUS, REMINDER_DUE};
 pub use retention::Expired;

@@ -14,6 +14,13 @@ use super::{RegistrationRecord, Store, Unavailable, unavailable};
 use opp_model::RegistrationStatus;
 use opp_model::records::MeetingRecord;
 
+/// Moments of a registration's life the record does not carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistrationTimes {
+    pub cancelled_at: Option<String>,
+    pub email_changed_at: Option<String>,
+}
+
 impl Store {
     pub async fn meeting(&self, id: &str) -> Result<Option<MeetingRecord>, Unavailable> {
         let output = self
@@ -118,6 +125,24 @@ impl Store {
             .await?
             .as_ref()
             .and_then(registration_from_item))
+    }
+
+    /// When the registration of `email` for `meeting` was last cancelled and last moved to its address
+    /// (RFC 3339; None when never): the back office's history shows them.
+    pub async fn registration_times(
+        &self,
+        meeting: &str,
+        email: &str,
+    ) -> Result<RegistrationTimes, Unavailable> {
+        let item = self
+            .registration_item(&registration_pk(meeting), &registration_sk(email))
+            .await?;
+        Ok(RegistrationTimes {
+            cancelled_at: item.as_ref().and_then(|i| get_s(i, "cancelled_at")),
+            email_changed_at: item
+                .as_ref()
+                .and_then(|i| get_s(i, crate::EMAIL_CHANGED_AT)),
+        })
     }
 
     /// Finds a registration by its token's hash. A token that is none of the registration's (a replaced

@@ -109,6 +109,17 @@ pub async fn person(
     {
         return response;
     }
+    let times = match state
+        .store
+        .registration_times(&meeting.id, &person.email)
+        .await
+    {
+        Ok(times) => times,
+        Err(err) => {
+            tracing::error!(error = %err.0, "registration times not readable");
+            return store_down(&state);
+        }
+    };
     let notes = match state.store.notes_of(&meeting.id, &person.email).await {
         Ok(notes) => notes,
         Err(err) => {
@@ -126,6 +137,29 @@ pub async fn person(
             at: local_time(promoted),
             sort_key: promoted.clone(),
             what: "Van de wachtlijst naar een plek".into(),
+        });
+    }
+    for (at, what) in [
+        (&times.email_changed_at, "Naar dit e-mailadres verhuisd"),
+        (&times.cancelled_at, "Afgemeld"),
+    ] {
+        if let Some(at) = at {
+            history.push(Event {
+                at: local_time(at),
+                sort_key: at.clone(),
+                what: what.into(),
+            });
+        }
+    }
+    if let Some(status) = person.email_status.as_deref() {
+        history.push(Event {
+            at: String::new(),
+            sort_key: "~".into(),
+            what: if status == "complained" {
+                "E-mail gemeld als spam: we sturen geen e-mail meer".into()
+            } else {
+                "E-mail kwam niet aan (bounce): we sturen geen e-mail meer".into()
+            },
         });
     }
     for mail in &mails {

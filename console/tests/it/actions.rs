@@ -73,6 +73,10 @@ async fn cancelling_on_someones_behalf_moves_the_waiting_list_up() {
     )
     .await;
     assert!(page.contains("De persoon is afgemeld"), "{page}");
+    assert!(
+        page.contains(" Afgemeld</li>"),
+        "the history shows the cancellation: {page}"
+    );
     let log = stack.store.audit_entries(today()).await.unwrap();
     assert!(log.iter().any(|e| e.action == "cancel"
         && e.registration_id.as_deref() == Some(seated.registration_id.as_str())));
