@@ -15,7 +15,7 @@ use serde_json::json;
 use tera::Context;
 
 use super::answer::{message, page, see_other, store_down};
-use super::meeting::unknown_meeting;
+use super::lookup::{meeting_with_people, person_in, unknown_meeting};
 use super::{AppState, Signed};
 use crate::roles::Role;
 use opp_model::registration::{self, Submission};
@@ -30,39 +30,34 @@ async fn find(
     meeting_id: &str,
     registration_id: &str,
 ) -> Result<RegistrationRecord, Response> {
-    let registrations = state
-        .store
-        .registrations(meeting_id, &mut |_| {})
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err.0, "registrations not readable");
-            store_down(state)
-        })?;
-    registrations
-        .into_iter()
-        .find(|r| r.registration_id == registration_id)
-        .ok_or_else(|| {
-            message(
-                state,
-                StatusCode::NOT_FOUND,
-                "Aanmelding niet gevonden",
-                "Deze aanmelding bestaat niet (meer). Misschien is ze al gewist.",
-                Some(("/", "Naar het overzicht")),
-            )
-        })
+    let (_, people) = meeting_with_people(state, meeting_id).await?;
+    person_in(state, people, meeting_id, registration_id)
 }
 
-/// The checks every action starts with: role `beheer`, the form token, the person.
+/// The checks every action starts with (role `beheer`, the form token, the person), and its audit entry:
+/// an action is logged before it is done, so what cannot be logged is not done.
 async fn prepare(
     state: &AppState,
     who: &Signed,
     fields: &BTreeMap<String, String>,
-    meeting_id: &str,
-    registration_id: &str,
+    (meeting_id, registration_id): (&str, &str),
+    action: &str,
 ) -> Result<RegistrationRecord, Response> {
     who.require(state, Role::Manager)?;
     who.check_form(state, fields.get("csrf").map(String::as_str))?;
-    find(state, meeting_id, registration_id).await
+    let person = find(state, meeting_id, registration_id).await?;
+    state
+        .audit(who, action, Some(meeting_id), Some(registration_id), None)
+        .await?;
+    Ok(person)
+}
+
+/// Back to the person's page, with what was done (`?gedaan=`).
+fn done(meeting_id: &str, registration_id: &str, what: &str) -> Response {
+    see_other(&format!(
+        "{}?gedaan={what}",
+        person_path(meeting_id, registration_id)
+    ))
 }
 
 fn person_path(meeting_id: &str, registration_id: &str) -> String {
@@ -75,22 +70,18 @@ pub async fn resend_link(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+    let person = match prepare(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        "resend-link",
+    )
+    .await
+    {
         Ok(person) => person,
         Err(response) => return response,
     };
-    if let Err(response) = state
-        .audit(
-            &who,
-            "resend-link",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
     let mut said = Vec::new();
     if let Err(err) = opp_operations::send_link::send_link(
         &state.store,
@@ -103,10 +94,7 @@ pub async fn resend_link(
         tracing::error!(error = %err, "link request not stored");
         return store_down(&state);
     }
-    see_other(&format!(
-        "{}?gedaan=link",
-        person_path(&meeting_id, &registration_id)
-    ))
+    done(&meeting_id, &registration_id, "link")
 }
 
 pub async fn correct_details(
@@ -115,7 +103,15 @@ pub async fn correct_details(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+    let person = match prepare(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        "correct-details",
+    )
+    .await
+    {
         Ok(person) => person,
         Err(response) => return response,
     };
@@ -147,18 +143,6 @@ pub async fn correct_details(
             );
         }
     };
-    if let Err(response) = state
-        .audit(
-            &who,
-            "correct-details",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
     // A new address is not taken over here: its owner confirms it, as on the personal page (the mailer
     // sends the confirmation link to the new address and a notice to the old one).
     let new_address = (details.email != person.email).then(|| details.email.clone());
@@ -193,10 +177,7 @@ pub async fn correct_details(
     if let Some(to) = new_address {
         return request_move(&state, &person, &meeting_id, &registration_id, to).await;
     }
-    see_other(&format!(
-        "{}?gedaan=gegevens",
-        person_path(&meeting_id, &registration_id)
-    ))
+    done(&meeting_id, &registration_id, "gegevens")
 }
 
 pub async fn add_note(
@@ -205,7 +186,15 @@ pub async fn add_note(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+    let person = match prepare(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        "add-note",
+    )
+    .await
+    {
         Ok(person) => person,
         Err(response) => return response,
     };
@@ -227,18 +216,6 @@ pub async fn add_note(
             back,
         );
     }
-    if let Err(response) = state
-        .audit(
-            &who,
-            "add-note",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
     match state
         .store
         .add_note(
@@ -251,10 +228,7 @@ pub async fn add_note(
         )
         .await
     {
-        Ok(true) => see_other(&format!(
-            "{}?gedaan=notitie",
-            person_path(&meeting_id, &registration_id)
-        )),
+        Ok(true) => done(&meeting_id, &registration_id, "notitie"),
         Ok(false) => message(
             &state,
             StatusCode::CONFLICT,
@@ -414,22 +388,18 @@ pub async fn cancel(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+    let person = match prepare(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        "cancel",
+    )
+    .await
+    {
         Ok(person) => person,
         Err(response) => return response,
     };
-    if let Err(response) = state
-        .audit(
-            &who,
-            "cancel",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
     match state
         .store
         .cancel(&person.token_hash, (state.clock)())
@@ -441,10 +411,7 @@ pub async fn cancel(
             return store_down(&state);
         }
     }
-    see_other(&format!(
-        "{}?gedaan=afgemeld",
-        person_path(&meeting_id, &registration_id)
-    ))
+    done(&meeting_id, &registration_id, "afgemeld")
 }
 
 pub async fn erase(
@@ -453,23 +420,19 @@ pub async fn erase(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(&state, &who, &fields, &meeting_id, &registration_id).await {
+    let person = match prepare(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        "erase",
+    )
+    .await
+    {
         Ok(person) => person,
         Err(response) => return response,
     };
-    // Logged first: an erasure that half happened must still be in the log (it holds only ids).
-    if let Err(response) = state
-        .audit(
-            &who,
-            "erase",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
+    // Logged already (prepare): an erasure that half happened is still in the log (it holds only ids).
     let mut said = Vec::new();
     if let Err(err) = opp_operations::erase::erase(
         &state.store,

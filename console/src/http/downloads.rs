@@ -8,7 +8,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
 use super::answer::{message, store_down};
-use super::meeting::unknown_meeting;
+use super::lookup::meeting_with_people;
 use super::{AppState, Signed};
 use crate::roles::Role;
 use opp_operations::{attendance, export};
@@ -35,20 +35,9 @@ pub async fn download(
             )),
         );
     }
-    let meeting = match state.store.meeting(&meeting_id).await {
-        Ok(Some(meeting)) => meeting,
-        Ok(None) => return unknown_meeting(&state),
-        Err(err) => {
-            tracing::error!(error = %err.0, "meeting not readable");
-            return store_down(&state);
-        }
-    };
-    let registrations = match state.store.registrations(&meeting.id, &mut |_| {}).await {
-        Ok(registrations) => registrations,
-        Err(err) => {
-            tracing::error!(error = %err.0, "registrations not readable");
-            return store_down(&state);
-        }
+    let (meeting, registrations) = match meeting_with_people(&state, &meeting_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let made = match kind.as_str() {
         "csv" => Ok((

@@ -2,12 +2,12 @@
 //! a status filter, a sort order and pages of 100. Each view is in the audit log (meeting id only).
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::answer::{message, page, query_escape, store_down};
+use super::answer::{page, query_escape};
+use super::lookup::meeting_with_people;
 use super::{AppState, Signed};
 use crate::search::{ListQuery, SortBy, select};
 use opp_model::RegistrationStatus;
@@ -40,20 +40,9 @@ pub async fn list(
     Path(meeting_id): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let meeting = match state.store.meeting(&meeting_id).await {
-        Ok(Some(meeting)) => meeting,
-        Ok(None) => return unknown_meeting(&state),
-        Err(err) => {
-            tracing::error!(error = %err.0, "meeting not readable");
-            return store_down(&state);
-        }
-    };
-    let registrations = match state.store.registrations(&meeting.id, &mut |_| {}).await {
-        Ok(registrations) => registrations,
-        Err(err) => {
-            tracing::error!(error = %err.0, "registrations not readable");
-            return store_down(&state);
-        }
+    let (meeting, registrations) = match meeting_with_people(&state, &meeting_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     if let Err(response) = state
         .audit(&who, "view-list", Some(&meeting.id), None, None)
@@ -112,14 +101,4 @@ pub async fn list(
         &super::answer::done_notice(params.gedaan.as_deref()),
     );
     page(&state, Some(&who), "meeting.html", context)
-}
-
-pub fn unknown_meeting(state: &AppState) -> Response {
-    message(
-        state,
-        StatusCode::NOT_FOUND,
-        "Bijeenkomst niet gevonden",
-        "Deze bijeenkomst bestaat niet (meer). Kies een bijeenkomst in het overzicht.",
-        Some(("/", "Naar het overzicht")),
-    )
 }

@@ -9,6 +9,7 @@ mod actions;
 mod answer;
 mod audit_log;
 mod downloads;
+mod lookup;
 mod meeting;
 mod overview;
 mod person;

@@ -3,13 +3,12 @@
 //! is ever in a URL. Each view is in the audit log (meeting and registration id).
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use tera::Context;
 
-use super::answer::{message, page, store_down};
-use super::meeting::unknown_meeting;
+use super::answer::{page, store_down};
+use super::lookup::{meeting_with_people, person_in};
 use super::{AppState, Signed};
 use opp_operations::local_time;
 use opp_store::mail_ledger;
@@ -60,32 +59,13 @@ pub async fn person(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Query(done): Query<Done>,
 ) -> Response {
-    let meeting = match state.store.meeting(&meeting_id).await {
-        Ok(Some(meeting)) => meeting,
-        Ok(None) => return unknown_meeting(&state),
-        Err(err) => {
-            tracing::error!(error = %err.0, "meeting not readable");
-            return store_down(&state);
-        }
+    let (meeting, people) = match meeting_with_people(&state, &meeting_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    let registrations = match state.store.registrations(&meeting.id, &mut |_| {}).await {
-        Ok(registrations) => registrations,
-        Err(err) => {
-            tracing::error!(error = %err.0, "registrations not readable");
-            return store_down(&state);
-        }
-    };
-    let Some(person) = registrations
-        .into_iter()
-        .find(|r| r.registration_id == registration_id)
-    else {
-        return message(
-            &state,
-            StatusCode::NOT_FOUND,
-            "Aanmelding niet gevonden",
-            "Deze aanmelding bestaat niet (meer). Misschien is ze gewist. Zoek de persoon in de lijst van de bijeenkomst.",
-            Some((&format!("/bijeenkomsten/{}", meeting.id), "Naar de lijst")),
-        );
+    let person = match person_in(&state, people, &meeting_id, &registration_id) {
+        Ok(person) => person,
+        Err(response) => return response,
     };
     let mails = match &person.link_id {
         Some(link_id) => match mail_ledger::history(&state.store, link_id).await {
