@@ -12,7 +12,7 @@ use opp_store::{RegistrationRecord, meeting_from_item, registration_from_item};
 use crate::Mailer;
 use crate::compose::{News, OutgoingMail, link_email, move_email, registration_email};
 use crate::record::{ChangeRecord, EventName, Item};
-use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, decide};
+use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, MEETING_MOVED_AT, decide};
 use opp_store::mail_budget::MailBudget;
 use opp_store::mail_ledger::{self, Claim, MailKey};
 
@@ -120,6 +120,14 @@ impl Mailer {
                     Kind::AddressChanged => text(&registration, EMAIL_CHANGED_AT)
                         .unwrap_or("1")
                         .to_string(),
+                    // Moved to another meeting: that meeting's confirmation, once per move.
+                    Kind::Confirmed | Kind::Waitlisted
+                        if record.event == crate::record::EventName::Insert =>
+                    {
+                        text(&registration, MEETING_MOVED_AT)
+                            .unwrap_or("1")
+                            .to_string()
+                    }
                     _ => "1".into(),
                 };
                 let Some(registration) = registration_from_item(&registration) else {

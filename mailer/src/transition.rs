@@ -28,6 +28,7 @@ pub use opp_store::REMINDER_DUE;
 
 /// When a registration moved to a new address: each move sends one `address-changed` email.
 pub use opp_store::EMAIL_CHANGED_AT;
+pub use opp_store::meeting_moves::MEETING_MOVED_AT;
 
 /// A registration's pending address move.
 pub use opp_store::moves::MOVE_ID;
@@ -146,8 +147,14 @@ fn registration_change(record: &ChangeRecord) -> Decision {
         };
     }
     use RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
-    // A registration moved to a new address arrives as an INSERT that carries when it moved.
-    let moved = new.contains_key(EMAIL_CHANGED_AT);
+    // A registration moved to a new address arrives as an INSERT that carries when it moved; one moved to
+    // another meeting (the back office) carries `meeting_moved_at` and gets that meeting's confirmation.
+    // A registration that did both: the later move decides.
+    let when = |key: &str| new.get(key).and_then(|v| v.as_s().ok()).cloned();
+    let moved = match (when(EMAIL_CHANGED_AT), when(MEETING_MOVED_AT)) {
+        (Some(address), Some(meeting)) => address > meeting,
+        (address, _) => address.is_some(),
+    };
     let kind = match (record.event, record.old.as_ref().and_then(status), now) {
         (EventName::Insert, _, Confirmed | Waitlisted) if moved => Some(Kind::AddressChanged),
         (EventName::Insert, _, Confirmed) => Some(Kind::Confirmed),
@@ -282,6 +289,44 @@ mod tests {
     }
 
     use EventName::{Insert, Modify, Remove};
+
+    #[test]
+    fn a_move_to_another_meeting_is_that_meetings_confirmation_and_the_later_move_decides() {
+        let at = |pairs: &[(&str, &str)], status: &str| Some(registration(status, pairs));
+        let meeting = [(MEETING_MOVED_AT, "2030-02-01T00:00:00Z")];
+        assert_eq!(
+            kind(&record(Insert, None, at(&meeting, "confirmed"))),
+            Some(Kind::Confirmed)
+        );
+        assert_eq!(
+            kind(&record(Insert, None, at(&meeting, "waitlisted"))),
+            Some(Kind::Waitlisted)
+        );
+        let address_then_meeting = [
+            (EMAIL_CHANGED_AT, "2030-01-01T00:00:00Z"),
+            (MEETING_MOVED_AT, "2030-02-01T00:00:00Z"),
+        ];
+        assert_eq!(
+            kind(&record(
+                Insert,
+                None,
+                at(&address_then_meeting, "confirmed")
+            )),
+            Some(Kind::Confirmed)
+        );
+        let meeting_then_address = [
+            (EMAIL_CHANGED_AT, "2030-03-01T00:00:00Z"),
+            (MEETING_MOVED_AT, "2030-02-01T00:00:00Z"),
+        ];
+        assert_eq!(
+            kind(&record(
+                Insert,
+                None,
+                at(&meeting_then_address, "confirmed")
+            )),
+            Some(Kind::AddressChanged)
+        );
+    }
 
     #[test]
     fn each_row_of_the_table() {

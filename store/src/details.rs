@@ -426,15 +426,15 @@ fn moved_item(mut item: Item, details: &Details, now: Timestamp, mail_withheld: 
 }
 
 /// A condition expression with its placeholders' names and values.
-struct Condition {
-    expression: String,
-    names: Vec<(String, String)>,
-    values: Vec<(String, AttributeValue)>,
+pub(super) struct Condition {
+    pub(super) expression: String,
+    pub(super) names: Vec<(String, String)>,
+    pub(super) values: Vec<(String, AttributeValue)>,
 }
 
 /// A condition that holds only while the item is exactly as read: every attribute equal (a set by its
 /// size), and the marks other writers add still absent where they were.
-fn unchanged(item: &Item) -> Condition {
+pub(super) fn unchanged(item: &Item) -> Condition {
     let mut parts = Vec::new();
     let mut names = Vec::new();
     let mut values = Vec::new();

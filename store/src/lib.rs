@@ -8,7 +8,7 @@
 //!   `cache` (meeting details reused when registering), `read`, `outcome` (a transaction's answer by named
 //!   slot, and [`outcome::condition_failed`]), `retry` (the one retry policy and time budget);
 //! - one module per change: `register`, `cancel` (with promotion), `details` (corrections from the personal
-//!   page), [`moves`] (a move to another address, confirmed by that address), `sync` (meeting items from `meetings.json`), `rekey` (links to the current key), `erasure`,
+//!   page), [`meeting_moves`] (to another meeting, from the back office), [`moves`] (a move to another address, confirmed by that address), `sync` (meeting items from `meetings.json`), `rekey` (links to the current key), `erasure`,
 //!   `retention`, `registration_marks` (reminder due, bounce or complaint);
 //! - `meeting_lists` (whole meetings and one address's registrations, for organisers), `link_requests`
 //!   ("link kwijt?" requests and their rate item), [`mail_budget`] (the mails a visitor can trigger per
@@ -40,6 +40,7 @@ pub mod logging;
 pub mod mail_budget;
 pub mod mail_ledger;
 mod meeting_lists;
+pub mod meeting_moves;
 pub mod moves;
 pub mod notes;
 pub mod origin_secret;

@@ -43,11 +43,31 @@ async fn prepare(
     (meeting_id, registration_id): (&str, &str),
     action: &str,
 ) -> Result<RegistrationRecord, Response> {
+    prepare_with(
+        state,
+        who,
+        fields,
+        (meeting_id, registration_id),
+        action,
+        None,
+    )
+    .await
+}
+
+/// [`prepare`] with a remark in the audit entry (a meeting id; never personal data).
+async fn prepare_with(
+    state: &AppState,
+    who: &Signed,
+    fields: &BTreeMap<String, String>,
+    (meeting_id, registration_id): (&str, &str),
+    action: &str,
+    detail: Option<&str>,
+) -> Result<RegistrationRecord, Response> {
     who.require(state, Role::Manager)?;
     who.check_form(state, fields.get("csrf").map(String::as_str))?;
     let person = find(state, meeting_id, registration_id).await?;
     state
-        .audit(who, action, Some(meeting_id), Some(registration_id), None)
+        .audit(who, action, Some(meeting_id), Some(registration_id), detail)
         .await?;
     Ok(person)
 }
@@ -306,6 +326,82 @@ async fn request_move(
         Err(err) => {
             tracing::error!(error = %err.0, "address move not stored");
             store_down(state)
+        }
+    }
+}
+
+/// To another meeting: a seat or its waiting list by the same rules as registering, in one transaction
+/// with the old meeting (whose first waiting person gets a freed seat). The person keeps their link and
+/// gets the new meeting's confirmation.
+pub async fn move_meeting(
+    State(state): State<AppState>,
+    who: Signed,
+    Path((meeting_id, registration_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let to = fields
+        .get("naar")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let person = match prepare_with(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        "move-meeting",
+        Some(&to),
+    )
+    .await
+    {
+        Ok(person) => person,
+        Err(response) => return response,
+    };
+    let back = person_path(&meeting_id, &registration_id);
+    let refused = |status: StatusCode, text: &str| {
+        message(
+            &state,
+            status,
+            "Niet verplaatst",
+            text,
+            Some((&back, "Terug naar de persoon")),
+        )
+    };
+    use opp_store::meeting_moves::MeetingMoved;
+    match state
+        .store
+        .move_to_meeting(
+            &meeting_id,
+            &person.email,
+            &registration_id,
+            &to,
+            (state.clock)(),
+        )
+        .await
+    {
+        Ok(MeetingMoved::Moved { .. }) => done(&to, &registration_id, "verplaatst"),
+        Ok(MeetingMoved::Taken) => refused(
+            StatusCode::CONFLICT,
+            "Dit e-mailadres heeft al een aanmelding voor die bijeenkomst (misschien een afgemelde). Zoek de persoon daar.",
+        ),
+        Ok(MeetingMoved::Full) => refused(
+            StatusCode::CONFLICT,
+            "Die bijeenkomst is vol, en de wachtlijst ook.",
+        ),
+        Ok(MeetingMoved::Closed) => refused(
+            StatusCode::CONFLICT,
+            "Die bijeenkomst is al geweest of gaat niet door.",
+        ),
+        Ok(MeetingMoved::UnknownMeeting) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Kies een andere bijeenkomst uit de lijst.",
+        ),
+        Ok(MeetingMoved::Gone) => refused(
+            StatusCode::CONFLICT,
+            "Deze aanmelding is afgemeld of veranderd terwijl u keek. Open de persoon opnieuw.",
+        ),
+        Err(err) => {
+            tracing::error!(error = %err.0, "meeting move not stored");
+            store_down(&state)
         }
     }
 }

@@ -50,6 +50,9 @@ pub fn done_notice(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "link" => "De persoonlijke link wordt opnieuw gemaild.",
         "notitie" => "De notitie is opgeslagen.",
+        "verplaatst" => {
+            "De persoon staat nu bij deze bijeenkomst en krijgt een e-mail met de nieuwe gegevens. Een vrije plek bij de oude bijeenkomst is naar de wachtlijst gegaan."
+        }
         "gegevens" => "De gegevens zijn opgeslagen.",
         "adres" => {
             "De gegevens zijn opgeslagen. Het nieuwe e-mailadres krijgt een e-mail om de wijziging te bevestigen. Tot dan blijft het oude adres staan."

@@ -31,7 +31,7 @@ struct Row {
 }
 
 /// The actions as organisers read them (the stored words never change).
-pub const ACTIONS: [(&str, &str); 13] = [
+pub const ACTIONS: [(&str, &str); 14] = [
     ("sign-in", "ingelogd"),
     ("sign-in-refused", "inloggen geweigerd"),
     ("sign-out", "uitgelogd"),
@@ -45,6 +45,7 @@ pub const ACTIONS: [(&str, &str); 13] = [
     ("cancel", "afgemeld"),
     ("erase", "gewist"),
     ("register", "aangemeld"),
+    ("move-meeting", "naar andere bijeenkomst"),
 ];
 
 fn action_word(action: &str) -> &'static str {

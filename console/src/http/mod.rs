@@ -190,6 +190,10 @@ pub fn router(state: AppState) -> Router {
             post(actions::resend_link),
         )
         .route(
+            "/bijeenkomsten/{meeting}/personen/{registration}/verplaatsen",
+            post(actions::move_meeting),
+        )
+        .route(
             "/bijeenkomsten/{meeting}/personen/{registration}/notitie",
             post(actions::add_note),
         )

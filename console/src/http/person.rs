@@ -100,6 +100,18 @@ pub async fn person(
             return store_down(&state);
         }
     };
+    let now = (state.clock)();
+    let other_meetings: Vec<serde_json::Value> = match state.store.meetings().await {
+        Ok(meetings) => meetings
+            .into_iter()
+            .filter(|m| m.id != meeting.id && !m.called_off && m.over_at > now.as_second())
+            .map(|m| serde_json::json!({"id": m.id, "label": format!("{}, {}", m.title, m.date_label)}))
+            .collect(),
+        Err(err) => {
+            tracing::error!(error = %err.0, "meetings not readable");
+            return store_down(&state);
+        }
+    };
     let notes = match state.store.notes_of(&meeting.id, &person.email).await {
         Ok(notes) => notes,
         Err(err) => {
@@ -166,6 +178,7 @@ pub async fn person(
         "pending_move": person.pending_move.as_ref().map(|m| m.to.clone()),
     }));
     context.insert("history", &history);
+    context.insert("other_meetings", &other_meetings);
     context.insert(
         "notes",
         &notes

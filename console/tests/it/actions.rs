@@ -448,3 +448,262 @@ async fn notes_stay_with_the_registration_never_reach_an_export_and_go_with_an_e
         "{log}"
     );
 }
+
+/// Both meetings' counters equal their items.
+async fn counters_hold(stack: &Stack, meeting: &str) -> (u32, u32, u32) {
+    let record = stack.store.meeting(meeting).await.unwrap().unwrap();
+    let (c, w, x, _) = count_statuses(&stack.store, meeting).await;
+    assert_eq!(
+        (record.confirmed, record.waitlisted, record.cancelled),
+        (c, w, x),
+        "{meeting}: counters and items"
+    );
+    (c, w, x)
+}
+
+#[tokio::test]
+async fn moving_to_another_meeting_keeps_the_link_and_both_meetings_exact() {
+    let stack = stack(3, 2).await;
+    stack
+        .store
+        .put_meeting_details(
+            &sample::meeting("deventer")
+                .capacity(1)
+                .waitlist_capacity(5)
+                .open_from(now())
+                .build(),
+        )
+        .await
+        .unwrap();
+    let (session, csrf) = signed_in_manager(&stack).await;
+    let seated = person(&stack, RegistrationStatus::Confirmed).await;
+    let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+    let (_, _, page) = get(&stack.app, &base, Some(&session)).await;
+    assert!(
+        page.contains("value=\"deventer\""),
+        "the other meeting is offered: {page}"
+    );
+
+    let (status, headers, body) = post(
+        &stack.app,
+        &format!("{base}/verplaatsen"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&naar=deventer"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let moved_path = format!(
+        "/bijeenkomsten/deventer/personen/{}",
+        seated.registration_id
+    );
+    assert_eq!(
+        location(&headers),
+        format!("{moved_path}?gedaan=verplaatst")
+    );
+    assert_eq!(
+        counters_hold(&stack, "zwolle").await,
+        (2, 0, 0),
+        "the waiting person got the freed seat"
+    );
+    assert_eq!(counters_hold(&stack, "deventer").await, (1, 0, 0));
+    let moved = stack
+        .store
+        .registration_of("deventer", &seated.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.registration_id, seated.registration_id);
+    assert_eq!(moved.status, RegistrationStatus::Confirmed);
+    // The personal link opens the registration in its new meeting.
+    let link = stack
+        .store
+        .registration_by_token(&seated.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.meeting, "deventer");
+    let (status, _, page) = get(
+        &stack.app,
+        &format!("{moved_path}?gedaan=verplaatst"),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("staat nu bij deze bijeenkomst"), "{page}");
+
+    // Deventer is full now: the next one goes on its waiting list with the next ticket.
+    let other = person(&stack, RegistrationStatus::Confirmed).await;
+    let (status, _, _) = post(
+        &stack.app,
+        &format!(
+            "/bijeenkomsten/zwolle/personen/{}/verplaatsen",
+            other.registration_id
+        ),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&naar=deventer"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let waiting = stack
+        .store
+        .registration_of("deventer", &other.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (waiting.status, waiting.waitlist_ticket),
+        (RegistrationStatus::Waitlisted, Some(1))
+    );
+    assert_eq!(counters_hold(&stack, "deventer").await, (1, 1, 0));
+    assert_eq!(counters_hold(&stack, "zwolle").await, (1, 0, 0));
+
+    // Back again: the seat it frees in deventer goes to the one waiting there.
+    let (status, _, _) = post(
+        &stack.app,
+        &format!("{moved_path}/verplaatsen"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&naar=zwolle"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(counters_hold(&stack, "zwolle").await, (2, 0, 0));
+    assert_eq!(counters_hold(&stack, "deventer").await, (1, 0, 0));
+    let promoted = stack
+        .store
+        .registration_of("deventer", &other.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(promoted.status, RegistrationStatus::Confirmed);
+
+    // An address that has a registration there already, and a meeting that does not exist: refused.
+    let third = person(&stack, RegistrationStatus::Confirmed).await;
+    let third = if third.registration_id == seated.registration_id {
+        stack
+            .store
+            .registrations(MEETING, &mut |_| {})
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.registration_id != seated.registration_id)
+            .unwrap()
+    } else {
+        third
+    };
+    let twin = opp_model::registration::Registration {
+        meeting: "deventer".into(),
+        name: third.name.clone(),
+        email: third.email.clone(),
+        role: "ouder".into(),
+        sector: None,
+        organisation: None,
+        needs: None,
+    };
+    let hash = opp_model::token::hash(&opp_model::token::new_token().unwrap());
+    stack.store.register(&twin, &hash, now()).await.unwrap();
+    let third_path = format!("/bijeenkomsten/zwolle/personen/{}", third.registration_id);
+    let (status, _, body) = post(
+        &stack.app,
+        &format!("{third_path}/verplaatsen"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&naar=deventer"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("al een aanmelding"), "{body}");
+    let (status, _, body) = post(
+        &stack.app,
+        &format!("{third_path}/verplaatsen"),
+        Some(&session),
+        Some(ORIGIN),
+        &format!("csrf={csrf}&naar=bestaat-niet"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(counters_hold(&stack, "zwolle").await, (2, 0, 0));
+    assert_eq!(counters_hold(&stack, "deventer").await, (1, 1, 0));
+    let log = stack.store.audit_entries(today()).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "move-meeting" && e.detail.as_deref() == Some("deventer"))
+    );
+}
+
+#[tokio::test]
+async fn moving_through_faults_loses_and_doubles_nothing() {
+    for seed in 1..=3u64 {
+        let upstream = start_dynoxide().await;
+        let proxy = FaultProxy::start(&upstream, Schedule::none()).await;
+        let stack = stack_on(&upstream, &proxy.endpoint, 3, 2).await;
+        stack
+            .store
+            .put_meeting_details(
+                &sample::meeting("deventer")
+                    .capacity(5)
+                    .open_from(now())
+                    .build(),
+            )
+            .await
+            .unwrap();
+        let (session, csrf) = signed_in_manager(&stack).await;
+        let seated = person(&stack, RegistrationStatus::Confirmed).await;
+        let base = format!("/bijeenkomsten/zwolle/personen/{}", seated.registration_id);
+        proxy.set_schedule(Schedule {
+            rate: 0.5,
+            operations: vec!["TransactWriteItems", "PutItem", "Query", "GetItem"],
+            faults: Fault::ALL.to_vec(),
+            seed,
+            max_faults: Some(6),
+        });
+        let mut moved = false;
+        for _ in 0..8 {
+            let (status, _, _) = post(
+                &stack.app,
+                &format!("{base}/verplaatsen"),
+                Some(&session),
+                Some(ORIGIN),
+                &format!("csrf={csrf}&naar=deventer"),
+            )
+            .await;
+            if status == StatusCode::SEE_OTHER {
+                moved = true;
+                break;
+            }
+            // After a lost answer the person is no longer in zwolle: the organiser would find them in deventer.
+            if status == StatusCode::NOT_FOUND {
+                break;
+            }
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "seed {seed}");
+        }
+        proxy.set_schedule(Schedule::none());
+        let there = stack
+            .store
+            .registration_of("deventer", &seated.email)
+            .await
+            .unwrap();
+        assert!(moved || there.is_some(), "seed {seed}: moved in the end");
+        assert!(
+            stack
+                .store
+                .registration_of(MEETING, &seated.email)
+                .await
+                .unwrap()
+                .is_none(),
+            "seed {seed}: not in both"
+        );
+        assert_eq!(
+            counters_hold(&stack, "zwolle").await,
+            (2, 0, 0),
+            "seed {seed}"
+        );
+        assert_eq!(
+            counters_hold(&stack, "deventer").await,
+            (1, 0, 0),
+            "seed {seed}"
+        );
+    }
+}

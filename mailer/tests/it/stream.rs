@@ -672,6 +672,69 @@ async fn a_new_address_gets_one_address_changed_email_and_the_rest_follows_it() 
 }
 
 #[tokio::test]
+async fn a_move_to_another_meeting_sends_that_meetings_confirmation_once_and_the_freed_seat_its_promotion()
+ {
+    let p = peer(1).await;
+    let other = "2030-04-deventer";
+    p.store
+        .put_meeting_details(&meeting(other, 5))
+        .await
+        .unwrap();
+    let mailer = p.mailer(p.outbox.path());
+    let mut poller = p.poller().await;
+    let anna = p.register("anna@example.nl", "Anna").await;
+    p.register("bram@example.nl", "Bram").await;
+    assert_eq!(
+        drain(&mut poller, &mailer).await,
+        2,
+        "confirmed, waitlisted"
+    );
+    let record = p
+        .store
+        .registration_of(M, "anna@example.nl")
+        .await
+        .unwrap()
+        .unwrap();
+    let moved = p
+        .store
+        .move_to_meeting(M, "anna@example.nl", &record.registration_id, other, now())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            moved,
+            opp_store::meeting_moves::MeetingMoved::Moved { promoted: true, .. }
+        ),
+        "{moved:?}"
+    );
+    assert_eq!(
+        drain(&mut poller, &mailer).await,
+        2,
+        "Anna's new confirmation and Bram's promotion"
+    );
+    let sent = messages(p.outbox.path());
+    let (anna_path, anna_mail) = sent
+        .iter()
+        .rev()
+        .find(|(_, mail)| mail["to"] == "Anna <anna@example.nl>")
+        .unwrap();
+    assert_eq!(kind_of(anna_path), "confirmed");
+    assert!(
+        text(anna_mail).contains(&anna),
+        "the same personal link: {anna_mail}"
+    );
+    assert!(has_calendar(anna_mail), "the new meeting's calendar file");
+    assert!(
+        sent.iter()
+            .any(|(path, mail)| kind_of(path) == "promoted"
+                && mail["to"] == "Bram <bram@example.nl>")
+    );
+    // The stream again from its start sends nothing twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+}
+
+#[tokio::test]
 async fn a_withheld_visitor_mail_is_not_sent_but_a_promotion_is() {
     let p = peer(1).await;
     let mailer = p.mailer(p.outbox.path());
