@@ -87,6 +87,7 @@ async function main() {
       ['wissen-bevestigen', `${person}/wissen`],
       ['iemand-aanmelden', `/bijeenkomsten/${MEETING}/aanmelden`],
       ['logboek', '/logboek'],
+      ['deur-zoeken', `/bijeenkomsten/${MEETING}/deur?zoek=sanne`],
       ['niet-gevonden', '/bestaat-niet'],
     ];
     const htmlDir = path.join(tmp.dir, 'html');
@@ -113,6 +114,17 @@ async function main() {
     await fs.writeFile(errorsFile, await page.content());
     files.push(['iemand-aanmelden met fouten', errorsFile]);
     await screenshot(page, `console/iemand-aanmelden-fouten-${PHONE.width}`);
+    // At the door: one tap on the search result, and the answer at a glance.
+    await page.goto(`${beheer}/bijeenkomsten/${MEETING}/deur?zoek=sanne`);
+    await page.click('button:has-text("Binnen: Sanne Smit")');
+    await page.waitForLoadState();
+    const welcome = (await page.textContent('h1')) || '';
+    report.check('door     one tap checks Sanne in', welcome.includes('Welkom, Sanne') ? [] : [welcome]);
+    report.check('axe      deur-welkom', await axeCheck(page));
+    const doorFile = path.join(htmlDir, 'deur-welkom.html');
+    await fs.writeFile(doorFile, await page.content());
+    files.push(['deur-welkom', doorFile]);
+    await screenshot(page, `console/deur-welkom-${PHONE.width}`);
     const nu = await vnuCheck(files.map(([, f]) => f));
     for (const [name, file] of files) report.check(`nu       ${name}`, nu.get(path.resolve(file)) || []);
 

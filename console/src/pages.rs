@@ -4,7 +4,12 @@
 
 use tera::{Context, Tera};
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
+    ("door.html", include_str!("../../theme/console/door.html")),
+    (
+        "door_result.html",
+        include_str!("../../theme/console/door_result.html"),
+    ),
     (
         "confirm.html",
         include_str!("../../theme/console/confirm.html"),

@@ -204,6 +204,17 @@ pub struct RegistrationRecord {
     pub mail_withheld: bool,
     /// A move to another address that waits for that address to confirm it (until `expires_at`, epoch s).
     pub pending_move: Option<PendingMove>,
+    /// Checked in at the door (the back office): when, and by whom.
+    pub checked_in: Option<CheckedIn>,
+}
+
+/// A check-in at the door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedIn {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The organiser who checked the person in (the provider's name).
+    pub by: String,
 }
 
 /// An address move asked for on the personal page: it takes effect only when the new address opens the

@@ -212,6 +212,7 @@ mod tests {
             previous_token_hashes: Vec::new(),
             mail_withheld: false,
             pending_move: None,
+            checked_in: None,
         }
     }
 

@@ -170,6 +170,12 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
             .copied()
             .unwrap_or(false),
         pending_move: crate::moves::pending_move_of(item),
+        checked_in: get_s(item, crate::check_in::CHECKED_IN_AT).map(|at| {
+            opp_model::records::CheckedIn {
+                at,
+                by: get_s(item, crate::check_in::CHECKED_IN_BY).unwrap_or_default(),
+            }
+        }),
         token_hash,
     })
 }

@@ -26,7 +26,7 @@ pub const EMAIL_CHANGED_AT: &str = "email_changed_at";
 /// Attributes other writers may add to a registration item. A move copies the item as read, so it also
 /// requires these to be still absent when they were (a promotion, cancellation or mark meanwhile makes it
 /// read again).
-const MARKS_ADDED_LATER: [&str; 7] = [
+const MARKS_ADDED_LATER: [&str; 8] = [
     "promoted_at",
     "cancelled_at",
     REMINDER_DUE,
@@ -34,6 +34,7 @@ const MARKS_ADDED_LATER: [&str; 7] = [
     PREVIOUS_TOKEN_HASHES,
     MOVE_ID,
     crate::notes::NOTES,
+    crate::check_in::CHECKED_IN_AT,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -507,7 +508,7 @@ mod tests {
             expression,
             "size(#a0) = :v0 AND #a1 = :v1 AND attribute_not_exists(#m0) AND attribute_not_exists(#m1) \
              AND attribute_not_exists(#m2) AND attribute_not_exists(#m3) AND attribute_not_exists(#m4) \
-             AND attribute_not_exists(#m5)"
+             AND attribute_not_exists(#m5) AND attribute_not_exists(#m6)"
         );
         assert_eq!(names[0], ("#a0".into(), PREVIOUS_TOKEN_HASHES.into()));
         assert_eq!(names[1], ("#a1".into(), "status".into()));
@@ -517,7 +518,7 @@ mod tests {
                 .iter()
                 .all(|(_, attribute)| attribute != PARTITION_KEY)
         );
-        assert_eq!(names.last().unwrap().1, crate::notes::NOTES);
+        assert_eq!(names.last().unwrap().1, crate::check_in::CHECKED_IN_AT);
     }
 
     #[test]

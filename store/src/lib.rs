@@ -13,8 +13,9 @@
 //! - `meeting_lists` (whole meetings and one address's registrations, for organisers), `link_requests`
 //!   ("link kwijt?" requests and their rate item), [`mail_budget`] (the mails a visitor can trigger per
 //!   address), `sent_messages` (SES message ids and their address, for bounces), [`mail_ledger`] (each email sent once, and the failures);
-//! - the back office: [`sessions`] (its sessions and sign-in attempts, kept on the server) and [`audit`] (who
-//!   saw or did what, only ever added to);
+//! - the back office: [`sessions`] (its sessions and sign-in attempts, kept on the server), [`audit`] (who
+//!   saw or did what, only ever added to), [`notes`] (organisers' notes on a registration) and [`check_in`]
+//!   (at the door);
 //! - around the table: [`aws`] (every AWS client's settings and constructors), [`link_keys`] (where the link
 //!   key ring comes from), [`origin_secret`] (CloudFront's header, checked by the function and the back office) and [`logging`] (JSON logs without personal data, for every Lambda function).
 //!
@@ -30,6 +31,7 @@ pub mod audit;
 pub mod aws;
 mod cache;
 mod cancel;
+pub mod check_in;
 mod codec;
 mod details;
 mod erasure;

@@ -229,9 +229,15 @@ impl Store {
             Some(ticket) => item.insert(WAITLIST_TICKET.into(), n(ticket)),
             None => item.remove(WAITLIST_TICKET),
         };
-        for gone in ["promoted_at", "cancelled_at", REMINDER_DUE]
-            .into_iter()
-            .chain(MOVE_ATTRIBUTES)
+        for gone in [
+            "promoted_at",
+            "cancelled_at",
+            REMINDER_DUE,
+            crate::check_in::CHECKED_IN_AT,
+            crate::check_in::CHECKED_IN_BY,
+        ]
+        .into_iter()
+        .chain(MOVE_ATTRIBUTES)
         {
             item.remove(gone);
         }

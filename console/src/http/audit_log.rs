@@ -31,7 +31,7 @@ struct Row {
 }
 
 /// The actions as organisers read them (the stored words never change).
-pub const ACTIONS: [(&str, &str); 14] = [
+pub const ACTIONS: [(&str, &str); 17] = [
     ("sign-in", "ingelogd"),
     ("sign-in-refused", "inloggen geweigerd"),
     ("sign-out", "uitgelogd"),
@@ -46,6 +46,9 @@ pub const ACTIONS: [(&str, &str); 14] = [
     ("erase", "gewist"),
     ("register", "aangemeld"),
     ("move-meeting", "naar andere bijeenkomst"),
+    ("door-search", "gezocht bij de deur"),
+    ("check-in", "binnen gemeld"),
+    ("undo-check-in", "binnen ongedaan"),
 ];
 
 fn action_word(action: &str) -> &'static str {

@@ -31,6 +31,7 @@ struct Row {
     status: &'static str,
     registered: String,
     promoted: String,
+    checked_in: String,
     bounced: bool,
 }
 
@@ -72,6 +73,11 @@ pub async fn list(
             status: r.status.label_nl(),
             registered: local_time(&r.created_at),
             promoted: r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
+            checked_in: r
+                .checked_in
+                .as_ref()
+                .map(|c| local_time(&c.at))
+                .unwrap_or_default(),
             bounced: r.email_status.is_some(),
         })
         .collect();

@@ -8,6 +8,7 @@
 mod actions;
 mod answer;
 mod audit_log;
+mod door;
 mod downloads;
 mod lookup;
 mod meeting;
@@ -208,6 +209,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/bijeenkomsten/{meeting}/personen/{registration}/wissen",
             get(actions::confirm_erase).post(actions::erase),
+        )
+        .route("/bijeenkomsten/{meeting}/deur", get(door::door))
+        .route(
+            "/bijeenkomsten/{meeting}/deur/{registration}",
+            post(door::check_in),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/deur/{registration}/terug",
+            post(door::undo),
         )
         .route("/logboek", get(audit_log::audit_log))
         .route("/static/console.css", get(styles))

@@ -22,6 +22,7 @@ struct Row {
     waitlisted: u32,
     cancelled: u32,
     last_day: u32,
+    checked_in: u32,
     status: &'static str,
 }
 
@@ -54,6 +55,13 @@ pub async fn overview(State(state): State<AppState>, who: Signed) -> Response {
                 return store_down(&state);
             }
         };
+        let checked_in = match state.store.checked_in_count(&meeting.id).await {
+            Ok(count) => count,
+            Err(err) => {
+                tracing::error!(error = %err.0, "check-ins not countable");
+                return store_down(&state);
+            }
+        };
         rows.push(Row {
             id: meeting.id.clone(),
             title: meeting.title.clone(),
@@ -64,6 +72,7 @@ pub async fn overview(State(state): State<AppState>, who: Signed) -> Response {
             waitlisted: meeting.waitlisted,
             cancelled: meeting.cancelled,
             last_day,
+            checked_in,
             status: status_word(meeting.status(now)),
         });
     }

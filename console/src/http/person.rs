@@ -143,6 +143,13 @@ pub async fn person(
             });
         }
     }
+    if let Some(checked_in) = &person.checked_in {
+        history.push(Event {
+            at: local_time(&checked_in.at),
+            sort_key: checked_in.at.clone(),
+            what: format!("Binnen gemeld bij de deur (door {})", checked_in.by),
+        });
+    }
     if let Some(status) = person.email_status.as_deref() {
         history.push(Event {
             at: String::new(),

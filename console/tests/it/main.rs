@@ -4,5 +4,6 @@
 
 mod actions;
 mod common;
+mod door;
 mod screens;
 mod sign_in;

@@ -1,0 +1,150 @@
+//! Checking in at the door (the back office): one conditional write on the registration item, so the same
+//! person checked in twice (two doors, a double tap) counts once, and only a seat can be checked in. The
+//! count "binnen" is counted by the store from the items (no counter to keep equal). An undo removes only
+//! the check-in it made. The mailer sends nothing for a check-in (the status stays as it was).
+
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use jiff::Timestamp;
+use opp_model::RegistrationStatus;
+
+use super::codec::{arrival_time, get_s, registration_from_item, s, status_value};
+use super::keys::{PARTITION_KEY, SORT_KEY, registration_pk, registration_sk};
+use super::{Store, Unavailable, unavailable};
+use crate::outcome::condition_failed;
+
+/// When the person was checked in (RFC 3339), and by whom (the organiser's name).
+pub const CHECKED_IN_AT: &str = "checked_in_at";
+pub const CHECKED_IN_BY: &str = "checked_in_by";
+
+/// What a check-in came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckIn {
+    /// Checked in now, at this moment (the undo names it).
+    Welcome { at: String },
+    /// In already, since then.
+    AlreadyIn { at: String },
+    /// On the waiting list: no seat to check in to.
+    Waitlisted,
+    /// Cancelled.
+    Cancelled,
+    /// Not there (erased, moved meanwhile).
+    Gone,
+}
+
+impl Store {
+    /// Checks in the registration of `email` for `meeting` (still the one with `registration_id`).
+    pub async fn check_in(
+        &self,
+        meeting: &str,
+        email: &str,
+        registration_id: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<CheckIn, Unavailable> {
+        let at = arrival_time(now);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(&registration_pk(meeting)))
+            .key(SORT_KEY, s(&registration_sk(email)))
+            .update_expression("SET #at = :at, #by = :by")
+            .condition_expression(
+                "attribute_exists(PK) AND registration_id = :id AND #status = :confirmed AND attribute_not_exists(#at)",
+            )
+            .expression_attribute_names("#at", CHECKED_IN_AT)
+            .expression_attribute_names("#by", CHECKED_IN_BY)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":at", s(&at))
+            .expression_attribute_values(":by", s(by))
+            .expression_attribute_values(":id", s(registration_id))
+            .expression_attribute_values(":confirmed", status_value(RegistrationStatus::Confirmed))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(CheckIn::Welcome { at }),
+            Err(err) if condition_failed(&err) => {
+                let old = err
+                    .as_service_error()
+                    .and_then(|e| match e {
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item().cloned(),
+                        _ => None,
+                    });
+                Ok(match old {
+                    Some(item)
+                        if get_s(&item, "registration_id").as_deref() == Some(registration_id) =>
+                    {
+                        match (
+                            registration_from_item(&item).map(|r| r.status),
+                            get_s(&item, CHECKED_IN_AT),
+                        ) {
+                            (_, Some(at)) => CheckIn::AlreadyIn { at },
+                            (Some(RegistrationStatus::Waitlisted), None) => CheckIn::Waitlisted,
+                            (Some(RegistrationStatus::Cancelled), None) => CheckIn::Cancelled,
+                            _ => CheckIn::Gone,
+                        }
+                    }
+                    _ => CheckIn::Gone,
+                })
+            }
+            Err(err) => Err(unavailable("UpdateItem check-in", err)),
+        }
+    }
+
+    /// Undoes the check-in made at `at` (and only that one). False when there is none to undo.
+    pub async fn undo_check_in(
+        &self,
+        meeting: &str,
+        email: &str,
+        registration_id: &str,
+        at: &str,
+    ) -> Result<bool, Unavailable> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(&registration_pk(meeting)))
+            .key(SORT_KEY, s(&registration_sk(email)))
+            .update_expression("REMOVE #at, #by")
+            .condition_expression("registration_id = :id AND #at = :at")
+            .expression_attribute_names("#at", CHECKED_IN_AT)
+            .expression_attribute_names("#by", CHECKED_IN_BY)
+            .expression_attribute_values(":id", s(registration_id))
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(unavailable("UpdateItem undo check-in", err)),
+        }
+    }
+
+    /// How many of a meeting's seats are checked in, counted by the store (Select COUNT).
+    pub async fn checked_in_count(&self, meeting: &str) -> Result<u32, Unavailable> {
+        let mut count = 0u32;
+        let mut start = None;
+        loop {
+            let output = self
+                .registrations_query(meeting)
+                .filter_expression("attribute_exists(#at) AND #status = :confirmed")
+                .expression_attribute_names("#at", CHECKED_IN_AT)
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(
+                    ":confirmed",
+                    status_value(RegistrationStatus::Confirmed),
+                )
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| unavailable("Query checked in", err))?;
+            count += u32::try_from(output.count()).unwrap_or(0);
+            match output.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(count),
+            }
+        }
+    }
+}
