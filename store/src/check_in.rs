@@ -1,6 +1,6 @@
 //! Checking in at the door (the back office): one conditional write on the registration item, so the same
 //! person checked in twice (two doors, a double tap) counts once, and only a seat can be checked in. The
-//! count "binnen" is counted by the store from the items (no counter to keep equal). An undo removes only
+//! count "binnen" is counted from the items (`Store::meeting_activity`; no counter to keep equal). An undo removes only
 //! the check-in it made. The mailer sends nothing for a check-in (the status stays as it was).
 
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
@@ -118,33 +118,6 @@ impl Store {
             Ok(_) => Ok(true),
             Err(err) if condition_failed(&err) => Ok(false),
             Err(err) => Err(unavailable("UpdateItem undo check-in", err)),
-        }
-    }
-
-    /// How many of a meeting's seats are checked in, counted by the store (Select COUNT).
-    pub async fn checked_in_count(&self, meeting: &str) -> Result<u32, Unavailable> {
-        let mut count = 0u32;
-        let mut start = None;
-        loop {
-            let output = self
-                .registrations_query(meeting)
-                .filter_expression("attribute_exists(#at) AND #status = :confirmed")
-                .expression_attribute_names("#at", CHECKED_IN_AT)
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(
-                    ":confirmed",
-                    status_value(RegistrationStatus::Confirmed),
-                )
-                .select(aws_sdk_dynamodb::types::Select::Count)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| unavailable("Query checked in", err))?;
-            count += u32::try_from(output.count()).unwrap_or(0);
-            match output.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(count),
-            }
         }
     }
 }

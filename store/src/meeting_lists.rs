@@ -4,13 +4,22 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 
-use super::codec::{get_s, registration_from_item, s};
+use super::codec::{get_s, registration_from_item, s, status_of};
 use super::keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, REGISTRATION_SK_PREFIX, SORT_KEY};
 use super::read::{query_all, query_pages};
 use super::{RegistrationRecord, Store, Unavailable, unavailable};
+use opp_model::RegistrationStatus;
 
 /// Registrations per Query page when reading a whole meeting: small enough for a steady progress bar.
 const REGISTRATION_PAGE: i32 = 1000;
+
+/// One meeting's activity, as the back office's overview shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MeetingActivity {
+    pub registered_since: u32,
+    /// Seats checked in at the door.
+    pub checked_in: u32,
+}
 
 impl Store {
     /// Asks for the table's description: the cheapest call that tells "unreachable", "no credentials" and
@@ -40,31 +49,34 @@ impl Store {
         Ok(registrations)
     }
 
-    /// How many of a meeting's registrations arrived at or after `since` (RFC 3339, as `created_at`):
-    /// counted by the store (Select COUNT), so no registration leaves it.
-    pub async fn registrations_since(
+    /// What the back office's overview counts of one meeting: the registrations that arrived at or after
+    /// `since` (RFC 3339, as `created_at`) and the seats checked in at the door. One Query of three small
+    /// attributes per registration, paged.
+    pub async fn meeting_activity(
         &self,
         meeting: &str,
         since: &str,
-    ) -> Result<u32, Unavailable> {
-        let mut count = 0u32;
-        let mut start = None;
-        loop {
-            let output = self
-                .registrations_query(meeting)
-                .filter_expression("created_at >= :since")
-                .expression_attribute_values(":since", s(since))
-                .select(aws_sdk_dynamodb::types::Select::Count)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| unavailable("Query registrations since", err))?;
-            count += u32::try_from(output.count()).unwrap_or(0);
-            match output.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(count),
+    ) -> Result<MeetingActivity, Unavailable> {
+        let query = self
+            .registrations_query(meeting)
+            .projection_expression("created_at, #status, #at")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#at", crate::check_in::CHECKED_IN_AT);
+        let items = query_all(query)
+            .await
+            .map_err(|err| unavailable("Query meeting activity", err))?;
+        let mut activity = MeetingActivity::default();
+        for item in &items {
+            if get_s(item, "created_at").is_some_and(|at| at.as_str() >= since) {
+                activity.registered_since += 1;
+            }
+            if item.contains_key(crate::check_in::CHECKED_IN_AT)
+                && status_of(item) == Some(RegistrationStatus::Confirmed)
+            {
+                activity.checked_in += 1;
             }
         }
+        Ok(activity)
     }
 
     /// Every registration of one email address, across meetings, found through the email index.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
-use super::codec::{arrival_time, s};
+use super::codec::{Item, arrival_time, s};
 use super::keys::{PARTITION_KEY, SORT_KEY, registration_pk, registration_sk};
 use super::{Store, Unavailable, unavailable};
 use crate::outcome::condition_failed;
@@ -66,39 +66,24 @@ impl Store {
             Err(err) => Err(unavailable("UpdateItem note", err)),
         }
     }
+}
 
-    /// The notes of the registration of `email` for `meeting`, oldest first.
-    pub async fn notes_of(&self, meeting: &str, email: &str) -> Result<Vec<Note>, Unavailable> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PARTITION_KEY, s(&registration_pk(meeting)))
-            .key(SORT_KEY, s(&registration_sk(email)))
-            .projection_expression("#notes")
-            .expression_attribute_names("#notes", NOTES)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| unavailable("GetItem notes", err))?;
-        let notes = output
-            .item()
-            .and_then(|item| item.get(NOTES))
-            .and_then(|list| list.as_l().ok())
-            .map(|list| {
-                list.iter()
-                    .filter_map(|note| {
-                        let note = note.as_m().ok()?;
-                        let text = |key: &str| note.get(key)?.as_s().ok().cloned();
-                        Some(Note {
-                            at: text("at")?,
-                            author: text("by").unwrap_or_default(),
-                            text: text("text")?,
-                        })
+/// The notes a registration item holds, oldest first.
+pub(crate) fn notes_of(item: &Item) -> Vec<Note> {
+    item.get(NOTES)
+        .and_then(|list| list.as_l().ok())
+        .map(|list| {
+            list.iter()
+                .filter_map(|note| {
+                    let note = note.as_m().ok()?;
+                    let text = |key: &str| note.get(key)?.as_s().ok().cloned();
+                    Some(Note {
+                        at: text("at")?,
+                        author: text("by").unwrap_or_default(),
+                        text: text("text")?,
                     })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(notes)
-    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -26,6 +26,9 @@ pub const READ_TIMEOUT: Duration = Duration::from_millis(1500);
 /// How long after a failed read the next one is tried (then twice as long, up to [`REFRESH`]).
 pub const RETRY_AFTER: Duration = Duration::from_secs(15);
 
+/// The header CloudFront adds with the secret (the public function's and the back office's distribution).
+pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+
 /// Where the accepted values come from.
 #[derive(Clone, Default)]
 pub enum OriginSecret {

@@ -14,11 +14,14 @@ use super::{RegistrationRecord, Store, Unavailable, unavailable};
 use opp_model::RegistrationStatus;
 use opp_model::records::MeetingRecord;
 
-/// Moments of a registration's life the record does not carry.
+/// What the back office shows of a registration beyond its record: moments of its life and the
+/// organisers' notes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RegistrationTimes {
+pub struct RegistrationHistory {
     pub cancelled_at: Option<String>,
     pub email_changed_at: Option<String>,
+    /// Oldest first.
+    pub notes: Vec<crate::notes::Note>,
 }
 
 impl Store {
@@ -128,20 +131,22 @@ impl Store {
     }
 
     /// When the registration of `email` for `meeting` was last cancelled and last moved to its address
-    /// (RFC 3339; None when never): the back office's history shows them.
-    pub async fn registration_times(
+    /// (RFC 3339; None when never), and its notes: one read.
+    pub async fn registration_history(
         &self,
         meeting: &str,
         email: &str,
-    ) -> Result<RegistrationTimes, Unavailable> {
-        let item = self
+    ) -> Result<RegistrationHistory, Unavailable> {
+        let Some(item) = self
             .registration_item(&registration_pk(meeting), &registration_sk(email))
-            .await?;
-        Ok(RegistrationTimes {
-            cancelled_at: item.as_ref().and_then(|i| get_s(i, "cancelled_at")),
-            email_changed_at: item
-                .as_ref()
-                .and_then(|i| get_s(i, crate::EMAIL_CHANGED_AT)),
+            .await?
+        else {
+            return Ok(RegistrationHistory::default());
+        };
+        Ok(RegistrationHistory {
+            cancelled_at: get_s(&item, "cancelled_at"),
+            email_changed_at: get_s(&item, crate::EMAIL_CHANGED_AT),
+            notes: crate::notes::notes_of(&item),
         })
     }
 

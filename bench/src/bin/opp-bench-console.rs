@@ -6,7 +6,6 @@
 //! the tiny run CI uses to keep it working.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,8 +21,10 @@ use opp_console::session::{self, SessionLimits};
 use opp_model::registration::Registration;
 use opp_store::Store;
 use opp_store::sessions::SessionRecord;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
+
+#[path = "../startup.rs"]
+mod startup;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -237,55 +238,29 @@ async fn cold_start(cli: &Cli, endpoint: &str, cookie: &str) -> anyhow::Result<D
         binary.display()
     );
     let keys = tempfile_path("opp-bench-console-keys.json");
-    let mut times = Vec::new();
-    for _ in 0..cli.starts {
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-            probe.local_addr()?.port()
-        };
-        let started = Instant::now();
-        let mut child = tokio::process::Command::new(&binary)
-            .args(["--local", "--port", &port.to_string()])
-            .args(["--link-key-file", &keys.display().to_string()])
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("TABLE_NAME", "opp-registrations")
-            .env("CONSOLE_ORIGIN", ORIGIN)
-            .env("OIDC_ISSUER", "http://127.0.0.1:9")
-            .env("OIDC_CLIENT_ID", "bench")
-            .env("AWS_REGION", "eu-central-1")
-            .env("AWS_ACCESS_KEY_ID", "bench")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        let address: SocketAddr = ([127, 0, 0, 1], port).into();
-        loop {
-            anyhow::ensure!(
-                started.elapsed() < Duration::from_secs(10),
-                "opp-console did not answer within 10 s"
-            );
-            if let Ok(mut connection) = tokio::net::TcpStream::connect(address).await {
-                let request = format!(
-                    "GET / HTTP/1.1\r\nHost: beheer.localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
-                );
-                connection.write_all(request.as_bytes()).await?;
-                let mut answer = Vec::new();
-                connection.read_to_end(&mut answer).await?;
-                anyhow::ensure!(
-                    answer.starts_with(b"HTTP/1.1 200"),
-                    "opp-console answered: {}",
-                    String::from_utf8_lossy(&answer[..answer.len().min(200)])
-                );
-                break;
-            }
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        }
-        times.push(started.elapsed());
-        child.kill().await?;
-    }
-    times.sort();
-    Ok(times[times.len() / 2])
+    startup::median_startup(
+        "opp-console",
+        cli.starts,
+        |port| {
+            let mut command = tokio::process::Command::new(&binary);
+            command
+                .args(["--local", "--port", &port.to_string()])
+                .args(["--link-key-file", &keys.display().to_string()])
+                .env("AWS_ENDPOINT_URL", endpoint)
+                .env("TABLE_NAME", "opp-registrations")
+                .env("CONSOLE_ORIGIN", ORIGIN)
+                .env("OIDC_ISSUER", "http://127.0.0.1:9")
+                .env("OIDC_CLIENT_ID", "bench")
+                .env("AWS_REGION", "eu-central-1")
+                .env("AWS_ACCESS_KEY_ID", "bench")
+                .env("AWS_SECRET_ACCESS_KEY", "bench")
+                .env("RUST_LOG", "warn");
+            command
+        },
+        "/",
+        &format!("Cookie: {cookie}\r\n"),
+    )
+    .await
 }
 
 fn tempfile_path(name: &str) -> PathBuf {

@@ -19,6 +19,9 @@ use opp_store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
+#[path = "../startup.rs"]
+mod startup;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -371,42 +374,19 @@ async fn startup(cli: &Cli) -> anyhow::Result<Duration> {
         binary.display()
     );
     let (_store, endpoint) = empty_store("opp-registrations").await?;
-    let mut times = Vec::new();
-    for _ in 0..cli.starts {
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-            probe.local_addr()?.port()
-        };
-        let started = Instant::now();
-        let mut child = tokio::process::Command::new(&binary)
-            .args(["--local", "--port", &port.to_string()])
-            .env("AWS_ENDPOINT_URL", &endpoint)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        let address: SocketAddr = ([127, 0, 0, 1], port).into();
-        loop {
-            anyhow::ensure!(
-                started.elapsed() < Duration::from_secs(10),
-                "opp-handler did not answer within 10 s"
-            );
-            if let Ok(mut connection) = tokio::net::TcpStream::connect(address).await {
-                let request = format!(
-                    "GET /api/meetings HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-                );
-                connection.write_all(request.as_bytes()).await?;
-                let mut answer = Vec::new();
-                connection.read_to_end(&mut answer).await?;
-                if answer.starts_with(b"HTTP/1.1 200") {
-                    break;
-                }
-            }
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        }
-        times.push(started.elapsed());
-        child.kill().await?;
-    }
-    times.sort();
-    Ok(times[times.len() / 2])
+    startup::median_startup(
+        "opp-handler",
+        cli.starts,
+        |port| {
+            let mut command = tokio::process::Command::new(&binary);
+            command
+                .args(["--local", "--port", &port.to_string()])
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .env("RUST_LOG", "warn");
+            command
+        },
+        "/api/meetings",
+        "",
+    )
+    .await
 }

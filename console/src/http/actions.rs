@@ -3,7 +3,7 @@
 //! list moves up as usual), correct name, organisation and needs, erase (every registration of the address,
 //! as `opp-admin erase`), and register someone by hand (the same rules and confirmation mail as the form).
 //! Cancelling and erasing are asked for on a page of their own first. Each action is logged before it is
-//! done: what cannot be logged is not done (an entry may then stand for an attempt that failed).
+//! done ([`act_on`]).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use serde_json::json;
 use tera::Context;
 
 use super::answer::{message, page, see_other, store_down};
-use super::lookup::{meeting_with_people, person_in, unknown_meeting};
+use super::lookup::{Act, act_on, meeting_with_people, person_in, unknown_meeting};
 use super::{AppState, Signed};
 use crate::roles::Role;
 use opp_model::registration::{self, Submission};
@@ -23,54 +23,6 @@ use opp_store::link_keys;
 use opp_store::{CancelOutcome, DetailsOutcome, IssuedLink, RegisterError, RegistrationRecord};
 
 type Fields = Form<BTreeMap<String, String>>;
-
-/// The registration `registration_id` of `meeting_id`, or the page that says it is not there.
-async fn find(
-    state: &AppState,
-    meeting_id: &str,
-    registration_id: &str,
-) -> Result<RegistrationRecord, Response> {
-    let (_, people) = meeting_with_people(state, meeting_id).await?;
-    person_in(state, people, meeting_id, registration_id)
-}
-
-/// The checks every action starts with (role `beheer`, the form token, the person), and its audit entry:
-/// an action is logged before it is done, so what cannot be logged is not done.
-async fn prepare(
-    state: &AppState,
-    who: &Signed,
-    fields: &BTreeMap<String, String>,
-    (meeting_id, registration_id): (&str, &str),
-    action: &str,
-) -> Result<RegistrationRecord, Response> {
-    prepare_with(
-        state,
-        who,
-        fields,
-        (meeting_id, registration_id),
-        action,
-        None,
-    )
-    .await
-}
-
-/// [`prepare`] with a remark in the audit entry (a meeting id; never personal data).
-async fn prepare_with(
-    state: &AppState,
-    who: &Signed,
-    fields: &BTreeMap<String, String>,
-    (meeting_id, registration_id): (&str, &str),
-    action: &str,
-    detail: Option<&str>,
-) -> Result<RegistrationRecord, Response> {
-    who.require(state, Role::Manager)?;
-    who.check_form(state, fields.get("csrf").map(String::as_str))?;
-    let person = find(state, meeting_id, registration_id).await?;
-    state
-        .audit(who, action, Some(meeting_id), Some(registration_id), detail)
-        .await?;
-    Ok(person)
-}
 
 /// Back to the person's page, with what was done (`?gedaan=`).
 fn done(meeting_id: &str, registration_id: &str, what: &str) -> Response {
@@ -90,16 +42,16 @@ pub async fn resend_link(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(
+    let (_, person) = match act_on(
         &state,
         &who,
         &fields,
         (&meeting_id, &registration_id),
-        "resend-link",
+        Act::manager("resend-link"),
     )
     .await
     {
-        Ok(person) => person,
+        Ok(found) => found,
         Err(response) => return response,
     };
     let mut said = Vec::new();
@@ -123,16 +75,16 @@ pub async fn correct_details(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(
+    let (_, person) = match act_on(
         &state,
         &who,
         &fields,
         (&meeting_id, &registration_id),
-        "correct-details",
+        Act::manager("correct-details"),
     )
     .await
     {
-        Ok(person) => person,
+        Ok(found) => found,
         Err(response) => return response,
     };
     let mut values: BTreeMap<String, String> = fields
@@ -148,7 +100,7 @@ pub async fn correct_details(
         Err((errors, _)) => {
             let text = errors
                 .iter()
-                .map(|e| e.message.as_str())
+                .map(|e| for_organiser(&e.field, &e.message))
                 .collect::<Vec<_>>()
                 .join(" ");
             return message(
@@ -206,16 +158,16 @@ pub async fn add_note(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(
+    let (_, person) = match act_on(
         &state,
         &who,
         &fields,
         (&meeting_id, &registration_id),
-        "add-note",
+        Act::manager("add-note"),
     )
     .await
     {
-        Ok(person) => person,
+        Ok(found) => found,
         Err(response) => return response,
     };
     let text = fields.get("notitie").map(|t| t.trim()).unwrap_or_default();
@@ -343,17 +295,19 @@ pub async fn move_meeting(
         .get("naar")
         .map(|t| t.trim().to_string())
         .unwrap_or_default();
-    let person = match prepare_with(
+    let (_, person) = match act_on(
         &state,
         &who,
         &fields,
         (&meeting_id, &registration_id),
-        "move-meeting",
-        Some(&to),
+        Act {
+            detail: Some(&to),
+            ..Act::manager("move-meeting")
+        },
     )
     .await
     {
-        Ok(person) => person,
+        Ok(found) => found,
         Err(response) => return response,
     };
     let back = person_path(&meeting_id, &registration_id);
@@ -434,7 +388,10 @@ async fn confirm_page(
     if let Err(response) = who.require(&state, Role::Manager) {
         return response;
     }
-    let person = match find(&state, &meeting_id, &registration_id).await {
+    let person = match meeting_with_people(&state, &meeting_id)
+        .await
+        .and_then(|(_, people)| person_in(&state, people, &meeting_id, &registration_id))
+    {
         Ok(person) => person,
         Err(response) => return response,
     };
@@ -484,16 +441,16 @@ pub async fn cancel(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(
+    let (_, person) = match act_on(
         &state,
         &who,
         &fields,
         (&meeting_id, &registration_id),
-        "cancel",
+        Act::manager("cancel"),
     )
     .await
     {
-        Ok(person) => person,
+        Ok(found) => found,
         Err(response) => return response,
     };
     match state
@@ -516,19 +473,19 @@ pub async fn erase(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let person = match prepare(
+    let (_, person) = match act_on(
         &state,
         &who,
         &fields,
         (&meeting_id, &registration_id),
-        "erase",
+        Act::manager("erase"),
     )
     .await
     {
-        Ok(person) => person,
+        Ok(found) => found,
         Err(response) => return response,
     };
-    // Logged already (prepare): an erasure that half happened is still in the log (it holds only ids).
+    // Logged already (act_on): an erasure that half happened is still in the log (it holds only ids).
     let mut said = Vec::new();
     if let Err(err) = opp_operations::erase::erase(
         &state.store,
@@ -552,6 +509,29 @@ pub async fn erase(
         );
     }
     see_other(&format!("/bijeenkomsten/{meeting_id}?gedaan=gewist"))
+}
+
+/// A field error of the registration rules, said to the organiser who fills in the form for someone else:
+/// the rules speak to the registrant ("Vul je naam in"), the back office about them ("Vul de naam in").
+fn for_organiser(field: &str, message: &str) -> String {
+    match field {
+        "role" => "Kies een rol.".into(),
+        "sector" => "Kies de sector: in welk onderwijs werkt de persoon?".into(),
+        "privacy" => {
+            "Vink aan dat de persoon weet dat we de gegevens gebruiken voor deze aanmelding.".into()
+        }
+        _ => message
+            .replace(
+                "Kijk of je het goed hebt getypt",
+                "Kijk of het goed is getypt",
+            )
+            .replace("Je naam", "De naam")
+            .replace("je naam", "de naam")
+            .replace("je e-mailadres", "het e-mailadres")
+            .replace("van je school", "van de school")
+            .replace("Je antwoord", "Het antwoord")
+            .replace("je antwoord", "het antwoord"),
+    }
 }
 
 /// `/bijeenkomsten/{m}/aanmelden` (GET): the form to register someone by hand.
@@ -620,7 +600,10 @@ pub async fn register(
     values.insert("meeting".into(), meeting_id.clone());
     let registration = match registration::validate(values) {
         Submission::Valid(registration) => registration,
-        Submission::Invalid { errors, values } => {
+        Submission::Invalid { mut errors, values } => {
+            for error in &mut errors {
+                error.message = for_organiser(&error.field, &error.message);
+            }
             return register_page(
                 &state,
                 &who,
@@ -698,4 +681,44 @@ pub async fn register(
         "{}?gedaan=aangemeld",
         person_path(&meeting_id, &stored.registration_id)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_organiser;
+
+    #[test]
+    fn the_rules_errors_speak_about_the_person_not_to_them() {
+        assert_eq!(for_organiser("name", "Vul je naam in."), "Vul de naam in.");
+        assert_eq!(
+            for_organiser(
+                "name",
+                "Vul alleen je naam in, zonder webadres of e-mailadres."
+            ),
+            "Vul alleen de naam in, zonder webadres of e-mailadres."
+        );
+        assert_eq!(
+            for_organiser("email", "Vul je e-mailadres in."),
+            "Vul het e-mailadres in."
+        );
+        assert_eq!(for_organiser("role", "Kies wie je bent."), "Kies een rol.");
+        // Every message of the rules that the form can give: none still says "je" to the organiser.
+        let values = std::collections::BTreeMap::from([
+            ("name".to_string(), "www.x.nl".to_string()),
+            ("email".to_string(), "a@".to_string()),
+            ("role".to_string(), "onderwijsprofessional".to_string()),
+            ("organisation".to_string(), "x".repeat(151)),
+            ("needs".to_string(), "x".repeat(501)),
+        ]);
+        let opp_model::registration::Submission::Invalid { errors, .. } =
+            opp_model::registration::validate(values)
+        else {
+            panic!("invalid on purpose");
+        };
+        assert!(errors.len() >= 5, "{errors:?}");
+        for error in errors {
+            let said = for_organiser(&error.field, &error.message);
+            assert!(!said.contains(" je ") && !said.starts_with("Je "), "{said}");
+        }
+    }
 }

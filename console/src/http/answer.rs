@@ -124,6 +124,19 @@ pub fn see_other(location: &str) -> Response {
     response
 }
 
+/// The time of day in Amsterdam ("13:02") of a moment.
+pub fn clock_of(moment: jiff::Timestamp) -> String {
+    moment
+        .to_zoned(opp_model::zone::amsterdam())
+        .strftime("%H:%M")
+        .to_string()
+}
+
+/// [`clock_of`] for a stored RFC 3339 moment; empty when it is none.
+pub fn clock_time(stored: &str) -> String {
+    stored.parse().map(clock_of).unwrap_or_default()
+}
+
 /// Text as one value in a query string.
 pub fn query_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

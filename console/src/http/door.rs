@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tera::Context;
 
-use super::answer::{message, page, see_other, store_down};
-use super::lookup::{meeting_with_people, person_in};
+use super::answer::{clock_time, message, page, see_other, store_down};
+use super::lookup::{Act, act_on, meeting_with_people};
 use super::{AppState, Signed};
 use crate::roles::Role;
 use crate::search::{ListQuery, select};
@@ -35,18 +35,6 @@ struct Row {
     status: &'static str,
     can_check_in: bool,
     in_since: Option<String>,
-}
-
-/// The time of day in Amsterdam ("13:02") of a stored moment.
-fn clock_time(stored: &str) -> String {
-    stored
-        .parse::<jiff::Timestamp>()
-        .map(|t| {
-            t.to_zoned(opp_model::zone::amsterdam())
-                .strftime("%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 pub async fn door(
@@ -122,32 +110,18 @@ pub async fn check_in(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(response) = who.require(&state, Role::Door) {
-        return response;
-    }
-    if let Err(response) = who.check_form(&state, fields.get("csrf").map(String::as_str)) {
-        return response;
-    }
-    let (meeting, people) = match meeting_with_people(&state, &meeting_id).await {
+    let (meeting, person) = match act_on(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        Act::door("check-in"),
+    )
+    .await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let person = match person_in(&state, people, &meeting_id, &registration_id) {
-        Ok(person) => person,
-        Err(response) => return response,
-    };
-    if let Err(response) = state
-        .audit(
-            &who,
-            "check-in",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
     let outcome = match state
         .store
         .check_in(
@@ -245,32 +219,18 @@ pub async fn undo(
     Path((meeting_id, registration_id)): Path<(String, String)>,
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(response) = who.require(&state, Role::Door) {
-        return response;
-    }
-    if let Err(response) = who.check_form(&state, fields.get("csrf").map(String::as_str)) {
-        return response;
-    }
-    let (_, people) = match meeting_with_people(&state, &meeting_id).await {
+    let (_, person) = match act_on(
+        &state,
+        &who,
+        &fields,
+        (&meeting_id, &registration_id),
+        Act::door("undo-check-in"),
+    )
+    .await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let person = match person_in(&state, people, &meeting_id, &registration_id) {
-        Ok(person) => person,
-        Err(response) => return response,
-    };
-    if let Err(response) = state
-        .audit(
-            &who,
-            "undo-check-in",
-            Some(&meeting_id),
-            Some(&registration_id),
-            None,
-        )
-        .await
-    {
-        return response;
-    }
     let at = fields.get("at").map(String::as_str).unwrap_or_default();
     match state
         .store

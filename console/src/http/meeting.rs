@@ -18,7 +18,8 @@ pub struct ListParams {
     zoek: Option<String>,
     status: Option<String>,
     sorteer: Option<String>,
-    pagina: Option<usize>,
+    /// Text, not a number: a page like `?pagina=x` shows page 1 instead of axum's English refusal.
+    pagina: Option<String>,
     gedaan: Option<String>,
 }
 
@@ -59,7 +60,11 @@ pub async fn list(
         search: params.zoek.clone().unwrap_or_default(),
         status,
         sort: SortBy::parse(params.sorteer.as_deref().unwrap_or_default()),
-        page: params.pagina.unwrap_or(1),
+        page: params
+            .pagina
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1),
     };
     let selected = select(&registrations, &query);
     let rows: Vec<Row> = selected

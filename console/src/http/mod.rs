@@ -309,8 +309,7 @@ async fn same_origin_posts(
     next.run(request).await
 }
 
-/// The header CloudFront adds with the shared secret.
-pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+pub use opp_store::origin_secret::ORIGIN_VERIFY_HEADER;
 
 async fn verify_origin_secret(
     State(state): State<AppState>,

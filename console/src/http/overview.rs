@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Serialize;
 use tera::Context;
 
-use super::answer::{page, store_down};
+use super::answer::{clock_of, page, store_down};
 use super::{AppState, Signed};
 use opp_model::MeetingStatus;
 
@@ -48,17 +48,10 @@ pub async fn overview(State(state): State<AppState>, who: Signed) -> Response {
     let since = opp_store::arrival_time(now - jiff::SignedDuration::from_hours(24));
     let mut rows = Vec::with_capacity(meetings.len());
     for meeting in &meetings {
-        let last_day = match state.store.registrations_since(&meeting.id, &since).await {
-            Ok(count) => count,
+        let activity = match state.store.meeting_activity(&meeting.id, &since).await {
+            Ok(activity) => activity,
             Err(err) => {
-                tracing::error!(error = %err.0, "registrations not countable");
-                return store_down(&state);
-            }
-        };
-        let checked_in = match state.store.checked_in_count(&meeting.id).await {
-            Ok(count) => count,
-            Err(err) => {
-                tracing::error!(error = %err.0, "check-ins not countable");
+                tracing::error!(error = %err.0, "meeting activity not countable");
                 return store_down(&state);
             }
         };
@@ -71,19 +64,14 @@ pub async fn overview(State(state): State<AppState>, who: Signed) -> Response {
             confirmed: meeting.confirmed,
             waitlisted: meeting.waitlisted,
             cancelled: meeting.cancelled,
-            last_day,
-            checked_in,
+            last_day: activity.registered_since,
+            checked_in: activity.checked_in,
             status: status_word(meeting.status(now)),
         });
     }
     let mut context = Context::new();
     context.insert("meetings", &rows);
     context.insert("current", "overview");
-    context.insert(
-        "updated",
-        &now.to_zoned(opp_model::zone::amsterdam())
-            .strftime("%H:%M")
-            .to_string(),
-    );
+    context.insert("updated", &clock_of(now));
     page(&state, Some(&who), "overview.html", context)
 }

@@ -89,19 +89,25 @@ pub async fn person(
     {
         return response;
     }
-    let times = match state
+    let stored = match state
         .store
-        .registration_times(&meeting.id, &person.email)
+        .registration_history(&meeting.id, &person.email)
         .await
     {
-        Ok(times) => times,
+        Ok(stored) => stored,
         Err(err) => {
-            tracing::error!(error = %err.0, "registration times not readable");
+            tracing::error!(error = %err.0, "registration history not readable");
             return store_down(&state);
         }
     };
     let now = (state.clock)();
-    let other_meetings: Vec<serde_json::Value> = match state.store.meetings().await {
+    // Where the person could be moved to: only role beheer gets that form.
+    let meetings = if who.role >= crate::roles::Role::Manager {
+        state.store.meetings().await
+    } else {
+        Ok(Vec::new())
+    };
+    let other_meetings: Vec<serde_json::Value> = match meetings {
         Ok(meetings) => meetings
             .into_iter()
             .filter(|m| m.id != meeting.id && !m.called_off && m.over_at > now.as_second())
@@ -109,13 +115,6 @@ pub async fn person(
             .collect(),
         Err(err) => {
             tracing::error!(error = %err.0, "meetings not readable");
-            return store_down(&state);
-        }
-    };
-    let notes = match state.store.notes_of(&meeting.id, &person.email).await {
-        Ok(notes) => notes,
-        Err(err) => {
-            tracing::error!(error = %err.0, "notes not readable");
             return store_down(&state);
         }
     };
@@ -132,8 +131,8 @@ pub async fn person(
         });
     }
     for (at, what) in [
-        (&times.email_changed_at, "Naar dit e-mailadres verhuisd"),
-        (&times.cancelled_at, "Afgemeld"),
+        (&stored.email_changed_at, "Naar dit e-mailadres verhuisd"),
+        (&stored.cancelled_at, "Afgemeld"),
     ] {
         if let Some(at) = at {
             history.push(Event {
@@ -188,7 +187,8 @@ pub async fn person(
     context.insert("other_meetings", &other_meetings);
     context.insert(
         "notes",
-        &notes
+        &stored
+            .notes
             .iter()
             .map(|n| serde_json::json!({"at": local_time(&n.at), "author": n.author, "text": n.text}))
             .collect::<Vec<_>>(),

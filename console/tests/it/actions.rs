@@ -399,7 +399,12 @@ async fn notes_stay_with_the_registration_never_reach_an_export_and_go_with_an_e
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(location(&headers), format!("{base}?gedaan=notitie"));
     }
-    let notes = stack.store.notes_of(MEETING, &seated.email).await.unwrap();
+    let notes = stack
+        .store
+        .registration_history(MEETING, &seated.email)
+        .await
+        .unwrap()
+        .notes;
     assert_eq!(
         notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(),
         ["Komt met een tolk", "Belde op maandag"]
@@ -437,9 +442,10 @@ async fn notes_stay_with_the_registration_never_reach_an_export_and_go_with_an_e
     assert!(
         stack
             .store
-            .notes_of(MEETING, &seated.email)
+            .registration_history(MEETING, &seated.email)
             .await
             .unwrap()
+            .notes
             .is_empty()
     );
     let log = format!("{:?}", stack.store.audit_entries(today()).await.unwrap());

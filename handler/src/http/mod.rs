@@ -34,8 +34,7 @@ use personal::{
 };
 use register::register;
 
-/// The header CloudFront adds with the shared secret.
-pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+pub use opp_store::origin_secret::ORIGIN_VERIFY_HEADER;
 
 #[derive(Clone, Debug, Default)]
 pub struct Settings {

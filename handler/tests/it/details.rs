@@ -239,7 +239,12 @@ async fn a_new_address_keeps_the_seat_and_the_counters() {
     );
     let after = counters(s.store.meeting(M).await.unwrap().unwrap());
     assert_eq!(after, before, "the counters are untouched");
-    let notes = s.store.notes_of(M, "anna@example.nl").await.unwrap();
+    let notes = s
+        .store
+        .registration_history(M, "anna@example.nl")
+        .await
+        .unwrap()
+        .notes;
     assert_eq!(notes.len(), 1, "the note moved with the registration");
     assert_eq!(notes[0].text, "Komt met een tolk");
     assert_eq!(count_statuses(&s.store, M).await, (1, 1, 0, 2));
