@@ -24,16 +24,17 @@ export const CHROMIUM_ARGS = [
  * @param {boolean} [options.javaScriptEnabled=true] false: pages run without JavaScript (like a user who turned it off)
  * @param {{width:number,height:number}} [options.viewport] default 1280x800
  * @param {object} [options.contextOptions] more options for playwright's launchPersistentContext
+ * @param {string[]} [options.extraArgs] more command-line flags (a fake camera, say)
  * @returns {Promise<{context: import('playwright-core').BrowserContext, newPage: () => Promise<import('playwright-core').Page>, close: () => Promise<void>}>}
  */
-export async function launch({ javaScriptEnabled = true, viewport = { width: 1280, height: 800 }, contextOptions = {} } = {}) {
+export async function launch({ javaScriptEnabled = true, viewport = { width: 1280, height: 800 }, contextOptions = {}, extraArgs = [] } = {}) {
   const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'opp-chromium-'));
   let context;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
       javaScriptEnabled,
       viewport,
       locale: 'nl-NL',

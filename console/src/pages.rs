@@ -4,8 +4,20 @@
 
 use tera::{Context, Tera};
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("door.html", include_str!("../../theme/console/door.html")),
+    (
+        "messages.html",
+        include_str!("../../theme/console/messages.html"),
+    ),
+    (
+        "message_preview.html",
+        include_str!("../../theme/console/message_preview.html"),
+    ),
+    (
+        "message_progress.html",
+        include_str!("../../theme/console/message_progress.html"),
+    ),
     (
         "door_result.html",
         include_str!("../../theme/console/door_result.html"),
@@ -47,6 +59,9 @@ pub const STYLES: &str = concat!(
 
 /// `/static/console.js`: only improves (the overview refreshes itself); every page works without it.
 pub const SCRIPT: &str = include_str!("../../theme/console/console.js");
+
+/// `/static/jsqr.js`: jsQR (Apache-2.0, `theme/console/vendor/`), for browsers without `BarcodeDetector`.
+pub const QR_DECODER: &str = include_str!("../../theme/console/vendor/jsQR.min.js");
 
 pub struct Pages {
     tera: Tera,

@@ -158,6 +158,7 @@ mod tests {
             previous_token_hashes: Vec::new(),
             mail_withheld: false,
             pending_move: None,
+            check_in_code: None,
             checked_in: None,
         }
     }

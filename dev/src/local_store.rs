@@ -59,6 +59,10 @@ pub async fn start(state_dir: &Path, port: u16) -> anyhow::Result<LocalStore> {
             store.ensure_stream().await.map_err(|err| {
                 anyhow::anyhow!("could not turn on the stream of {TABLE}: {}", err.0)
             })?;
+            // A table from before check-in codes: the door finds scanned codes through this index.
+            store.ensure_check_in_index().await.map_err(|err| {
+                anyhow::anyhow!("could not add the check-in index to {TABLE}: {}", err.0)
+            })?;
         }
         Err(err)
             if err

@@ -315,10 +315,12 @@ def run_checks(port, template, cfn):
 
     def table_gsi():
         t = state.get("table") or table()
-        (gsi,) = t["GlobalSecondaryIndexes"]
-        assert gsi["IndexName"] == SCHEMA["email_index"]["name"]
-        assert gsi["KeySchema"] == [{"AttributeName": SCHEMA["email_index"]["partition_key"], "KeyType": "HASH"}]
-        assert gsi["Projection"]["ProjectionType"] == SCHEMA["email_index"]["projection"]
+        gsis = {g["IndexName"]: g for g in t["GlobalSecondaryIndexes"]}
+        assert set(gsis) == {SCHEMA["email_index"]["name"], SCHEMA["check_in_index"]["name"]}, set(gsis)
+        for index in (SCHEMA["email_index"], SCHEMA["check_in_index"]):
+            gsi = gsis[index["name"]]
+            assert gsi["KeySchema"] == [{"AttributeName": index["partition_key"], "KeyType": "HASH"}]
+            assert gsi["Projection"]["ProjectionType"] == index["projection"]
 
     def table_billing():
         t = state.get("table") or table()
@@ -452,7 +454,7 @@ def run_checks(port, template, cfn):
         assert tags == {"Project": "landelijk-opp", "Environment": "test"}, tags
 
     check("table key schema matches store/table-schema.json", table_keys)
-    check("table has GSI email-index (email, KEYS_ONLY)", table_gsi)
+    check("table has GSIs email-index (email) and check-in-index (check_in_code), KEYS_ONLY", table_gsi)
     check("table is PAY_PER_REQUEST", table_billing)
     check("table answers a Query on email-index", table_query_index)
     check("site bucket exists, encrypted, tagged", bucket)

@@ -180,9 +180,10 @@ def key(value):
 # --------------------------------------------------------------------------------------------
 
 def test_schema_file_has_the_agreed_shape(schema):
-    assert set(schema) == {"partition_key", "sort_key", "email_index", "ttl_attribute", "environment",
-                           "iam_actions"}
+    assert set(schema) == {"partition_key", "sort_key", "email_index", "check_in_index", "ttl_attribute",
+                           "environment", "iam_actions"}
     assert set(schema["email_index"]) == {"name", "partition_key", "projection"}
+    assert set(schema["check_in_index"]) == {"name", "partition_key", "projection"}
 
 
 def test_table_keys_match_schema(sam, schema):
@@ -194,17 +195,19 @@ def test_table_keys_match_schema(sam, schema):
     ]
     attrs = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
     assert attrs == {schema["partition_key"]: "S", schema["sort_key"]: "S",
-                     schema["email_index"]["partition_key"]: "S"}
+                     schema["email_index"]["partition_key"]: "S",
+                     schema["check_in_index"]["partition_key"]: "S"}
 
 
-def test_email_index_matches_schema(sam, schema):
+def test_indexes_match_schema(sam, schema):
     _, table = one(sam, "AWS::DynamoDB::Table")
     gsis = table["Properties"]["GlobalSecondaryIndexes"]
-    assert len(gsis) == 1
-    gsi = gsis[0]
-    assert gsi["IndexName"] == schema["email_index"]["name"] == "email-index"
-    assert gsi["KeySchema"] == [{"AttributeName": schema["email_index"]["partition_key"], "KeyType": "HASH"}]
-    assert gsi["Projection"] == {"ProjectionType": schema["email_index"]["projection"]}
+    assert [g["IndexName"] for g in gsis] == [schema["email_index"]["name"], schema["check_in_index"]["name"]]
+    assert schema["email_index"]["name"] == "email-index"
+    assert schema["check_in_index"]["name"] == "check-in-index"
+    for gsi, index in zip(gsis, (schema["email_index"], schema["check_in_index"])):
+        assert gsi["KeySchema"] == [{"AttributeName": index["partition_key"], "KeyType": "HASH"}]
+        assert gsi["Projection"] == {"ProjectionType": index["projection"]}
 
 
 def test_table_ttl_billing_backup_protection(sam, schema):
@@ -604,9 +607,12 @@ def test_only_the_mailer_reads_the_email_index_and_the_stream(cfn):
         text = json.dumps(cfn["Resources"][name]["Properties"].get("Policies", []))
         if name == MAILER_ROLE:
             assert "/index/email-index" in text and "StreamArn" in text
+            assert "check-in-index" not in text
         elif name == CONSOLE_ROLE:
-            # Erasing an address and sending its link again find its items through the index, as opp-admin does.
+            # Erasing an address and sending its link again find its items through the index, as opp-admin does;
+            # a code scanned at the door finds its meeting through the check-in index.
             assert "/index/email-index" in text and "StreamArn" not in text and "/stream/" not in text
+            assert "/index/check-in-index" in text
         else:
             assert "index" not in text.lower() and "StreamArn" not in text and "/stream/" not in text, name
 

@@ -10,11 +10,14 @@ use opp_model::records::{MeetingRecord, MeetingStatus};
 use opp_store::{RegistrationRecord, meeting_from_item, registration_from_item};
 
 use crate::Mailer;
-use crate::compose::{News, OutgoingMail, link_email, move_email, registration_email};
+use crate::compose::{
+    News, OutgoingMail, link_email, message_email, move_email, registration_email,
+};
 use crate::record::{ChangeRecord, EventName, Item};
 use crate::transition::{Decision, EMAIL_CHANGED_AT, Kind, MEETING_MOVED_AT, decide};
 use opp_store::mail_budget::MailBudget;
 use opp_store::mail_ledger::{self, Claim, MailKey};
+use opp_store::messages::{Delivery, Message};
 
 /// Deliveries of one message before it is recorded as failed. Below the event source mapping's
 /// `MaximumRetryAttempts` (infra/template.yaml), so the mailer, not the mapping, gives up first and
@@ -32,12 +35,13 @@ pub struct BatchOutcome {
 }
 
 /// What one email came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Handled {
     Nothing,
     Sent,
     AlreadySent,
-    GivenUp,
+    /// Given up on after [`ATTEMPTS`] deliveries, for this reason (without addresses).
+    GivenUp(String),
 }
 
 /// What one record came to (a meeting's news is one email per registration).
@@ -51,7 +55,7 @@ impl From<Handled> for Tally {
     fn from(handled: Handled) -> Tally {
         Tally {
             sent: usize::from(handled == Handled::Sent),
-            given_up: usize::from(handled == Handled::GivenUp),
+            given_up: usize::from(matches!(handled, Handled::GivenUp(_))),
         }
     }
 }
@@ -69,6 +73,11 @@ enum Job<'a> {
         email: &'a str,
         address_hash: &'a str,
         request_id: &'a str,
+    },
+    /// An organiser's message to one registration.
+    Message {
+        registration: &'a RegistrationRecord,
+        message: &'a Message,
     },
     /// One of the two mails of an address move.
     Move {
@@ -189,6 +198,53 @@ impl Mailer {
                 }
                 Ok(tally)
             }
+            Decision::Message {
+                registration,
+                message_id,
+            } => {
+                let Some(registration) = registration_from_item(&registration) else {
+                    tracing::error!(sequence = %record.sequence_number, "mail: a registration image that cannot be read");
+                    return Ok(Tally::default());
+                };
+                let Some(message) = self
+                    .store
+                    .message(&registration.meeting, &message_id)
+                    .await
+                    .map_err(|err| err.0)?
+                else {
+                    tracing::error!(sequence = %record.sequence_number, "mail: a message that is not in the table");
+                    return Ok(Tally::default());
+                };
+                // Marked, then erased, cancelled or moved before its turn: nothing to send, counted.
+                let current = self
+                    .store
+                    .registration_of(&registration.meeting, &registration.email)
+                    .await
+                    .map_err(|err| err.0)?
+                    .filter(|now| {
+                        now.registration_id == registration.registration_id
+                            && message.group.includes(now)
+                    });
+                let Some(current) = current else {
+                    self.count(&message, &Delivery::Gone).await;
+                    return Ok(Tally::default());
+                };
+                let key = mail_key(&current, Kind::Message, message_id);
+                let job = Job::Message {
+                    registration: &current,
+                    message: &message,
+                };
+                let handled = self.once(&key, job, now).await?;
+                match &handled {
+                    Handled::Sent => self.count(&message, &Delivery::Sent).await,
+                    Handled::GivenUp(reason) => {
+                        self.count(&message, &Delivery::Failed(reason.clone()))
+                            .await
+                    }
+                    Handled::Nothing | Handled::AlreadySent => {}
+                }
+                Ok(Tally::from(handled))
+            }
             Decision::LinkRequest { request } => {
                 let (Some(email), Some(request_id), Some(address_hash)) = (
                     text(&request, "email"),
@@ -210,6 +266,18 @@ impl Mailer {
                 };
                 self.once(&key, job, now).await.map(Tally::from)
             }
+        }
+    }
+
+    /// Counts one recipient's outcome on the message (the back office shows the progress). A lost count
+    /// is only a figure: the mail itself is in the ledger.
+    async fn count(&self, message: &Message, delivery: &Delivery) {
+        if let Err(err) = self
+            .store
+            .count_delivery(&message.meeting, &message.id, delivery)
+            .await
+        {
+            tracing::warn!(reason = %err.0, "mail: a message's progress not counted");
         }
     }
 
@@ -363,6 +431,16 @@ impl Mailer {
                         .map_err(|problem| Failure(problem.to_string()))?,
                 )
             }
+            Job::Message {
+                registration,
+                message,
+            } => {
+                let meeting = self.meeting(&registration.meeting).await?;
+                Some(
+                    message_email(&self.site, &keys, registration, &meeting, message, now)
+                        .map_err(|problem| Failure(problem.to_string()))?,
+                )
+            }
             Job::Move {
                 kind,
                 registration,
@@ -467,7 +545,9 @@ impl Mailer {
         mail_ledger::record_failure(&self.store, key, reason, now)
             .await
             .map_err(|err| err.0)?;
-        Ok(Handled::GivenUp)
+        Ok(Handled::GivenUp(opp_store::mail_ledger::without_addresses(
+            reason,
+        )))
     }
 }
 

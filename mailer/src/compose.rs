@@ -7,7 +7,10 @@ use opp_model::RegistrationStatus;
 use opp_model::links::LinkKeys;
 use opp_model::records::MeetingRecord;
 use opp_model::registration_calendar::registration_calendar;
-use opp_render::emails::{EmailLink, EmailMeeting, EmailProblem, EmailView};
+use opp_render::emails::{
+    CHECK_IN_IMAGE_CID, EmailCheckIn, EmailLink, EmailMeeting, EmailMessage, EmailProblem,
+    EmailView,
+};
 use opp_store::RegistrationRecord;
 
 use crate::settings::Site;
@@ -75,6 +78,12 @@ pub fn registration_email(
     // A calendar entry is for a seat: a waiting person's `changed` has none.
     let calendar = (kind.has_calendar() && registration.status == RegistrationStatus::Confirmed)
         .then(|| registration_calendar(meeting, registration, &site.host, &site.base_url, now));
+    // The door's code for a seat, in the mails that come before the meeting.
+    let check_in_code = matches!(kind, Kind::Confirmed | Kind::Promoted | Kind::Reminder)
+        .then(|| registration.valid_check_in_code(meeting))
+        .flatten();
+    let check_in_png =
+        check_in_code.and_then(|code| opp_render::qr::png(code, QR_PIXELS_PER_MODULE));
     // After a cancellation or a call-off there is nothing left to look at or cancel.
     let cancelled = matches!(kind, Kind::Cancelled | Kind::CalledOff);
     let view = EmailView {
@@ -91,6 +100,13 @@ pub fn registration_email(
             .filter(|_| !cancelled)
             .map(|(_, cancel)| cancel.clone()),
         calendar_attached: calendar.is_some(),
+        check_in: check_in_code
+            .filter(|_| check_in_png.is_some())
+            .map(|code| EmailCheckIn {
+                short: opp_model::check_in_code::short_form(code),
+                image_cid: CHECK_IN_IMAGE_CID.into(),
+            }),
+        message: None,
         position: (kind == Kind::Waitlisted)
             .then_some(place.map(|p| p.number))
             .flatten(),
@@ -114,11 +130,55 @@ pub fn registration_email(
         &registration.registration_id,
         (&registration.name, &registration.email),
         &rendered,
-        calendar.as_deref(),
+        Attached {
+            calendar: calendar.as_deref(),
+            check_in_png: check_in_png.as_deref(),
+        },
         now,
     )?;
     Ok(OutgoingMail {
         kind,
+        to: registration.email.clone(),
+        subject: rendered.subject,
+        raw,
+    })
+}
+
+/// An organiser's message to one registration, with the meeting and the personal links (never withheld,
+/// and not counted against the address's budget: organisers send at most one per group per hour).
+pub fn message_email(
+    site: &Site,
+    keys: &LinkKeys,
+    registration: &RegistrationRecord,
+    meeting: &MeetingRecord,
+    message: &opp_store::messages::Message,
+    now: Timestamp,
+) -> Result<OutgoingMail, EmailProblem> {
+    let links = personal_links(site, keys, registration);
+    let view = EmailView {
+        kind: Kind::Message.as_str().to_string(),
+        name: registration.name.clone(),
+        meeting: Some(meeting_view(site, meeting)),
+        personal_url: links.as_ref().map(|(page, _)| page.clone()),
+        cancel_url: links.as_ref().map(|(_, cancel)| cancel.clone()),
+        message: Some(EmailMessage::new(&message.subject, &message.body)),
+        register_url: site.register_url.clone(),
+        site_title: site.title.clone(),
+        site_url: site.base_url.clone(),
+        ..EmailView::default()
+    };
+    let rendered = site.emails.render(&view)?;
+    let raw = mime(
+        site,
+        Kind::Message,
+        &registration.registration_id,
+        (&registration.name, &registration.email),
+        &rendered,
+        Attached::default(),
+        now,
+    )?;
+    Ok(OutgoingMail {
+        kind: Kind::Message,
         to: registration.email.clone(),
         subject: rendered.subject,
         raw,
@@ -176,7 +236,7 @@ pub fn link_email(
         request_id,
         (&first.name, &first.email),
         &rendered,
-        None,
+        Attached::default(),
         now,
     )?;
     Ok(Some(OutgoingMail {
@@ -242,7 +302,7 @@ pub fn move_email(
         &registration.registration_id,
         (&registration.name, to),
         &rendered,
-        None,
+        Attached::default(),
         now,
     )?;
     Ok(OutgoingMail {
@@ -264,15 +324,26 @@ pub fn partly_hidden(address: &str) -> String {
     }
 }
 
-/// The MIME message: multipart text and HTML (mail-builder encodes names with accents), the calendar file
-/// as an attachment when there is one.
+/// Pixels per module of the QR code in mails: 232 pixels square with the quiet zone, about 7 KB.
+const QR_PIXELS_PER_MODULE: usize = 8;
+
+/// What a message carries besides its text: the calendar file, the check-in code's QR code.
+#[derive(Default, Clone, Copy)]
+struct Attached<'a> {
+    calendar: Option<&'a str>,
+    check_in_png: Option<&'a [u8]>,
+}
+
+/// The MIME message: multipart text and HTML (mail-builder encodes names with accents), the QR code as an
+/// inline PNG part the HTML shows by `cid:` (several common mail clients show no SVG and no `data:`
+/// images), the calendar file as an attachment when there is one.
 fn mime(
     site: &Site,
     kind: Kind,
     id: &str,
     (name, address): (&str, &str),
     rendered: &opp_render::emails::Rendered,
-    calendar: Option<&str>,
+    attached: Attached<'_>,
     now: Timestamp,
 ) -> Result<Vec<u8>, EmailProblem> {
     let message_id = format!(
@@ -294,7 +365,10 @@ fn mime(
         )
         .text_body(rendered.text.as_str())
         .html_body(rendered.html.as_str());
-    if let Some(ics) = calendar {
+    if let Some(png) = attached.check_in_png {
+        builder = builder.inline("image/png", CHECK_IN_IMAGE_CID, png);
+    }
+    if let Some(ics) = attached.calendar {
         let content_type = mail_builder::headers::content_type::ContentType::new("text/calendar")
             .attribute("charset", "utf-8")
             .attribute("method", "PUBLISH");

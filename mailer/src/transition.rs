@@ -11,13 +11,14 @@
 //! | MODIFY registration | confirmed / waitlisted → cancelled | `cancelled` |
 //! | MODIFY registration | `reminder_due` set (confirmed) | `reminder` |
 //! | MODIFY registration | a new `move_id` (a move asked for) | `address-confirm` to the new address, `move-notice` to the old |
+//! | MODIFY registration | a new `message_due` (an organiser's message, the back office) | `message` |
 //! | INSERT link request | – | `link` |
 //! | MODIFY meeting | `change_seq` raised (date, time or venue changed) | `changed` to each live registration |
 //! | MODIFY meeting | `called_off` false → true | `called-off` to each live registration |
 //!
 //! A visitor-triggered row (registering again, cancelling, a move) sends nothing when the new image carries
 //! `mail_withheld`: the function found the address's mail budget used up (`opp_store::mail_budget`).
-//! Promotion, reminder, change and called-off mails are never withheld.
+//! Promotion, reminder, change, called-off mails and organisers' messages are never withheld.
 
 use opp_model::RegistrationStatus;
 
@@ -32,6 +33,9 @@ pub use opp_store::meeting_moves::MEETING_MOVED_AT;
 
 /// A registration's pending address move.
 pub use opp_store::moves::MOVE_ID;
+
+/// The back office's mark: the id of an organiser's message to send this registration.
+pub use opp_store::messages::MESSAGE_DUE;
 
 /// The function's mark on a change whose email is over the address's budget.
 pub use opp_store::mail_budget::MAIL_WITHHELD;
@@ -53,6 +57,8 @@ pub enum Kind {
     AddressConfirm,
     /// To the old address when a move is asked for: what happens, and how to undo it.
     MoveNotice,
+    /// An organiser's message to a meeting's registrants (the back office).
+    Message,
 }
 
 impl Kind {
@@ -69,6 +75,7 @@ impl Kind {
             Kind::AddressChanged => "address-changed",
             Kind::AddressConfirm => "address-confirm",
             Kind::MoveNotice => "move-notice",
+            Kind::Message => "message",
         }
     }
 
@@ -102,6 +109,11 @@ pub enum Decision {
     /// the old one (the registration in the new image holds the pending move).
     MoveRequested {
         registration: Item,
+    },
+    /// An organiser's message: one email to the registration in the new image.
+    Message {
+        registration: Item,
+        message_id: String,
     },
     /// A meeting changed or was called off: one email to each of its live registrations.
     Meeting {
@@ -144,6 +156,18 @@ fn registration_change(record: &ChangeRecord) -> Decision {
     {
         return Decision::MoveRequested {
             registration: new.clone(),
+        };
+    }
+    // A new organiser's message (its id differs from the old image's).
+    let message_due =
+        |item: Option<&Item>| item.and_then(|item| item.get(MESSAGE_DUE)?.as_s().ok().cloned());
+    if record.event == EventName::Modify
+        && let Some(message_id) = message_due(Some(new))
+        && Some(&message_id) != message_due(record.old.as_ref()).as_ref()
+    {
+        return Decision::Message {
+            registration: new.clone(),
+            message_id,
         };
     }
     use RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
@@ -259,8 +283,45 @@ mod tests {
             Decision::LinkRequest { .. } => Some(Kind::Link),
             Decision::Meeting { kind, .. } => Some(kind),
             Decision::MoveRequested { .. } => Some(Kind::AddressConfirm),
+            Decision::Message { .. } => Some(Kind::Message),
             Decision::Nothing => None,
         }
+    }
+
+    #[test]
+    fn a_new_message_mark_sends_that_message_once() {
+        let marked = |id: &str| Some(registration("confirmed", &[(MESSAGE_DUE, id)]));
+        let first = record(
+            EventName::Modify,
+            Some(registration("confirmed", &[])),
+            marked("m1"),
+        );
+        assert!(
+            matches!(decide(&first), Decision::Message { message_id, .. } if message_id == "m1")
+        );
+        // The same mark again (another change to the item) sends nothing; a second message does.
+        assert_eq!(
+            kind(&record(EventName::Modify, marked("m1"), marked("m1"))),
+            None
+        );
+        assert_eq!(
+            kind(&record(EventName::Modify, marked("m1"), marked("m2"))),
+            Some(Kind::Message)
+        );
+        // A waiting person gets it too (a message to the waiting list); an INSERT never does.
+        let waiting = Some(registration("waitlisted", &[(MESSAGE_DUE, "m3")]));
+        assert_eq!(
+            kind(&record(
+                EventName::Modify,
+                Some(registration("waitlisted", &[])),
+                waiting.clone()
+            )),
+            Some(Kind::Message)
+        );
+        assert_eq!(
+            kind(&record(EventName::Insert, None, waiting)),
+            Some(Kind::Waitlisted)
+        );
     }
 
     #[test]

@@ -1,11 +1,26 @@
 #!/usr/bin/env python3
 """Reads the .eml files named on the command line with Python's `email` package (as a mail client would) and
-prints them as JSON: decoded headers, the text and HTML parts, and the attachments. With --icalendar, each
+prints them as JSON: decoded headers, the text and HTML parts, the attachments, and the images (inline parts
+too), each QR code in them read back with zbar's `zbarimg` (Debian's zbar-tools). With --icalendar, each
 calendar attachment is also read with the `icalendar` package (pip install icalendar)."""
 import email
 import email.policy
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
+
+
+def qr_of(data):
+    """What a QR code in the image says, as zbarimg reads it; None without zbarimg or without a code."""
+    if not shutil.which("zbarimg"):
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".png") as f:
+        f.write(data)
+        f.flush()
+        read = subprocess.run(["zbarimg", "-q", "--raw", f.name], capture_output=True, text=True)
+    return read.stdout.strip() or None
 
 
 def calendar_fields(data):
@@ -43,6 +58,7 @@ def read(path, with_icalendar):
         "text": None,
         "html": None,
         "attachments": [],
+        "images": [],
     }
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
@@ -61,6 +77,17 @@ def read(path, with_icalendar):
         if with_icalendar and part.get_content_type() == "text/calendar":
             attachment["events"] = calendar_fields(data)
         out["attachments"].append(attachment)
+    for part in message.walk():
+        if part.get_content_maintype() != "image":
+            continue
+        data = part.get_content()
+        out["images"].append({
+            "content_type": part.get_content_type(),
+            "content_id": str(part.get("Content-ID", "")).strip("<>"),
+            "disposition": part.get_content_disposition(),
+            "bytes": len(data),
+            "qr": qr_of(data),
+        })
     return out
 
 

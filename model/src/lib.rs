@@ -1,5 +1,6 @@
 //! `opp-model`: what more than one binary of the Landelijk OPP Project must agree on.
 //!
+//! - [`check_in_code`]: the code a seat shows at the door, its short form and how typed codes are read;
 //! - [`config`]: the site configuration (`config.yaml`) and its rules;
 //! - [`meetings_json`]: the `meetings.json` contract, written by the generator and read by the handler and
 //!   `opp-admin`;
@@ -19,6 +20,7 @@
 
 pub mod calendar;
 pub mod cdn;
+pub mod check_in_code;
 pub mod config;
 pub mod links;
 pub mod meetings_json;

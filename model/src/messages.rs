@@ -673,6 +673,10 @@ pub mod admin {
             nl: "Van de wachtlijst naar een plek (`opp-admin list --meeting ID` laat zien wie): {counts}",
             en: "Moved up from the waiting list (`opp-admin list --meeting ID` shows who): {counts}",
         }
+        CHECKED_IN_LINE {
+            nl: "Binnen (ingecheckt bij de deur): {counts}",
+            en: "Inside (checked in at the door): {counts}",
+        }
         EMAIL_PROBLEMS_LINE {
             nl: "E-mail kwam niet aan of is als spam gemeld (deze mensen krijgen geen e-mail; `opp-admin list --meeting ID` laat zien wie): {counts}",
             en: "Email bounced or marked as spam (these people get no email; `opp-admin list --meeting ID` shows who): {counts}",

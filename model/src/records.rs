@@ -206,6 +206,18 @@ pub struct RegistrationRecord {
     pub pending_move: Option<PendingMove>,
     /// Checked in at the door (the back office): when, and by whom.
     pub checked_in: Option<CheckedIn>,
+    /// The code its seat shows at the door ([`crate::check_in_code`]); None for registrations from before codes.
+    pub check_in_code: Option<String>,
+}
+
+impl RegistrationRecord {
+    /// The check-in code to show: only for a seat at a meeting that goes on (a waiting-list place, a
+    /// cancelled registration and a called-off meeting have no valid code).
+    pub fn valid_check_in_code(&self, meeting: &MeetingRecord) -> Option<&str> {
+        (self.status == crate::RegistrationStatus::Confirmed && !meeting.called_off)
+            .then_some(self.check_in_code.as_deref())
+            .flatten()
+    }
 }
 
 /// A check-in at the door.

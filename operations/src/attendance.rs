@@ -16,7 +16,7 @@ use opp_model::RegistrationStatus;
 use opp_model::records::MeetingRecord;
 use opp_store::{RegistrationRecord, Store};
 
-/// The columns; the first is left empty, to tick.
+/// The columns; the first is left empty, to tick (or says when the person was checked in at the door).
 pub const HEADER: [&str; 5] = [
     "Aanwezig",
     "Naam",
@@ -41,6 +41,8 @@ pub struct Attendee {
     pub organisation: String,
     pub role: String,
     pub needs: String,
+    /// "binnen 13:02" when checked in at the door already.
+    pub checked_in: String,
 }
 
 /// The confirmed registrations as attendees, sorted by name as typed (case and accents do not
@@ -54,10 +56,26 @@ pub fn attendees(registrations: &[RegistrationRecord]) -> Vec<Attendee> {
             organisation: r.organisation.clone().unwrap_or_default(),
             role: r.role.clone(),
             needs: r.needs.clone().unwrap_or_default(),
+            checked_in: r
+                .checked_in
+                .as_ref()
+                .map(|c| format!("binnen {}", clock(&c.at)))
+                .unwrap_or_default(),
         })
         .collect();
     list.sort_by_cached_key(|a| (sort_key(&a.name), a.name.clone()));
     list
+}
+
+/// `13:02`: an RFC 3339 time on the clock in Amsterdam.
+fn clock(at: &str) -> String {
+    at.parse::<jiff::Timestamp>()
+        .map(|t| {
+            t.to_zoned(opp_model::zone::amsterdam())
+                .strftime("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// A name for sorting: lower case, common Latin accents removed.
@@ -155,7 +173,7 @@ pub fn xlsx(meeting: &MeetingRecord, people: &[Attendee]) -> Result<Vec<u8>, Ope
         // A taller row leaves room to tick and sign.
         sheet.set_row_height(row, 24).map_err(xlsx_failed)?;
         sheet
-            .write_string_with_format(row, 0, "", &boxed)
+            .write_string_with_format(row, 0, &person.checked_in, &boxed)
             .map_err(xlsx_failed)?;
         let cells = [
             &person.name,
@@ -212,6 +230,7 @@ mod tests {
             previous_token_hashes: Vec::new(),
             mail_withheld: false,
             pending_move: None,
+            check_in_code: None,
             checked_in: None,
         }
     }

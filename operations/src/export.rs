@@ -34,7 +34,10 @@ pub struct Selection<'a> {
     pub status: Option<RegistrationStatus>,
 }
 
-pub const HEADER: [&str; 13] = [
+/// Columns in an export (also the back office's downloads).
+pub const EXPORT_COLUMNS: usize = 15;
+
+pub const HEADER: [&str; EXPORT_COLUMNS] = [
     "Bijeenkomst",
     "Datum",
     "Plaats",
@@ -48,11 +51,13 @@ pub const HEADER: [&str; 13] = [
     "Wat nodig om mee te doen",
     "Aangemeld op",
     "Van wachtlijst naar plek op",
+    "Binnen sinds",
+    "Ingecheckt door",
 ];
 
 /// Column widths for the XLSX sheet, in Excel's character units.
-const WIDTHS: [f64; 13] = [
-    14.0, 11.0, 14.0, 11.0, 10.0, 28.0, 32.0, 24.0, 8.0, 28.0, 40.0, 20.0, 20.0,
+const WIDTHS: [f64; EXPORT_COLUMNS] = [
+    14.0, 11.0, 14.0, 11.0, 10.0, 28.0, 32.0, 24.0, 8.0, 28.0, 40.0, 20.0, 20.0, 20.0, 20.0,
 ];
 
 /// `--output -`: the export goes to standard output (CSV only), e.g. into a pipe.
@@ -123,7 +128,7 @@ pub fn meeting_rows(
     meeting: &MeetingRecord,
     registrations: &[RegistrationRecord],
     status: Option<RegistrationStatus>,
-) -> Vec<[String; 13]> {
+) -> Vec<[String; EXPORT_COLUMNS]> {
     let mut rows = Vec::new();
     let mut waiting = 0;
     for registration in registrations {
@@ -144,7 +149,11 @@ pub fn meeting_rows(
     rows
 }
 
-fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>) -> [String; 13] {
+fn row(
+    meeting: &MeetingRecord,
+    r: &RegistrationRecord,
+    position: Option<usize>,
+) -> [String; EXPORT_COLUMNS] {
     let status = r.status.label_nl();
     [
         meeting.id.clone(),
@@ -160,6 +169,14 @@ fn row(meeting: &MeetingRecord, r: &RegistrationRecord, position: Option<usize>)
         r.needs.clone().unwrap_or_default(),
         local_time(&r.created_at),
         r.promoted_at.as_deref().map(local_time).unwrap_or_default(),
+        r.checked_in
+            .as_ref()
+            .map(|c| local_time(&c.at))
+            .unwrap_or_default(),
+        r.checked_in
+            .as_ref()
+            .map(|c| c.by.clone())
+            .unwrap_or_default(),
     ]
 }
 
@@ -182,7 +199,7 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-pub fn csv(rows: &[[String; 13]]) -> Vec<u8> {
+pub fn csv(rows: &[[String; EXPORT_COLUMNS]]) -> Vec<u8> {
     let mut text = String::from("\u{feff}");
     let lines = std::iter::once(HEADER.map(str::to_string)).chain(rows.iter().cloned());
     for line in lines {
@@ -193,7 +210,7 @@ pub fn csv(rows: &[[String; 13]]) -> Vec<u8> {
     text.into_bytes()
 }
 
-pub fn xlsx(rows: &[[String; 13]]) -> Result<Vec<u8>, OperationError> {
+pub fn xlsx(rows: &[[String; EXPORT_COLUMNS]]) -> Result<Vec<u8>, OperationError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Aanmeldingen").map_err(xlsx_failed)?;
@@ -301,7 +318,7 @@ mod tests {
         let bytes = csv(&[std::array::from_fn(|i| format!("v{i}"))]);
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.starts_with("\u{feff}Bijeenkomst;Datum;"));
-        assert!(text.ends_with("v11;v12\r\n"));
+        assert!(text.ends_with("v13;v14\r\n"));
         assert_eq!(text.matches("\r\n").count(), 2);
     }
 }

@@ -32,6 +32,8 @@ pub struct MeetingSummary {
     pub places_left: u32,
     /// Registrations that got a seat from the waiting list (whatever they did after).
     pub promoted: u32,
+    /// Seats checked in at the door (the back office).
+    pub checked_in: u32,
     /// Registrations whose address SES reported as bounced or complained (they get no email).
     pub email_problems: u32,
     /// Active registrations (confirmed and waitlisted) per role and per sector.
@@ -58,6 +60,7 @@ impl MeetingSummary {
             cancelled: meeting.cancelled,
             places_left: meeting.places_left(),
             promoted: 0,
+            checked_in: 0,
             email_problems: 0,
             by_role: BTreeMap::new(),
             by_sector: BTreeMap::new(),
@@ -80,6 +83,10 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, OperationEr
         let promoted = registrations
             .iter()
             .filter(|r| r.promoted_at.is_some())
+            .count() as u32;
+        let checked_in = registrations
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed && r.checked_in.is_some())
             .count() as u32;
         let email_problems = registrations
             .iter()
@@ -104,6 +111,7 @@ pub async fn summaries(store: &Store) -> Result<Vec<MeetingSummary>, OperationEr
             .map(|(counters, counted)| mismatch_text(Lang::En, &meeting.id, counters, counted));
         summaries.push(MeetingSummary {
             promoted,
+            checked_in,
             email_problems,
             by_role,
             by_sector,
@@ -184,6 +192,19 @@ pub async fn summary(store: &Store, json: bool, out: &mut dyn Write) -> Result<(
             out,
             "\n{}",
             say!(PROMOTED_LINE, counts = promoted.join(", "))
+        )
+        .ok();
+    }
+    let inside: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.checked_in > 0)
+        .map(|s| format!("{} {}", visible(&s.id), s.checked_in))
+        .collect();
+    if !inside.is_empty() {
+        writeln!(
+            out,
+            "\n{}",
+            say!(CHECKED_IN_LINE, counts = inside.join(", "))
         )
         .ok();
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 /// Every kind of email, as the templates are named.
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 12] = [
     "confirmed",
     "waitlisted",
     "promoted",
@@ -23,6 +23,7 @@ pub const KINDS: [&str; 11] = [
     "address-changed",
     "address-confirm",
     "move-notice",
+    "message",
 ];
 
 /// Where the email templates live, below the site's root.
@@ -56,6 +57,46 @@ pub struct EmailLink {
     pub personal_url: String,
 }
 
+/// The seat's check-in code in a mail: its short form, and the `cid:` of the QR code's PNG part.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct EmailCheckIn {
+    pub short: String,
+    pub image_cid: String,
+}
+
+/// An organiser's message (`message`): the subject as written, the text as written (for the text part) and
+/// as paragraphs of lines (for the HTML part: a blank line between paragraphs, each line kept).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub subject: String,
+    pub text: String,
+    pub paragraphs: Vec<Vec<String>>,
+}
+
+impl EmailMessage {
+    pub fn new(subject: &str, text: &str) -> EmailMessage {
+        let text = text.replace("\r\n", "\n");
+        let paragraphs = text
+            .split("\n\n")
+            .map(|p| {
+                p.lines()
+                    .map(|line| line.trim_end().to_string())
+                    .filter(|line| !line.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|p| !p.is_empty())
+            .collect();
+        EmailMessage {
+            subject: subject.trim().to_string(),
+            text: text.trim().to_string(),
+            paragraphs,
+        }
+    }
+}
+
+/// Where the QR code's PNG part is in every mail that has one (`cid:` + this).
+pub const CHECK_IN_IMAGE_CID: &str = "toegangscode";
+
 /// Everything an email template may use (docs/theme-contract.md, "Emails").
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct EmailView {
@@ -69,6 +110,10 @@ pub struct EmailView {
     pub cancel_url: Option<String>,
     /// Whether the message carries the meeting as a calendar file.
     pub calendar_attached: bool,
+    /// `confirmed`, `promoted`, `reminder`: the check-in code of a seat, with its QR code as an inline image.
+    pub check_in: Option<EmailCheckIn>,
+    /// `message`: the organiser's message.
+    pub message: Option<EmailMessage>,
     /// `waitlisted`: the place on the waiting list, and whether it is approximate.
     pub position: Option<u32>,
     pub position_approximate: bool,
@@ -273,6 +318,18 @@ pub fn samples(site_url: &str) -> Vec<EmailView> {
                 *kind,
                 "confirmed" | "promoted" | "changed" | "reminder" | "address-changed"
             ),
+            check_in: matches!(*kind, "confirmed" | "promoted" | "reminder").then(|| {
+                EmailCheckIn {
+                    short: "ABCD-EFGH".into(),
+                    image_cid: CHECK_IN_IMAGE_CID.into(),
+                }
+            }),
+            message: (*kind == "message").then(|| {
+                EmailMessage::new(
+                    "De zaal is veranderd",
+                    "We zitten in zaal 2 op de eerste verdieping.\nDe lift is naast de ingang.\n\nTot dinsdag!",
+                )
+            }),
             position: Some(3),
             position_approximate: false,
             reason: Some("De spreker is ziek.".into()),
@@ -371,7 +428,13 @@ mod tests {
             assert!(!rendered.subject.is_empty(), "{}", view.kind);
             assert!(!rendered.subject.contains('\n'));
             assert!(rendered.html.contains("lang=\"nl\""), "{}", view.kind);
-            assert!(!rendered.html.contains("<img"), "no remote images");
+            // No remote images: only the check-in code's QR code, a part of the message itself.
+            assert_eq!(
+                rendered.html.matches("<img").count(),
+                rendered.html.matches("<img src=\"cid:").count(),
+                "{}: no remote images",
+                view.kind
+            );
             assert!(
                 !rendered.text.contains('<'),
                 "{}: {}",

@@ -6,6 +6,7 @@
 //! - [`functions`]: `asset()` and `url_for()`, from the build's maps or from the URL rules alone;
 //! - [`site_view`]: the `site` variable every template gets;
 //! - [`emails`]: the email templates (`theme/emails/`), their context and samples;
+//! - [`qr`]: check-in codes as QR codes, inline SVG for pages and PNG for e-mails;
 //! - [`render`]: a named template with a context, errors as one line of text.
 //!
 //! Depends on `opp-model` and Tera; no AWS, no Markdown, no HTTP.
@@ -13,6 +14,7 @@
 pub mod emails;
 pub mod functions;
 pub mod locate;
+pub mod qr;
 pub mod site_view;
 pub mod theme;
 

@@ -15,6 +15,9 @@ use crate::outcome::condition_failed;
 /// When the person was checked in (RFC 3339), and by whom (the organiser's name).
 pub const CHECKED_IN_AT: &str = "checked_in_at";
 pub const CHECKED_IN_BY: &str = "checked_in_by";
+/// The code the seat shows at the door (`opp_model::check_in_code`), given when registering; the key of the
+/// sparse `check-in-index`, so a scanned code finds its registration in any meeting.
+pub const CHECK_IN_CODE: &str = "check_in_code";
 
 /// What a check-in came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,5 +122,40 @@ impl Store {
             Err(err) if condition_failed(&err) => Ok(false),
             Err(err) => Err(unavailable("UpdateItem undo check-in", err)),
         }
+    }
+}
+
+/// Where a scanned code points: the meeting and the address of its registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeOwner {
+    pub meeting: String,
+    pub email: String,
+}
+
+impl Store {
+    /// The registration whose seat shows `code`, in any meeting (the sparse `check-in-index`); None for a
+    /// code nobody has (erased, purged, mistyped).
+    pub async fn code_owner(&self, code: &str) -> Result<Option<CodeOwner>, Unavailable> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(crate::keys::CHECK_IN_INDEX)
+            .key_condition_expression("#code = :code")
+            .expression_attribute_names("#code", CHECK_IN_CODE)
+            .expression_attribute_values(":code", s(code))
+            .limit(2)
+            .send()
+            .await
+            .map_err(|err| unavailable("Query check-in-index", err))?;
+        Ok(output.items().iter().find_map(|item| {
+            let meeting = get_s(item, PARTITION_KEY)?
+                .strip_prefix(&registration_pk(""))?
+                .to_string();
+            let email = get_s(item, SORT_KEY)?
+                .strip_prefix(&registration_sk(""))?
+                .to_string();
+            Some(CodeOwner { meeting, email })
+        }))
     }
 }

@@ -176,6 +176,7 @@ pub(super) fn registration_from_item(item: &Item) -> Option<RegistrationRecord> 
                 by: get_s(item, crate::check_in::CHECKED_IN_BY).unwrap_or_default(),
             }
         }),
+        check_in_code: get_s(item, crate::check_in::CHECK_IN_CODE),
         token_hash,
     })
 }

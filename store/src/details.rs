@@ -26,7 +26,7 @@ pub const EMAIL_CHANGED_AT: &str = "email_changed_at";
 /// Attributes other writers may add to a registration item. A move copies the item as read, so it also
 /// requires these to be still absent when they were (a promotion, cancellation or mark meanwhile makes it
 /// read again).
-const MARKS_ADDED_LATER: [&str; 8] = [
+const MARKS_ADDED_LATER: [&str; 9] = [
     "promoted_at",
     "cancelled_at",
     REMINDER_DUE,
@@ -35,6 +35,7 @@ const MARKS_ADDED_LATER: [&str; 8] = [
     MOVE_ID,
     crate::notes::NOTES,
     crate::check_in::CHECKED_IN_AT,
+    crate::messages::MESSAGE_DUE,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -508,7 +509,7 @@ mod tests {
             expression,
             "size(#a0) = :v0 AND #a1 = :v1 AND attribute_not_exists(#m0) AND attribute_not_exists(#m1) \
              AND attribute_not_exists(#m2) AND attribute_not_exists(#m3) AND attribute_not_exists(#m4) \
-             AND attribute_not_exists(#m5) AND attribute_not_exists(#m6)"
+             AND attribute_not_exists(#m5) AND attribute_not_exists(#m6) AND attribute_not_exists(#m7)"
         );
         assert_eq!(names[0], ("#a0".into(), PREVIOUS_TOKEN_HASHES.into()));
         assert_eq!(names[1], ("#a1".into(), "status".into()));
@@ -518,7 +519,7 @@ mod tests {
                 .iter()
                 .all(|(_, attribute)| attribute != PARTITION_KEY)
         );
-        assert_eq!(names.last().unwrap().1, crate::check_in::CHECKED_IN_AT);
+        assert_eq!(names.last().unwrap().1, crate::messages::MESSAGE_DUE);
     }
 
     #[test]

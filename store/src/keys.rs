@@ -1,5 +1,5 @@
-//! The table's key layout: one table, string keys `PK`/`SK`, the `email-index` for erasure requests, TTL on
-//! `expires_at`. Every key of every item type is made here.
+//! The table's key layout: one table, string keys `PK`/`SK`, the `email-index` for erasure requests, the
+//! `check-in-index` for codes scanned at the door, TTL on `expires_at`. Every key of every item type is made here.
 //!
 //! | item         | PK                 | SK             |
 //! |--------------|--------------------|----------------|
@@ -29,6 +29,8 @@ pub const PARTITION_KEY: &str = "PK";
 pub const SORT_KEY: &str = "SK";
 pub const EMAIL_INDEX: &str = "email-index";
 pub const EMAIL_ATTRIBUTE: &str = "email";
+/// Sparse: only registrations carry `check_in_code`, so a scanned code finds its meeting and person.
+pub const CHECK_IN_INDEX: &str = "check-in-index";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub(super) const MEETINGS_PK: &str = "MEETINGS";
 /// The sort key of every token item.

@@ -43,6 +43,7 @@ pub mod mail_budget;
 pub mod mail_ledger;
 mod meeting_lists;
 pub mod meeting_moves;
+pub mod messages;
 pub mod moves;
 pub mod notes;
 pub mod origin_secret;

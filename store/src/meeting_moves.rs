@@ -235,6 +235,7 @@ impl Store {
             REMINDER_DUE,
             crate::check_in::CHECKED_IN_AT,
             crate::check_in::CHECKED_IN_BY,
+            crate::messages::MESSAGE_DUE,
         ]
         .into_iter()
         .chain(MOVE_ATTRIBUTES)

@@ -587,6 +587,9 @@ impl Store {
         item.insert("created_at".into(), s(created_at));
         item.insert("token_hash".into(), s(token_hash));
         item.insert(REGISTRATION_ID.into(), s(&new_registration_id()));
+        if let Some(code) = opp_model::check_in_code::new_code() {
+            item.insert(crate::check_in::CHECK_IN_CODE.into(), s(&code));
+        }
         if let (Some(link_id), Some(version)) = (&link.link_id, link.key_version) {
             item.insert(LINK_ID.into(), s(link_id));
             item.insert(KEY_VERSION.into(), n(version));

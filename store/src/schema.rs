@@ -1,8 +1,9 @@
 //! The table's schema, as `infra/template.yaml` creates it in AWS: created here for the local stack and
 //! the tests, and checked against `handler/table-schema.json`, which the infrastructure's tests read too.
 
-use super::keys::{EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY};
+use super::keys::{CHECK_IN_INDEX, EMAIL_ATTRIBUTE, EMAIL_INDEX, PARTITION_KEY, SORT_KEY};
 use super::{Store, Unavailable, unavailable};
+use crate::check_in::CHECK_IN_CODE;
 
 impl Store {
     /// Creates the table with the same design as `infra/template.yaml`, its stream included (the local stack,
@@ -37,25 +38,29 @@ impl Store {
                 .build()
                 .expect("complete attribute definition")
         };
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(EMAIL_INDEX)
-            .key_schema(key(EMAIL_ATTRIBUTE, KeyType::Hash))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
-            .build()
-            .expect("complete index");
+        let index = |name: &str, attribute: &str| {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key(attribute, KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .expect("complete index")
+        };
         self.client
             .create_table()
             .table_name(&self.table)
             .attribute_definitions(attribute(PARTITION_KEY))
             .attribute_definitions(attribute(SORT_KEY))
             .attribute_definitions(attribute(EMAIL_ATTRIBUTE))
+            .attribute_definitions(attribute(CHECK_IN_CODE))
             .key_schema(key(PARTITION_KEY, KeyType::Hash))
             .key_schema(key(SORT_KEY, KeyType::Range))
-            .global_secondary_indexes(index)
+            .global_secondary_indexes(index(EMAIL_INDEX, EMAIL_ATTRIBUTE))
+            .global_secondary_indexes(index(CHECK_IN_INDEX, CHECK_IN_CODE))
             .billing_mode(BillingMode::PayPerRequest)
             // The mailer's outbox: every committed change, with the item before and after.
             .set_stream_specification(stream.then(stream_specification))
@@ -94,6 +99,65 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Adds the `check-in-index` to a table made before check-in codes (`cargo dev`'s state); true when it
+    /// was missing. In AWS the template adds it.
+    pub async fn ensure_check_in_index(&self) -> Result<bool, Unavailable> {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
+            KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+        };
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|err| unavailable("DescribeTable", err))?;
+        let present = described.table().is_some_and(|t| {
+            t.global_secondary_indexes()
+                .iter()
+                .any(|i| i.index_name() == Some(CHECK_IN_INDEX))
+        });
+        if present {
+            return Ok(false);
+        }
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(CHECK_IN_INDEX)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(CHECK_IN_CODE)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("complete key element"),
+            )
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .expect("complete index");
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(CHECK_IN_CODE)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("complete attribute definition"),
+            )
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await
+            .map_err(|err| unavailable("UpdateTable check-in index", err))?;
+        Ok(true)
+    }
+}
+
 /// The stream the mailer reads: every change with the item before and after (infra/template.yaml too).
 fn stream_specification() -> aws_sdk_dynamodb::types::StreamSpecification {
     aws_sdk_dynamodb::types::StreamSpecification::builder()
@@ -117,6 +181,8 @@ mod tests {
         assert_eq!(schema["sort_key"], SORT_KEY);
         assert_eq!(schema["email_index"]["name"], EMAIL_INDEX);
         assert_eq!(schema["email_index"]["partition_key"], EMAIL_ATTRIBUTE);
+        assert_eq!(schema["check_in_index"]["name"], CHECK_IN_INDEX);
+        assert_eq!(schema["check_in_index"]["partition_key"], CHECK_IN_CODE);
         assert_eq!(schema["ttl_attribute"], TTL_ATTRIBUTE);
     }
 }

@@ -32,7 +32,13 @@ pub struct SessionRecord {
     pub ends_at: i64,
     /// The provider's ID token, for signing out there too (`id_token_hint`).
     pub id_token: Option<String>,
+    /// Wrong check-in codes typed at the door in the window that started at `code_window` (epoch s).
+    pub code_misses: u32,
+    pub code_window: i64,
 }
+
+/// The window in which wrong typed codes are counted (a short code is only 40 bits).
+pub const CODE_MISS_WINDOW: i64 = 600;
 
 /// A sign-in that went to the provider and has not come back yet. Times are epoch seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +118,53 @@ impl Store {
             Ok(_) => Ok(()),
             Err(err) if crate::outcome::condition_failed(&err) => Ok(()),
             Err(err) => Err(unavailable("UpdateItem session", err)),
+        }
+    }
+
+    /// Counts a wrong check-in code typed in this session; how many there were in the current window.
+    pub async fn note_code_miss(&self, id_hash: &str, now: i64) -> Result<u32, Unavailable> {
+        let window = now - now.rem_euclid(CODE_MISS_WINDOW);
+        let key = s(&format!("{SESSION_PK_PREFIX}{id_hash}"));
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, key.clone())
+            .key(SORT_KEY, s(SESSION_SK))
+            .update_expression("ADD code_misses :one")
+            .condition_expression("code_window = :window")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":window", n(window))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match counted {
+            Ok(output) => Ok(output
+                .attributes()
+                .and_then(|a| get_n(a, "code_misses"))
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(1)),
+            Err(err) if crate::outcome::condition_failed(&err) => {
+                // A new window: start counting again (a session ended meanwhile is not brought back).
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key(PARTITION_KEY, key)
+                    .key(SORT_KEY, s(SESSION_SK))
+                    .update_expression("SET code_misses = :one, code_window = :window")
+                    .condition_expression("attribute_exists(PK)")
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":window", n(window))
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => Ok(1),
+                    Err(err) if crate::outcome::condition_failed(&err) => Ok(1),
+                    Err(err) => Err(unavailable("UpdateItem session code window", err)),
+                }
+            }
+            Err(err) => Err(unavailable("UpdateItem session code misses", err)),
         }
     }
 
@@ -196,5 +249,9 @@ fn session_from_item(item: &Item) -> Option<SessionRecord> {
         last_seen: get_n(item, "last_seen")?,
         ends_at: get_n(item, TTL_ATTRIBUTE)?,
         id_token: get_s(item, "id_token"),
+        code_misses: get_n(item, "code_misses")
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0),
+        code_window: get_n(item, "code_window").unwrap_or(0),
     })
 }

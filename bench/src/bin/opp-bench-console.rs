@@ -60,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
         cli.starts = 1;
     }
     let (store, endpoint) = seeded_store(cli.people).await?;
-    let cookie = signed_in(&store).await?;
+    let (cookie, csrf) = signed_in(&store).await?;
     let app = router(console_state(store.clone()));
     println!("| measurement | median | p95 | page gzipped |");
     println!("|---|---|---|---|");
@@ -85,6 +85,12 @@ async fn main() -> anyhow::Result<()> {
             gzipped as f64 / 1024.0
         );
     }
+    let (median, p95) = time_scans(&app, &store, &cookie, &csrf, cli.requests).await?;
+    println!(
+        "| door: a scanned code to its answer (\"Welkom\", checked in; each a different seat) | {:.1} ms | {:.1} ms | |",
+        median.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3,
+    );
     let cold = cold_start(&cli, &endpoint, &cookie).await?;
     println!(
         "| cold start: `opp-console --local` to the overview (median of {}) | {:.0} ms | | |",
@@ -137,8 +143,10 @@ async fn seeded_store(people: usize) -> anyhow::Result<(Store, String)> {
 }
 
 /// A session as a sign-in stores it; returns the cookie.
-async fn signed_in(store: &Store) -> anyhow::Result<String> {
+/// A stored session: its cookie and its form token.
+async fn signed_in(store: &Store) -> anyhow::Result<(String, String)> {
     let id = session::new_id().map_err(anyhow::Error::msg)?;
+    let csrf = session::new_id().map_err(anyhow::Error::msg)?;
     let now = jiff::Timestamp::now().as_second();
     store
         .start_session(
@@ -147,16 +155,18 @@ async fn signed_in(store: &Store) -> anyhow::Result<String> {
                 subject: "bench".into(),
                 name: "Bench".into(),
                 role: "beheer".into(),
-                csrf: session::new_id().map_err(anyhow::Error::msg)?,
+                csrf: csrf.clone(),
                 started_at: now,
                 last_seen: now,
                 ends_at: now + 36_000,
                 id_token: None,
+                code_misses: 0,
+                code_window: 0,
             },
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
-    Ok(format!("opp-beheer={id}"))
+    Ok((format!("opp-beheer={id}"), csrf))
 }
 
 fn console_state(store: Store) -> AppState {
@@ -223,6 +233,57 @@ async fn time_page(
         times[times.len() / 2],
         times[(times.len() * 95 / 100).min(times.len() - 1)],
         gzipped,
+    ))
+}
+
+/// From a scanned code's POST to the door's answer, through the router and the store: the meeting and its
+/// people read, the audit entry, the conditional check-in write, the page. Each request checks in another
+/// seat (the first 20 warm up), so every one is a real "Welkom".
+async fn time_scans(
+    app: &axum::Router,
+    store: &Store,
+    cookie: &str,
+    csrf: &str,
+    requests: usize,
+) -> anyhow::Result<(Duration, Duration)> {
+    let codes: Vec<String> = store
+        .registrations(MEETING, &mut |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.0))?
+        .into_iter()
+        .filter(|r| r.status == opp_model::RegistrationStatus::Confirmed)
+        .filter_map(|r| r.check_in_code)
+        .collect();
+    let warm_up = 20.min(codes.len() / 4);
+    anyhow::ensure!(
+        codes.len() >= requests + warm_up,
+        "{} seats for {} scans: raise --people",
+        codes.len(),
+        requests + warm_up
+    );
+    let mut times = Vec::with_capacity(requests);
+    for (i, code) in codes.iter().take(requests + warm_up).enumerate() {
+        let request = axum::http::Request::post(format!("/bijeenkomsten/{MEETING}/deur/code"))
+            .header("cookie", cookie)
+            .header("origin", ORIGIN)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}&code={code}")))?;
+        let started = Instant::now();
+        let response = app.clone().oneshot(request).await?;
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        anyhow::ensure!(
+            status == 200 && String::from_utf8_lossy(&body).contains("Welkom"),
+            "scan {i}: {status}"
+        );
+        if i >= warm_up {
+            times.push(started.elapsed());
+        }
+    }
+    times.sort();
+    Ok((
+        times[times.len() / 2],
+        times[(times.len() * 95 / 100).min(times.len() - 1)],
     ))
 }
 

@@ -31,7 +31,7 @@ struct Row {
 }
 
 /// The actions as organisers read them (the stored words never change).
-pub const ACTIONS: [(&str, &str); 17] = [
+pub const ACTIONS: [(&str, &str); 18] = [
     ("sign-in", "ingelogd"),
     ("sign-in-refused", "inloggen geweigerd"),
     ("sign-out", "uitgelogd"),
@@ -49,6 +49,7 @@ pub const ACTIONS: [(&str, &str); 17] = [
     ("door-search", "gezocht bij de deur"),
     ("check-in", "binnen gemeld"),
     ("undo-check-in", "binnen ongedaan"),
+    ("send-message", "bericht gestuurd"),
 ];
 
 fn action_word(action: &str) -> &'static str {

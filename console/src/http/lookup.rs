@@ -68,6 +68,20 @@ pub fn unknown_meeting(state: &AppState) -> Response {
     )
 }
 
+/// The checks a form about a whole meeting starts with (the role, the form token), then the meeting and its
+/// people.
+pub async fn act_on_meeting(
+    state: &AppState,
+    who: &Signed,
+    fields: &BTreeMap<String, String>,
+    meeting_id: &str,
+    role: Role,
+) -> Result<(MeetingRecord, Vec<RegistrationRecord>), Response> {
+    who.require(state, role)?;
+    who.check_form(state, fields.get("csrf").map(String::as_str))?;
+    meeting_with_people(state, meeting_id).await
+}
+
 /// An action on a person: the role it needs and how it reads in the audit log.
 pub struct Act<'a> {
     pub role: Role,

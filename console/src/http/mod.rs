@@ -9,6 +9,8 @@ mod actions;
 mod answer;
 mod audit_log;
 mod door;
+mod messages;
+pub use door::CODE_MISSES_ALLOWED;
 mod downloads;
 mod lookup;
 mod meeting;
@@ -57,6 +59,17 @@ fn origin_of(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_door_screen_may_use_the_camera() {
+        assert!(super::is_door_screen("/bijeenkomsten/2030-zwolle/deur"));
+        assert!(!super::is_door_screen(
+            "/bijeenkomsten/2030-zwolle/deur/code"
+        ));
+        assert!(!super::is_door_screen("/bijeenkomsten//deur"));
+        assert!(!super::is_door_screen("/bijeenkomsten/a/b/deur"));
+        assert!(!super::is_door_screen("/"));
+    }
+
     #[test]
     fn the_provider_is_named_by_its_origin() {
         assert_eq!(
@@ -216,12 +229,25 @@ pub fn router(state: AppState) -> Router {
             post(door::check_in),
         )
         .route(
+            "/bijeenkomsten/{meeting}/deur/code",
+            post(door::check_in_by_code),
+        )
+        .route(
             "/bijeenkomsten/{meeting}/deur/{registration}/terug",
             post(door::undo),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/berichten",
+            get(messages::messages).post(messages::compose),
+        )
+        .route(
+            "/bijeenkomsten/{meeting}/berichten/{message}",
+            get(messages::progress),
         )
         .route("/logboek", get(audit_log::audit_log))
         .route("/static/console.css", get(styles))
         .route("/static/console.js", get(script))
+        .route("/static/jsqr.js", get(qr_decoder))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -252,6 +278,7 @@ async fn security_headers(
     next: Next,
 ) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
+    let is_door = is_door_screen(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, (*csp).clone());
@@ -278,12 +305,28 @@ async fn security_headers(
         header::HeaderName::from_static("cross-origin-resource-policy"),
         "same-origin",
     );
+    // The camera only for the door's screen, which scans check-in codes; every other page has none.
+    set(
+        header::HeaderName::from_static("permissions-policy"),
+        if is_door {
+            "camera=(self), microphone=(), geolocation=()"
+        } else {
+            "camera=(), microphone=(), geolocation=()"
+        },
+    );
     if is_static {
         set(header::CACHE_CONTROL, "private, max-age=3600");
     } else {
         set(header::CACHE_CONTROL, "no-store");
     }
     response
+}
+
+/// `/bijeenkomsten/<id>/deur`: the one screen that may use the camera.
+fn is_door_screen(path: &str) -> bool {
+    path.strip_prefix("/bijeenkomsten/")
+        .and_then(|rest| rest.strip_suffix("/deur"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// Every POST must come from the console's own origin (the `Origin` header, which browsers send with
@@ -345,6 +388,15 @@ async fn script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         SCRIPT,
+    )
+        .into_response()
+}
+
+/// The QR decoder for browsers without `BarcodeDetector` (console.js loads it on the door's screen only).
+async fn qr_decoder() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        crate::pages::QR_DECODER,
     )
         .into_response()
 }

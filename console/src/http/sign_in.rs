@@ -184,6 +184,8 @@ pub async fn finish(
         last_seen: now,
         ends_at: now + limits.absolute_seconds,
         id_token: Some(identity.id_token),
+        code_misses: 0,
+        code_window: 0,
     };
     // A session the browser still carries from before is ended: one sign-in, one session.
     if let Some(old) = session::cookie(&headers, cookies.session_name()) {

@@ -5,5 +5,7 @@
 mod actions;
 mod common;
 mod door;
+mod door_codes;
+mod messages;
 mod screens;
 mod sign_in;

@@ -384,6 +384,7 @@ fn registration_page(state: &AppState, status: StatusCode, view: RegistrationVie
         "page_url": page_url,
         "cancel_url": state.routes.cancel(token),
         "calendar_url": state.routes.calendar(token),
+        "check_in": check_in_view(record, meeting.as_ref(), now),
     });
     let meetings: Vec<_> = meeting.into_iter().collect();
     let mut extra = vec![("registration", registration)];
@@ -395,6 +396,26 @@ fn registration_page(state: &AppState, status: StatusCode, view: RegistrationVie
         .current()
         .render(template, &page_url, &meetings, now, extra);
     html_or_failure(status, rendered)
+}
+
+/// The seat's check-in code as the page shows it (a QR code drawn inline, and its short form to read
+/// aloud), until the meeting is over; null when there is no valid code.
+fn check_in_view(
+    record: &RegistrationRecord,
+    meeting: Option<&MeetingRecord>,
+    now: jiff::Timestamp,
+) -> Value {
+    let Some(meeting) = meeting.filter(|m| m.status(now) != opp_model::MeetingStatus::Past) else {
+        return Value::Null;
+    };
+    let Some(code) = record.valid_check_in_code(meeting) else {
+        return Value::Null;
+    };
+    let short = opp_model::check_in_code::short_form(code);
+    match opp_render::qr::svg(code, &format!("QR-code om binnen te komen, code {short}")) {
+        Some(svg) => json!({ "qr_svg": svg, "short": short }),
+        None => json!({ "short": short }),
+    }
 }
 
 fn move_page(

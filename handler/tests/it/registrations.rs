@@ -1174,3 +1174,73 @@ async fn only_a_seat_is_offered_for_the_calendar() {
         "a place on the waiting list is no appointment: {waiting}"
     );
 }
+
+/// The seat's check-in code on the personal page: an inline SVG (the page's CSP allows no `data:` image)
+/// that a real decoder reads back as the stored code, with the short form beside it; a waiting place shows
+/// none. Rasterised with rsvg-convert and read with zbarimg; CI installs both.
+#[tokio::test]
+async fn the_personal_page_shows_the_check_in_code_of_a_seat_only() {
+    let s = stack(&[meeting(M, 1)]).await;
+    let seat = post_form(&s.app, &form(M, "anna%40example.nl"))
+        .await
+        .location
+        .unwrap();
+    let waiting = post_form(&s.app, &form(M, "bram%40example.nl"))
+        .await
+        .location
+        .unwrap();
+    let code = s
+        .store
+        .registration_of(M, "anna@example.nl")
+        .await
+        .unwrap()
+        .unwrap()
+        .check_in_code
+        .expect("a new registration has a code");
+    let page = send(&s.app, event("GET", &seat, &[("content-type", "")], ""))
+        .await
+        .body;
+    let short = opp_model::check_in_code::short_form(&code);
+    assert!(
+        page.contains(&short) && page.contains("Laat deze QR-code zien"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&code),
+        "the whole code is only in the QR code, not as text"
+    );
+    let start = page.find("<svg").expect("an inline QR code");
+    let end = page[start..].find("</svg>").unwrap() + start + "</svg>".len();
+    let svg = &page[start..end];
+    assert!(svg.contains("role=\"img\"") && svg.contains("aria-label="));
+    assert_eq!(scan_svg(svg).as_deref(), Some(code.as_str()));
+
+    let page = send(&s.app, event("GET", &waiting, &[("content-type", "")], ""))
+        .await
+        .body;
+    assert!(page.contains("wachtlijst"));
+    assert!(
+        !page.contains("Laat deze QR-code zien") && !page.contains("<svg"),
+        "a waiting place has no valid code: {page}"
+    );
+}
+
+/// What a QR code in `svg` says, read as a phone would after rasterising.
+fn scan_svg(svg: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let (svg_path, png_path) = (dir.path().join("qr.svg"), dir.path().join("qr.png"));
+    std::fs::write(&svg_path, svg).unwrap();
+    let rasterised = std::process::Command::new("rsvg-convert")
+        .args(["-w", "400", "-b", "white", "-o"])
+        .arg(&png_path)
+        .arg(&svg_path)
+        .status()
+        .expect("rsvg-convert (librsvg2-bin; scripts/setup qr)");
+    assert!(rasterised.success());
+    let read = std::process::Command::new("zbarimg")
+        .args(["-q", "--raw"])
+        .arg(&png_path)
+        .output()
+        .expect("zbarimg (zbar-tools; scripts/setup qr)");
+    Some(String::from_utf8_lossy(&read.stdout).trim().to_string()).filter(|s| !s.is_empty())
+}

@@ -142,6 +142,23 @@ fn has_calendar(mail: &serde_json::Value) -> bool {
         .any(|a| a["content_type"] == "text/calendar")
 }
 
+/// What the QR codes in a message's images say (tests/read_mail.py reads them with zbar).
+fn qr_codes(mail: &serde_json::Value) -> Vec<String> {
+    mail["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| {
+            assert_eq!(image["content_type"], "image/png", "{image}");
+            assert_eq!(image["content_id"], "toegangscode", "{image}");
+            image["qr"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no QR code read from {image}: is zbarimg installed?"))
+                .to_string()
+        })
+        .collect()
+}
+
 fn kind_of(path: &Path) -> String {
     // `<time>-<kind>-<nonce>`; a kind may hold a dash itself (`address-changed`).
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -206,7 +223,34 @@ async fn each_registration_row_sends_its_email_once() {
         "{html}"
     );
     assert!(has_calendar(confirmed), "a seat gets the calendar file");
+    // The door's code: a PNG part the HTML shows by cid, which reads back (zbar) as Anna's code.
+    let code_of = |email: &str| {
+        let store = p.store.clone();
+        let email = email.to_string();
+        async move {
+            store
+                .registration_of(M, &email)
+                .await
+                .unwrap()
+                .unwrap()
+                .check_in_code
+                .unwrap()
+        }
+    };
+    let anna_code = code_of("anna@example.nl").await;
+    assert_eq!(
+        qr_codes(confirmed),
+        std::slice::from_ref(&anna_code),
+        "{confirmed}"
+    );
+    assert!(html.contains("src=\"cid:toegangscode\""), "{html}");
+    let short = opp_model::check_in_code::short_form(&anna_code);
+    assert!(html.contains(&short) && text(confirmed).contains(&short));
     let waitlisted = &sent[1].1;
+    assert!(
+        qr_codes(waitlisted).is_empty(),
+        "a waiting place has no code"
+    );
     // A name with an accent travels in an encoded header and arrives whole.
     assert_eq!(waitlisted["to"], "Bram Çelik <bram@example.nl>");
     assert!(text(waitlisted).contains("nummer 1"), "{waitlisted}");
@@ -237,6 +281,15 @@ async fn each_registration_row_sends_its_email_once() {
         "{promoted}"
     );
     assert!(has_calendar(promoted));
+    assert_eq!(
+        qr_codes(promoted),
+        [code_of("bram@example.nl").await],
+        "a promotion brings the code"
+    );
+    assert!(
+        qr_codes(cancelled).is_empty(),
+        "a cancelled registration has no code"
+    );
 
     // Anna registers again over her cancelled registration: a new link, a new confirmation... on the
     // waiting list now, since Bram has the seat.
@@ -968,4 +1021,144 @@ async fn a_meeting_with_new_seats_or_a_new_date_is_followed_from_the_stream() {
     );
     let m = p.store.meeting(M).await.unwrap().unwrap();
     assert_eq!((m.confirmed, m.waitlisted), (2, 0));
+}
+
+/// An organiser's message to a meeting of 300 (the back office marks each seat; here the same store calls):
+/// every recipient gets it exactly once, with the message and the own personal link; a bounced address is
+/// left out; a person erased after the mark gets nothing and is counted; the whole stream delivered again
+/// sends nothing twice.
+#[tokio::test]
+async fn a_message_to_300_reaches_each_recipient_once_and_a_replay_sends_nothing() {
+    use opp_store::messages::{Group, Message};
+    const PEOPLE: usize = 300;
+    let p = peer(PEOPLE as u32).await;
+    let mut tokens = Vec::new();
+    for i in 0..PEOPLE {
+        tokens.push(
+            p.register(
+                &format!("deelnemer{i}@example.nl"),
+                &format!("Deelnemer {i}"),
+            )
+            .await,
+        );
+    }
+    // The confirmations first, so the message's mails stand alone below.
+    let confirmations = p.outbox.path().join("bevestigingen");
+    let mailer = p.mailer(&confirmations);
+    let mut poller = p.poller().await;
+    assert_eq!(drain(&mut poller, &mailer).await, PEOPLE);
+    p.store
+        .mark_email_status("deelnemer7@example.nl", "bounced")
+        .await
+        .unwrap();
+
+    let now = now();
+    let id = Message::new_id(now).unwrap();
+    let meeting = p.store.meeting(M).await.unwrap().unwrap();
+    let mut message = Message {
+        id: id.clone(),
+        meeting: M.into(),
+        group: Group::Seats,
+        subject: "De zaal is veranderd".into(),
+        body: "We zitten in zaal 2.\nDe lift is naast de ingang.\n\nTot dinsdag!".into(),
+        by: "Bea Beheer".into(),
+        created_at: opp_store::arrival_time(now),
+        recipients: 0,
+        skipped_bounced: 0,
+        sent: 0,
+        failed: 0,
+        skipped_gone: 0,
+        failures: Vec::new(),
+    };
+    p.store
+        .put_message(&message, meeting.expires_at)
+        .await
+        .unwrap();
+    let people = p.store.registrations(M, &mut |_| {}).await.unwrap();
+    let mut marked = 0;
+    for person in people.iter().filter(|r| r.email_status.is_none()) {
+        assert!(
+            p.store
+                .mark_message_due(person, Group::Seats, &id)
+                .await
+                .unwrap()
+        );
+        marked += 1;
+    }
+    assert_eq!(marked, PEOPLE - 1, "the bounced address is left out");
+    message.recipients = marked as u32;
+    p.store
+        .set_message_recipients(M, &id, marked as u32, 1)
+        .await
+        .unwrap();
+    // One of them is erased before the mailer gets to it.
+    p.store
+        .remove_registration(M, "deelnemer9@example.nl", true, now)
+        .await
+        .unwrap();
+
+    let messages_dir = p.outbox.path().join("berichten");
+    let mailer = p.mailer(&messages_dir);
+    let started = std::time::Instant::now();
+    let sent = drain(&mut poller, &mailer).await;
+    let took = started.elapsed();
+    assert_eq!(sent, PEOPLE - 2, "everyone marked and still there, once");
+    let files: Vec<PathBuf> = std::fs::read_dir(&messages_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(files.len(), PEOPLE - 2);
+    assert!(files.iter().all(|f| kind_of(f) == "message"));
+    // Each address once: read every message as a mail client would.
+    let read = read_mail(&files, false);
+    let mut to: Vec<&str> = read.iter().map(|m| m["to"].as_str().unwrap()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), PEOPLE - 2, "no address twice");
+    assert!(
+        !to.iter()
+            .any(|t| t.contains("deelnemer7@") || t.contains("deelnemer9@"))
+    );
+    let first = read
+        .iter()
+        .find(|m| m["to"].as_str().unwrap().contains("deelnemer0@"))
+        .unwrap();
+    assert_eq!(first["subject"], "De zaal is veranderd");
+    assert!(
+        text(first).contains("We zitten in zaal 2.\nDe lift is naast de ingang.\n\nTot dinsdag!"),
+        "{first}"
+    );
+    assert!(text(first).contains(&format!("{SITE}/api/registrations/{}", tokens[0])));
+    let html = first["html"].as_str().unwrap();
+    assert!(
+        html.contains("We zitten in zaal 2.<br>De lift is naast de ingang.</p>"),
+        "{html}"
+    );
+
+    let progress = p.store.message(M, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            progress.sent,
+            progress.failed,
+            progress.skipped_gone,
+            progress.skipped_bounced
+        ),
+        ((PEOPLE - 2) as u32, 0, 1, 1)
+    );
+    assert_eq!(progress.waiting(), 0);
+
+    // The whole stream again, from its start: nothing is sent twice.
+    let mut from_start = p.poller().await;
+    assert_eq!(drain(&mut from_start, &mailer).await, 0);
+    assert_eq!(
+        std::fs::read_dir(&messages_dir).unwrap().count(),
+        PEOPLE - 2
+    );
+    eprintln!(
+        "a message to {} recipients: {:.1} s to the local mailbox",
+        PEOPLE - 2,
+        took.as_secs_f64()
+    );
 }
