@@ -679,10 +679,18 @@ async function main() {
         const problems = html.status() === 200 ? [] : [`the HTML part answered ${html.status()}`];
         const href = await page.locator('a', { hasText: 'Bekijk je aanmelding' }).getAttribute('href').catch(() => null);
         if (!href || new URL(href).pathname !== state.personal.A) problems.push(`the mail's "Bekijk je aanmelding" goes to ${href}, expected A's personal page`);
-        const attachment = await fetch(state.dev.url(`${confirmed.href}/bijlage/0`));
-        const ics = attachment.ok ? await attachment.text() : '';
-        if (!ics.includes('BEGIN:VEVENT') || !ics.includes('TZID=Europe/Amsterdam')) problems.push(`the attachment is not the calendar file (${attachment.status})`);
-        report.check('mail     A\'s confirmation links to A\'s own page and carries the .ics', problems);
+        // The parts: the check-in code's QR code (shown in the HTML, by cid) and the calendar file.
+        const parts = [];
+        for (let i = 0; i < 4; i += 1) {
+          const part = await fetch(state.dev.url(`${confirmed.href}/bijlage/${i}`));
+          if (!part.ok) break;
+          parts.push({ type: part.headers.get('content-type') || '', body: Buffer.from(await part.arrayBuffer()) });
+        }
+        const ics = (parts.find((p) => p.type.startsWith('text/calendar')) || { body: Buffer.alloc(0) }).body.toString('utf8');
+        if (!ics.includes('BEGIN:VEVENT') || !ics.includes('TZID=Europe/Amsterdam')) problems.push(`no calendar file among the parts (${parts.map((p) => p.type).join(', ')})`);
+        const qr = await page.locator('img[alt^="QR-code om binnen te komen"]').evaluate((img) => img.complete && img.naturalWidth).catch(() => 0);
+        if (!qr) problems.push('the HTML part does not show the check-in code\'s QR code');
+        report.check('mail     A\'s confirmation links to A\'s own page, shows the check-in code and carries the .ics', problems);
         await axe(page, 'email HTML (confirmed)');
       }
       const promoted = findMail(mails, 'C', 'Je hebt een plaats');

@@ -178,17 +178,26 @@ async fn html_part(State(outbox): State<Outbox>, Path(name): Path<String>) -> Re
     let Some(parsed) = MessageParser::default().parse(&raw) else {
         return not_found();
     };
-    let html = parsed
+    let mut html = parsed
         .body_html(0)
         .map(|h| h.into_owned())
         .unwrap_or_default();
+    // Images inside the message (the check-in code's QR code) are shown from their part, as a mail client does.
+    for (index, part) in parsed.attachments().enumerate() {
+        if let Some(id) = part.content_id() {
+            html = html.replace(
+                &format!("cid:{id}"),
+                &format!("/_mail/{}/bijlage/{index}", esc(&name)),
+            );
+        }
+    }
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            // The email may load nothing (no remote images): what a mail client shows by default.
+            // The email may load nothing from elsewhere (no remote images): what a mail client shows by default.
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'",
             ),
         ],
         html,
@@ -214,13 +223,16 @@ async fn attachment(
         .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")))
         .unwrap_or_else(|| "application/octet-stream".into());
     let file = part.attachment_name().unwrap_or("bijlage").replace('"', "");
+    // A part the HTML shows (by `cid:`) is shown; the others are downloads.
+    let disposition = if part.content_id().is_some() {
+        "inline".to_string()
+    } else {
+        format!("attachment; filename=\"{file}\"")
+    };
     (
         [
             (header::CONTENT_TYPE, content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         part.contents().to_vec(),
     )
