@@ -1138,6 +1138,25 @@ def test_privacy_statement_mentions_backups_35_days():
     assert "back-up" in body.lower()
 
 
+def test_the_audit_logs_period_is_one_number_everywhere(sam):
+    """The privacy statement and the organisers' guide name how long the audit log is kept; the template's
+    default, the function's setting and the console's own default must be that number (the statement is text, so
+    a test holds them together)."""
+    import re
+    days = sam["Parameters"]["AuditRetentionDays"]["Default"]
+    _, privacy = front_matter(PRIVACY)
+    stated = re.search(r"We bewaren het logboek (\d+)\s+dagen", privacy)
+    assert stated, "the privacy statement no longer says how long the audit log is kept"
+    assert int(stated.group(1)) == days
+    guide = (ROOT / "docs" / "organisatoren.md").read_text(encoding="utf-8")
+    assert f"Het logboek bewaart alles {days} dagen" in guide
+    console = (ROOT / "console" / "src" / "bin" / "opp-console.rs").read_text(encoding="utf-8")
+    default = re.search(r'env = "AUDIT_DAYS", default_value_t = (\d+)', console)
+    assert default and int(default.group(1)) == days, "opp-console's AUDIT_DAYS default differs"
+    env = sam["Resources"][CONSOLE]["Properties"]["Environment"]["Variables"]
+    assert env["AUDIT_DAYS"] == ref("AuditRetentionDays")
+
+
 def operations_doc(name):
     return (ROOT / "docs" / "operations" / name).read_text(encoding="utf-8")
 
