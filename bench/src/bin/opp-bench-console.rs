@@ -299,7 +299,7 @@ async fn cold_start(cli: &Cli, endpoint: &str, cookie: &str) -> anyhow::Result<D
         binary.display()
     );
     let keys = tempfile_path("opp-bench-console-keys.json");
-    startup::median_startup(
+    let median = startup::median_startup(
         "opp-console",
         cli.starts,
         |port| {
@@ -321,7 +321,10 @@ async fn cold_start(cli: &Cli, endpoint: &str, cookie: &str) -> anyhow::Result<D
         "/",
         &format!("Cookie: {cookie}\r\n"),
     )
-    .await
+    .await;
+    // The console writes a key ring there on its first start; it is the benchmark's to remove.
+    let _ = std::fs::remove_file(&keys);
+    median
 }
 
 fn tempfile_path(name: &str) -> PathBuf {
