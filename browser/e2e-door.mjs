@@ -8,11 +8,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { axeCheck } from './lib/axe.mjs';
-import { copySite, tempDir } from './lib/build-site.mjs';
+import { startBackOffice } from './lib/back-office.mjs';
+import { tempDir } from './lib/build-site.mjs';
 import { launch } from './lib/chromium.mjs';
-import { freePorts, startOppDev } from './lib/local-stack.mjs';
 import { startPa11y } from './lib/pa11y.mjs';
-import { repoPath } from './lib/repo.mjs';
 import { createReport } from './lib/report.mjs';
 import { screenshot } from './lib/screenshot.mjs';
 import { vnuCheck } from './lib/vnu.mjs';
@@ -100,19 +99,11 @@ async function main() {
   const browsers = [];
   let pa11y;
   try {
-    const root = await copySite(path.join(tmp.dir, 'site'), [
-      { from: repoPath('browser', 'fixtures', 'abuse-meetings'), to: path.join('content', 'bijeenkomsten') },
-    ]);
-    const stateDir = path.join(tmp.dir, 'state');
-    await fs.mkdir(stateDir);
-    const [port, storePort, beheerPort, oidcPort] = await freePorts(4);
-    dev = await startOppDev({
-      root, port, storePort, stateDir,
-      extraArgs: ['--beheer', '--beheer-port', String(beheerPort), '--oidc-port', String(oidcPort)],
-    });
+    const stack = await startBackOffice(tmp.dir);
+    dev = stack.dev;
+    const { beheer } = stack;
     report.ok('opp-dev --beheer starts', `${(dev.readyMs / 1000).toFixed(1)} s`);
     const site = dev.origin;
-    const beheer = `http://beheer.localhost:${beheerPort}`;
 
     // Five real registrations: Anna, Dora and Eva have seats in Breda, Bram cancels his, Cees goes to Delft.
     const anna = await codeOf(site, await register(site, BREDA, 'Anna de Vries', 'anna@example.nl'));

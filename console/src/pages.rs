@@ -89,4 +89,26 @@ mod tests {
     fn the_templates_parse() {
         super::Pages::embedded().unwrap();
     }
+
+    /// The message preview repeats the fixed words the `message` mail puts around the organiser's text; the
+    /// mail's template is the source, so a change there must show here too.
+    #[test]
+    fn the_message_preview_says_what_the_mail_says() {
+        let mail = include_str!("../../theme/emails/message.txt");
+        let intro = mail
+            .split("{% block body %}")
+            .nth(1)
+            .and_then(|body| body.lines().next())
+            .unwrap();
+        assert!(intro.starts_with("Je krijgt dit bericht"), "{intro}");
+        let preview = include_str!("../../theme/console/message_preview.html");
+        assert!(preview.contains(&format!("<p>{intro}</p>")), "{intro}");
+        let base = include_str!("../../theme/emails/base.txt");
+        assert!(base.contains("Beste {{ name }},"));
+        assert!(preview.contains("<p>Beste {{ recipient_name }},</p>"));
+        let links = include_str!("../../theme/emails/_links.html");
+        assert!(
+            links.contains("Bekijk je aanmelding") && preview.contains("\"Bekijk je aanmelding\"")
+        );
+    }
 }

@@ -26,10 +26,11 @@ fn modules(text: &str) -> Option<(usize, Vec<bool>)> {
 
 /// An inline `<svg>` (no XML declaration) that scales to its box; `label` is what a screen reader says.
 pub fn svg(text: &str, label: &str) -> Option<String> {
+    use std::fmt::Write as _;
     let (width, dark) = modules(text)?;
-    let mut path = String::new();
+    let mut path = String::with_capacity(dark.len() * 6);
     for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
-        path.push_str(&format!("M{},{}h1v1h-1z", i % width, i / width));
+        let _ = write!(path, "M{},{}h1v1h-1z", i % width, i / width);
     }
     Some(format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {width}" role="img" aria-label="{}" shape-rendering="crispEdges"><rect width="{width}" height="{width}" fill="#fff"/><path fill="#000" d="{path}"/></svg>"##,
@@ -43,17 +44,18 @@ pub fn png(text: &str, scale: usize) -> Option<Vec<u8>> {
     let scale = scale.max(1);
     let pixels = width * scale;
     let row_bytes = pixels.div_ceil(8);
-    // Each row: filter type 0, then the bits (1 = white in greyscale).
+    // Each row: filter type 0, then the bits (1 = white in greyscale); a module row is `scale` equal rows.
     let mut raw = Vec::with_capacity((row_bytes + 1) * pixels);
-    for y in 0..pixels {
-        raw.push(0);
-        let mut row = vec![0u8; row_bytes];
+    for modules_row in dark.chunks(width) {
+        let mut row = vec![0u8; row_bytes + 1];
         for x in 0..pixels {
-            if !dark[(y / scale) * width + x / scale] {
-                row[x / 8] |= 0x80 >> (x % 8);
+            if !modules_row[x / scale] {
+                row[1 + x / 8] |= 0x80 >> (x % 8);
             }
         }
-        raw.extend_from_slice(&row);
+        for _ in 0..scale {
+            raw.extend_from_slice(&row);
+        }
     }
     let mut header = Vec::with_capacity(13);
     header.extend_from_slice(&(pixels as u32).to_be_bytes());
@@ -98,20 +100,34 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// CRC-32 (IEEE) by table: the PNG's chunks are a few kilobytes.
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xffff_ffffu32;
     for byte in data {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
+        crc = CRC_TABLE[((crc ^ u32::from(*byte)) & 0xff) as usize] ^ (crc >> 8);
     }
     !crc
 }
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut n = 0;
+    while n < 256 {
+        let mut c = n as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 == 1 {
+                (c >> 1) ^ 0xedb8_8320
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[n] = c;
+        n += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -20,43 +20,22 @@ impl Store {
     }
 
     async fn create_table_with_stream(&self, stream: bool) -> Result<(), Unavailable> {
-        use aws_sdk_dynamodb::types::{
-            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-            Projection, ProjectionType, ScalarAttributeType,
-        };
-        let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-                .expect("complete key element")
-        };
-        let attribute = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("complete attribute definition")
-        };
+        use aws_sdk_dynamodb::types::{BillingMode, GlobalSecondaryIndex, KeyType};
         let index = |name: &str, attribute: &str| {
             GlobalSecondaryIndex::builder()
                 .index_name(name)
                 .key_schema(key(attribute, KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
+                .projection(keys_only())
                 .build()
                 .expect("complete index")
         };
         self.client
             .create_table()
             .table_name(&self.table)
-            .attribute_definitions(attribute(PARTITION_KEY))
-            .attribute_definitions(attribute(SORT_KEY))
-            .attribute_definitions(attribute(EMAIL_ATTRIBUTE))
-            .attribute_definitions(attribute(CHECK_IN_CODE))
+            .attribute_definitions(string_attribute(PARTITION_KEY))
+            .attribute_definitions(string_attribute(SORT_KEY))
+            .attribute_definitions(string_attribute(EMAIL_ATTRIBUTE))
+            .attribute_definitions(string_attribute(CHECK_IN_CODE))
             .key_schema(key(PARTITION_KEY, KeyType::Hash))
             .key_schema(key(SORT_KEY, KeyType::Range))
             .global_secondary_indexes(index(EMAIL_INDEX, EMAIL_ATTRIBUTE))
@@ -104,8 +83,7 @@ impl Store {
     /// was missing. In AWS the template adds it.
     pub async fn ensure_check_in_index(&self) -> Result<bool, Unavailable> {
         use aws_sdk_dynamodb::types::{
-            AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
-            KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+            CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, KeyType,
         };
         let described = self
             .client
@@ -124,30 +102,14 @@ impl Store {
         }
         let create = CreateGlobalSecondaryIndexAction::builder()
             .index_name(CHECK_IN_INDEX)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(CHECK_IN_CODE)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("complete key element"),
-            )
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
+            .key_schema(key(CHECK_IN_CODE, KeyType::Hash))
+            .projection(keys_only())
             .build()
             .expect("complete index");
         self.client
             .update_table()
             .table_name(&self.table)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(CHECK_IN_CODE)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("complete attribute definition"),
-            )
+            .attribute_definitions(string_attribute(CHECK_IN_CODE))
             .global_secondary_index_updates(
                 GlobalSecondaryIndexUpdate::builder().create(create).build(),
             )
@@ -156,6 +118,33 @@ impl Store {
             .map_err(|err| unavailable("UpdateTable check-in index", err))?;
         Ok(true)
     }
+}
+
+fn key(
+    name: &str,
+    kind: aws_sdk_dynamodb::types::KeyType,
+) -> aws_sdk_dynamodb::types::KeySchemaElement {
+    aws_sdk_dynamodb::types::KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .expect("complete key element")
+}
+
+/// Every key of the table and its indexes is a string.
+fn string_attribute(name: &str) -> aws_sdk_dynamodb::types::AttributeDefinition {
+    aws_sdk_dynamodb::types::AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+        .build()
+        .expect("complete attribute definition")
+}
+
+/// Both indexes hold only the keys: the item is read from the table after.
+fn keys_only() -> aws_sdk_dynamodb::types::Projection {
+    aws_sdk_dynamodb::types::Projection::builder()
+        .projection_type(aws_sdk_dynamodb::types::ProjectionType::KeysOnly)
+        .build()
 }
 
 /// The stream the mailer reads: every change with the item before and after (infra/template.yaml too).

@@ -127,24 +127,45 @@ pub async fn check_in(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let outcome = match state
+    check_in_and_answer(&state, &who, &meeting, &person).await
+}
+
+/// The check-in itself (one conditional write) and its answer, however the person was found. A called-off
+/// meeting has no valid seats to check in to.
+async fn check_in_and_answer(
+    state: &AppState,
+    who: &Signed,
+    meeting: &MeetingRecord,
+    person: &RegistrationRecord,
+) -> Response {
+    if meeting.called_off {
+        return door_answer(
+            state,
+            who,
+            meeting,
+            DoorAnswer::refused(
+                "Gaat niet door",
+                "Deze bijeenkomst gaat niet door. Niemand kan inchecken.".to_string(),
+            ),
+        );
+    }
+    match state
         .store
         .check_in(
-            &meeting_id,
+            &meeting.id,
             &person.email,
-            &registration_id,
+            &person.registration_id,
             &who.session.name,
             (state.clock)(),
         )
         .await
     {
-        Ok(outcome) => outcome,
+        Ok(outcome) => answer_check_in(state, who, meeting, person, outcome),
         Err(err) => {
             tracing::error!(error = %err.0, "check-in not stored");
-            return not_stored(&state, &meeting_id);
+            not_stored(state, &meeting.id)
         }
-    };
-    answer_check_in(&state, &who, &meeting, &person, outcome)
+    }
 }
 
 /// How a result at the door looks: kind (colour), icon, title and one sentence, and the undo when there is one.
@@ -317,17 +338,6 @@ pub async fn check_in_by_code(
             );
         }
     };
-    if meeting.called_off {
-        return door_answer(
-            &state,
-            &who,
-            &meeting,
-            DoorAnswer::refused(
-                "Gaat niet door",
-                "Deze bijeenkomst gaat niet door. Niemand kan inchecken.".to_string(),
-            ),
-        );
-    }
     let detail = match typed {
         TypedCode::Whole(_) => "code",
         TypedCode::Short(_) => "short-code",
@@ -344,23 +354,7 @@ pub async fn check_in_by_code(
     {
         return response;
     }
-    match state
-        .store
-        .check_in(
-            &meeting.id,
-            &person.email,
-            &person.registration_id,
-            &who.session.name,
-            (state.clock)(),
-        )
-        .await
-    {
-        Ok(outcome) => answer_check_in(&state, &who, &meeting, person, outcome),
-        Err(err) => {
-            tracing::error!(error = %err.0, "check-in not stored");
-            not_stored(&state, &meeting.id)
-        }
-    }
+    check_in_and_answer(&state, &who, &meeting, person).await
 }
 
 /// A code nobody of this meeting has: another meeting's (a whole code says which), or unknown. A wrong

@@ -244,7 +244,7 @@ pub async fn compose(
         context.insert("recipients", &(recipients.len() - bounced));
         context.insert("bounced", &bounced);
         context.insert(
-            "first_name",
+            "recipient_name",
             &recipients
                 .first()
                 .map(|r| r.name.clone())
