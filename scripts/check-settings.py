@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BINARIES = ["opp-handler", "opp-mailer", "opp-console", "opp-admin", "opp-dev", "opp-site"]
+BINARIES = ["opp-handler", "opp-mailer", "opp-console", "opp-editors", "opp-admin", "opp-dev", "opp-site"]
 # How the docs call each binary.
 CALLED_AS = {
     "opp-admin": ["opp-admin", "cargo admin"],
@@ -24,9 +24,11 @@ CALLED_AS = {
     "opp-handler": ["opp-handler"],
     "opp-mailer": ["opp-mailer"],
     "opp-console": ["opp-console"],
+    "opp-editors": ["opp-editors"],
 }
 # The functions in infra/template.yaml and the binary each runs.
-FUNCTIONS = {"RegistrationFunction": "opp-handler", "MailerFunction": "opp-mailer", "ConsoleFunction": "opp-console"}
+FUNCTIONS = {"RegistrationFunction": "opp-handler", "MailerFunction": "opp-mailer", "ConsoleFunction": "opp-console",
+             "EditorsFunction": "opp-editors"}
 SKIP_DIRS = {"target", "node_modules", ".git", ".opp-state", "public"}
 
 

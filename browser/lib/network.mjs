@@ -1,4 +1,5 @@
-// Keeps a browser context on this machine: requests that leave 127.0.0.1 are blocked and recorded.
+// Keeps a browser context on this machine: requests that leave loopback (127.0.0.1, localhost and the
+// *.localhost names Chromium resolves to it) are blocked and recorded.
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -13,7 +14,7 @@ export async function blockExternalRequests(context) {
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
     if ((url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') &&
-        !LOCAL_HOSTS.has(url.hostname)) {
+        !LOCAL_HOSTS.has(url.hostname) && !url.hostname.endsWith('.localhost')) {
       external.push(url.href);
       return route.abort('blockedbyclient');
     }

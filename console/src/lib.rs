@@ -14,7 +14,7 @@
 //! `opp-admin`; this crate never depends on the public function.
 
 pub mod http;
-pub mod http_client;
+pub use opp_http_client as http_client;
 pub mod oidc;
 pub mod pages;
 pub mod roles;

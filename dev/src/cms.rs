@@ -1,16 +1,10 @@
-//! `cargo dev --cms`: the editing screen at `/admin/` with a local backend. decap-server (from
-//! `browser/node_modules`, installed by `npm ci` as the browser checks are) writes saved entries straight
-//! into `content/`, where the preview's rebuild picks them up; Decap's bundle is served from the same
-//! packages at `/admin/decap/`.
+//! `cargo dev --cms`: the editing screen on its own origin (`http://redactie.localhost:8084/`) with a local
+//! backend. decap-server (from `browser/node_modules`, installed by `npm ci` as the browser checks are)
+//! writes saved entries straight into `content/`, where the preview's rebuild picks them up; Decap's
+//! bundle is served from the same packages at `/decap/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 /// Where `npm ci` puts the packages, below the site root.
 const PACKAGES: &str = "browser/node_modules";
@@ -74,30 +68,35 @@ pub fn start(root: &Path, packages: &Path, port: u16) -> anyhow::Result<LocalBac
     })
 }
 
-/// `GET /admin/decap/<file>`: Decap's bundle and its chunks, from the installed package.
-pub fn routes(packages: &Path) -> Router {
-    Router::new()
-        .route("/admin/decap/{file}", get(bundle_file))
-        .with_state(packages.join(BUNDLE_DIR))
-}
-
-async fn bundle_file(State(dir): State<PathBuf>, UrlPath(file): UrlPath<String>) -> Response {
-    let safe = !file.starts_with('.')
-        && file
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    let kind = if file.ends_with(".js") {
-        "text/javascript; charset=utf-8"
-    } else if file.ends_with(".wasm") {
-        "application/wasm"
-    } else {
-        ""
-    };
-    if !safe || kind.is_empty() {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    match tokio::fs::read(dir.join(&file)).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, kind)], bytes).into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
-    }
+/// Serves the editing screen on its own origin, `http://redactie.localhost:<port>/` (browsers resolve
+/// `*.localhost` to loopback), as production serves it from its own bucket: the files of the served site's
+/// `admin/`, Decap's bundle from the installed package, CloudFront's headers with the local backend's
+/// origin added to the CSP.
+pub async fn serve_editing_screen(
+    served_site: PathBuf,
+    packages: &Path,
+    backend: &LocalBackend,
+    port: u16,
+) -> anyhow::Result<String> {
+    let backend_origin = backend
+        .api_url
+        .split('/')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("/");
+    let app = opp_editors::local::screen_router(opp_editors::local::ScreenFiles {
+        dir: served_site.join(opp_model::cdn::EDITING_SCREEN_DIR),
+        bundle_dir: packages.join(BUNDLE_DIR),
+        csp: opp_model::cdn::editing_screen_csp(&[&backend_origin]),
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|err| anyhow::anyhow!("the editing screen's port {port} is taken ({err}): choose another with --editing-port"))?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(format!(
+        "http://{}:{port}/",
+        opp_site::cms::LOCAL_EDITING_HOST
+    ))
 }

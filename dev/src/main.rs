@@ -53,9 +53,13 @@ struct Cli {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
-    /// Also the editing screen at /admin/ (Decap CMS), saving into content/ through decap-server.
+    /// Also the editing screen (Decap CMS) at http://redactie.localhost:<editing-port>/, saving into
+    /// content/ through decap-server.
     #[arg(long)]
     cms: bool,
+    /// Port of the editing screen (under the host name redactie.localhost).
+    #[arg(long, default_value_t = 8084)]
+    editing_port: u16,
     /// Port of decap-server, the editing screen's local backend, on 127.0.0.1.
     #[arg(long, default_value_t = 8081)]
     cms_port: u16,
@@ -158,10 +162,6 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         Some(packages) => Some(cms::start(&cli.root, packages, cli.cms_port)?),
         None => None,
     };
-    let api = match &cms_packages {
-        Some(packages) => api.merge(cms::routes(packages)),
-        None => api,
-    };
     let after_build = meetings_sync::after_build(
         store.store.clone(),
         pages,
@@ -172,9 +172,16 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
 
     let mut build = BuildOptions::new(&cli.root);
     build.drafts = cli.drafts;
-    if let Some(backend) = &backend {
+    if let (Some(backend), Some(packages)) = (&backend, &cms_packages) {
+        let screen = cms::serve_editing_screen(
+            opp_site::serve::served_site_dir(cli.port),
+            packages,
+            backend,
+            cli.editing_port,
+        )
+        .await?;
         println!(
-            "Editing screen: {site_origin}/admin/ (saves into content/ through decap-server on {})",
+            "Editing screen: {screen} (saves into content/ through decap-server on {})",
             backend.api_url
         );
         build.cms_backend = opp_site::cms::CmsBackend::Local {

@@ -1,4 +1,5 @@
-//! The editing screen at `/admin/` (Decap CMS): its `config.yml`, made from the same content model the
+//! The editing screen (Decap CMS), built into `admin/` and served on its own origin (`cms.url`, never the
+//! public site's): its `config.yml`, made from the same content model the
 //! build checks (front matter and `meeting:`), with the generator's own formats as patterns and Dutch
 //! hints from the message catalogue, so the screen cannot offer a field a build refuses. And its
 //! `index.html`, the one page that loads a script bundle (`decap/decap-cms.js`, pinned in `cms/`).
@@ -7,30 +8,34 @@ use opp_model::config::CmsSettings;
 use opp_model::messages::{Lang, Msg, site};
 use serde_yaml::{Mapping, Value};
 
-/// Where the editing screen lives in the built site.
-pub const ADMIN_DIR: &str = "admin";
+/// Where the editing screen lives in the built site (published to its own bucket, not the site's).
+pub const ADMIN_DIR: &str = opp_model::cdn::EDITING_SCREEN_DIR;
+
+/// The editing screen's host name in `cargo dev --cms` (browsers resolve `*.localhost` to loopback). Decap
+/// uses a local backend only on hosts it is told of.
+pub const LOCAL_EDITING_HOST: &str = "redactie.localhost";
+
+/// Decap's `auth_endpoint`: the editors' sign-in route below the screen's origin (`opp_editors::http::AUTH_PATH`
+/// without its slash; `editors/tests` holds them together).
+pub const AUTH_ENDPOINT: &str = "oauth/auth";
 
 /// Where Decap's bundle is served from, below `/admin/`: copied there from `cms/node_modules` by
 /// `infra/publish-content.sh`, and served from there by `cargo dev --cms`.
 pub const BUNDLE_PATH: &str = "decap/decap-cms.js";
 
-/// The Content-Security-Policy of `/admin/` only: the CDN table's ([`opp_model::cdn`]), which CloudFront's
-/// `AdminSecurityHeadersPolicy` holds too and `opp-site serve` sends, so the browser checks run the screen
-/// under it.
-pub const ADMIN_CSP: &str = opp_model::cdn::EDITING_SCREEN_CSP;
-
-/// [`ADMIN_CSP`], with the local backend's origin allowed to connect to (`cargo dev --cms`).
-pub fn admin_csp(backend: &CmsBackend) -> String {
-    match backend {
-        CmsBackend::GitHub => ADMIN_CSP.to_string(),
-        CmsBackend::Local { url } => {
-            let origin = url.split('/').take(3).collect::<Vec<_>>().join("/");
-            ADMIN_CSP.replace(
-                "connect-src 'self'",
-                &format!("connect-src 'self' {origin}"),
-            )
-        }
+/// The screen's CSP when it saves through `backend`: production's ([`opp_model::cdn::EDITING_SCREEN_CSP`],
+/// which CloudFront's `EditingScreenHeadersPolicy` holds), with the local backend's origin (`cargo dev
+/// --cms`) or the configured API's (`cms.api_root`: GitHub Enterprise, the browser check's stand-in) added.
+pub fn editing_screen_csp(settings: &CmsSettings, backend: &CmsBackend) -> String {
+    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
+    let mut extra = Vec::new();
+    if let CmsBackend::Local { url } = backend {
+        extra.push(origin(url));
     }
+    if !settings.api_root.is_empty() {
+        extra.push(origin(&settings.api_root));
+    }
+    opp_model::cdn::editing_screen_csp(&extra.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// Which backend the screen saves through.
@@ -205,8 +210,14 @@ pub fn config_yml(settings: &CmsSettings, base_url: &str, backend: &CmsBackend) 
     backend_map.insert("repo".into(), settings.repo.as_str().into());
     backend_map.insert("branch".into(), settings.branch.as_str().into());
     backend_map.insert("auth_scope".into(), settings.auth_scope.as_str().into());
-    if !settings.auth_url.is_empty() {
-        backend_map.insert("base_url".into(), settings.auth_url.as_str().into());
+    if !settings.url.is_empty() {
+        // The editors' sign-in (opp-editors) on the screen's own origin: Decap opens
+        // `<base_url>/<auth_endpoint>` in a popup and takes messages from that origin only.
+        backend_map.insert("base_url".into(), settings.url.as_str().into());
+        backend_map.insert("auth_endpoint".into(), AUTH_ENDPOINT.into());
+    }
+    if !settings.api_root.is_empty() {
+        backend_map.insert("api_root".into(), settings.api_root.as_str().into());
     }
     config.insert("backend".into(), Value::Mapping(backend_map));
     match backend {
@@ -216,6 +227,10 @@ pub fn config_yml(settings: &CmsSettings, base_url: &str, backend: &CmsBackend) 
         CmsBackend::Local { url } => {
             let mut local = Mapping::new();
             local.insert("url".into(), url.as_str().into());
+            local.insert(
+                "allowed_hosts".into(),
+                Value::Sequence(vec![LOCAL_EDITING_HOST.into()]),
+            );
             config.insert("local_backend".into(), Value::Mapping(local));
         }
     }
@@ -414,7 +429,8 @@ mod tests {
         let settings = CmsSettings {
             repo: "minocw/opp".into(),
             branch: "main".into(),
-            auth_url: "https://inloggen.example.nl".into(),
+            url: "https://redactie.example.nl".into(),
+            api_root: String::new(),
             auth_scope: "public_repo".into(),
         };
         let github = config_yml(&settings, "https://www.example.nl", &CmsBackend::GitHub);
@@ -425,7 +441,15 @@ mod tests {
         assert_eq!(parsed["backend"]["auth_scope"], Value::from("public_repo"));
         assert_eq!(
             parsed["backend"]["base_url"],
-            Value::from("https://inloggen.example.nl")
+            Value::from("https://redactie.example.nl")
+        );
+        assert_eq!(
+            parsed["backend"]["auth_endpoint"],
+            Value::from("oauth/auth")
+        );
+        assert!(
+            parsed["backend"].get("api_root").is_none(),
+            "GitHub's own API"
         );
         assert_eq!(parsed["publish_mode"], Value::from("editorial_workflow"));
         assert!(parsed.get("local_backend").is_none());

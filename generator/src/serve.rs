@@ -34,12 +34,19 @@ pub struct ServeOptions {
     pub after_build: Option<AfterBuild>,
 }
 
+/// Where the server on `port` builds the site it serves (`cargo dev` serves the editing screen's files from
+/// its `admin/` on their own origin). Per process and port: two servers in one process (tests) must not
+/// build into the same folder.
+pub fn served_site_dir(port: u16) -> PathBuf {
+    std::env::temp_dir()
+        .join(format!("opp-site-serve-{}-{port}", std::process::id()))
+        .join("site")
+}
+
 struct Shared {
     site_dir: PathBuf,
     error: RwLock<Option<String>>,
     version: watch::Sender<u64>,
-    /// The editing screen's Content-Security-Policy, as CloudFront sends it (with the local backend).
-    admin_csp: String,
 }
 
 const RELOAD_PATH: &str = "/__opp/changes";
@@ -59,13 +66,11 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
             )
         })?;
     let address = listener.local_addr()?;
-    // Per process and port: two servers in one process (tests) must not build into the same folder.
-    let work_dir = std::env::temp_dir().join(format!(
-        "opp-site-serve-{}-{}",
-        std::process::id(),
-        address.port()
-    ));
-    let site_dir = work_dir.join("site");
+    let site_dir = served_site_dir(address.port());
+    let work_dir = site_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| site_dir.clone());
     build_options.output = site_dir.clone();
     if build_options.base_url.is_none() {
         build_options.base_url = Some(format!("http://{address}"));
@@ -76,7 +81,6 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         site_dir,
         error: RwLock::new(None),
         version,
-        admin_csp: crate::cms::admin_csp(&build_options.cms_backend),
     });
     // Watching starts before the first build, so a save during that build is not missed.
     let (_watcher, incoming) = watch_sources(&build_options.root)?;
@@ -106,10 +110,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     if let Some(api) = options.api {
         app = app.merge(api);
     }
-    let app = app.layer(axum::middleware::from_fn_with_state(
-        Arc::clone(&shared),
-        cdn_headers,
-    ));
+    let app = app.layer(axum::middleware::from_fn(cdn_headers));
     // The handlers are in place before the address is printed: whoever reads it may stop us at once.
     let stop = stop_requested();
     println!("{}", text!(site::SERVING, address = address));
@@ -317,24 +318,13 @@ async fn changes(State(shared): State<Arc<Shared>>, Query(query): Query<ChangesQ
 }
 
 /// The response headers CloudFront adds on this path ([`opp_model::cdn`]), added here the same way: a header
-/// that replaces the origin's is set, the others only where the answer has none. The editing screen's
-/// policy allows the local backend too (`cargo dev --cms`): the one difference from production.
-async fn cdn_headers(
-    State(shared): State<Arc<Shared>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+/// that replaces the origin's is set, the others only where the answer has none.
+async fn cdn_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let policy = opp_model::cdn::behaviour(request.uri().path()).headers;
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for rule in policy.headers() {
-        let value = match (policy, rule.name) {
-            (opp_model::cdn::HeaderPolicy::EditingScreen, "content-security-policy") => {
-                HeaderValue::from_str(&shared.admin_csp).ok()
-            }
-            _ => Some(HeaderValue::from_static(rule.value)),
-        };
-        let Some(value) = value else { continue };
+        let value = HeaderValue::from_static(rule.value);
         if rule.replaces_origin || !headers.contains_key(rule.name) {
             headers.insert(rule.name, value);
         }
@@ -374,17 +364,15 @@ async fn error_style() -> Response {
 
 async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     let version = *shared.version.borrow();
-    // The editing screen (/admin/) is an application of its own: a reload on every save would throw its
-    // state away, and an editor may need it to fix the very mistake the build reports.
-    let editing_screen = uri
-        .path()
-        .starts_with(&format!("/{}/", crate::cms::ADMIN_DIR));
-    if !editing_screen
-        && let Some(error) = shared
-            .error
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    // The editing screen is built into admin/ but published to an origin of its own, never to the site's
+    // bucket (infra/publish-content.sh): the public origin answers 404 there, here too.
+    let admin = format!("/{}", crate::cms::ADMIN_DIR);
+    let unpublished = uri.path() == admin || uri.path().starts_with(&format!("{admin}/"));
+    if let Some(error) = shared
+        .error
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
         && wants_html(uri.path())
     {
         return html_response(
@@ -403,10 +391,15 @@ async fn static_file(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         }
         path = path.join("index.html");
     }
-    match tokio::fs::read(&path).await {
+    let read = if unpublished {
+        Err(())
+    } else {
+        tokio::fs::read(&path).await.map_err(|_| ())
+    };
+    match read {
         Ok(bytes) => {
             let content_type = content_type(&path);
-            if content_type.starts_with("text/html") && !editing_screen {
+            if content_type.starts_with("text/html") {
                 html_response(
                     StatusCode::OK,
                     String::from_utf8_lossy(&bytes).into_owned(),

@@ -18,10 +18,12 @@ pub enum Origin {
 pub enum HeaderPolicy {
     /// The public pages and their assets.
     Site,
-    /// The editing screen at `/admin/` (Decap CMS): a wider CSP in exactly what Decap needs, noindex.
+    /// The editing screen (Decap CMS) on its own origin: a wider CSP in exactly what Decap needs, noindex.
     EditingScreen,
     /// The function's answers: personal links are in the path, so `Referrer-Policy: strict-origin`.
     Api,
+    /// No policy: the function sends every header itself (the editors' sign-in).
+    FunctionsOwn,
 }
 
 /// One path behaviour: CloudFront takes the first whose pattern matches.
@@ -40,8 +42,10 @@ pub const DEFAULT_BEHAVIOUR: Behaviour = Behaviour {
     headers: HeaderPolicy::Site,
 };
 
-/// The path behaviours in CloudFront's order (`/api/meetings` before `/api/*`: it is cached).
-pub const BEHAVIOURS: [Behaviour; 7] = [
+/// The path behaviours in CloudFront's order (`/api/meetings` before `/api/*`: it is cached). There is no
+/// `/admin/`: the editing screen has an origin of its own ([`EDITING_BEHAVIOURS`]), and its files are not
+/// published to the site's bucket (`infra/publish-content.sh`; `opp-site serve` answers 404 there too).
+pub const BEHAVIOURS: [Behaviour; 6] = [
     Behaviour {
         path_pattern: "/api/meetings",
         origin: Origin::Function,
@@ -51,11 +55,6 @@ pub const BEHAVIOURS: [Behaviour; 7] = [
         path_pattern: "/api/*",
         origin: Origin::Function,
         headers: HeaderPolicy::Api,
-    },
-    Behaviour {
-        path_pattern: "/admin/*",
-        origin: Origin::Bucket,
-        headers: HeaderPolicy::EditingScreen,
     },
     Behaviour {
         path_pattern: "/css/*",
@@ -78,6 +77,25 @@ pub const BEHAVIOURS: [Behaviour; 7] = [
         headers: HeaderPolicy::Site,
     },
 ];
+
+/// The editing screen's distribution (`redactie.<domain>`): its files from their own bucket, with the
+/// editing screen's headers.
+pub const EDITING_DEFAULT_BEHAVIOUR: Behaviour = Behaviour {
+    path_pattern: "*",
+    origin: Origin::Bucket,
+    headers: HeaderPolicy::EditingScreen,
+};
+
+/// The editing screen's distribution's path behaviours: the editors' sign-in (`opp-editors`), which sends
+/// every header itself (its popup must not be isolated from its opener).
+pub const EDITING_BEHAVIOURS: [Behaviour; 1] = [Behaviour {
+    path_pattern: "/oauth/*",
+    origin: Origin::Function,
+    headers: HeaderPolicy::FunctionsOwn,
+}];
+
+/// Where the editing screen's files live in the built site; publishing moves them to their own bucket.
+pub const EDITING_SCREEN_DIR: &str = "admin";
 
 /// The behaviour CloudFront applies to `path`.
 pub fn behaviour(path: &str) -> &'static Behaviour {
@@ -107,6 +125,18 @@ pub const SITE_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'self'
 /// `'unsafe-eval'` (it compiles its configuration schema at run time), inline styles (its components
 /// style themselves), the GitHub API, GitHub avatars, and `blob:`/`data:` for previews of images.
 pub const EDITING_SCREEN_CSP: &str = "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https://avatars.githubusercontent.com; font-src 'self' data:; connect-src 'self' https://api.github.com; frame-src 'self' blob:; worker-src 'self' blob:; form-action 'self'; base-uri 'self'; frame-ancestors 'none'; manifest-src 'self'";
+
+/// [`EDITING_SCREEN_CSP`] with more origins the screen may connect to: the local backend (`cargo dev
+/// --cms`) or the GitHub stand-in of the browser check. Production adds none.
+pub fn editing_screen_csp(extra_connect: &[&str]) -> String {
+    if extra_connect.is_empty() {
+        return EDITING_SCREEN_CSP.to_string();
+    }
+    EDITING_SCREEN_CSP.replace(
+        "connect-src 'self'",
+        &format!("connect-src 'self' {}", extra_connect.join(" ")),
+    )
+}
 
 /// Two years, with subdomains, on the preload list (internet.nl and the HSTS preload list ask for this).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains; preload";
@@ -144,13 +174,17 @@ impl HeaderPolicy {
     pub fn template_resource(self) -> &'static str {
         match self {
             HeaderPolicy::Site => "SecurityHeadersPolicy",
-            HeaderPolicy::EditingScreen => "AdminSecurityHeadersPolicy",
+            HeaderPolicy::EditingScreen => "EditingScreenHeadersPolicy",
+            HeaderPolicy::FunctionsOwn => "",
             HeaderPolicy::Api => "ApiSecurityHeadersPolicy",
         }
     }
 
     /// The headers, in a fixed order.
     pub fn headers(self) -> Vec<Header> {
+        if self == HeaderPolicy::FunctionsOwn {
+            return Vec::new();
+        }
         let csp = match self {
             HeaderPolicy::EditingScreen => EDITING_SCREEN_CSP,
             _ => SITE_CSP,
@@ -185,7 +219,7 @@ impl HeaderPolicy {
                 value: "no-store",
                 replaces_origin: false,
             }),
-            HeaderPolicy::Site => {}
+            HeaderPolicy::Site | HeaderPolicy::FunctionsOwn => {}
         }
         headers
     }
@@ -220,8 +254,11 @@ mod tests {
             "the cached behaviour first"
         );
         assert_eq!(behaviour("/api/registrations/x").origin, Origin::Function);
-        assert_eq!(behaviour("/admin/").headers, HeaderPolicy::EditingScreen);
-        assert_eq!(behaviour("/admin").headers, HeaderPolicy::Site);
+        assert_eq!(
+            behaviour("/admin/").headers,
+            HeaderPolicy::Site,
+            "no editing screen on the public origin"
+        );
         assert_eq!(behaviour("/").origin, Origin::Bucket);
         assert_eq!(behaviour("/bijeenkomsten/").headers, HeaderPolicy::Site);
     }

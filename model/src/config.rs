@@ -42,7 +42,7 @@ pub struct Config {
     pub cms: Option<CmsSettings>,
 }
 
-/// Where the editing screen saves: a GitHub repository and branch, through an OAuth proxy.
+/// The editing screen (Decap CMS) on its own origin, and where it saves: a GitHub repository and branch.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CmsSettings {
@@ -51,10 +51,16 @@ pub struct CmsSettings {
     /// The branch changes are proposed to (as pull requests) and published from.
     #[serde(default = "default_cms_branch")]
     pub branch: String,
-    /// The OAuth proxy's address (scheme and host) that signs editors in with GitHub
-    /// (docs/operations/editing-screen.md). Empty: Decap's default, which works only for sites on Netlify.
+    /// The editing screen's own origin (`https://redactie.<domain>`, no path): its files and the editors'
+    /// sign-in (`/oauth/auth`, `/oauth/callback`, opp-editors) are served there, never from the public
+    /// site (docs/operations/editing-screen.md). Empty: no sign-in (only `cargo dev --cms` works).
+    /// `auth_url` is its old name.
+    #[serde(default, alias = "auth_url")]
+    pub url: String,
+    /// GitHub's API, for a GitHub Enterprise server or the browser check's stand-in. Empty:
+    /// `https://api.github.com`, which the editing screen's CSP allows.
     #[serde(default)]
-    pub auth_url: String,
+    pub api_root: String,
     /// GitHub's OAuth scope: `public_repo` (the narrowest that can write) for a public repository, `repo`
     /// for a private one.
     #[serde(default = "default_cms_scope")]
@@ -217,12 +223,31 @@ impl Config {
                     hint: site::CMS_REPO_HINT,
                 });
             }
-            if !cms.auth_url.is_empty() {
-                cms.auth_url =
-                    normalise_base_url(&cms.auth_url).map_err(|message| ConfigError {
-                        key: "cms.auth_url",
+            if !cms.url.is_empty() {
+                let url = normalise_base_url(&cms.url).map_err(|message| ConfigError {
+                    key: "cms.url",
+                    message,
+                    hint: site::CMS_URL_HINT,
+                })?;
+                // Decap compares the popup's origin with `base_url` exactly: a path would never match.
+                if url
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| rest.contains('/'))
+                {
+                    return Err(ConfigError {
+                        key: "cms.url",
+                        message: crate::text!(site::CMS_URL_HAS_PATH, url = url),
+                        hint: site::CMS_URL_HINT,
+                    });
+                }
+                cms.url = url;
+            }
+            if !cms.api_root.is_empty() {
+                cms.api_root =
+                    normalise_base_url(&cms.api_root).map_err(|message| ConfigError {
+                        key: "cms.api_root",
                         message,
-                        hint: site::CMS_AUTH_URL_HINT,
+                        hint: site::CMS_API_ROOT_HINT,
                     })?;
             }
             if !matches!(cms.auth_scope.as_str(), "public_repo" | "repo") {

@@ -602,7 +602,12 @@ pub mod site {
             en: "`{repo}` is not a GitHub repository; write owner/name",
         }
         CMS_REPO_HINT { nl: "repo: minocw/landelijk-opp", en: "repo: minocw/landelijk-opp" }
-        CMS_AUTH_URL_HINT { nl: "auth_url: https://inloggen.example.nl", en: "auth_url: https://login.example.nl" }
+        CMS_URL_HINT { nl: "url: https://redactie.example.nl", en: "url: https://editing.example.nl" }
+        CMS_URL_HAS_PATH {
+            nl: "`{url}` moet alleen een domein zijn, zonder pad erachter: het bewerkscherm staat op een eigen domein",
+            en: "`{url}` must be an origin only, without a path: the editing screen has a host name of its own",
+        }
+        CMS_API_ROOT_HINT { nl: "api_root: https://github.example.nl/api/v3", en: "api_root: https://github.example.com/api/v3" }
         CMS_BAD_SCOPE {
             nl: "`{scope}` is geen toegestane GitHub-scope; kies public_repo (openbare repository) of repo (besloten)",
             en: "`{scope}` is not an allowed GitHub scope; choose public_repo (public repository) or repo (private)",

@@ -38,20 +38,24 @@ fn policy_named(resource: &str) -> HeaderPolicy {
         .unwrap_or_else(|| panic!("{resource} is not a policy of opp_model::cdn"))
 }
 
-/// (pattern, origin, headers policy) of every cache behaviour, the default last as `*`.
-fn template_behaviours(template: &Value) -> Vec<(String, Origin, HeaderPolicy)> {
-    let config = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+/// (pattern, origin, headers policy) of every cache behaviour of `distribution`, the default last as `*`.
+/// A behaviour without a headers policy is one whose function sends its own.
+fn template_behaviours(
+    template: &Value,
+    distribution: &str,
+) -> Vec<(String, Origin, HeaderPolicy)> {
+    let config = &template["Resources"][distribution]["Properties"]["DistributionConfig"];
     let read = |behaviour: &Value, pattern: &str| {
         let origin = match behaviour["TargetOriginId"].as_str().unwrap() {
-            "site-bucket" => Origin::Bucket,
-            "registration-api" => Origin::Function,
+            "site-bucket" | "editing-screen-bucket" => Origin::Bucket,
+            "registration-api" | "editors-api" => Origin::Function,
             other => panic!("an origin the table does not know: {other}"),
         };
-        (
-            pattern.to_string(),
-            origin,
-            policy_named(&reference(&behaviour["ResponseHeadersPolicyId"])),
-        )
+        let policy = match behaviour.get("ResponseHeadersPolicyId") {
+            Some(policy) => policy_named(&reference(policy)),
+            None => HeaderPolicy::FunctionsOwn,
+        };
+        (pattern.to_string(), origin, policy)
     };
     let mut all: Vec<_> = config["CacheBehaviors"]
         .as_sequence()
@@ -143,7 +147,37 @@ fn cloudfront_behaviours_are_the_tables() {
         .chain(std::iter::once(&cdn::DEFAULT_BEHAVIOUR))
         .map(|b| (b.path_pattern.to_string(), b.origin, b.headers))
         .collect();
-    assert_eq!(template_behaviours(&template), table);
+    assert_eq!(template_behaviours(&template, "Distribution"), table);
+    let editing: Vec<_> = cdn::EDITING_BEHAVIOURS
+        .iter()
+        .chain(std::iter::once(&cdn::EDITING_DEFAULT_BEHAVIOUR))
+        .map(|b| (b.path_pattern.to_string(), b.origin, b.headers))
+        .collect();
+    assert_eq!(
+        template_behaviours(&template, "EditingScreenDistribution"),
+        editing
+    );
+}
+
+/// The editing screen is built into `admin/` but never published to the site's bucket: only to its own.
+#[test]
+fn the_editing_screen_is_published_to_its_own_bucket_only() {
+    let script = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .join("infra/publish-content.sh"),
+    )
+    .unwrap();
+    let dir = cdn::EDITING_SCREEN_DIR;
+    assert!(
+        script.contains(&format!("--exclude '{dir}/*'")),
+        "publish-content.sh must leave {dir}/ out of the site's bucket"
+    );
+    assert!(
+        script.contains(&format!("\"$OUT/{dir}/\" \"s3://$EDITING_BUCKET/\"")),
+        "publish-content.sh must publish {dir}/ to the editing screen's bucket"
+    );
 }
 
 #[test]
@@ -246,7 +280,6 @@ fn the_local_server_sends_the_tables_headers_on_every_path() {
         "/".to_string(),
         "/bijeenkomsten/".to_string(),
         format!("/css/{css}"),
-        "/admin/".to_string(),
         "/api/meetings".to_string(),
         "/api/registrations/abc".to_string(),
         "/bestaat-niet/".to_string(),
@@ -266,6 +299,9 @@ fn the_local_server_sends_the_tables_headers_on_every_path() {
             }
         }
     }
+    // No editing screen on the public origin (it has its own: cdn::EDITING_BEHAVIOURS).
+    assert_eq!(get_headers(&address, "/admin/").0, 404);
+    assert_eq!(get_headers(&address, "/admin/config.yml").0, 404);
     // Cache-Control on the API: the function's own value is kept, as CloudFront's Override false does.
     let (_, meetings) = get_headers(&address, "/api/meetings");
     assert!(

@@ -1,7 +1,8 @@
-//! The relying party's HTTP client: discovery, the provider's keys and the token endpoint, over hyper with
-//! rustls (the system's roots, as the AWS SDK's client). It never follows redirects (a provider that
-//! redirects its token endpoint is misconfigured, and following would let an answer send us elsewhere),
-//! and every call has a time limit.
+//! The HTTP client for calls to a sign-in provider (the back office's OpenID provider, GitHub for the
+//! editors): discovery, the provider's keys and the token endpoint, over hyper with rustls (the system's
+//! roots, as the AWS SDK's client). It never follows redirects (a provider that redirects its token
+//! endpoint is misconfigured, and following would let an answer send us elsewhere), and every call has a
+//! time limit. Requests and answers are the `http` crate's, as `oauth2` and `openidconnect` take them.
 
 use std::time::Duration;
 
@@ -10,7 +11,11 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use openidconnect::{HttpRequest, HttpResponse};
+
+/// A request as `oauth2` and `openidconnect` make it.
+pub type HttpRequest = http::Request<Vec<u8>>;
+/// An answer as they read it.
+pub type HttpResponse = http::Response<Vec<u8>>;
 
 /// How long one call to the provider may take, connecting included.
 const CALL_LIMIT: Duration = Duration::from_secs(5);
@@ -56,7 +61,7 @@ impl ProviderClient {
             )));
         }
         let (parts, body) = request.into_parts();
-        let request = axum::http::Request::from_parts(parts, Full::new(Bytes::from(body)));
+        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
         let answer = tokio::time::timeout(CALL_LIMIT, async {
             let response = self
                 .client
@@ -103,7 +108,7 @@ mod tests {
     #[tokio::test]
     async fn plain_http_elsewhere_is_refused_before_any_connection() {
         let client = ProviderClient::new().unwrap();
-        let request = axum::http::Request::builder()
+        let request = http::Request::builder()
             .uri("http://login.example.nl/.well-known/openid-configuration")
             .body(Vec::new())
             .unwrap();
