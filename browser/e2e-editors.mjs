@@ -178,7 +178,7 @@ async function main() {
     const otherPopup = await otherPopupOpened;
     await otherPopup.getByRole('link', { name: 'Authorize' }).click();
     await otherPopup.waitForURL(`${screen}/oauth/callback**`);
-    await otherPopup.getByText('niet vanuit het bewerkscherm geopend').waitFor();
+    await otherPopup.getByText('niet vanuit het werkscherm geopend').waitFor();
     await attacker.waitForTimeout(1000);
     const got = await attacker.evaluate(() => window.got);
     const ap = [];

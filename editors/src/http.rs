@@ -91,7 +91,7 @@ async fn auth(
         return refused(
             &state,
             StatusCode::BAD_REQUEST,
-            "Het bewerkscherm vroeg om een andere manier van inloggen dan GitHub. Die is hier niet mogelijk.",
+            "Het werkscherm vroeg om een andere manier van inloggen dan GitHub. Die is hier niet mogelijk.",
             false,
         );
     }
@@ -109,10 +109,10 @@ async fn auth(
             );
             let text = match refusal {
                 Refused::Missing => {
-                    "Het bewerkscherm zei niet welke rechten op GitHub het nodig heeft.".to_string()
+                    "Het werkscherm zei niet welke rechten op GitHub het nodig heeft.".to_string()
                 }
                 Refused::NotAllowed(scope) => format!(
-                    "Het bewerkscherm vroeg om meer rechten op GitHub dan hier mogen ({scope}). Meld dit aan de beheerder van de website."
+                    "Het werkscherm vroeg om meer rechten op GitHub dan hier mogen ({scope}). Meld dit aan de beheerder van de website."
                 ),
             };
             return refused(&state, StatusCode::BAD_REQUEST, &text, false);
@@ -174,7 +174,7 @@ async fn callback(
         return refused(
             &state,
             StatusCode::BAD_REQUEST,
-            "Dit antwoord van GitHub hoort niet bij het inloggen dat u in dit bewerkscherm begon.",
+            "Dit antwoord van GitHub hoort niet bij het inloggen dat u in dit werkscherm begon.",
             true,
         );
     }
@@ -293,7 +293,7 @@ async fn verify_origin_secret(
             return (
                 StatusCode::FORBIDDEN,
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                "Het inloggen voor het bewerkscherm is alleen via het eigen adres van het bewerkscherm te bereiken.",
+                "Het inloggen voor het werkscherm is alleen via het eigen adres van het werkscherm te bereiken.",
             )
                 .into_response();
         }

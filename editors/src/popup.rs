@@ -25,7 +25,7 @@ pub struct PopupPage {
 }
 
 /// Said when the popup's opener is not the editing screen (another site opened the sign-in).
-pub const NOT_FROM_EDITING_SCREEN: &str = "Dit venster is niet vanuit het bewerkscherm geopend. Er is niets doorgegeven. Open het bewerkscherm en log daar in.";
+pub const NOT_FROM_EDITING_SCREEN: &str = "Dit venster is niet vanuit het werkscherm geopend. Er is niets doorgegeven. Open het werkscherm en log daar in.";
 
 pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> PopupPage {
     let nonce = fresh_nonce();
@@ -34,7 +34,7 @@ pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> PopupPage {
     let (title, text, message) = match outcome {
         Outcome::Token(token) => (
             "Inloggen gelukt",
-            "U bent ingelogd. Dit venster sluit vanzelf. Gebeurt dat niet? Sluit het dan zelf en ga verder in het bewerkscherm.".to_string(),
+            "U bent ingelogd. Dit venster sluit vanzelf. Gebeurt dat niet? Sluit het dan zelf en ga verder in het werkscherm.".to_string(),
             format!(
                 "authorization:{PROVIDER}:success:{}",
                 serde_json::json!({ "token": token, "provider": PROVIDER })
@@ -42,7 +42,7 @@ pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> PopupPage {
         ),
         Outcome::Refused(reason) => (
             "Inloggen niet gelukt",
-            format!("{reason} Sluit dit venster en klik in het bewerkscherm opnieuw op ‘Inloggen met GitHub’."),
+            format!("{reason} Sluit dit venster en klik in het werkscherm opnieuw op ‘Inloggen met GitHub’."),
             format!(
                 "authorization:{PROVIDER}:error:{}",
                 serde_json::json!({ "message": reason, "provider": PROVIDER })
@@ -70,7 +70,7 @@ pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> PopupPage {
         not_from_screen = script_string(NOT_FROM_EDITING_SCREEN),
     );
     let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title} | Bewerkscherm</title>\n<style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;margin:2rem;max-width:36rem;line-height:1.5;color:#1a1a1a}}h1{{font-size:1.5rem}}</style>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n<p id=\"status\" role=\"status\">{text}</p>\n<noscript><p>Zet JavaScript aan om in te loggen in het bewerkscherm.</p></noscript>\n</main>\n<script nonce=\"{nonce}\">\n{script}\n</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title} | Werkscherm</title>\n<style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;margin:2rem;max-width:36rem;line-height:1.5;color:#1a1a1a}}h1{{font-size:1.5rem}}</style>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n<p id=\"status\" role=\"status\">{text}</p>\n<noscript><p>Zet JavaScript aan om in te loggen in het werkscherm.</p></noscript>\n</main>\n<script nonce=\"{nonce}\">\n{script}\n</script>\n</body>\n</html>\n",
         text = escape_html(&text),
     );
     PopupPage { html, nonce }

@@ -67,6 +67,8 @@ pub enum Widget {
     Markdown,
     /// A nested object (`meeting:`).
     Object(&'static [Field]),
+    /// Not shown; new entries get this value.
+    Hidden(&'static str),
 }
 
 const fn field(name: &'static str, label: &'static str, widget: Widget, required: bool) -> Field {
@@ -150,10 +152,21 @@ pub const MEETING_FIELDS: &[Field] = &[
     ),
 ];
 
+/// The template of meeting pages (the generator's default for a page with `meeting:`), written into each
+/// meeting's front matter: Decap's list of meetings shows the files that have it, and so leaves the
+/// section's own page (`_index.md`) out. Decap can only filter on a field's value.
+pub const MEETING_TEMPLATE: &str = "meeting.html";
+
 /// A meeting page: front matter with `meeting:`, and its text.
 pub const MEETING_PAGE_FIELDS: &[Field] = &[
     field("title", "Titel", Widget::Text, true),
     field("description", "Korte beschrijving", Widget::Text, false),
+    field(
+        "template",
+        "Sjabloon",
+        Widget::Hidden(MEETING_TEMPLATE),
+        true,
+    ),
     field(
         "meeting",
         "De bijeenkomst",
@@ -183,6 +196,8 @@ pub struct Collection {
     pub label_singular: &'static str,
     pub folder: &'static str,
     pub fields: &'static [Field],
+    /// Only the files whose field has this value are listed.
+    pub filter: Option<(&'static str, &'static str)>,
 }
 
 pub const COLLECTIONS: &[Collection] = &[
@@ -192,6 +207,7 @@ pub const COLLECTIONS: &[Collection] = &[
         label_singular: "Bijeenkomst",
         folder: "content/bijeenkomsten",
         fields: MEETING_PAGE_FIELDS,
+        filter: Some(("template", MEETING_TEMPLATE)),
     },
     Collection {
         name: "paginas",
@@ -199,6 +215,7 @@ pub const COLLECTIONS: &[Collection] = &[
         label_singular: "Pagina",
         folder: "content",
         fields: PAGE_FIELDS,
+        filter: None,
     },
 ];
 
@@ -251,6 +268,12 @@ pub fn config_yml(settings: &CmsSettings, base_url: &str, backend: &CmsBackend) 
             map.insert("extension".into(), "md".into());
             map.insert("format".into(), "frontmatter".into());
             map.insert("slug".into(), "{{slug}}".into());
+            if let Some((field, value)) = collection.filter {
+                let mut filter = Mapping::new();
+                filter.insert("field".into(), field.into());
+                filter.insert("value".into(), value.into());
+                map.insert("filter".into(), Value::Mapping(filter));
+            }
             map.insert("fields".into(), fields_yml(collection.fields));
             Value::Mapping(map)
         })
@@ -297,6 +320,10 @@ fn fields_yml(fields: &[Field]) -> Value {
                     Widget::Markdown => {
                         map.insert("widget".into(), "markdown".into());
                     }
+                    Widget::Hidden(value) => {
+                        map.insert("widget".into(), "hidden".into());
+                        map.insert("default".into(), value.into());
+                    }
                     Widget::Object(inner) => {
                         map.insert("widget".into(), "object".into());
                         map.insert("collapsed".into(), false.into());
@@ -338,6 +365,7 @@ mod tests {
             ),
             // With a reason: the generator wants both or neither.
             ("called_off", _) => ("true".into(), None),
+            (_, Widget::Hidden(value)) => (value.to_string(), None),
             (_, Widget::Number(min)) => (format!("{}", min.max(1) * 10), None),
             _ => ("\"Tekst\"".into(), None),
         }
@@ -390,6 +418,32 @@ mod tests {
                 )
             });
         }
+    }
+
+    /// Decap lists a meeting only when its front matter has the collection's filter value.
+    #[test]
+    fn every_meeting_of_the_site_shows_in_the_editing_screen() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/bijeenkomsten");
+        let (field, value) = COLLECTIONS[0].filter.unwrap();
+        let mut meetings = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if path.file_name().unwrap() == "_index.md" {
+                assert!(
+                    !text.contains(&format!("\n{field}: {value}")),
+                    "the section page would be listed"
+                );
+                continue;
+            }
+            meetings += 1;
+            assert!(
+                text.contains(&format!("\n{field}: {value}")),
+                "{}: add `{field}: {value}` to its front matter, or the editing screen does not list it",
+                path.display()
+            );
+        }
+        assert!(meetings > 0);
     }
 
     #[test]
@@ -453,7 +507,12 @@ mod tests {
         );
         assert_eq!(parsed["publish_mode"], Value::from("editorial_workflow"));
         assert!(parsed.get("local_backend").is_none());
-        let id = &parsed["collections"][0]["fields"][2]["fields"][0];
+        assert_eq!(
+            parsed["collections"][0]["filter"]["value"],
+            Value::from(MEETING_TEMPLATE),
+            "the meetings list leaves _index.md out"
+        );
+        let id = &parsed["collections"][0]["fields"][3]["fields"][0];
         assert_eq!(id["name"], Value::from("id"));
         assert_eq!(id["pattern"][0], Value::from(ID_PATTERN));
         assert!(
