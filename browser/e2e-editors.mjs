@@ -6,7 +6,8 @@
 // the stand-in, starts `opp-editors --local` with the screen's files beside the two routes, and then:
 //   1  the popup handshake completes: Decap lists the meetings, read from the stand-in with the token our
 //      callback handed over; the token exchange carried the client secret and the PKCE verifier; every
-//      message the screen received came from its own origin; the popup page had COOP unsafe-none
+//      message the screen received came from its own origin; the popup page had COOP unsafe-none; the
+//      list holds the meetings only, not the section's own page
 //   2  a wrong state is refused, and GitHub is not asked for a token
 //   3  a scope outside the allowlist is refused before GitHub is reached
 //   4  a sign-in started from another origin: the callback page says it was not opened from the editing
@@ -124,6 +125,7 @@ async function main() {
     await page.getByText('Regiobijeenkomst Zwolle').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, '02-bijeenkomsten.png') });
     const received = await page.evaluate(() => window.__received);
+    const sectionListed = await page.locator('a[href*="/collections/bijeenkomsten/entries/_index"]').count();
     const sp = [];
     if (popup.isClosed() === false) sp.push('the popup stayed open');
     if (github.seen.exchanges.length !== 1 || github.seen.exchanges[0].problems.length) sp.push(`token exchanges: ${JSON.stringify(github.seen.exchanges)}`);
@@ -139,6 +141,7 @@ async function main() {
     const coop = popupHeaders[0] ? popupHeaders[0]['cross-origin-opener-policy'] : 'no callback response seen';
     if (coop !== 'unsafe-none') sp.push(`the callback page's Cross-Origin-Opener-Policy: ${coop}`);
     if (cspBlocked.length) sp.push(...cspBlocked);
+    if (sectionListed) sp.push('the section page (_index.md) is listed among the meetings');
     report.check('sign-in  the popup handshake completes and Decap lists the meetings with the token', sp,
       `${github.seen.apiCalls.length} API calls, all with the token`);
 
