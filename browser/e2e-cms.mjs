@@ -114,7 +114,7 @@ async function main() {
       if (!written) await new Promise((r) => setTimeout(r, 250));
     }
     if (!written) fp.push(`${FILE} did not appear`);
-    for (const line of [`id: ${MEETING.id}`, `date: ${MEETING.date}`, `city: ${MEETING.city}`, `capacity: ${MEETING.capacity}`]) {
+    for (const line of [`id: ${MEETING.id}`, `date: ${MEETING.date}`, `city: ${MEETING.city}`, `capacity: ${MEETING.capacity}`, "template: meeting.html"]) {
       if (written && !written.includes(line)) fp.push(`${FILE} lacks "${line}":\n${written}`);
     }
     report.check('cms      published: the meeting file is in content/bijeenkomsten/', fp);

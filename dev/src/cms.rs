@@ -46,11 +46,26 @@ pub fn packages(root: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Starts decap-server on 127.0.0.1:`port`, writing below `root` (MODE=fs: files, no git commits).
-pub fn start(root: &Path, packages: &Path, port: u16) -> anyhow::Result<LocalBackend> {
+/// The editing screen's origin on `editing_port`: decap-server answers requests from it only (its CORS
+/// allows localhost and 127.0.0.1 unless told otherwise).
+pub fn editing_origin(editing_port: u16) -> String {
+    format!(
+        "http://{}:{editing_port}",
+        opp_site::cms::LOCAL_EDITING_HOST
+    )
+}
+
+pub fn start(
+    root: &Path,
+    packages: &Path,
+    port: u16,
+    editing_port: u16,
+) -> anyhow::Result<LocalBackend> {
     let root = std::fs::canonicalize(root)?;
     let child = Command::new("node")
         .arg(packages.join(SERVER))
         .env("PORT", port.to_string())
+        .env("ORIGIN", editing_origin(editing_port))
         .env("BIND_HOST", "127.0.0.1")
         .env("MODE", "fs")
         .env("GIT_REPO_DIRECTORY", &root)
@@ -95,8 +110,5 @@ pub async fn serve_editing_screen(
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Ok(format!(
-        "http://{}:{port}/",
-        opp_site::cms::LOCAL_EDITING_HOST
-    ))
+    Ok(format!("{}/", editing_origin(port)))
 }

@@ -159,7 +159,12 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         None
     };
     let backend = match &cms_packages {
-        Some(packages) => Some(cms::start(&cli.root, packages, cli.cms_port)?),
+        Some(packages) => Some(cms::start(
+            &cli.root,
+            packages,
+            cli.cms_port,
+            cli.editing_port,
+        )?),
         None => None,
     };
     let after_build = meetings_sync::after_build(
