@@ -9,14 +9,16 @@
 #                   [--link-key-version N] [--github-repository OWNER/NAME [--create-github-oidc-provider]]
 #                   [--console-domain NAME --console-certificate-arn ARN
 #                    [--console-issuer URL --console-client-id ID [--console-client-secret NAME]]]
+#                   [--editing-domain NAME --editing-certificate-arn ARN
+#                    [--editing-github-client-id ID --editing-github-client-secret-name NAME]]
 #                   [--skip-meetings] [--dry-run]
 #
-# Steps: check tools -> sam build (the Rust functions, opp-handler, opp-mailer and opp-console, via cargo-lambda,
-# arm64) -> the WAF stack in us-east-1 (unless --no-waf or --web-acl-arn) -> [--rotate-origin-secret: new secret value, wait]
-# -> sam deploy (a second pass on the very first deploy, to give the functions the CloudFront
-# origin) -> read the stack outputs -> e-mail: the DKIM records to publish, the SES sandbox -> build
-# the site for the site URL -> upload (hashed assets immutable, the rest 300 s, then --delete) ->
-# invalidate CloudFront -> sync meetings into the table (opp-admin).
+# Steps: check tools -> sam build (the Rust functions, opp-handler, opp-mailer, opp-console and opp-editors,
+# via cargo-lambda, arm64) -> the WAF stack in us-east-1 (unless --no-waf or --web-acl-arn) ->
+# [--rotate-origin-secret: new secret value, wait] -> sam deploy (a second pass on the very first deploy, to
+# give the functions the CloudFront origin) -> read the stack outputs -> e-mail: the DKIM records to publish,
+# the SES sandbox -> build the site for the site URL -> upload (hashed assets immutable, the rest 300 s, then
+# --delete; the editing screen to its own bucket) -> invalidate CloudFront -> sync meetings into the table.
 # Safe to run again: unchanged stacks are not an error, uploads only send what changed.
 #
 # --dry-run prints every command instead of running it (AWS queries included; their answers are
@@ -55,6 +57,12 @@ CONSOLE_ISSUER=""
 CONSOLE_CLIENT_ID=""
 CONSOLE_CLIENT_SECRET=""
 CONSOLE_PROVIDER_SET=0
+EDITING_DOMAIN=""
+EDITING_CERT=""
+EDITING_SET=0
+EDITING_CLIENT_ID=""
+EDITING_CLIENT_SECRET=""
+EDITING_CLIENT_SET=0
 HOSTED_ZONE_ID=""
 GITHUB_REPOSITORY_NAME=""
 GITHUB_REPOSITORY_SET=0
@@ -67,7 +75,7 @@ DRY_RUN=0
 ROTATION_WAIT=360
 
 usage() {
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
@@ -113,6 +121,16 @@ Options:
   --console-client-id ID    the back office's client id at --console-issuer
   --console-client-secret NAME
                             the name of the Secrets Manager secret with its client secret at --console-issuer
+  --editing-domain NAME     the editing screen (Decap CMS) and the editors' GitHub sign-in on this host name,
+                            config.yaml's cms.url (its own bucket, distribution and function;
+                            docs/operations/editing-screen.md); needs --editing-certificate-arn (us-east-1)
+                            and, the first time, the two --editing-github-client-* options; '' removes it
+  --editing-certificate-arn ARN
+                            the us-east-1 ACM certificate of --editing-domain
+  --editing-github-client-id ID
+                            the client id of the GitHub App (or OAuth App) the editors sign in with
+  --editing-github-client-secret-name NAME
+                            the name of the Secrets Manager secret (made by hand) with that App's client secret
   --skip-meetings           do not run opp-admin sync-meetings
   --dry-run                 print the commands instead of running them
   -h, --help                this text
@@ -173,6 +191,14 @@ while [[ $# -gt 0 ]]; do
     --console-client-id=*) CONSOLE_CLIENT_ID="${1#*=}"; CONSOLE_PROVIDER_SET=1; shift ;;
     --console-client-secret) need_value "$@"; CONSOLE_CLIENT_SECRET="$2"; CONSOLE_PROVIDER_SET=1; shift 2 ;;
     --console-client-secret=*) CONSOLE_CLIENT_SECRET="${1#*=}"; CONSOLE_PROVIDER_SET=1; shift ;;
+    --editing-domain) need_value "$@"; EDITING_DOMAIN="$2"; EDITING_SET=1; shift 2 ;;
+    --editing-domain=*) EDITING_DOMAIN="${1#*=}"; EDITING_SET=1; shift ;;
+    --editing-certificate-arn) need_value "$@"; EDITING_CERT="$2"; EDITING_SET=1; shift 2 ;;
+    --editing-certificate-arn=*) EDITING_CERT="${1#*=}"; EDITING_SET=1; shift ;;
+    --editing-github-client-id) need_value "$@"; EDITING_CLIENT_ID="$2"; EDITING_CLIENT_SET=1; shift 2 ;;
+    --editing-github-client-id=*) EDITING_CLIENT_ID="${1#*=}"; EDITING_CLIENT_SET=1; shift ;;
+    --editing-github-client-secret-name) need_value "$@"; EDITING_CLIENT_SECRET="$2"; EDITING_CLIENT_SET=1; shift 2 ;;
+    --editing-github-client-secret-name=*) EDITING_CLIENT_SECRET="${1#*=}"; EDITING_CLIENT_SET=1; shift ;;
     --skip-meetings) SKIP_MEETINGS=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -234,6 +260,21 @@ if [[ $CONSOLE_SET -eq 1 && ( ( -n "$CONSOLE_DOMAIN" && -z "$CONSOLE_CERT" ) || 
 fi
 if [[ $CONSOLE_PROVIDER_SET -eq 1 && -n "$CONSOLE_ISSUER" && -z "$CONSOLE_CLIENT_ID" ]]; then
   die "--console-issuer needs --console-client-id"
+fi
+if [[ $EDITING_SET -eq 1 && ( ( -n "$EDITING_DOMAIN" && -z "$EDITING_CERT" ) || ( -z "$EDITING_DOMAIN" && -n "$EDITING_CERT" ) ) ]]; then
+  die "--editing-domain and --editing-certificate-arn go together (or both '' to remove the editing screen)"
+fi
+if [[ $EDITING_SET -eq 1 && -n "$EDITING_DOMAIN" && ! "$EDITING_DOMAIN" =~ $HOST_RE ]]; then
+  die "--editing-domain must be a host name such as redactie.opp.example.nl"
+fi
+if [[ $EDITING_SET -eq 1 && -n "$EDITING_CERT" && "$EDITING_CERT" != arn:aws*:acm:us-east-1:* ]]; then
+  die "--editing-certificate-arn must be an ACM certificate in us-east-1 (CloudFront requires it)"
+fi
+if [[ $EDITING_CLIENT_SET -eq 1 && ( ( -n "$EDITING_CLIENT_ID" && -z "$EDITING_CLIENT_SECRET" ) || ( -z "$EDITING_CLIENT_ID" && -n "$EDITING_CLIENT_SECRET" ) ) ]]; then
+  die "--editing-github-client-id and --editing-github-client-secret-name go together (the App's client id and the secret with its client secret)"
+fi
+if [[ $EDITING_CLIENT_SET -eq 1 && -n "$EDITING_CLIENT_SECRET" && ! "$EDITING_CLIENT_SECRET" =~ ^[A-Za-z0-9/_+=.@-]+$ ]]; then
+  die "--editing-github-client-secret-name must be the secret's name (such as opp/editing/github-client-secret), not its ARN"
 fi
 if [[ $ALARM_EMAIL_SET -eq 1 && -n "$ALARM_EMAIL" && ! "$ALARM_EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
   die "--alarm-email must be an e-mail address"
@@ -396,10 +437,11 @@ while IFS= read -r setting; do LAMBDA_BUILD_ENV+=("$setting"); done < <(grep -E 
 [[ ${#LAMBDA_BUILD_ENV[@]} -gt 0 ]] || die "infra/lambda-build.env has no KEY=VALUE lines"
 # One sam build builds both functions, one after the other in the same Cargo target directory (the
 # second reuses the first one's dependencies): RegistrationFunction and MailerFunction.
-say "Building the functions (sam build: cargo lambda build --release --arm64 --bin opp-handler, --bin opp-mailer and --bin opp-console)"
+say "Building the functions (sam build: cargo lambda build --release --arm64 --bin opp-handler, --bin opp-mailer, --bin opp-console and --bin opp-editors)"
 run env "${LAMBDA_BUILD_ENV[@]}" sam build --template "$TEMPLATE" --build-dir "$BUILD_DIR" --region "$REGION"
-# Both binaries must be there (and their sizes are worth a look: BENCHMARKS.md).
-run ls -l "$BUILD_DIR/RegistrationFunction/bootstrap" "$BUILD_DIR/MailerFunction/bootstrap" "$BUILD_DIR/ConsoleFunction/bootstrap"
+# Every binary must be there (and their sizes are worth a look: BENCHMARKS.md).
+run ls -l "$BUILD_DIR/RegistrationFunction/bootstrap" "$BUILD_DIR/MailerFunction/bootstrap" "$BUILD_DIR/ConsoleFunction/bootstrap" \
+  "$BUILD_DIR/EditorsFunction/bootstrap"
 
 # ------------------------------------------------------------------------------------------------
 # 3. Deploy the stack
@@ -415,6 +457,10 @@ fi
 
 if [[ $ROTATE_SECRET -eq 1 && $FIRST_DEPLOY -eq 1 ]]; then
   die "--rotate-origin-secret needs an existing stack (its first deploy makes the secret)"
+fi
+# A new stack has no GitHub client to keep: the template's Rules would refuse the editing screen without one.
+if [[ $EDITING_SET -eq 1 && -n "$EDITING_DOMAIN" && $FIRST_DEPLOY -eq 1 && ( $EDITING_CLIENT_SET -eq 0 || -z "$EDITING_CLIENT_ID" ) ]]; then
+  die "--editing-domain needs --editing-github-client-id and --editing-github-client-secret-name on a first deploy (docs/operations/editing-screen.md)"
 fi
 # A sender must be an address at the domain the stack keeps when --domain is not given.
 if [[ $MAIL_FROM_SET -eq 1 && -n "$MAIL_FROM" && $DOMAIN_SET -eq 0 && $FIRST_DEPLOY -eq 0 && $DRY_RUN -eq 0 ]]; then
@@ -504,6 +550,13 @@ if [[ $CONSOLE_PROVIDER_SET -eq 1 ]]; then
   OVERRIDES+=("$(param ConsoleOidcIssuer "$CONSOLE_ISSUER")" "$(param ConsoleOidcClientId "$CONSOLE_CLIENT_ID")"
     "$(param ConsoleOidcClientSecretName "$CONSOLE_CLIENT_SECRET")")
 fi
+if [[ $EDITING_SET -eq 1 ]]; then
+  OVERRIDES+=("$(param EditingDomainName "$EDITING_DOMAIN")" "$(param EditingCertificateArn "$EDITING_CERT")")
+fi
+if [[ $EDITING_CLIENT_SET -eq 1 ]]; then
+  OVERRIDES+=("$(param EditingGitHubClientId "$EDITING_CLIENT_ID")"
+    "$(param EditingGitHubClientSecretName "$EDITING_CLIENT_SECRET")")
+fi
 [[ $GITHUB_REPOSITORY_SET -eq 1 ]] && OVERRIDES+=("$(param GitHubRepository "$GITHUB_REPOSITORY_NAME")")
 [[ -n "$CREATE_OIDC_PROVIDER" ]] && OVERRIDES+=("$(param CreateGitHubOidcProvider "$CREATE_OIDC_PROVIDER")")
 [[ -n "$LINK_KEY_VERSION" ]] && OVERRIDES+=("LinkKeyVersion=$LINK_KEY_VERSION")
@@ -538,6 +591,20 @@ for value in "$BUCKET" "$DISTRIBUTION_ID" "$TABLE" "$SITE_URL"; do
   [[ -n "$value" && "$value" != "None" ]] || die "stack $STACK_NAME lacks an output (deploy failed?)"
 done
 say "Site: $SITE_URL  bucket: $BUCKET  distribution: $DISTRIBUTION_ID  table: $TABLE"
+# The editing screen's bucket and distribution, when the stack has one (outputs only with EditingDomainName).
+# A dry run, which assumes a new stack, shows them only when --editing-domain is given.
+EDITING_BUCKET=""
+EDITING_DISTRIBUTION_ID=""
+if [[ $DRY_RUN -eq 0 || ( $EDITING_SET -eq 1 && -n "$EDITING_DOMAIN" ) ]]; then
+  EDITING_BUCKET="$(stack_output EditingScreenBucketName)"
+  EDITING_DISTRIBUTION_ID="$(stack_output EditingScreenDistributionId)"
+  [[ "$EDITING_BUCKET" == "None" ]] && EDITING_BUCKET=""
+  [[ "$EDITING_DISTRIBUTION_ID" == "None" ]] && EDITING_DISTRIBUTION_ID=""
+fi
+if [[ -n "$EDITING_BUCKET" && -n "$EDITING_DISTRIBUTION_ID" ]]; then
+  say "Editing screen: $(stack_output EditingScreenUrl)  bucket: $EDITING_BUCKET  distribution: $EDITING_DISTRIBUTION_ID"
+  say "Editing screen: point its host name at $(stack_output EditingScreenDistributionDomainName) (CNAME, or A/AAAA alias)"
+fi
 
 # ------------------------------------------------------------------------------------------------
 # 4b. E-mail: the DKIM records to publish until SES has verified them, and the SES sandbox
@@ -638,6 +705,9 @@ fi
 # ------------------------------------------------------------------------------------------------
 PUBLISH=(bash infra/publish-content.sh --region "$REGION" --site-url "$SITE_URL" --bucket "$BUCKET"
   --distribution-id "$DISTRIBUTION_ID" --table "$TABLE")
+if [[ -n "$EDITING_BUCKET" && -n "$EDITING_DISTRIBUTION_ID" ]]; then
+  PUBLISH+=(--editing-bucket "$EDITING_BUCKET" --editing-distribution-id "$EDITING_DISTRIBUTION_ID")
+fi
 [[ $SKIP_MEETINGS -eq 1 ]] && PUBLISH+=(--skip-meetings)
 [[ $DRY_RUN -eq 1 ]] && PUBLISH+=(--dry-run)
 "${PUBLISH[@]}"

@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # Publish the content to a deployed stack: build the site for its URL (with the editing screen's Decap
-# bundle from browser/node_modules when config.yaml has cms:) -> [--update-functions: build both
-# Lambda binaries and update their code, as their pages and e-mails are compiled in] -> upload (hashed
-# assets immutable, the rest 300 s, then --delete) -> invalidate CloudFront -> sync the meetings into the
-# table (opp-admin sync-meetings). infra/deploy.sh runs it after its stack deploy; the GitHub workflow
+# bundle from browser/node_modules in admin/decap/ when config.yaml has cms:) -> [--update-functions: build
+# both Lambda binaries and update their code, as their pages and e-mails are compiled in] -> upload all but
+# admin/ (hashed assets immutable, the rest 300 s, then --delete) -> [--editing-bucket: admin/ to the editing
+# screen's own bucket (no-cache, --delete)] -> invalidate CloudFront -> sync the meetings into the table
+# (opp-admin sync-meetings). infra/deploy.sh runs it after its stack deploy; the GitHub workflow
 # .github/workflows/deploy.yml runs it on every merge to main and every night. Changes nothing else.
 #
 #   infra/publish-content.sh --region R --site-url URL --bucket B --distribution-id D --table T
+#                            [--editing-bucket EB --editing-distribution-id ED]
 #                            [--update-functions --function F --mailer-function M [--only BIN]...]
 #                            [--skip-meetings] [--dry-run]
 #   infra/publish-content.sh --build-only DIR --site-url URL [--update-functions [--only BIN]...]
 #   infra/publish-content.sh --from-build DIR --region R --bucket B --distribution-id D --table T
+#                            [--editing-bucket EB --editing-distribution-id ED]
 #                            [--function F --mailer-function M] [--skip-meetings]
 #
 # Two halves for GitHub Actions: --build-only builds everything into DIR with no AWS credentials (the
 # site, the Lambda zips asked for, opp-admin); --from-build deploys exactly that, and builds nothing, so
 # no build script ever runs with the deploy role's credentials. Without either it does both (deploy.sh).
 # --only opp-handler|opp-mailer (repeatable) updates just those functions (infra/changed-functions.sh).
+#
+# The editing screen (the build's admin/) never goes to the site's bucket. --editing-bucket and
+# --editing-distribution-id (both or neither: the stack outputs EditingScreenBucketName and
+# EditingScreenDistributionId) publish it at the root of its own origin (its Decap bundle at /decap/), and
+# remove what the old layout left under admin/ in the site's bucket.
 #
 # --dry-run prints every command ('+ cmd' on stderr) instead of running it. What it calls is what the
 # stack's ContentDeployRole allows (infra/template.yaml; admin/tests/deploy_role.rs checks sync's part).
@@ -26,6 +34,8 @@ REGION=""
 SITE_URL=""
 BUCKET=""
 DISTRIBUTION_ID=""
+EDITING_BUCKET=""
+EDITING_DISTRIBUTION_ID=""
 TABLE=""
 UPDATE_FUNCTIONS=0
 FUNCTION=""
@@ -46,6 +56,8 @@ while [[ $# -gt 0 ]]; do
     --site-url) need_value "$@"; SITE_URL="$2"; shift 2 ;;
     --bucket) need_value "$@"; BUCKET="$2"; shift 2 ;;
     --distribution-id) need_value "$@"; DISTRIBUTION_ID="$2"; shift 2 ;;
+    --editing-bucket) need_value "$@"; EDITING_BUCKET="$2"; shift 2 ;;
+    --editing-distribution-id) need_value "$@"; EDITING_DISTRIBUTION_ID="$2"; shift 2 ;;
     --table) need_value "$@"; TABLE="$2"; shift 2 ;;
     --update-functions) UPDATE_FUNCTIONS=1; shift ;;
     --function) need_value "$@"; FUNCTION="$2"; shift 2 ;;
@@ -55,12 +67,16 @@ while [[ $# -gt 0 ]]; do
     --from-build) need_value "$@"; FROM_BUILD="$2"; shift 2 ;;
     --only) need_value "$@"; ONLY+=("$2"); shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
 
 [[ -n "$BUILD_DIR" && -n "$FROM_BUILD" ]] && die "--build-only and --from-build are the two halves: give one of them"
+if [[ -n "$EDITING_BUCKET" && -z "$EDITING_DISTRIBUTION_ID" ]] || [[ -z "$EDITING_BUCKET" && -n "$EDITING_DISTRIBUTION_ID" ]]; then
+  die "--editing-bucket and --editing-distribution-id go together (the stack outputs EditingScreenBucketName and EditingScreenDistributionId)"
+fi
+[[ -n "$BUILD_DIR" && -n "$EDITING_BUCKET" ]] && die "--editing-bucket is for the deploy, not for --build-only"
 BUILD=1
 DEPLOY=1
 [[ -n "$BUILD_DIR" ]] && DEPLOY=0
@@ -117,7 +133,9 @@ if [[ $BUILD -eq 1 ]]; then
   fi
 
   # The editing screen (config.yaml's cms:): the build wrote admin/index.html and admin/config.yml; Decap's
-  # bundle (pinned in browser/package-lock.json) goes beside them, without its source maps.
+  # bundle (pinned in browser/package-lock.json) goes beside them, without its source maps. admin/ is
+  # published to the editing screen's own bucket, at its root: the bundle is at /decap/ there, which
+  # admin/index.html loads relatively (decap/decap-cms.js).
   if [[ $DRY_RUN -eq 1 || -f "$PUBLIC_DIR/admin/index.html" ]]; then
     BUNDLE="browser/node_modules/decap-cms/dist"
     if [[ $DRY_RUN -eq 0 && ! -f "$BUNDLE/decap-cms.js" ]]; then
@@ -171,17 +189,19 @@ if [[ -n "$BUILD_DIR" ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------------
-# 3. Upload: hashed assets (name.1a2b3c4d.ext) for a year, everything else 300 s, then --delete
+# 3. Upload: hashed assets (name.1a2b3c4d.ext) for a year, everything else 300 s, then --delete. Never
+#    admin/, the editing screen: it has its own origin (3b). The exclude comes last on each sync, so it
+#    wins over the includes before it (aws s3 sync applies the filters in order, the last match deciding).
 # ------------------------------------------------------------------------------------------------
 HEX='[0-9a-f]'
 HASHED="*.${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}${HEX}.*"
 say "Uploading hashed assets (immutable)"
 run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
-  --exclude '*' --include "$HASHED" \
+  --exclude '*' --include "$HASHED" --exclude 'admin/*' \
   --cache-control 'public, max-age=31536000, immutable'
 say "Uploading pages and unhashed files (300 s)"
 run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress \
-  --exclude "$HASHED" \
+  --exclude "$HASHED" --exclude 'admin/*' \
   --cache-control 'public, max-age=300'
 # RFC 9116 wants security.txt as text/plain with its charset; s3 sync guesses text/plain without one.
 say "Uploading .well-known/security.txt as text/plain; charset=utf-8"
@@ -189,7 +209,23 @@ run aws s3 cp "$PUBLIC_DIR/.well-known/security.txt" "s3://$BUCKET/.well-known/s
   --region "$REGION" --no-progress --content-type 'text/plain; charset=utf-8' \
   --cache-control 'public, max-age=300'
 say "Removing files that are no longer generated"
-run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress --delete
+run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress --delete --exclude 'admin/*'
+
+# ------------------------------------------------------------------------------------------------
+# 3b. The editing screen on its own origin: the build's admin/ at the root of its bucket, every file
+#     "no-cache" (CloudFront and browsers ask again each time, so a new Decap bundle or config.yml shows at
+#     once), then --delete. Before that, what the old layout (/admin/ on the site's origin) left in the
+#     site's bucket goes: the sync above no longer touches admin/.
+# ------------------------------------------------------------------------------------------------
+if [[ -n "$EDITING_BUCKET" ]]; then
+  if [[ $DRY_RUN -eq 0 && ! -f "$PUBLIC_DIR/admin/index.html" ]]; then
+    die "--editing-bucket: $PUBLIC_DIR/admin/index.html is missing (config.yaml has no cms:?); publishing would empty the editing screen's bucket"
+  fi
+  say "Removing the editing screen's old copy from the site's bucket (s3://$BUCKET/admin/)"
+  run aws s3 rm "s3://$BUCKET/admin/" --recursive --region "$REGION" --only-show-errors
+  say "Uploading the editing screen to its own bucket (no-cache)"
+  run aws s3 sync "$PUBLIC_DIR/admin/" "s3://$EDITING_BUCKET/" --region "$REGION" --no-progress --delete --cache-control 'no-cache'
+fi
 
 # ------------------------------------------------------------------------------------------------
 # 4. Invalidate CloudFront ('/*' counts as one path; 1,000 paths a month are free)
@@ -197,6 +233,11 @@ run aws s3 sync "$PUBLIC_DIR/" "s3://$BUCKET/" --region "$REGION" --no-progress 
 say "Invalidating CloudFront"
 run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --paths '/*' \
   --query 'Invalidation.Id' --output text
+if [[ -n "$EDITING_DISTRIBUTION_ID" ]]; then
+  say "Invalidating the editing screen's distribution"
+  run aws cloudfront create-invalidation --distribution-id "$EDITING_DISTRIBUTION_ID" --paths '/*' \
+    --query 'Invalidation.Id' --output text
+fi
 
 # ------------------------------------------------------------------------------------------------
 # 5. Meetings into the table (capacity, registration windows) with the organisers' CLI

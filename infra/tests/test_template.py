@@ -37,6 +37,7 @@ CLOUDFRONT_CACHED_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
 # Logical ids. Two functions since the mailer: the tests name the one they mean.
 HANDLER, HANDLER_ROLE = "RegistrationFunction", "RegistrationFunctionRole"
 CONSOLE, CONSOLE_ROLE = "ConsoleFunction", "ConsoleFunctionRole"
+EDITORS, EDITORS_ROLE = "EditorsFunction", "EditorsFunctionRole"
 MAILER, MAILER_ROLE = "MailerFunction", "MailerFunctionRole"
 SCHEDULE_ROLE = "ReminderScheduleRole"
 ORIGIN_SECRET, LINK_KEY_SECRET = "OriginSecret", "LinkKeySecret"
@@ -50,6 +51,11 @@ SES_IDENTITY_ARN = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::
 SES_CONFIGURATION_SET_ARN = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}"}
 MAILER_ENVIRONMENT = {"TABLE_NAME", "LINK_KEY_ARN", "SITE_URL", "MAIL_FROM", "SES_CONFIGURATION_SET", "RUST_LOG"}
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+# The editors' GitHub client secret: made by hand, named by a parameter (a secret's ARN ends in six random
+# characters after its name).
+GITHUB_CLIENT_SECRET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+                                       ":secret:${EditingGitHubClientSecretName}-??????"}
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +88,15 @@ def is_console(name):
     return name.startswith("Console")
 
 
+def is_editing(name):
+    """The editing screen's resources (only with EditingDomainName): its bucket, distribution, the editors'
+    API, function and role. They have their own tests, as the console's."""
+    return name.startswith(("EditingScreen", "Editors")) and name != "EditingScreenHeadersPolicy"
+
+
 def one(template, rtype):
-    found = {name: res for name, res in resources_of(template, rtype).items() if not is_console(name)}
+    found = {name: res for name, res in resources_of(template, rtype).items()
+             if not is_console(name) and not is_editing(name)}
     assert len(found) == 1, f"expected exactly one {rtype}, found {sorted(found)}"
     return next(iter(found.items()))
 
@@ -281,7 +294,9 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
             for key in ("Action", "Resource", "NotAction", "NotResource"):
                 for value in walk(st.get(key, [])):
                     # S3 objects have no ARN of their own: the site bucket's objects are its ARN plus /*.
-                    if where == "ContentDeployRole/site-files" and key == "Resource" and value == "${SiteBucket.Arn}/*":
+                    if (where, key, value) in (("ContentDeployRole/site-files", "Resource", "${SiteBucket.Arn}/*"),
+                                               ("ContentDeployRole/editing-screen", "Resource",
+                                                "${EditingScreenBucket.Arn}/*")):
                         continue
                     assert not (isinstance(value, str) and "*" in value), f"{where}: '*' in {key}: {value}"
             assert "NotAction" not in st and "NotResource" not in st
@@ -290,16 +305,18 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
 def test_functions_use_only_their_explicit_roles(cfn):
     roles = resources_of(cfn, "AWS::IAM::Role")
     # ContentDeployRole is GitHub Actions' (deploy on merge), no function's.
-    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE, SCHEDULE_ROLE, "ContentDeployRole"}, "SAM made a role of its own?"
+    assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE, EDITORS_ROLE, SCHEDULE_ROLE,
+                          "ContentDeployRole"}, "SAM made a role of its own?"
     for role in roles.values():
         assert "ManagedPolicyArns" not in role["Properties"]
         assert "PermissionsBoundary" not in role["Properties"]
     functions = resources_of(cfn, "AWS::Lambda::Function")
-    assert set(functions) == {HANDLER, MAILER, CONSOLE}
+    assert set(functions) == {HANDLER, MAILER, CONSOLE, EDITORS}
     assert functions[HANDLER]["Properties"]["Role"] == getatt(HANDLER_ROLE, "Arn")
     assert functions[MAILER]["Properties"]["Role"] == getatt(MAILER_ROLE, "Arn")
     assert functions[CONSOLE]["Properties"]["Role"] == getatt(CONSOLE_ROLE, "Arn")
-    for role_name in (HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE):
+    assert functions[EDITORS]["Properties"]["Role"] == getatt(EDITORS_ROLE, "Arn")
+    for role_name in (HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE, EDITORS_ROLE):
         (st,) = as_list(roles[role_name]["Properties"]["AssumeRolePolicyDocument"]["Statement"])
         assert st["Principal"] == {"Service": "lambda.amazonaws.com"}
         assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}}
@@ -320,8 +337,8 @@ FUNCTIONS = [
 ]
 
 
-def test_exactly_three_functions(sam):
-    assert set(resources_of(sam, "AWS::Serverless::Function")) == {HANDLER, MAILER, CONSOLE}
+def test_exactly_four_functions(sam):
+    assert set(resources_of(sam, "AWS::Serverless::Function")) == {HANDLER, MAILER, CONSOLE, EDITORS}
 
 
 @pytest.mark.parametrize("name,binary,timeout,concurrency,default,_suffix", FUNCTIONS)
@@ -435,7 +452,7 @@ def test_old_origin_secret_parameter_is_gone(sam, cfn):
                          *resources_of(template, "AWS::Lambda::Function").items()]:
             env = fn["Properties"]["Environment"]["Variables"]
             assert "ORIGIN_VERIFY_SECRET" not in env
-            if name in (HANDLER, CONSOLE):
+            if name in (HANDLER, CONSOLE, EDITORS):
                 assert env["ORIGIN_SECRET_ARN"] == ref(ORIGIN_SECRET)
             else:  # only the functions behind CloudFront check the origin header
                 assert "ORIGIN_SECRET_ARN" not in env, name
@@ -477,7 +494,8 @@ def test_cloudfront_origin_header_resolves_the_secret(sam):
 @pytest.mark.parametrize("which", ["sam", "cfn"])
 def test_who_may_read_which_secret(which, sam, cfn):
     """The handler: the origin secret and the link key. The mailer: the link key. The back office: those two
-    and its client secret at the provider. Nobody else anything."""
+    and its client secret at the provider. The editors' sign-in: the origin secret and the GitHub client secret.
+    Nobody else anything."""
     template = sam if which == "sam" else cfn
     readers = {}
     for name, res in resources_of(template, "AWS::IAM::Role").items():
@@ -489,7 +507,8 @@ def test_who_may_read_which_secret(which, sam, cfn):
     client_secret = {"Fn::If": ["UseConsoleCognito", ref("ConsoleClientSecret"), {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ConsoleOidcClientSecretName}-??????"}]}
     assert readers == {HANDLER_ROLE: [ref(ORIGIN_SECRET), ref(LINK_KEY_SECRET)],
                        MAILER_ROLE: [ref(LINK_KEY_SECRET)],
-                       CONSOLE_ROLE: [ref(ORIGIN_SECRET), ref(LINK_KEY_SECRET), client_secret]}, readers
+                       CONSOLE_ROLE: [ref(ORIGIN_SECRET), ref(LINK_KEY_SECRET), client_secret],
+                       EDITORS_ROLE: [ref(ORIGIN_SECRET), GITHUB_CLIENT_SECRET_ARN]}, readers
 
 
 def test_checkov_notes_follow_the_secret(sam):
@@ -729,7 +748,8 @@ def test_feedback_rule_pattern_target_and_permission(sam):
     for name in paths:
         sample = sample.replace(f"<{name}>", "x")
     assert json.loads(sample) == {"ses_feedback": {"message_id": "x", "detail_type": "x", "bounce_type": "x"}}
-    (perm_name, perm), = [(n, p) for n, p in resources_of(sam, "AWS::Lambda::Permission").items() if not is_console(n)]
+    (perm_name, perm), = [(n, p) for n, p in resources_of(sam, "AWS::Lambda::Permission").items()
+                          if not is_console(n) and not is_editing(n)]
     assert perm["Properties"] == {"Action": "lambda:InvokeFunction", "FunctionName": getatt(MAILER, "Arn"),
                                   "Principal": "events.amazonaws.com", "SourceArn": getatt(rule_name, "Arn")}
 
@@ -875,9 +895,9 @@ def headers_policies(sam):
     dcfg = dist["Properties"]["DistributionConfig"]
     behaviours = [dcfg["DefaultCacheBehavior"], *dcfg["CacheBehaviors"]]
     api = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours if b.get("PathPattern", "").startswith("/api/")}
-    # /admin/* (the editing screen) has its own policy: test_admin_has_its_own_csp_and_the_public_pages_keep_theirs.
+    # The editing screen's policy is its own distribution's: test_the_editing_screen_has_its_own_csp_and_the_public_pages_keep_theirs.
     site = {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours
-            if not b.get("PathPattern", "").startswith(("/api/", "/admin/"))}
+            if not b.get("PathPattern", "").startswith("/api/")}
     assert len(api) == 1 and len(site) == 1, (api, site)
     (api_name,), (site_name,) = api, site
     assert api_name != site_name, "/api/* needs its own response headers policy (Referer leak, defect 7)"
@@ -886,7 +906,7 @@ def headers_policies(sam):
 
 
 def test_security_headers_policy(sam):
-    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 3, "site, /api/* and /admin/*"
+    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 3, "site, /api/* and the editing screen"
     for cfg in headers_policies(sam):
         sec = cfg["SecurityHeadersConfig"]
         hsts = sec["StrictTransportSecurity"]
@@ -996,7 +1016,7 @@ def test_asset_and_html_cache_policies(sam):
     cfg = dist["Properties"]["DistributionConfig"]
     html = sam["Resources"][cfg["DefaultCacheBehavior"]["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
     assert html["DefaultTTL"] == 300 and html["MinTTL"] == 0
-    asset_behaviours = [b for b in cfg["CacheBehaviors"] if not b["PathPattern"].startswith(("/api/", "/admin/"))]
+    asset_behaviours = [b for b in cfg["CacheBehaviors"] if not b["PathPattern"].startswith("/api/")]
     assert {b["PathPattern"] for b in asset_behaviours} >= {"/css/*", "/js/*", "/img/*"}
     for b in asset_behaviours:
         pol = sam["Resources"][b["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
@@ -1269,7 +1289,7 @@ def test_internet_nl_basics_hold(sam):
     cfg = sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     assert cfg["IPV6Enabled"] is True
     assert "TLSv1.2_2021" in str(cfg["ViewerCertificate"])
-    for name in ("SecurityHeadersPolicy", "AdminSecurityHeadersPolicy", "ApiSecurityHeadersPolicy"):
+    for name in ("SecurityHeadersPolicy", "EditingScreenHeadersPolicy", "ApiSecurityHeadersPolicy"):
         hsts = sam["Resources"][name]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
             "StrictTransportSecurity"]
         assert hsts["AccessControlMaxAgeSec"] >= 63072000 and hsts["Preload"] is True, name
@@ -1354,9 +1374,13 @@ def test_deploy_dry_run_first_deploy(tmp_path):
     assert "CARGO_PROFILE_RELEASE_PANIC=abort sam build --template infra/template.yaml" in commands[build]
     # One sam build makes both binaries; both must be there before anything is deployed.
     assert "--bin opp-handler" in out and "--bin opp-mailer" in out and "--bin opp-console" in out
+    assert "--bin opp-editors" in out
+    # No editing screen asked for: nothing published there.
+    assert "EditingScreen" not in out and "--editing-bucket" not in out
     built = index("ls -l", build)
     assert commands[built] == ("ls -l target/sam/build/RegistrationFunction/bootstrap "
-                               "target/sam/build/MailerFunction/bootstrap target/sam/build/ConsoleFunction/bootstrap")
+                               "target/sam/build/MailerFunction/bootstrap target/sam/build/ConsoleFunction/bootstrap "
+                               "target/sam/build/EditorsFunction/bootstrap")
     first = index("sam deploy", built)
     assert "--stack-name opp-test" in commands[first] and "--region eu-west-1" in commands[first]
     assert "--no-fail-on-empty-changeset" in commands[first]
@@ -1597,9 +1621,10 @@ def test_content_deploy_role_is_github_oidc_for_production_only(cfn, sam):
 
 def test_content_deploy_role_grants_only_the_publishing_steps(cfn):
     """S3 on the site bucket, one invalidation, the two functions' code; DynamoDB is compared with sync's
-    real calls in admin/tests/deploy_role.rs."""
-    statements = [s for p in cfn["Resources"]["ContentDeployRole"]["Properties"]["Policies"]
-                  for s in p["PolicyDocument"]["Statement"]]
+    real calls in admin/tests/deploy_role.rs. The editing screen's part: test_content_deploy_role_publishes_
+    the_editing_screen_only_when_the_stack_has_one."""
+    policies = [p for p in cfn["Resources"]["ContentDeployRole"]["Properties"]["Policies"] if "Fn::If" not in p]
+    statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
     granted = {}
     for s in statements:
         assert s["Effect"] == "Allow"
@@ -1618,6 +1643,32 @@ def test_content_deploy_role_grants_only_the_publishing_steps(cfn):
     for action, resource in granted.items():
         if action.startswith("dynamodb:"):
             assert resource == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}, "the table, never its indexes"
+
+
+def test_content_deploy_role_publishes_the_editing_screen_only_when_the_stack_has_one(cfn):
+    """Its bucket's files and its distribution's invalidation, in one policy behind DeployEditingScreen; not the
+    editors' function's code (no content is compiled into it: infra/deploy.sh updates it, as the console's)."""
+    conditional = [p["Fn::If"] for p in cfn["Resources"]["ContentDeployRole"]["Properties"]["Policies"]
+                   if "Fn::If" in p]
+    assert len(conditional) == 1, conditional
+    (condition, policy, otherwise), = conditional
+    assert condition == "DeployEditingScreen" and otherwise == ref("AWS::NoValue")
+    assert policy["PolicyName"] == "editing-screen"
+    granted = {}
+    for st in policy["PolicyDocument"]["Statement"]:
+        assert st["Effect"] == "Allow" and "Condition" not in st, st
+        for action in as_list(st["Action"]):
+            granted[action] = st["Resource"]
+    assert granted == {
+        "s3:ListBucket": getatt("EditingScreenBucket", "Arn"),
+        "s3:PutObject": {"Fn::Sub": "${EditingScreenBucket.Arn}/*"},
+        "s3:DeleteObject": {"Fn::Sub": "${EditingScreenBucket.Arn}/*"},
+        "cloudfront:CreateInvalidation": {
+            "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${EditingScreenDistribution}"},
+    }
+    updates = [st for p in cfn["Resources"]["ContentDeployRole"]["Properties"]["Policies"] if "Fn::If" not in p
+               for st in p["PolicyDocument"]["Statement"] if "lambda:UpdateFunctionCode" in as_list(st["Action"])]
+    assert all(getatt(EDITORS, "Arn") not in as_list(st["Resource"]) for st in updates)
 
 
 def publish(tmp_path, *args):
@@ -1647,6 +1698,16 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
         "aws cloudfront create-invalidation",
         "cargo run --release -p opp-admin --bin opp-admin",
     ], commands
+    # The editing screen (admin/) never reaches the site's bucket: every sync there leaves it out, last (the
+    # last matching filter decides).
+    syncs = [c for c in commands if c.startswith("aws s3 sync")]
+    assert len(syncs) == 3
+    for sync in syncs:
+        assert "s3://b/" in sync, sync
+        words = sync.split()
+        last_filter = max(i for i, word in enumerate(words) if word in ("--exclude", "--include"))
+        assert words[last_filter:last_filter + 2] == ["--exclude", "admin/\\*"], sync
+    assert not any("admin" in c for c in commands if c.startswith(("aws s3 cp", "aws s3 rm")))
     assert "--base-url https://opp.example.nl" in commands[0]
     assert "-name \\*.js" in commands[2] and "-name \\*.wasm" in commands[2], commands[2]
     assert "--bin opp-handler --output-format zip" in commands[3] and "--arm64" in commands[3]
@@ -1664,6 +1725,43 @@ def test_publish_content_runs_the_content_steps_in_order(tmp_path):
         assert refused.returncode != 0 and f"{option} is required" in refused.stderr, refused.stderr
     refused = publish(tmp_path, *base, "--update-functions", "--dry-run")
     assert refused.returncode != 0 and "--mailer-function" in refused.stderr
+
+
+def test_publish_content_puts_the_editing_screen_on_its_own_origin(tmp_path):
+    """--editing-bucket and --editing-distribution-id: what the old layout left under admin/ in the site's bucket
+    goes, admin/ goes to the root of the editing screen's bucket (no-cache, --delete), and its distribution is
+    invalidated too. Both flags or neither."""
+    base = ["--region", "eu-west-1", "--site-url", "https://opp.example.nl", "--bucket", "b",
+            "--distribution-id", "E123", "--table", "t", "--skip-meetings"]
+    result = publish(tmp_path, *base, "--editing-bucket", "eb", "--editing-distribution-id", "E9", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    commands = [line[2:] for line in result.stderr.splitlines() if line.startswith("+ ")]
+    kinds = [" ".join(c.split()[:3]) for c in commands if c.startswith("aws ")]
+    assert kinds == ["aws s3 sync", "aws s3 sync", "aws s3 cp", "aws s3 sync", "aws s3 rm", "aws s3 sync",
+                     "aws cloudfront create-invalidation", "aws cloudfront create-invalidation"], commands
+    site_syncs = [c for c in commands if c.startswith("aws s3 sync public/ ")]
+    assert len(site_syncs) == 3 and all("--exclude admin/\\*" in c and "s3://eb" not in c for c in site_syncs)
+    (rm,) = [c for c in commands if c.startswith("aws s3 rm")]
+    assert rm.startswith("aws s3 rm s3://b/admin/ --recursive"), rm
+    (editing,) = [c for c in commands if c.startswith("aws s3 sync public/admin/")]
+    assert editing.startswith("aws s3 sync public/admin/ s3://eb/ "), editing
+    assert "--delete" in editing and "--cache-control no-cache" in editing and "--exclude" not in editing
+    invalidations = [c for c in commands if c.startswith("aws cloudfront create-invalidation")]
+    assert "--distribution-id E123" in invalidations[0] and "--distribution-id E9" in invalidations[1]
+    assert all("--paths /\\*" in c for c in invalidations), invalidations
+    # The site is finished before the editing screen's copy there goes.
+    assert commands.index(rm) > commands.index(site_syncs[-1])
+    for only in (["--editing-bucket", "eb"], ["--editing-distribution-id", "E9"]):
+        refused = publish(tmp_path, *base, *only, "--dry-run")
+        assert refused.returncode != 0 and "go together" in refused.stderr, refused.stderr
+        assert "+ aws" not in refused.stderr
+    refused = publish(tmp_path, "--build-only", "out", "--site-url", "https://opp.example.nl",
+                      "--editing-bucket", "eb", "--editing-distribution-id", "E9", "--dry-run")
+    assert refused.returncode != 0
+    # The help names both flags.
+    helped = publish(tmp_path, "--help")
+    assert helped.returncode == 0 and "--editing-bucket EB --editing-distribution-id ED" in helped.stdout
+    assert helped.stdout.rstrip().endswith("checks sync's part)."), helped.stdout
 
 
 def test_publish_content_builds_without_credentials_and_deploys_without_building(tmp_path):
@@ -1774,36 +1872,259 @@ def test_deploy_workflow_matches_the_role(cfn):
     assert not any("aws-access-key-id" in s.get("with", {}) for s in steps), "no long-lived keys"
     publish = steps[-1]["run"]
     assert "bash infra/publish-content.sh --from-build" in publish
+    # The editing screen's bucket and distribution from the repository variables, passed only when set.
+    assert deploy["env"]["EDITING_BUCKET"] == "${{ vars.EDITING_BUCKET }}"
+    assert deploy["env"]["EDITING_DISTRIBUTION_ID"] == "${{ vars.EDITING_DISTRIBUTION_ID }}"
+    assert '--editing-bucket "$EDITING_BUCKET" --editing-distribution-id "$EDITING_DISTRIBUTION_ID"' in publish
+    assert 'if [ -n "$EDITING_BUCKET" ]' in publish
     pull_request = yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text(encoding="utf-8"))
     assert pull_request["permissions"] == {}
     assert all(j["permissions"] == {"contents": "read"} for j in pull_request["jobs"].values())
     assert "id-token" not in str(pull_request), "pull requests get no AWS role"
 
 
-def test_admin_has_its_own_csp_and_the_public_pages_keep_theirs(sam):
-    """/admin/* (Decap CMS) gets exactly the policy opp-site serves it with; every other path stays strict."""
+def test_the_editing_screen_has_its_own_csp_and_the_public_pages_keep_theirs(sam):
+    """The editing screen (Decap CMS) is on its own distribution with exactly the policy opp-site serve and
+    cargo dev --cms send it with (model/src/cdn.rs); the public distribution has no /admin/* and every path
+    there stays strict; /oauth/* (the editors' sign-in) has no headers policy: the function sends its own."""
     import re
     source = (ROOT / "model" / "src" / "cdn.rs").read_text(encoding="utf-8")
     expected = re.search(r'pub const EDITING_SCREEN_CSP: &str = "([^"]+)";', source).group(1)
     cfg = sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     behaviours = {b["PathPattern"]: b for b in cfg["CacheBehaviors"]}
-    admin = behaviours["/admin/*"]
-    assert admin["TargetOriginId"] == "site-bucket"
-    assert admin["ResponseHeadersPolicyId"] == {"Ref": "AdminSecurityHeadersPolicy"}
+    assert not any(p.startswith("/admin") for p in behaviours), "no editing screen on the public origin"
+    public = [cfg["DefaultCacheBehavior"], *behaviours.values()]
+    assert all(b["ResponseHeadersPolicyId"] != ref("EditingScreenHeadersPolicy") for b in public)
+    assert all(o["Id"] in ("site-bucket", "registration-api") for o in cfg["Origins"])
     policies = {name: sam["Resources"][name]["Properties"]["ResponseHeadersPolicyConfig"]
-                for name in ("AdminSecurityHeadersPolicy", "SecurityHeadersPolicy", "ApiSecurityHeadersPolicy")}
+                for name in ("EditingScreenHeadersPolicy", "SecurityHeadersPolicy", "ApiSecurityHeadersPolicy")}
+    assert "AdminSecurityHeadersPolicy" not in sam["Resources"]
+    assert policies["EditingScreenHeadersPolicy"]["Name"] == {"Fn::Sub": "${AWS::StackName}-editing-screen-headers"}
     csp = {name: p["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
            for name, p in policies.items()}
-    assert csp["AdminSecurityHeadersPolicy"] == expected, "template and model/src/cdn.rs disagree"
+    assert csp["EditingScreenHeadersPolicy"] == expected, "template and model/src/cdn.rs disagree"
     for name in ("SecurityHeadersPolicy", "ApiSecurityHeadersPolicy"):
         assert "unsafe" not in csp[name] and "api.github.com" not in csp[name], (name, csp[name])
     assert "script-src 'self';" in csp["SecurityHeadersPolicy"]
-    # Every other behaviour (and the default) keeps a strict policy.
-    others = [cfg["DefaultCacheBehavior"]] + [b for p, b in behaviours.items() if p != "/admin/*"]
-    assert all(b["ResponseHeadersPolicyId"] != {"Ref": "AdminSecurityHeadersPolicy"} for b in others)
-    headers = {h["Header"]: h["Value"] for h in policies["AdminSecurityHeadersPolicy"]["CustomHeadersConfig"]["Items"]}
+    headers = {h["Header"]: h["Value"] for h in policies["EditingScreenHeadersPolicy"]["CustomHeadersConfig"]["Items"]}
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups", "the sign-in popup"
     assert headers["X-Robots-Tag"] == "noindex"
+    # Only the editing screen's distribution uses the policy, on its files (the default behaviour).
+    users = [name for name, dist in resources_of(sam, "AWS::CloudFront::Distribution").items()
+             if ref("EditingScreenHeadersPolicy") in walk(dist)]
+    assert users == ["EditingScreenDistribution"]
+    editing = sam["Resources"]["EditingScreenDistribution"]["Properties"]["DistributionConfig"]
+    default = editing["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "editing-screen-bucket"
+    assert default["ResponseHeadersPolicyId"] == ref("EditingScreenHeadersPolicy")
+    assert set(default["AllowedMethods"]) == {"GET", "HEAD"}
+    assert editing["DefaultRootObject"] == "index.html"
+    (oauth,) = editing["CacheBehaviors"]
+    assert oauth["PathPattern"] == "/oauth/*" and oauth["TargetOriginId"] == "editors-api"
+    assert "ResponseHeadersPolicyId" not in oauth, "the function sends its own headers (COOP unsafe-none)"
+    assert oauth["CachePolicyId"] == CACHING_DISABLED
+    assert oauth["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    assert oauth["AllowedMethods"] == ["GET", "HEAD"] and oauth["CachedMethods"] == ["GET", "HEAD"]
+    assert oauth["ViewerProtocolPolicy"] == "redirect-to-https"
+    origins = {o["Id"]: o for o in editing["Origins"]}
+    assert set(origins) == {"editing-screen-bucket", "editors-api"}
+    api = origins["editors-api"]
+    assert api["DomainName"] == {"Fn::Sub": "${EditorsHttpApi}.execute-api.${AWS::Region}.amazonaws.com"}
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    # The origin secret exactly as the site's and the back office's distributions send it.
+    (header,) = api["OriginCustomHeaders"]
+    site_api = next(o for o in cfg["Origins"] if o["Id"] == "registration-api")
+    console = sam["Resources"]["ConsoleDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]
+    assert header == site_api["OriginCustomHeaders"][0] == console["OriginCustomHeaders"][0]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    bucket = origins["editing-screen-bucket"]
+    assert bucket["DomainName"] == getatt("EditingScreenBucket", "RegionalDomainName")
+    assert bucket["OriginAccessControlId"] == getatt("EditingScreenOriginAccessControl", "Id")
+    assert bucket["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+
+
+# --------------------------------------------------------------------------------------------
+# The editing screen on its own origin (docs/operations/editing-screen.md)
+# --------------------------------------------------------------------------------------------
+
+def test_editing_screen_resources_exist_only_with_its_domain(sam):
+    editing = {name: res for name, res in sam["Resources"].items() if is_editing(name)}
+    assert set(editing) == {
+        "EditingScreenBucket", "EditingScreenBucketPolicy", "EditingScreenOriginAccessControl",
+        "EditingScreenDistribution", "EditorsApiAccessLogGroup", "EditorsHttpApi", "EditorsIntegration",
+        "EditorsOAuthRoute", "EditorsStage", "EditorsInvokePermission", "EditorsFunctionLogGroup",
+        "EditorsFunctionRole", "EditorsFunction"}
+    for name, res in editing.items():
+        assert res.get("Condition") == "DeployEditingScreen", name
+    assert sam["Conditions"]["DeployEditingScreen"] == {"Fn::And": [
+        {"Fn::Not": [{"Fn::Equals": [ref("EditingDomainName"), ""]}]},
+        {"Fn::Not": [{"Fn::Equals": [ref("EditingCertificateArn"), ""]}]}]}
+    for output in ("EditingScreenUrl", "EditingScreenBucketName", "EditingScreenDistributionId",
+                   "EditorsFunctionName", "EditingScreenDistributionDomainName"):
+        assert sam["Outputs"][output]["Condition"] == "DeployEditingScreen", output
+    assert sam["Outputs"]["EditingScreenBucketName"]["Value"] == ref("EditingScreenBucket")
+    assert sam["Outputs"]["EditingScreenDistributionId"]["Value"] == ref("EditingScreenDistribution")
+    assert sam["Outputs"]["EditorsFunctionName"]["Value"] == ref(EDITORS)
+    assert sam["Outputs"]["EditingScreenUrl"]["Value"] == {"Fn::Sub": "https://${EditingDomainName}/"}
+
+
+def test_editing_screen_parameters_and_rules(sam):
+    import re
+    params = sam["Parameters"]
+    for name in ("EditingDomainName", "EditingCertificateArn", "EditingGitHubClientId",
+                 "EditingGitHubClientSecretName"):
+        assert params[name]["Default"] == "", name
+    assert params["EditingScopes"]["Default"] == "public_repo"
+    assert params["EditingDomainName"]["AllowedPattern"] == params["ConsoleDomainName"]["AllowedPattern"]
+    assert params["EditingCertificateArn"]["AllowedPattern"] == params["ConsoleCertificateArn"]["AllowedPattern"]
+    assert re.fullmatch(params["EditingDomainName"]["AllowedPattern"], "redactie.opp.example.nl")
+    assert re.fullmatch(params["EditingGitHubClientSecretName"]["AllowedPattern"], "opp/editing/github-client-secret")
+    for scopes in ("public_repo", "repo", "public_repo,read:org"):
+        assert re.fullmatch(params["EditingScopes"]["AllowedPattern"], scopes), scopes
+    assert not re.fullmatch(params["EditingScopes"]["AllowedPattern"], "")
+    rule = sam["Rules"]["EditingDomainNeedsCertificateAndClient"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [ref("EditingDomainName"), ""]}]}
+    needed = {a["Assert"]["Fn::Not"][0]["Fn::Equals"][0]["Ref"] for a in rule["Assertions"]}
+    assert needed == {"EditingCertificateArn", "EditingGitHubClientId", "EditingGitHubClientSecretName"}
+
+
+def test_editors_role_reads_only_its_two_secrets_and_writes_only_its_logs(sam, cfn):
+    """No DynamoDB, no SES, no other secret, no wildcard: the sign-in needs the origin secret (CloudFront's
+    header), the GitHub client secret (the token exchange) and its own log group."""
+    for template in (sam, cfn):
+        text = json.dumps(template["Resources"][EDITORS_ROLE]["Properties"]["Policies"])
+        assert "dynamodb" not in text.lower() and "RegistrationsTable" not in text
+        assert "ses:" not in text and "LinkKeySecret" not in text and "sqs:" not in text
+        grants = grants_of(template, EDITORS_ROLE)
+        assert grants == {
+            key(ref(ORIGIN_SECRET)): {"secretsmanager:GetSecretValue"},
+            key(GITHUB_CLIENT_SECRET_ARN): {"secretsmanager:GetSecretValue"},
+            key(getatt("EditorsFunctionLogGroup", "Arn")): {"logs:CreateLogStream", "logs:PutLogEvents"},
+        }, grants
+        for _, actions, resources in statements_of(template, EDITORS_ROLE):
+            for value in walk([actions, resources]):
+                assert not (isinstance(value, str) and "*" in value), value
+    (st,) = sam["Resources"][EDITORS_ROLE]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert st["Principal"] == {"Service": "lambda.amazonaws.com"}
+
+
+def test_editors_function_has_its_settings(sam):
+    fn = sam["Resources"][EDITORS]
+    props = fn["Properties"]
+    assert fn["Metadata"]["BuildMethod"] == "rust-cargolambda"
+    assert fn["Metadata"]["BuildProperties"] == {"Binary": "opp-editors"}
+    assert (props["Runtime"], props["Architectures"], props["Handler"], props["CodeUri"]) == (
+        "provided.al2023", ["arm64"], "bootstrap", "..")
+    assert props["Role"] == getatt(EDITORS_ROLE, "Arn")
+    assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-editors"}
+    assert props["LoggingConfig"]["LogGroup"] == ref("EditorsFunctionLogGroup")
+    group = sam["Resources"]["EditorsFunctionLogGroup"]["Properties"]
+    assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-editors"}
+    assert props["ReservedConcurrentExecutions"] >= 1
+    assert "Events" not in props, "plain API Gateway resources, as the console's"
+    env = props["Environment"]["Variables"]
+    assert env == {
+        "EDITING_ORIGIN": {"Fn::Sub": "https://${EditingDomainName}"},
+        "GITHUB_CLIENT_ID": ref("EditingGitHubClientId"),
+        "GITHUB_CLIENT_SECRET_ARN": ref("EditingGitHubClientSecretName"),
+        "EDITOR_SCOPES": ref("EditingScopes"),
+        "ORIGIN_SECRET_ARN": ref(ORIGIN_SECRET),
+        "RUST_LOG": "info",
+    }
+    # The binary reads exactly these (clap's env names).
+    binary = (ROOT / "editors" / "src" / "bin" / "opp-editors.rs").read_text(encoding="utf-8")
+    for name in env:
+        if name != "RUST_LOG":
+            assert f'env = "{name}"' in binary, name
+    # Neither the public function nor the back office gains anything from it.
+    others = json.dumps([sam["Resources"][n] for n in (HANDLER, HANDLER_ROLE, CONSOLE, CONSOLE_ROLE)])
+    assert "Editing" not in others and "Editors" not in others
+
+
+def test_editors_api_routes_only_get_below_oauth_to_the_editors_function(sam):
+    routes = {name: r["Properties"] for name, r in resources_of(sam, "AWS::ApiGatewayV2::Route").items()
+              if r["Properties"]["ApiId"] == ref("EditorsHttpApi")}
+    assert [r["RouteKey"] for r in routes.values()] == ["GET /oauth/{proxy+}"]
+    assert all(r["Target"] == {"Fn::Sub": "integrations/${EditorsIntegration}"} for r in routes.values())
+    integration = sam["Resources"]["EditorsIntegration"]["Properties"]
+    assert integration["IntegrationUri"] == getatt(EDITORS, "Arn")
+    assert integration["PayloadFormatVersion"] == "2.0"
+    perm = sam["Resources"]["EditorsInvokePermission"]["Properties"]
+    assert perm["FunctionName"] == ref(EDITORS) and perm["Principal"] == "apigateway.amazonaws.com"
+    assert "${EditorsHttpApi}" in perm["SourceArn"]["Fn::Sub"]
+    stage = sam["Resources"]["EditorsStage"]["Properties"]
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    log_format = stage["AccessLogSettings"]["Format"]
+    for leak in ("$context.path", "sourceIp", "userAgent", "querystring"):
+        assert leak not in log_format, leak
+    assert stage["AccessLogSettings"]["DestinationArn"] == getatt("EditorsApiAccessLogGroup", "Arn")
+
+
+def test_editing_screen_bucket_is_private_and_read_only_by_its_distribution(sam):
+    site, editing = (sam["Resources"][n]["Properties"] for n in ("SiteBucket", "EditingScreenBucket"))
+    for prop in ("PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption",
+                 "VersioningConfiguration"):
+        assert editing[prop] == site[prop], prop
+    assert sam["Resources"]["EditingScreenBucket"]["DeletionPolicy"] == "Retain"
+    policy = sam["Resources"]["EditingScreenBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == ref("EditingScreenBucket")
+    allow, deny = policy["PolicyDocument"]["Statement"]
+    assert allow["Effect"] == "Allow" and allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert allow["Resource"] == {"Fn::Sub": "${EditingScreenBucket.Arn}/*"}
+    source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith("distribution/${EditingScreenDistribution}")
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    oac = sam["Resources"]["EditingScreenOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == (
+        "s3", "always", "sigv4")
+
+
+def test_editing_screen_distribution_settings(sam):
+    config = sam["Resources"]["EditingScreenDistribution"]["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [ref("EditingDomainName")]
+    assert config["ViewerCertificate"] == {"AcmCertificateArn": ref("EditingCertificateArn"),
+                                           "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}
+    assert (config["HttpVersion"], config["PriceClass"], config["IPV6Enabled"]) == ("http2and3", "PriceClass_100", True)
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", ref("WebAclArn"), ref("AWS::NoValue")]}
+    assert config["DefaultCacheBehavior"]["CachePolicyId"] == ref("HtmlCachePolicy")
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
+    assert set(errors) >= CLOUDFRONT_CACHED_ERRORS
+    for code, entry in errors.items():
+        assert entry == {"ErrorCode": code, "ErrorCachingMinTTL": 0}, "no error answer kept, none replaced"
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https" and behaviour["Compress"] is True
+
+
+def test_deploy_dry_run_with_the_editing_screen(tmp_path):
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    editing = ["--editing-domain", "redactie.opp.example.nl", "--editing-certificate-arn", cert]
+    client = ["--editing-github-client-id", "Iv1.0123456789abcdef",
+              "--editing-github-client-secret-name", "opp/editing/github-client-secret"]
+    result = dry_run(tmp_path, *editing, *client)
+    assert result.returncode == 0, result.stderr
+    commands = commands_of(result)
+    first = next(c for c in commands if c.startswith("sam deploy"))
+    for item in ("EditingDomainName=redactie.opp.example.nl", f"EditingCertificateArn={cert}",
+                 "EditingGitHubClientId=Iv1.0123456789abcdef",
+                 "EditingGitHubClientSecretName=opp/editing/github-client-secret"):
+        assert item in first, item
+    # The content: admin/ to the editing screen's bucket from the stack's outputs, and its invalidation.
+    (editing_sync,) = [c for c in commands if c.startswith("aws s3 sync public/admin/")]
+    assert "s3://\\<EditingScreenBucketName\\>/" in editing_sync, editing_sync
+    assert any(c.startswith("aws cloudfront create-invalidation --distribution-id \\<EditingScreenDistributionId\\>")
+               for c in commands)
+    for args, message in (
+            (editing[:2], "go together"),
+            ([*editing, client[0], client[1]], "go together"),
+            (editing, "--editing-github-client-id"),
+            (["--editing-domain", "redactie.opp.example.nl", "--editing-certificate-arn",
+              "arn:aws:acm:eu-west-1:123456789012:certificate/x", *client], "us-east-1"),
+            ([*editing, client[0], client[1], client[2],
+              "arn:aws:secretsmanager:eu-central-1:123456789012:secret:x-AbCdEf"], "not its ARN")):
+        refused = dry_run(tmp_path, *args)
+        assert refused.returncode != 0 and message in refused.stderr, (args, refused.stderr)
+        assert "+ sam deploy" not in refused.stderr
 
 
 # --------------------------------------------------------------------------------------------
@@ -1881,7 +2202,8 @@ def test_console_distribution_reaches_only_the_consoles_api_and_caches_nothing(s
 
 
 def test_console_api_sends_every_path_to_the_console_function_only(sam):
-    routes = {r["Properties"]["RouteKey"] for r in resources_of(sam, "AWS::ApiGatewayV2::Route").values()}
+    routes = {r["Properties"]["RouteKey"] for r in resources_of(sam, "AWS::ApiGatewayV2::Route").values()
+              if r["Properties"]["ApiId"] == ref("ConsoleHttpApi")}
     assert routes == {"ANY /", "ANY /{proxy+}"}
     integration = sam["Resources"]["ConsoleIntegration"]["Properties"]
     assert integration["IntegrationUri"] == getatt(CONSOLE, "Arn")

@@ -175,7 +175,7 @@ fn the_editing_screen_is_published_to_its_own_bucket_only() {
         "publish-content.sh must leave {dir}/ out of the site's bucket"
     );
     assert!(
-        script.contains(&format!("\"$OUT/{dir}/\" \"s3://$EDITING_BUCKET/\"")),
+        script.contains(&format!("\"$PUBLIC_DIR/{dir}/\" \"s3://$EDITING_BUCKET/\"")),
         "publish-content.sh must publish {dir}/ to the editing screen's bucket"
     );
 }
