@@ -31,6 +31,13 @@ fn role_statements() -> Vec<Value> {
         .unwrap()
         .iter()
         .flat_map(|policy| {
+            // A policy only some stacks have (`!If [Condition, policy, !Ref AWS::NoValue]`): its statements.
+            let policy = match policy {
+                Value::Tagged(tagged) if tagged.tag == "If" => {
+                    &tagged.value.as_sequence().unwrap()[1]
+                }
+                other => other,
+            };
             policy["PolicyDocument"]["Statement"]
                 .as_sequence()
                 .unwrap()
