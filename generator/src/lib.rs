@@ -293,8 +293,19 @@ impl Prepared {
         if let Err(err) = emails::check(&options.root, &self.site.config.base_url) {
             problems.extend(err.problems);
         }
+        let left_out_links = match self.renderer() {
+            Ok(renderer) => {
+                let (left_out_problems, links) = renderer.check_left_out(collect_links);
+                problems.extend(left_out_problems);
+                links
+            }
+            Err(_) => Vec::new(),
+        };
         match self.render_all(output, collect_links, timings) {
-            Ok(finished) => (Some(finished), problems),
+            Ok(mut finished) => {
+                finished.links.extend(left_out_links);
+                (Some(finished), problems)
+            }
             Err(err) => {
                 problems.extend(err.problems);
                 (None, problems)

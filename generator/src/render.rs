@@ -202,6 +202,47 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders page `index` into `scratch`'s buffer.
+    /// The Markdown of the pages left out for a mistake in their front matter, rendered only to check its
+    /// links: a content path that does not resolve is reported in this build, beside the front matter's
+    /// mistake, and with `collect_links` its links and anchors go to the link check like a page's.
+    pub fn check_left_out(
+        &self,
+        collect_links: bool,
+    ) -> (Vec<Problem>, Vec<crate::check::PageLinks>) {
+        let resolve = |link: &str| self.site.resolve_content_path(link);
+        let mut problems = Vec::new();
+        let mut links = Vec::new();
+        let mut source = Vec::new();
+        for left in self.site.left_out() {
+            // Unreadable files and missing front matter were reported already; there is no body to check.
+            let Ok(text) = crate::load::read_text(&left.path, &mut source) else {
+                continue;
+            };
+            let Ok(split) = crate::load::split_front_matter(text, &left.display_path) else {
+                continue;
+            };
+            let body = text.get(split.body_offset..).unwrap_or_default();
+            let rendered = markdown::render_into(body, split.body_line, &resolve, String::new());
+            problems.extend(rendered.broken.into_iter().map(|(line, message)| {
+                Problem::in_file(&left.display_path, message)
+                    .at_line(line)
+                    .with_hint(site::INTERNAL_LINK_HINT)
+            }));
+            if collect_links && !left.url.is_empty() {
+                let (hrefs, ids) = crate::check::extract(&rendered.html);
+                links.push(crate::check::PageLinks {
+                    out_path: out_path(&left.url),
+                    source: Some(left.display_path.clone()),
+                    template_file: left.display_path.clone(),
+                    hrefs,
+                    ids,
+                    markdown_links: rendered.links,
+                });
+            }
+        }
+        (problems, links)
+    }
+
     pub fn render_page<'s>(
         &'s self,
         index: usize,

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::dates;
@@ -69,10 +69,24 @@ pub struct Site {
     by_rel: HashMap<String, usize>,
     /// Content paths of pages with a mistake, left out of this build, with the URL they would have.
     failed: HashMap<String, String>,
+    /// Files left out for a mistake in their front matter (as reported, and where to read them): their
+    /// Markdown is still checked for broken links, so one build reports every mistake of a file.
+    left_out: Vec<LeftOut>,
     /// Indices into `pages`, sorted by date, then start time, then id.
     pub meetings: Vec<usize>,
     /// Per section (page index): what it lists, built once instead of scanning every page per section.
     children: HashMap<usize, Children>,
+}
+
+/// A page left out of the build for a mistake in its front matter.
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    /// The path problems name (`content/…`).
+    pub display_path: PathBuf,
+    /// Where the file is read from.
+    pub path: PathBuf,
+    /// The URL it would have had (empty when its name itself is wrong).
+    pub url: String,
 }
 
 /// The pages and subsections a section lists, as indices into `pages`, each sorted by weight, date, title.
@@ -112,6 +126,7 @@ impl Site {
         let mut problems = Vec::new();
         let mut read = Vec::with_capacity(parsed.len());
         let mut failed = HashMap::new();
+        let mut left_out = Vec::new();
         for (result, found) in parsed.into_iter().zip(markdown) {
             match result {
                 Ok(Some(page)) => read.push(page),
@@ -120,6 +135,11 @@ impl Site {
                     problems.extend(found_problems);
                     // Links to it are not reported as broken too: the page is there, with a mistake.
                     let url = page_url(&found.rel, None).unwrap_or_default();
+                    left_out.push(LeftOut {
+                        display_path: content_dir.join(&found.rel),
+                        path: found.path.clone(),
+                        url: url.clone(),
+                    });
                     failed.insert(found.rel.clone(), url);
                 }
             }
@@ -179,6 +199,7 @@ impl Site {
             now: options.now,
             by_rel,
             failed,
+            left_out,
             meetings,
             children,
         };
@@ -187,6 +208,11 @@ impl Site {
 
     /// Content path and URL of each page left out because of a mistake (the URL is empty when the file's
     /// name cannot make one).
+    /// The pages left out for a mistake in their front matter, whose Markdown is still checked.
+    pub fn left_out(&self) -> &[LeftOut] {
+        &self.left_out
+    }
+
     pub fn failed_pages(&self) -> impl Iterator<Item = (String, String)> + '_ {
         self.failed
             .iter()

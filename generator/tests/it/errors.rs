@@ -551,3 +551,50 @@ fn registration_endpoint_outside_the_api_is_refused_with_its_line() {
         ],
     );
 }
+
+/// A meeting with a wrong date and a broken link: both in one build, though the date leaves the page out.
+#[test]
+fn a_page_left_out_for_its_front_matter_still_gets_its_links_checked() {
+    let err = failing_build(|root| {
+        let page = root.join("content/bijeenkomsten/zwolle.md");
+        edit(&page, "date: 2030-03-10", "date: 10-03-2030");
+        edit(
+            &page,
+            "Welkom in Zwolle.",
+            "Welkom in Zwolle.\n\nLees eerst [dit](@/bestaat-niet.md).",
+        );
+    });
+    expect(
+        &err,
+        &[
+            "content/bijeenkomsten/zwolle.md:6: error:",
+            "content/bijeenkomsten/zwolle.md:18: error: link to `@/bestaat-niet.md`",
+        ],
+    );
+    assert_eq!(err.matches("error:").count(), 2, "{err}");
+}
+
+/// `opp-site check` also follows the anchors in such a page's Markdown.
+#[test]
+fn the_link_check_reads_a_left_out_pages_anchors_too() {
+    let (_dir, root) = site_copy();
+    let page = root.join("content/bijeenkomsten/zwolle.md");
+    edit(&page, "capacity: 20", "capacity: 0");
+    edit(
+        &page,
+        "Welkom in Zwolle.",
+        "Welkom in Zwolle.\n\nZie [de doelen](@/over.md#bestaat-niet).",
+    );
+    let out = root.join("public");
+    let err = opp_site::check(&options(&root, &out))
+        .expect_err("the check must fail")
+        .render(Lang::En);
+    expect(
+        &err,
+        &[
+            "content/bijeenkomsten/zwolle.md:14: error: capacity must be at least 1",
+            "zwolle.md:18: error: broken anchor `/over/#bestaat-niet`",
+        ],
+    );
+    assert_eq!(err.matches("error:").count(), 2, "{err}");
+}
