@@ -106,7 +106,11 @@ Canonical: {base}/{SECURITY_TXT}
     )
 }
 
-pub fn robots(site: &Site) -> String {
+/// `robots.txt`; a preview of a change shuts every crawler out.
+pub fn robots(site: &Site, preview: bool) -> String {
+    if preview {
+        return "User-agent: *\nDisallow: /\n".to_string();
+    }
     format!(
         "User-agent: *\nDisallow: /api/\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
         site.config.base_url

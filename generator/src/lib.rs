@@ -63,6 +63,9 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Include pages marked `draft: true`.
     pub drafts: bool,
+    /// A preview of a change (a pull request's): a "Voorbeeld" banner and `noindex` on every page, robots.txt
+    /// shutting every crawler out, and no registration form (a preview never calls the registration API).
+    pub preview: bool,
     /// The build time; `SOURCE_DATE_EPOCH` or the clock when not given.
     pub now: Option<Timestamp>,
     /// Where the editing screen (when `cms:` is configured) saves: GitHub, or `cargo dev --cms`'s
@@ -78,6 +81,7 @@ impl BuildOptions {
             root,
             base_url: None,
             drafts: false,
+            preview: false,
             now: None,
             cms_backend: cms::CmsBackend::GitHub,
         }
@@ -180,6 +184,7 @@ pub(crate) struct Prepared {
     /// and fails with all of them.
     pub(crate) problems: Vec<Problem>,
     pub(crate) cms_backend: cms::CmsBackend,
+    pub(crate) preview: bool,
 }
 
 impl Prepared {
@@ -277,6 +282,7 @@ impl Prepared {
             site,
             problems,
             cms_backend: options.cms_backend.clone(),
+            preview: options.preview,
         })
     }
 
@@ -320,6 +326,7 @@ impl Prepared {
             &self.templates.sources,
             &self.templates_dir,
             self.templates.names.contains("poster.html"),
+            self.preview,
         )
     }
 
@@ -446,7 +453,7 @@ impl Prepared {
                 feeds::meetings_json(site, renderer.meeting_views()),
             ),
             ("sitemap.xml".to_string(), feeds::sitemap(site)),
-            ("robots.txt".to_string(), feeds::robots(site)),
+            ("robots.txt".to_string(), feeds::robots(site, self.preview)),
             (feeds::SECURITY_TXT.to_string(), feeds::security_txt(site)),
         ];
         if let Some(settings) = &site.config.cms {

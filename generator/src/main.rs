@@ -39,6 +39,10 @@ enum Command {
         /// Use this base URL instead of the one in config.yaml.
         #[arg(long)]
         base_url: Option<String>,
+        /// A preview of a change (a pull request's): a "Voorbeeld" banner and noindex on every page, no
+        /// registration form, robots.txt closed.
+        #[arg(long)]
+        preview: bool,
     },
     /// Preview the site on http://127.0.0.1:PORT, rebuilding and reloading on every change.
     Serve {
@@ -81,9 +85,14 @@ fn main() -> ExitCode {
     let mut options = BuildOptions::new(&cli.root);
     options.drafts = cli.drafts;
     match cli.command {
-        Command::Build { output, base_url } => {
+        Command::Build {
+            output,
+            base_url,
+            preview,
+        } => {
             options.output = output;
             options.base_url = base_url;
+            options.preview = preview;
             match opp_site::build(&options) {
                 Ok(summary) => {
                     let line = text!(

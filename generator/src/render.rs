@@ -76,6 +76,7 @@ impl<'a> Renderer<'a> {
         sources: &'a [(String, String)],
         templates_dir: &'a Path,
         has_poster: bool,
+        preview: bool,
     ) -> Result<Self, Problem> {
         let mut meeting_views = Vec::with_capacity(site.meetings.len());
         let mut meeting_of_page = HashMap::with_capacity(site.meetings.len());
@@ -126,6 +127,7 @@ impl<'a> Renderer<'a> {
             &BuildView {
                 time: dates::rfc3339_utc(site.now),
                 year: site.now.to_zoned(dates::amsterdam()).year(),
+                preview,
             },
         );
         base.insert("form", &FormView::default());

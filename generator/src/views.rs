@@ -139,6 +139,9 @@ pub struct SectionView<'a> {
 pub struct BuildView {
     pub time: String,
     pub year: i16,
+    /// A preview of a change (`opp-site build --preview`): the theme shows a banner, asks not to be
+    /// indexed and leaves the registration form out.
+    pub preview: bool,
 }
 
 /// The registration form's state; empty on the static site, filled in by the handler after an error.

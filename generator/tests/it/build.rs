@@ -406,3 +406,63 @@ fn a_called_off_meeting_shows_it_closes_registration_and_tells_the_contract() {
     assert!(page.contains("status--called_off"));
     assert!(!page.contains("<form"), "no registration form");
 }
+
+/// `opp-site build --preview`: every page says it is a preview and asks not to be indexed, no page has the
+/// registration form (a preview never calls the registration API), and robots.txt shuts crawlers out.
+#[test]
+fn a_preview_build_marks_every_page_and_leaves_the_form_out() {
+    // The real site and theme: the banner and the form's replacement are the theme's.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    for part in ["content", "theme"] {
+        copy_dir(&repo.join(part), &root.join(part));
+    }
+    std::fs::copy(repo.join("config.yaml"), root.join("config.yaml")).unwrap();
+    let out = dir.path().join("public");
+    let mut options = options(&root, &out);
+    options.preview = true;
+    opp_site::build(&options).unwrap();
+    let pages: Vec<_> = files_under(&out)
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".html") && !rel.starts_with("admin/"))
+        .collect();
+    assert!(pages.len() > 5, "{pages:?}");
+    let mut form_pages = 0;
+    for (rel, path) in &pages {
+        let html = read(path);
+        assert!(
+            html.contains("<div class=\"preview-banner\" role=\"note\""),
+            "{rel} has no preview banner"
+        );
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{rel} may be indexed"
+        );
+        assert!(!html.contains("<form"), "{rel} has a form");
+        assert!(!html.contains("places.js"), "{rel} asks the API for places");
+        if html.contains("notice--preview") {
+            form_pages += 1;
+        }
+    }
+    assert!(
+        form_pages >= 2,
+        "the meeting and registration pages say why there is no form"
+    );
+    assert_eq!(read(out.join("robots.txt")), "User-agent: *\nDisallow: /\n");
+
+    // The same site without --preview: the form is there, and no banner.
+    let normal = dir.path().join("normal");
+    opp_site::build(&crate::common::options(&root, &normal)).unwrap();
+    let home = read(normal.join("index.html"));
+    assert!(!home.contains("preview-banner"));
+    assert!(read(normal.join("robots.txt")).contains("Allow: /"));
+    assert!(
+        files_under(&normal)
+            .iter()
+            .any(|(rel, path)| rel.ends_with(".html") && read(path).contains("<form")),
+        "a normal build has the registration form"
+    );
+}
