@@ -36,10 +36,10 @@ export async function copySite(dest, overlays = []) {
 }
 
 /**
- * Runs `opp-site build --root <root> --output <output>`. Throws with the generator's own message on failure.
+ * Runs `opp-site build --root <root> --output <output>` (then `extraArgs`, e.g. `--preview`). Throws with the generator's own message on failure.
  * @returns {Promise<string>} what opp-site printed
  */
-export async function buildSite({ root = REPO_ROOT, output, baseUrl, env = {} }) {
+export async function buildSite({ root = REPO_ROOT, output, baseUrl, env = {}, extraArgs = [] }) {
   const bin = oppSiteBin();
   try {
     await fs.access(bin);
@@ -50,6 +50,7 @@ export async function buildSite({ root = REPO_ROOT, output, baseUrl, env = {} })
   }
   const args = ['build', '--root', root, '--output', output];
   if (baseUrl) args.push('--base-url', baseUrl);
+  args.push(...extraArgs);
   try {
     const { stdout, stderr } = await run(bin, args, { env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
     return (stdout + stderr).trim();
