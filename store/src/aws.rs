@@ -131,6 +131,24 @@ pub fn secrets_client(
     Ok(sdk_client!(aws_sdk_secretsmanager, SdkParts::of(settings)?))
 }
 
+/// The text of a secret read once at start-up (a sign-in client's secret), or what went wrong in words that
+/// name `what` and never the value.
+pub async fn read_secret_text(arn: &str, what: &str) -> Result<String, String> {
+    let secrets =
+        secrets_client(ClientSettings::from_environment(None)).map_err(|err| err.to_string())?;
+    let value = secrets
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|err| format!("{what} could not be read: {err:?}"))?;
+    value
+        .secret_string()
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{what} has no text value"))
+}
+
 /// What every client of ours shares, whatever the service (the mailer builds its SES client from it).
 pub struct SdkParts {
     pub region: Region,

@@ -9,7 +9,7 @@ use opp_console::pages::Pages;
 use opp_console::roles::RoleClaim;
 use opp_console::session::SessionLimits;
 use opp_store::Store;
-use opp_store::aws::{ClientSettings, dynamodb_client, secrets_client};
+use opp_store::aws::{ClientSettings, dynamodb_client, read_secret_text, secrets_client};
 use opp_store::link_keys::{self, LinkKeySource};
 use opp_store::origin_secret::OriginSecret;
 
@@ -110,21 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         non_empty(cli.oidc_client_secret_arn),
         non_empty(cli.oidc_client_secret),
     ) {
-        (Some(arn), _) => {
-            let secrets = secrets_client(ClientSettings::from_environment(None))?;
-            let value = secrets
-                .get_secret_value()
-                .secret_id(&arn)
-                .send()
-                .await
-                .map_err(|err| format!("the OIDC client secret could not be read: {err:?}"))?;
-            Some(
-                value
-                    .secret_string()
-                    .ok_or("the OIDC client secret has no text value")?
-                    .to_string(),
-            )
-        }
+        (Some(arn), _) => Some(read_secret_text(&arn, "the OIDC client secret").await?),
         (None, secret) => secret,
     };
     let origin = cli.console_origin.trim_end_matches('/').to_string();

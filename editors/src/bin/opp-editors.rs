@@ -10,7 +10,7 @@ use opp_editors::http::{AppState, CALLBACK_PATH, Settings, router};
 use opp_editors::local::{ScreenFiles, screen_router};
 use opp_editors::scopes::Allowlist;
 use opp_http_client::ProviderClient;
-use opp_store::aws::{ClientSettings, secrets_client};
+use opp_store::aws::{ClientSettings, read_secret_text, secrets_client};
 use opp_store::origin_secret::OriginSecret;
 
 #[derive(Parser)]
@@ -76,19 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         non_empty(cli.client_secret_arn),
         non_empty(cli.client_secret),
     ) {
-        (Some(arn), _) => {
-            let secrets = secrets_client(ClientSettings::from_environment(None))?;
-            let value = secrets
-                .get_secret_value()
-                .secret_id(&arn)
-                .send()
-                .await
-                .map_err(|err| format!("the GitHub client secret could not be read: {err:?}"))?;
-            value
-                .secret_string()
-                .ok_or("the GitHub client secret has no text value")?
-                .to_string()
-        }
+        (Some(arn), _) => read_secret_text(&arn, "the GitHub client secret").await?,
         (None, Some(secret)) => secret,
         (None, None) => {
             return Err("GITHUB_CLIENT_SECRET_ARN is not set: the token exchange needs the client secret (see infra/template.yaml)".into());
