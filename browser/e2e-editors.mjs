@@ -13,6 +13,8 @@
 //   4  a sign-in started from another origin: the callback page says it was not opened from the editing
 //      screen, and that origin receives no message at all (the token is never posted to it)
 //   5  the refusal page is accessible (axe, WCAG 2.1 AA)
+//   6  (1b) a change under review: Decap reads the commit status of its pull request's head and links
+//      "Bekijk voorvertoning" to the status's target, as .github/workflows/preview.yml posts it
 // Screenshots: target/screenshots/editors/. Prints ok/FAIL per check and "editors checks: N passed, M failed".
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -31,6 +33,13 @@ const report = createReport();
 const SHOTS = path.join(SCREENSHOT_DIR, 'editors');
 const CLIENT_ID = 'Ov23liE2eClient';
 const CLIENT_SECRET = 'e2e-client-secret';
+const PREVIEW_URL = 'https://pr-100.voorbeeld.example.nl/';
+// A change waiting in the editorial workflow, with the commit status the preview workflow posts on its head.
+const OPEN_CHANGE = {
+  collection: 'bijeenkomsten', slug: 'utrecht', path: 'content/bijeenkomsten/utrecht.md',
+  content: '---\ntitle: "Regiobijeenkomst Utrecht"\ntemplate: meeting.html\nmeeting:\n  id: 2099-05-utrecht\n  date: 2099-05-12\n  venue: "Jaarbeurs"\n  city: "Utrecht"\n  capacity: 80\n---\nDe bijeenkomst in Utrecht.\n',
+  status: { context: 'deploy/voorbeeld', state: 'success', target_url: PREVIEW_URL, description: 'Voorbeeld van deze wijziging' },
+};
 
 function editorsBin() {
   const target = process.env.CARGO_TARGET_DIR || 'target';
@@ -79,7 +88,7 @@ async function main() {
   try {
     const configText = await fs.readFile(path.join(root, 'config.yaml'), 'utf8');
     const repo = configText.match(/^\s+repo:\s*(\S+)/m)[1];
-    github = await startGitHubStandIn({ siteRoot: root, repo, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    github = await startGitHubStandIn({ siteRoot: root, repo, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, openChanges: [OPEN_CHANGE] });
     await fs.writeFile(path.join(root, 'config.yaml'), configText.replace(/^(\s+)url:\s*https:\/\/redactie\S*$/m, `$1url: ${screen}\n$1api_root: ${github.origin}`));
     const out = path.join(tmp.dir, 'public');
     await buildSite({ root, output: out });
@@ -144,6 +153,22 @@ async function main() {
     if (sectionListed) sp.push('the section page (_index.md) is listed among the meetings');
     report.check('sign-in  the popup handshake completes and Decap lists the meetings with the token', sp,
       `${github.seen.apiCalls.length} API calls, all with the token`);
+
+    // 1b. A change waiting for review: Decap finds its preview by the commit status on the pull request's head.
+    await page.goto(`${screen}/#/collections/bijeenkomsten/entries/${OPEN_CHANGE.slug}`, { waitUntil: 'load' });
+    const previewLink = page.getByRole('link', { name: 'Bekijk voorvertoning' });
+    const vp = [];
+    try {
+      await previewLink.waitFor({ timeout: 30000 });
+      const href = await previewLink.getAttribute('href');
+      if (href !== PREVIEW_URL) vp.push(`the link goes to ${href}`);
+      await page.screenshot({ path: path.join(SHOTS, '05-voorvertoning.png') });
+    } catch (err) {
+      vp.push(`no "Bekijk voorvertoning" link: ${err.message.split('\n')[0]}`);
+      await page.screenshot({ path: path.join(SHOTS, '05-voorvertoning-mislukt.png') });
+    }
+    if (!github.seen.statusRequests.includes(github.headShas[0])) vp.push(`the head's status was not read (${github.seen.statusRequests.join(', ')})`);
+    report.check('preview  a change under review: Decap shows "Bekijk voorvertoning" from the deploy/voorbeeld status', vp);
 
     // 2. A wrong state: refused, and GitHub is not asked for a token.
     const probe = await browser.newPage();

@@ -23,13 +23,29 @@ function blobSha(content) {
  * @param {string} options.repo owner/name, as config.yaml's cms.repo
  * @param {string} options.clientId
  * @param {string} options.clientSecret
+ * @param {{collection: string, slug: string, path: string, content: string,
+ *   status?: {context: string, state: string, target_url: string}}[]} [options.openChanges]
+ *   changes waiting in Decap's editorial workflow: each an open pull request from `cms/<collection>/<slug>`
+ *   labelled `decap-cms/pending_review`, adding `path`, with this commit status on its head
  */
-export async function startGitHubStandIn({ siteRoot, repo, clientId, clientSecret }) {
+export async function startGitHubStandIn({ siteRoot, repo, clientId, clientSecret, openChanges = [] }) {
   const token = `gho_${crypto.randomBytes(18).toString('hex')}`;
   const codes = new Map();
-  const seen = { authorizeRequests: [], exchanges: [], apiCalls: [], unauthorised: [] };
+  const seen = { authorizeRequests: [], exchanges: [], apiCalls: [], unauthorised: [], statusRequests: [] };
   const blobs = new Map();
   const [owner] = repo.split('/');
+  const pulls = openChanges.map((change, i) => {
+    const content = Buffer.from(change.content);
+    const blob = blobSha(content);
+    blobs.set(blob, content);
+    const headSha = crypto.createHash('sha1').update(`commit ${change.slug}`).digest('hex');
+    return {
+      change, blob, headSha,
+      pr: { number: 100 + i, state: 'open', updated_at: '2026-12-01T10:00:00Z', user: { login: 'rita-redacteur' },
+        head: { ref: `cms/${change.collection}/${change.slug}`, sha: headSha, repo: { fork: false } },
+        labels: [{ name: 'decap-cms/pending_review' }] },
+    };
+  });
 
   async function tree(folder) {
     const dir = path.join(siteRoot, folder);
@@ -81,7 +97,25 @@ export async function startGitHubStandIn({ siteRoot, repo, clientId, clientSecre
       const content = blobs.get(blobMatch[1]);
       return content ? json(res, 200, { sha: blobMatch[1], size: content.length, encoding: 'base64', content: content.toString('base64') }) : notFound(res);
     }
-    if (url.pathname === `${repoPath}/commits` || url.pathname === `${repoPath}/pulls`) return json(res, 200, []);
+    if (url.pathname === `${repoPath}/commits`) return json(res, 200, []);
+    if (url.pathname === `${repoPath}/pulls`) {
+      const head = url.searchParams.get('head');
+      return json(res, 200, pulls.filter((p) => !head || head === `${owner}:${p.pr.head.ref}`).map((p) => p.pr));
+    }
+    const compare = url.pathname.match(new RegExp(`^${repoPath}/compare/[^.]+\\.\\.\\.([0-9a-f]{40})$`));
+    if (compare) {
+      const open = pulls.find((p) => p.headSha === compare[1]);
+      if (!open) return notFound(res);
+      return json(res, 200, { files: [{ filename: open.change.path, status: 'added', sha: open.blob, patch: '@@ -0,0 +1 @@' }] });
+    }
+    const status = url.pathname.match(new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/status$`));
+    if (status) {
+      seen.statusRequests.push(status[1]);
+      const open = pulls.find((p) => p.headSha === status[1]);
+      const statuses = open && open.change.status ? [open.change.status] : [];
+      return json(res, 200, { state: statuses[0] ? statuses[0].state : 'pending', statuses });
+    }
+    if (url.pathname.startsWith('/users/')) return json(res, 200, { login: url.pathname.slice(7), name: 'Rita Redacteur' });
     return notFound(res);
   }
 
@@ -147,5 +181,5 @@ export async function startGitHubStandIn({ siteRoot, repo, clientId, clientSecre
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, token, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { origin, token, seen, headShas: pulls.map((p) => p.headSha), close: () => new Promise((resolve) => server.close(resolve)) };
 }
