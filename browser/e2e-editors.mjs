@@ -34,11 +34,14 @@ const SHOTS = path.join(SCREENSHOT_DIR, 'editors');
 const CLIENT_ID = 'Ov23liE2eClient';
 const CLIENT_SECRET = 'e2e-client-secret';
 const PREVIEW_URL = 'https://pr-100.voorbeeld.example.nl/';
+// The status the preview workflow posts on success: its context is read from the workflow itself.
+const WORKFLOW = await fs.readFile(repoPath('.github', 'workflows', 'preview.yml'), 'utf8');
+const SUCCESS_CONTEXT = (WORKFLOW.match(/-f state=success -f context=(\S+)/) || [])[1] || 'no success status in preview.yml';
 // A change waiting in the editorial workflow, with the commit status the preview workflow posts on its head.
 const OPEN_CHANGE = {
   collection: 'bijeenkomsten', slug: 'utrecht', path: 'content/bijeenkomsten/utrecht.md',
   content: '---\ntitle: "Regiobijeenkomst Utrecht"\ntemplate: meeting.html\nmeeting:\n  id: 2099-05-utrecht\n  date: 2099-05-12\n  venue: "Jaarbeurs"\n  city: "Utrecht"\n  capacity: 80\n---\nDe bijeenkomst in Utrecht.\n',
-  status: { context: 'deploy/voorbeeld', state: 'success', target_url: PREVIEW_URL, description: 'Voorbeeld van deze wijziging' },
+  status: { context: SUCCESS_CONTEXT, state: 'success', target_url: PREVIEW_URL, description: 'Voorbeeld van deze wijziging' },
 };
 
 function editorsBin() {
@@ -168,7 +171,7 @@ async function main() {
       await page.screenshot({ path: path.join(SHOTS, '05-voorvertoning-mislukt.png') });
     }
     if (!github.seen.statusRequests.includes(github.headShas[0])) vp.push(`the head's status was not read (${github.seen.statusRequests.join(', ')})`);
-    report.check('preview  a change under review: Decap shows "Bekijk voorvertoning" from the deploy/voorbeeld status', vp);
+    report.check('preview  a change under review: Decap shows "Bekijk voorvertoning" from the status preview.yml posts', vp, SUCCESS_CONTEXT);
 
     // 2. A wrong state: refused, and GitHub is not asked for a token.
     const probe = await browser.newPage();

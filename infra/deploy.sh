@@ -11,6 +11,7 @@
 #                    [--console-issuer URL --console-client-id ID [--console-client-secret NAME]]]
 #                   [--editing-domain NAME --editing-certificate-arn ARN
 #                    [--editing-github-client-id ID --editing-github-client-secret-name NAME]]
+#                   [--preview-domain NAME --preview-certificate-arn ARN]
 #                   [--skip-meetings] [--dry-run]
 #
 # Steps: check tools -> sam build (the Rust functions, opp-handler, opp-mailer, opp-console and opp-editors,
@@ -63,6 +64,9 @@ EDITING_SET=0
 EDITING_CLIENT_ID=""
 EDITING_CLIENT_SECRET=""
 EDITING_CLIENT_SET=0
+PREVIEW_DOMAIN=""
+PREVIEW_CERT=""
+PREVIEW_SET=0
 HOSTED_ZONE_ID=""
 GITHUB_REPOSITORY_NAME=""
 GITHUB_REPOSITORY_SET=0
@@ -75,7 +79,7 @@ DRY_RUN=0
 ROTATION_WAIT=360
 
 usage() {
-  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
@@ -131,6 +135,12 @@ Options:
                             the client id of the GitHub App (or OAuth App) the editors sign in with
   --editing-github-client-secret-name NAME
                             the name of the Secrets Manager secret (made by hand) with that App's client secret
+  --preview-domain NAME     a preview of every pull request of --github-repository's repository at
+                            https://pr-<N>.NAME/ (its own bucket, distribution and role; .github/workflows/preview.yml,
+                            docs/operations/previews.md); needs --preview-certificate-arn (us-east-1, for *.NAME)
+                            and the stack's GitHubRepository; '' removes the previews
+  --preview-certificate-arn ARN
+                            the us-east-1 ACM certificate of the wildcard *.NAME of --preview-domain
   --skip-meetings           do not run opp-admin sync-meetings
   --dry-run                 print the commands instead of running them
   -h, --help                this text
@@ -199,6 +209,10 @@ while [[ $# -gt 0 ]]; do
     --editing-github-client-id=*) EDITING_CLIENT_ID="${1#*=}"; EDITING_CLIENT_SET=1; shift ;;
     --editing-github-client-secret-name) need_value "$@"; EDITING_CLIENT_SECRET="$2"; EDITING_CLIENT_SET=1; shift 2 ;;
     --editing-github-client-secret-name=*) EDITING_CLIENT_SECRET="${1#*=}"; EDITING_CLIENT_SET=1; shift ;;
+    --preview-domain) need_value "$@"; PREVIEW_DOMAIN="$2"; PREVIEW_SET=1; shift 2 ;;
+    --preview-domain=*) PREVIEW_DOMAIN="${1#*=}"; PREVIEW_SET=1; shift ;;
+    --preview-certificate-arn) need_value "$@"; PREVIEW_CERT="$2"; PREVIEW_SET=1; shift 2 ;;
+    --preview-certificate-arn=*) PREVIEW_CERT="${1#*=}"; PREVIEW_SET=1; shift ;;
     --skip-meetings) SKIP_MEETINGS=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -275,6 +289,18 @@ if [[ $EDITING_CLIENT_SET -eq 1 && ( ( -n "$EDITING_CLIENT_ID" && -z "$EDITING_C
 fi
 if [[ $EDITING_CLIENT_SET -eq 1 && -n "$EDITING_CLIENT_SECRET" && ! "$EDITING_CLIENT_SECRET" =~ ^[A-Za-z0-9/_+=.@-]+$ ]]; then
   die "--editing-github-client-secret-name must be the secret's name (such as opp/editing/github-client-secret), not its ARN"
+fi
+if [[ $PREVIEW_SET -eq 1 && ( ( -n "$PREVIEW_DOMAIN" && -z "$PREVIEW_CERT" ) || ( -z "$PREVIEW_DOMAIN" && -n "$PREVIEW_CERT" ) ) ]]; then
+  die "--preview-domain and --preview-certificate-arn go together (or both '' to remove the previews)"
+fi
+if [[ $PREVIEW_SET -eq 1 && -n "$PREVIEW_DOMAIN" && ! "$PREVIEW_DOMAIN" =~ $HOST_RE ]]; then
+  die "--preview-domain must be a domain such as voorbeeld.opp.example.nl (previews are at pr-<N>.<domain>)"
+fi
+if [[ $PREVIEW_SET -eq 1 && -n "$PREVIEW_CERT" && "$PREVIEW_CERT" != arn:aws*:acm:us-east-1:* ]]; then
+  die "--preview-certificate-arn must be an ACM certificate in us-east-1 (CloudFront requires it), for *.$PREVIEW_DOMAIN"
+fi
+if [[ $PREVIEW_SET -eq 1 && -n "$PREVIEW_DOMAIN" && $GITHUB_REPOSITORY_SET -eq 1 && -z "$GITHUB_REPOSITORY_NAME" ]]; then
+  die "--preview-domain needs the stack's GitHub repository (previews are of its pull requests): do not pass --github-repository ''"
 fi
 if [[ $ALARM_EMAIL_SET -eq 1 && -n "$ALARM_EMAIL" && ! "$ALARM_EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]]; then
   die "--alarm-email must be an e-mail address"
@@ -462,6 +488,10 @@ fi
 if [[ $EDITING_SET -eq 1 && -n "$EDITING_DOMAIN" && $FIRST_DEPLOY -eq 1 && ( $EDITING_CLIENT_SET -eq 0 || -z "$EDITING_CLIENT_ID" ) ]]; then
   die "--editing-domain needs --editing-github-client-id and --editing-github-client-secret-name on a first deploy (docs/operations/editing-screen.md)"
 fi
+# A new stack has no repository to keep: the template's Rules would refuse previews without one.
+if [[ $PREVIEW_SET -eq 1 && -n "$PREVIEW_DOMAIN" && $FIRST_DEPLOY -eq 1 && $GITHUB_REPOSITORY_SET -eq 0 ]]; then
+  die "--preview-domain needs --github-repository on a first deploy (docs/operations/previews.md)"
+fi
 # A sender must be an address at the domain the stack keeps when --domain is not given.
 if [[ $MAIL_FROM_SET -eq 1 && -n "$MAIL_FROM" && $DOMAIN_SET -eq 0 && $FIRST_DEPLOY -eq 0 && $DRY_RUN -eq 0 ]]; then
   STACK_DOMAIN="$(stack_parameter DomainName "")"
@@ -557,6 +587,9 @@ if [[ $EDITING_CLIENT_SET -eq 1 ]]; then
   OVERRIDES+=("$(param EditingGitHubClientId "$EDITING_CLIENT_ID")"
     "$(param EditingGitHubClientSecretName "$EDITING_CLIENT_SECRET")")
 fi
+if [[ $PREVIEW_SET -eq 1 ]]; then
+  OVERRIDES+=("$(param PreviewDomainName "$PREVIEW_DOMAIN")" "$(param PreviewCertificateArn "$PREVIEW_CERT")")
+fi
 [[ $GITHUB_REPOSITORY_SET -eq 1 ]] && OVERRIDES+=("$(param GitHubRepository "$GITHUB_REPOSITORY_NAME")")
 [[ -n "$CREATE_OIDC_PROVIDER" ]] && OVERRIDES+=("$(param CreateGitHubOidcProvider "$CREATE_OIDC_PROVIDER")")
 [[ -n "$LINK_KEY_VERSION" ]] && OVERRIDES+=("LinkKeyVersion=$LINK_KEY_VERSION")
@@ -604,6 +637,15 @@ fi
 if [[ -n "$EDITING_BUCKET" && -n "$EDITING_DISTRIBUTION_ID" ]]; then
   say "Editing screen: $(stack_output EditingScreenUrl)  bucket: $EDITING_BUCKET  distribution: $EDITING_DISTRIBUTION_ID"
   say "Editing screen: point its host name at $(stack_output EditingScreenDistributionDomainName) (CNAME, or A/AAAA alias)"
+fi
+# The previews of pull requests, when the stack has them (outputs only with PreviewDomainName): what the wildcard
+# record and the repository variables need (docs/operations/previews.md). Nothing is uploaded from here.
+if [[ $DRY_RUN -eq 0 || ( $PREVIEW_SET -eq 1 && -n "$PREVIEW_DOMAIN" ) ]]; then
+  PREVIEWS_AT="$(stack_output PreviewDomain)"
+  if [[ -n "$PREVIEWS_AT" && "$PREVIEWS_AT" != "None" ]]; then
+    say "Previews: https://pr-<N>.$PREVIEWS_AT/; point *.$PREVIEWS_AT at $(stack_output PreviewDistributionDomainName) (CNAME)"
+    say "Previews: repository variables PREVIEW_BUCKET=$(stack_output PreviewBucketName) PREVIEW_ROLE_ARN=$(stack_output PreviewDeployRoleArn) PREVIEW_DOMAIN=$PREVIEWS_AT"
+  fi
 fi
 
 # ------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@
 #   c. checkov on the template, on the translation and on infra/waf.yaml (zero failed checks); every
 #      skip in the templates is needed
 #   d. pytest infra/tests/test_template.py (template and waf.yaml content; store/table-schema.json
-#      agreement; deploy.sh --dry-run)
+#      agreement; deploy.sh --dry-run; the preview workflow), and node --test
+#      infra/tests/preview_function.test.mjs (the previews' CloudFront Function, read from the template)
 #   e. smoke_moto.py: core resources created by moto's CloudFormation on 127.0.0.1, checked with boto3
 # Last line: "N passed, M failed"; exit status 1 if anything failed.
 set -euo pipefail
@@ -93,6 +94,9 @@ if [[ -f "$CFN" ]]; then
   check "c. checkov: every skip in template.yaml is needed" "$PY" "$TESTS/checkov_report.py" needed "$CK" infra/template.yaml "$CFN"
   check "c. checkov: every skip in waf.yaml is needed" "$PY" "$TESTS/checkov_report.py" needed "$CK" infra/waf.yaml
 fi
+
+# d. The previews' CloudFront Function, run in Node (its code read from the template).
+check "d. node --test infra/tests/preview_function.test.mjs" node --test infra/tests/preview_function.test.mjs
 
 # d. Template content (pytest); counted per test.
 t0=$SECONDS

@@ -94,9 +94,15 @@ def is_editing(name):
     return name.startswith(("EditingScreen", "Editors")) and name != "EditingScreenHeadersPolicy"
 
 
+def is_preview(name):
+    """The previews of pull requests' resources (only with PreviewDomainName): their bucket, distribution, function,
+    headers policy and role. They have their own tests, as the editing screen's."""
+    return name.startswith("Preview")
+
+
 def one(template, rtype):
     found = {name: res for name, res in resources_of(template, rtype).items()
-             if not is_console(name) and not is_editing(name)}
+             if not is_console(name) and not is_editing(name) and not is_preview(name)}
     assert len(found) == 1, f"expected exactly one {rtype}, found {sorted(found)}"
     return next(iter(found.items()))
 
@@ -296,7 +302,9 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
                     # S3 objects have no ARN of their own: the site bucket's objects are its ARN plus /*.
                     if (where, key, value) in (("ContentDeployRole/site-files", "Resource", "${SiteBucket.Arn}/*"),
                                                ("ContentDeployRole/editing-screen", "Resource",
-                                                "${EditingScreenBucket.Arn}/*")):
+                                                "${EditingScreenBucket.Arn}/*"),
+                                               ("PreviewDeployRole/preview-files", "Resource",
+                                                "${PreviewBucket.Arn}/*")):
                         continue
                     assert not (isinstance(value, str) and "*" in value), f"{where}: '*' in {key}: {value}"
             assert "NotAction" not in st and "NotResource" not in st
@@ -304,9 +312,10 @@ def test_no_wildcards_in_iam_actions_or_resources(which, sam, cfn):
 
 def test_functions_use_only_their_explicit_roles(cfn):
     roles = resources_of(cfn, "AWS::IAM::Role")
-    # ContentDeployRole is GitHub Actions' (deploy on merge), no function's.
+    # ContentDeployRole (deploy on merge) and PreviewDeployRole (previews of pull requests) are GitHub Actions',
+    # no function's.
     assert set(roles) == {HANDLER_ROLE, MAILER_ROLE, CONSOLE_ROLE, EDITORS_ROLE, SCHEDULE_ROLE,
-                          "ContentDeployRole"}, "SAM made a role of its own?"
+                          "ContentDeployRole", "PreviewDeployRole"}, "SAM made a role of its own?"
     for role in roles.values():
         assert "ManagedPolicyArns" not in role["Properties"]
         assert "PermissionsBoundary" not in role["Properties"]
@@ -906,7 +915,8 @@ def headers_policies(sam):
 
 
 def test_security_headers_policy(sam):
-    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 3, "site, /api/* and the editing screen"
+    assert len(resources_of(sam, "AWS::CloudFront::ResponseHeadersPolicy")) == 4, \
+        "site, /api/*, the editing screen and the previews"
     for cfg in headers_policies(sam):
         sec = cfg["SecurityHeadersConfig"]
         hsts = sec["StrictTransportSecurity"]
@@ -1289,7 +1299,8 @@ def test_internet_nl_basics_hold(sam):
     cfg = sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     assert cfg["IPV6Enabled"] is True
     assert "TLSv1.2_2021" in str(cfg["ViewerCertificate"])
-    for name in ("SecurityHeadersPolicy", "EditingScreenHeadersPolicy", "ApiSecurityHeadersPolicy"):
+    for name in ("SecurityHeadersPolicy", "EditingScreenHeadersPolicy", "ApiSecurityHeadersPolicy",
+                 "PreviewHeadersPolicy"):
         hsts = sam["Resources"][name]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
             "StrictTransportSecurity"]
         assert hsts["AccessControlMaxAgeSec"] >= 63072000 and hsts["Preload"] is True, name
@@ -2213,3 +2224,405 @@ def test_console_api_sends_every_path_to_the_console_function_only(sam):
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
     assert "$context.path" not in stage["AccessLogSettings"]["Format"]
     assert "$context.identity.sourceIp" not in stage["AccessLogSettings"]["Format"]
+
+
+# --------------------------------------------------------------------------------------------
+# Previews of pull requests (docs/operations/previews.md, .github/workflows/preview.yml)
+# --------------------------------------------------------------------------------------------
+
+PREVIEW_WORKFLOW = ROOT / ".github" / "workflows" / "preview.yml"
+FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
+REPOSITORY = "ocw-opp/landelijk-opp-site"  # any owner/name: the subjects below are built for it
+
+
+def preview_workflow():
+    import yaml
+    return yaml.safe_load(PREVIEW_WORKFLOW.read_text(encoding="utf-8"))
+
+
+def iam_like(pattern, value):
+    """IAM's StringLike: * is any run of characters (':' and '/' included), ? one character."""
+    import re
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.S) is not None
+
+
+def subjects_of(role, operator):
+    """The sub values a role's trust accepts with one condition operator, for REPOSITORY."""
+    (trust,) = as_list(role["Properties"]["AssumeRolePolicyDocument"]["Statement"])
+    values = trust["Condition"].get(operator, {}).get("token.actions.githubusercontent.com:sub", [])
+    return [v["Fn::Sub"].replace("${GitHubRepository}", REPOSITORY) for v in as_list(values)]
+
+
+def accepts(role, subject):
+    return (any(v == subject for v in subjects_of(role, "StringEquals"))
+            or any(iam_like(v, subject) for v in subjects_of(role, "StringLike")))
+
+
+def documented_claim_keys():
+    """The repository's subject template as docs/operations/publishing-from-github.md sets it (once, for
+    ContentDeployRole); it holds for every workflow of the repository, the preview workflow's included."""
+    import re
+    text = operations_doc("publishing-from-github.md")
+    command = text[text.index("actions/oidc/customization/sub"):]
+    command = command[:command.index("```")]
+    return re.findall(r"include_claim_keys\[\]=([a-z_]+)", command)
+
+
+def github_subject(keys, *, context, ref, workflow, repository=REPOSITORY):
+    """The sub claim GitHub issues to a job under a customised template: each key's claim, in the template's
+    order; context is the default subject's part (environment:NAME, pull_request or ref:REF)."""
+    parts = []
+    for k in keys:
+        if k == "repo":
+            parts.append(f"repo:{repository}")
+        elif k == "context":
+            parts.append(context)
+        elif k == "ref":
+            parts.append(f"ref:{ref}")
+        elif k == "job_workflow_ref":
+            parts.append(f"job_workflow_ref:{repository}/.github/workflows/{workflow}@{ref}")
+        else:
+            raise AssertionError(f"claim key {k} not modelled here")
+    return ":".join(parts)
+
+
+def test_preview_resources_exist_only_with_previews(sam):
+    previews = {name: res for name, res in sam["Resources"].items() if is_preview(name)}
+    assert set(previews) == {"PreviewBucket", "PreviewBucketPolicy", "PreviewOriginAccessControl",
+                             "PreviewRouterFunction", "PreviewHeadersPolicy", "PreviewDistribution",
+                             "PreviewDeployRole"}
+    for name, res in previews.items():
+        assert res.get("Condition") == "DeployPreviews", name
+    assert sam["Conditions"]["DeployPreviews"] == {"Fn::And": [
+        {"Fn::Not": [{"Fn::Equals": [ref("PreviewDomainName"), ""]}]},
+        {"Fn::Not": [{"Fn::Equals": [ref("PreviewCertificateArn"), ""]}]},
+        {"Condition": "HasGitHubRepository"}]}
+    outputs = sam["Outputs"]
+    for name in ("PreviewBucketName", "PreviewDeployRoleArn", "PreviewDistributionDomainName", "PreviewDomain"):
+        assert outputs[name]["Condition"] == "DeployPreviews", name
+    assert outputs["PreviewBucketName"]["Value"] == ref("PreviewBucket")
+    assert outputs["PreviewDeployRoleArn"]["Value"] == getatt("PreviewDeployRole", "Arn")
+    assert outputs["PreviewDistributionDomainName"]["Value"] == getatt("PreviewDistribution", "DomainName")
+    assert outputs["PreviewDomain"]["Value"] == ref("PreviewDomainName")
+    # Nothing of the site's refers to a preview resource, nor the other way round (but the OIDC provider).
+    for name, res in sam["Resources"].items():
+        text = json.dumps(res)
+        if not is_preview(name):
+            assert "Preview" not in text.replace("PreviewDomainName", ""), name
+        else:
+            for site in ("SiteBucket", '"Distribution"', "${Distribution}", "RegistrationsTable", "RegistrationFunction",
+                         "MailerFunction", "OriginSecret", "LinkKeySecret", "EditingScreen"):
+                assert site not in text, (name, site)
+
+
+def test_preview_parameters_and_rules(sam):
+    import re
+    params = sam["Parameters"]
+    for name in ("PreviewDomainName", "PreviewCertificateArn"):
+        assert params[name]["Default"] == "", name
+    assert params["PreviewDomainName"]["AllowedPattern"] == params["ConsoleDomainName"]["AllowedPattern"]
+    assert params["PreviewCertificateArn"]["AllowedPattern"] == params["ConsoleCertificateArn"]["AllowedPattern"]
+    assert re.fullmatch(params["PreviewDomainName"]["AllowedPattern"], "voorbeeld.opp.example.nl")
+    assert not re.fullmatch(params["PreviewDomainName"]["AllowedPattern"], "*.voorbeeld.opp.example.nl")
+    rule = sam["Rules"]["PreviewDomainNeedsCertificateAndRepository"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [ref("PreviewDomainName"), ""]}]}
+    needed = {a["Assert"]["Fn::Not"][0]["Fn::Equals"][0]["Ref"] for a in rule["Assertions"]}
+    assert needed == {"PreviewCertificateArn", "GitHubRepository"}
+    rule = sam["Rules"]["PreviewCertificateNeedsDomain"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [ref("PreviewCertificateArn"), ""]}]}
+
+
+@pytest.mark.parametrize("which", ["sam", "cfn"])
+def test_preview_deploy_role_writes_only_the_preview_bucket(which, sam, cfn):
+    """Any pull request of the repository can get this role (it can change the workflow in its branch), so it
+    may touch the preview bucket and nothing else: no CloudFront, no site bucket, no function, table or secret."""
+    template = sam if which == "sam" else cfn
+    role = template["Resources"]["PreviewDeployRole"]
+    assert "ManagedPolicyArns" not in role["Properties"] and "PermissionsBoundary" not in role["Properties"]
+    assert role["Properties"]["MaxSessionDuration"] == 3600
+    assert grants_of(template, "PreviewDeployRole") == {
+        key(getatt("PreviewBucket", "Arn")): {"s3:ListBucket"},
+        key({"Fn::Sub": "${PreviewBucket.Arn}/*"}): {"s3:PutObject", "s3:DeleteObject"},
+    }
+    for _, actions, resources in statements_of(template, "PreviewDeployRole"):
+        for action in actions:
+            assert action.split(":")[0] == "s3", action
+            assert not action.startswith(("cloudfront:", "lambda:", "dynamodb:", "secretsmanager:")), action
+            assert "*" not in action, action
+        for resource in resources:
+            assert resource != "*", "no '*' resource"
+            assert "PreviewBucket" in json.dumps(resource), resource
+    text = json.dumps(role["Properties"]["Policies"])
+    for other in ("SiteBucket", "EditingScreenBucket", "Distribution", "RegistrationsTable", "Function",
+                  "Secret", "cloudfront", "lambda", "dynamodb", "secretsmanager", "iam:", "sts:"):
+        assert other not in text, other
+
+
+def test_preview_deploy_role_trusts_only_this_repositorys_pull_requests(cfn, sam):
+    """The trust matches the subject the repository actually emits: its template is customised for
+    ContentDeployRole (publishing-from-github.md), so a pull request's job gets repo:...:pull_request:ref:...
+    :job_workflow_ref:..., never the default repo:OWNER/NAME:pull_request."""
+    role = cfn["Resources"]["PreviewDeployRole"]
+    content = cfn["Resources"]["ContentDeployRole"]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    (content_trust,) = content["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Effect"] == "Allow" and trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"] == content_trust["Principal"], "the same GitHub OIDC provider"
+    assert set(trust["Condition"]) == {"StringEquals", "StringLike"}
+    assert trust["Condition"]["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    assert list(trust["Condition"]["StringLike"]) == ["token.actions.githubusercontent.com:sub"]
+    assert trust["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == [
+        {"Fn::Sub": "repo:${GitHubRepository}:pull_request:ref:refs/pull/*/merge"
+                    ":job_workflow_ref:${GitHubRepository}/.github/workflows/preview.yml@refs/pull/*/merge"},
+        {"Fn::Sub": "repo:${GitHubRepository}:pull_request:ref:refs/heads/main"
+                    ":job_workflow_ref:${GitHubRepository}/.github/workflows/preview.yml@refs/heads/main"},
+    ]
+    assert PREVIEW_WORKFLOW.exists()
+    # The repository's subject template, as documented; checked against ContentDeployRole's subject first.
+    keys = documented_claim_keys()
+    assert keys == ["repo", "context", "ref", "job_workflow_ref"], keys
+    deploy_job = github_subject(keys, context="environment:production", ref="refs/heads/main", workflow="deploy.yml")
+    assert subjects_of(content, "StringEquals") == [deploy_job]
+    # What the preview workflow's jobs get (no environment, so the context is pull_request).
+    opened = github_subject(keys, context="pull_request", ref="refs/pull/12/merge", workflow="preview.yml")
+    merged = github_subject(keys, context="pull_request", ref="refs/heads/main", workflow="preview.yml")
+    assert accepts(role, opened) and accepts(role, merged)
+    assert accepts(role, github_subject(keys, context="pull_request", ref="refs/pull/1234/merge",
+                                        workflow="preview.yml"))
+    refused = {
+        "the deploy job": deploy_job,
+        "GitHub's default subject (not what this repository emits)": f"repo:{REPOSITORY}:pull_request",
+        "another workflow of a pull request": github_subject(
+            keys, context="pull_request", ref="refs/pull/12/merge", workflow="pull-request.yml"),
+        "another repository": github_subject(
+            keys, context="pull_request", ref="refs/pull/12/merge", workflow="preview.yml", repository="evil/fork"),
+        "a job in an environment": github_subject(
+            keys, context="environment:production", ref="refs/pull/12/merge", workflow="preview.yml"),
+        "a push to a branch": github_subject(
+            keys, context="ref:refs/heads/feature", ref="refs/heads/feature", workflow="preview.yml"),
+        "a pull request merged into another branch": github_subject(
+            keys, context="pull_request", ref="refs/heads/feature", workflow="preview.yml"),
+    }
+    for what, subject in refused.items():
+        assert not accepts(role, subject), what
+
+
+def test_content_deploy_role_does_not_accept_a_pull_request(cfn):
+    content = cfn["Resources"]["ContentDeployRole"]
+    (trust,) = content["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert set(trust["Condition"]) == {"StringEquals"}, "no wildcard subjects"
+    (subject,) = subjects_of(content, "StringEquals")
+    assert ":pull_request" not in subject and "refs/pull/" not in subject and "preview.yml" not in subject
+    keys = documented_claim_keys()
+    for candidate in (f"repo:{REPOSITORY}:pull_request",
+                      github_subject(keys, context="pull_request", ref="refs/pull/12/merge", workflow="preview.yml"),
+                      github_subject(keys, context="pull_request", ref="refs/heads/main", workflow="preview.yml"),
+                      github_subject(keys, context="pull_request", ref="refs/pull/12/merge", workflow="deploy.yml"),
+                      github_subject(keys, context="pull_request", ref="refs/heads/main", workflow="deploy.yml")):
+        assert not accepts(content, candidate), candidate
+    # Neither role's statements mention the other's bucket.
+    assert "PreviewBucket" not in json.dumps(content)
+
+
+def test_preview_bucket_is_private_read_only_by_its_distribution_and_expires(sam):
+    site, preview = (sam["Resources"][n] for n in ("SiteBucket", "PreviewBucket"))
+    for prop in ("PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption"):
+        assert preview["Properties"][prop] == site["Properties"][prop], prop
+    assert preview["DeletionPolicy"] == "Retain"
+    (rule,) = preview["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 14, rule
+    assert "Prefix" not in rule and "Filter" not in rule, "every preview expires"
+    assert "VersioningConfiguration" not in preview["Properties"], "an expired object must be gone, not a version"
+    policy = sam["Resources"]["PreviewBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == ref("PreviewBucket")
+    allow, deny = policy["PolicyDocument"]["Statement"]
+    assert allow["Effect"] == "Allow" and allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert allow["Resource"] == {"Fn::Sub": "${PreviewBucket.Arn}/*"}
+    source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith("distribution/${PreviewDistribution}")
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    oac = sam["Resources"]["PreviewOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == (
+        "s3", "always", "sigv4")
+
+
+def test_preview_headers_are_the_sites_plus_noindex(sam):
+    site = sam["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    preview = sam["Resources"]["PreviewHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert preview["Name"] == {"Fn::Sub": "${AWS::StackName}-preview-headers"}
+    assert preview["SecurityHeadersConfig"] == site["SecurityHeadersConfig"]
+    assert preview["CustomHeadersConfig"]["Items"] == [
+        *site["CustomHeadersConfig"]["Items"],
+        {"Header": "X-Robots-Tag", "Value": "noindex", "Override": True},
+    ]
+    assert set(preview) == set(site)
+
+
+def test_preview_distribution_settings(sam):
+    config = sam["Resources"]["PreviewDistribution"]["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [{"Fn::Sub": "*.${PreviewDomainName}"}], "the wildcard, one host per pull request"
+    assert config["ViewerCertificate"] == {"AcmCertificateArn": ref("PreviewCertificateArn"),
+                                           "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}
+    assert (config["HttpVersion"], config["PriceClass"], config["IPV6Enabled"]) == ("http2and3", "PriceClass_100", True)
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", ref("WebAclArn"), ref("AWS::NoValue")]}
+    assert "DefaultRootObject" not in config, "the function maps / to /pr-N/index.html"
+    assert "CacheBehaviors" not in config, "no /api/*: previews have no registration"
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == getatt("PreviewBucket", "RegionalDomainName")
+    assert origin["OriginAccessControlId"] == getatt("PreviewOriginAccessControl", "Id")
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == origin["Id"]
+    assert default["CachePolicyId"] == CACHING_DISABLED, "no invalidation is ever needed"
+    assert default["ResponseHeadersPolicyId"] == ref("PreviewHeadersPolicy")
+    assert set(default["AllowedMethods"]) == {"GET", "HEAD"}
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["FunctionAssociations"] == [{
+        "EventType": "viewer-request",
+        "FunctionARN": getatt("PreviewRouterFunction", "FunctionMetadata.FunctionARN")}]
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
+    assert set(errors) >= CLOUDFRONT_CACHED_ERRORS
+    for code, entry in errors.items():
+        assert entry == {"ErrorCode": code, "ErrorCachingMinTTL": 0}, "no error answer kept, none replaced"
+    # The site's distributions never use the preview's policy or function, nor the preview theirs.
+    for name, dist in resources_of(sam, "AWS::CloudFront::Distribution").items():
+        if name != "PreviewDistribution":
+            assert ref("PreviewHeadersPolicy") not in walk(dist), name
+            assert "PreviewRouterFunction" not in json.dumps(dist), name
+    fn = sam["Resources"]["PreviewRouterFunction"]["Properties"]
+    assert fn["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0" and fn["AutoPublish"] is True
+    assert fn["Name"] == {"Fn::Sub": "${AWS::StackName}-preview-router"}
+    # Its behaviour is infra/tests/preview_function.test.mjs's (node --test, run by infra/tests/run.sh).
+    assert "preview_function.test.mjs" in (HERE / "run.sh").read_text(encoding="utf-8")
+
+
+def test_preview_workflow_builds_without_credentials_and_publishes_with_the_role():
+    workflow = preview_workflow()
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"pull_request"}, "never pull_request_target: a fork's code must not get a token"
+    assert triggers["pull_request"]["types"] == ["opened", "synchronize", "reopened", "closed"]
+    # Pull requests to main only: a merged one's removal then has the subject PreviewDeployRole trusts.
+    assert triggers["pull_request"]["branches"] == ["main"]
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["group"] == "preview-${{ github.event.pull_request.number }}"
+    assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event.action != 'closed' }}"
+    jobs = workflow["jobs"]
+    assert set(jobs) == {"build", "publish", "remove"}
+    for name, job in jobs.items():
+        assert FORK_GUARD in job["if"], f"{name}: no preview for a fork's pull request"
+        assert "vars.PREVIEW_BUCKET != ''" in job["if"], f"{name}: nothing without the stack's previews"
+        assert "environment" not in job, f"{name}: the role trusts the pull_request context, not an environment"
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", ""), f"{name}: pass values through env, never into run"
+    build, publish, remove = jobs["build"], jobs["publish"], jobs["remove"]
+    assert "github.event.action != 'closed'" in build["if"] and "github.event.action != 'closed'" in publish["if"]
+    assert "github.event.action == 'closed'" in remove["if"]
+    # build: no token, no status, no AWS; it builds the preview for its own address.
+    assert build["permissions"] == {"contents": "read"}
+    assert "id-token" not in str(build) and "statuses" not in str(build) and "aws " not in str(build)
+    assert build["env"]["PREVIEW_URL"] == "https://pr-${{ github.event.pull_request.number }}.${{ vars.PREVIEW_DOMAIN }}"
+    runs = [s.get("run", "") for s in build["steps"]]
+    assert ('cargo run --release --locked -p opp-site --bin opp-site -- build --preview --base-url "$PREVIEW_URL" '
+            '--output public') in runs
+    upload = build["steps"][-1]
+    assert upload["uses"].startswith("actions/upload-artifact@") and upload["with"]["path"] == "public/"
+    assert upload["with"]["include-hidden-files"] is True
+    # publish: the token and the statuses, and no build.
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"contents": "read", "id-token": "write", "statuses": "write"}
+    assert remove["permissions"] == {"id-token": "write"}
+    for job in (publish, remove):
+        for step in job["steps"]:
+            assert not any(tool in step.get("run", "") for tool in ("cargo ", "npm ", "pip ", "rustup ")), step
+        assume = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+        assert len(assume) == 1 and assume[0]["with"]["role-to-assume"] == "${{ vars.PREVIEW_ROLE_ARN }}"
+        assert "AWS_ROLE_ARN" not in str(job), "never the production role"
+        assert not any("aws-access-key-id" in s.get("with", {}) for s in job["steps"]), "no long-lived keys"
+        assert job["env"]["PR"] == "${{ github.event.pull_request.number }}"
+        assert job["env"]["PREVIEW_BUCKET"] == "${{ vars.PREVIEW_BUCKET }}"
+    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in remove["steps"])
+    (sync,) = [s["run"] for s in publish["steps"] if "aws s3" in s.get("run", "")]
+    assert sync.startswith('aws s3 sync public/ "s3://$PREVIEW_BUCKET/pr-$PR/" --delete --exclude \'admin/*\''), sync
+    (rm,) = [s["run"] for s in remove["steps"] if "aws s3" in s.get("run", "")]
+    assert rm.startswith('aws s3 rm "s3://$PREVIEW_BUCKET/pr-$PR/" --recursive'), rm
+    # Every action is one deploy.yml already pins, at the same commit.
+    deploy = (ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    for job in jobs.values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert f"uses: {step['uses']} #" in deploy, step["uses"]
+
+
+def test_preview_workflow_posts_its_status_on_the_pull_requests_head_commit():
+    """Decap CMS reads the statuses of the pull request's head commit and takes the first whose context contains
+    "deploy"; GITHUB_SHA is the merge commit, which it never asks about."""
+    import re
+    publish = preview_workflow()["jobs"]["publish"]
+    assert publish["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    assert publish["env"]["PREVIEW_URL"] == (
+        "https://pr-${{ github.event.pull_request.number }}.${{ vars.PREVIEW_DOMAIN }}/")
+    statuses = {}
+    for step in publish["steps"]:
+        run = step.get("run", "")
+        if "/statuses/" not in run:
+            continue
+        assert 'gh api --method POST "repos/$GITHUB_REPOSITORY/statuses/$HEAD_SHA"' in run, run
+        assert "GITHUB_SHA" not in run
+        assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}, step
+        context = re.search(r"-f context=(\S+)", run).group(1)
+        assert "deploy" in context and context == "deploy/voorbeeld"
+        assert "Voorbeeld van deze wijziging" in run
+        state = re.search(r"-f state=(\w+)", run).group(1)
+        statuses[state] = (step.get("if"), run)
+    assert set(statuses) == {"pending", "success", "failure", "error"}
+    assert statuses["failure"][0] == "failure()"
+    assert statuses["error"][0] == "cancelled()"
+    assert statuses["success"][0] is None, "after every other step succeeded"
+    assert '-f target_url="$PREVIEW_URL"' in statuses["success"][1], "Decap's button opens the preview"
+    order = [s.get("name") for s in publish["steps"]]
+    success = next(i for i, s in enumerate(publish["steps"]) if "state=success" in s.get("run", ""))
+    upload = next(i for i, s in enumerate(publish["steps"]) if "aws s3 sync" in s.get("run", ""))
+    pending = next(i for i, s in enumerate(publish["steps"]) if "state=pending" in s.get("run", ""))
+    assert pending < upload < success, order
+
+
+def test_deploy_dry_run_with_previews(tmp_path):
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    previews = ["--preview-domain", "voorbeeld.opp.example.nl", "--preview-certificate-arn", cert]
+    result = dry_run(tmp_path, "--github-repository", "ocw-opp/landelijk-opp-site", *previews)
+    assert result.returncode == 0, result.stderr
+    commands = commands_of(result)
+    first = next(c for c in commands if c.startswith("sam deploy"))
+    assert "PreviewDomainName=voorbeeld.opp.example.nl" in first and f"PreviewCertificateArn={cert}" in first, first
+    out = result.stdout + result.stderr
+    assert "PREVIEW_BUCKET=<PreviewBucketName>" in out and "PREVIEW_ROLE_ARN=<PreviewDeployRoleArn>" in out
+    # Nothing is uploaded to the preview bucket from here: previews are the workflow's.
+    assert not any("PreviewBucketName" in c for c in commands if c.startswith("aws s3"))
+    without = dry_run(tmp_path)
+    assert without.returncode == 0 and "Preview" not in without.stdout + without.stderr
+    for args, message in (
+            (previews[:2], "go together"),
+            (previews, "--github-repository"),
+            (["--github-repository", "", *previews], "--github-repository"),
+            (["--github-repository", "o/n", "--preview-domain", "voorbeeld.opp.example.nl", "--preview-certificate-arn",
+              "arn:aws:acm:eu-west-1:123456789012:certificate/x"], "us-east-1"),
+            (["--github-repository", "o/n", "--preview-domain", "*.voorbeeld.opp.example.nl",
+              "--preview-certificate-arn", cert], "pr-<N>")):
+        refused = dry_run(tmp_path, *args)
+        assert refused.returncode != 0 and message in refused.stderr, (args, refused.stderr)
+        assert "+ sam deploy" not in refused.stderr
+
+
+def test_preview_docs_cover_the_setup_and_the_role():
+    doc = operations_doc("previews.md")
+    for text in ("pr-<N>.", "pr-<N>/", "*.", "us-east-1", "--preview-domain", "--preview-certificate-arn",
+                 "PREVIEW_BUCKET", "PREVIEW_ROLE_ARN", "PREVIEW_DOMAIN", "PreviewDeployRole", "14 days", "fork",
+                 "deploy/voorbeeld", "Bekijk voorvertoning", "noindex", "job_workflow_ref", "refs/pull/",
+                 "refs/heads/main", "admin/"):
+        assert text in doc, text
+    assert "previews.md" in operations_doc("README.md")
+    assert "docs/operations/previews.md" in (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+    assert "preview.yml" in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "site-preview" not in operations_doc("publishing-from-github.md")
