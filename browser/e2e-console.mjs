@@ -127,12 +127,24 @@ async function main() {
     await page.waitForLoadState();
     const preview = (await page.textContent('main')) || '';
     report.check('message  the preview shows the text and who gets it', preview.includes('De lift is naast de ingang') && /Verstuur naar 3 personen/.test(preview) ? [] : [preview.slice(0, 400)]);
+    // The mail itself in its sandboxed frame, styled as the mail is (inline styles, allowed on this page only).
+    const mail = page.frameLocator('.mail-preview__frame');
+    const mp = [];
+    const heading = (await mail.locator('h1').textContent({ timeout: 5000 }).catch(() => '')) || '';
+    if (heading.trim() !== 'De zaal is veranderd') mp.push(`the mail's heading: "${heading}"`);
+    const headingColour = await mail.locator('h1').evaluate((h) => getComputedStyle(h).color).catch((e) => String(e));
+    if (headingColour !== 'rgb(21, 66, 115)') mp.push(`the mail's inline styles did not apply (heading colour ${headingColour})`);
+    if (!(await mail.getByText('Bekijk je aanmelding').count())) mp.push('no "Bekijk je aanmelding" button in the mail');
+    report.check('message  the preview is the mail as it will be sent, in a frame, styled', mp);
     report.check('axe      bericht-voorbeeld', await axeCheck(page));
     const previewFile = path.join(htmlDir, 'bericht-voorbeeld.html');
     await fs.writeFile(previewFile, await page.content());
     files.push(['bericht-voorbeeld', previewFile]);
     await screenshot(page, `console/bericht-voorbeeld-${PHONE.width}`);
-    await page.click('button:has-text("Verstuur naar 3 personen")');
+    // Scrolled to first: below the mail's frame, a plain page.click reached no element of the page.
+    const sendButton = page.locator('button:has-text("Verstuur naar 3 personen")');
+    await sendButton.scrollIntoViewIfNeeded();
+    await sendButton.click();
     await page.waitForURL(/\/berichten\/[0-9A-Z-a-f]+$/);
     let sentText = '';
     for (let i = 0; i < 40; i += 1) {

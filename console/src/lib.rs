@@ -7,6 +7,7 @@
 //!   `opp_store::sessions`);
 //! - [`search`]: a meeting's list searched, filtered, sorted and paged;
 //! - [`pages`]: the templates and styles compiled in;
+//! - [`mail_preview`]: a message rendered as the mailer will send it, for the preview before sending;
 //! - [`http`]: the router, the checks every request passes, one module per screen.
 //!
 //! Every view of personal data, every download, action, sign-in and sign-out is written to the audit log
@@ -15,6 +16,7 @@
 
 pub mod http;
 pub use opp_http_client as http_client;
+pub mod mail_preview;
 pub mod oidc;
 pub mod pages;
 pub mod roles;

@@ -73,6 +73,7 @@ pub async fn start(
     link_keys: opp_model::links::LinkKeys,
     port: u16,
     provider_port: u16,
+    site_origin: &str,
 ) -> anyhow::Result<Beheer> {
     let python = provider_python(root)?;
     let mut command = Command::new(python);
@@ -115,7 +116,7 @@ pub async fn start(
     let state = AppState::new(
         store,
         provider,
-        Pages::embedded().map_err(anyhow::Error::msg)?,
+        Pages::embedded_for(Some(site_origin)).map_err(anyhow::Error::msg)?,
         Settings {
             origin: origin.clone(),
             role_claim: RoleClaim::default(),

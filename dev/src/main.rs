@@ -152,6 +152,7 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
                 link_keys.clone(),
                 cli.beheer_port,
                 cli.oidc_port,
+                &site_origin,
             )
             .await?,
         )

@@ -40,17 +40,7 @@ pub fn personal_links(
 }
 
 pub fn meeting_view(site: &Site, meeting: &MeetingRecord) -> EmailMeeting {
-    EmailMeeting {
-        title: meeting.title.clone(),
-        date_label: meeting.date_label.clone(),
-        time_label: meeting.time_label.clone(),
-        venue_name: meeting.venue_name.clone(),
-        address: meeting.venue_address.clone(),
-        postcode: meeting.venue_postcode.clone(),
-        city: meeting.city.clone(),
-        route: meeting.venue_route.clone(),
-        url: site.url(&meeting.path),
-    }
+    site.email_site().meeting(meeting)
 }
 
 /// What a meeting's news adds to an email: the meeting as it was (`changed`), and the meetings one can
@@ -154,19 +144,13 @@ pub fn message_email(
     message: &opp_store::messages::Message,
     now: Timestamp,
 ) -> Result<OutgoingMail, EmailProblem> {
-    let links = personal_links(site, keys, registration);
-    let view = EmailView {
-        kind: Kind::Message.as_str().to_string(),
-        name: registration.name.clone(),
-        meeting: Some(meeting_view(site, meeting)),
-        personal_url: links.as_ref().map(|(page, _)| page.clone()),
-        cancel_url: links.as_ref().map(|(_, cancel)| cancel.clone()),
-        message: Some(EmailMessage::new(&message.subject, &message.body)),
-        register_url: site.register_url.clone(),
-        site_title: site.title.clone(),
-        site_url: site.base_url.clone(),
-        ..EmailView::default()
-    };
+    // One builder for the mail and the back office's preview of it (opp_render::emails::EmailSite::message).
+    let view = site.email_site().message(
+        &registration.name,
+        meeting,
+        personal_links(site, keys, registration),
+        EmailMessage::new(&message.subject, &message.body),
+    );
     let rendered = site.emails.render(&view)?;
     let raw = mime(
         site,

@@ -7,10 +7,7 @@ use std::path::Path;
 use opp_model::config::{CONFIG_FILE, Config};
 use opp_model::routes::Routes;
 use opp_render::emails::{EMAILS_DIR, Emails, read_email_templates};
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_emails.rs"));
-}
+use opp_render::embedded;
 
 /// A sender or recipient: a display name (may be empty) and an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,20 +91,13 @@ impl Site {
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
-        let base_url = match base_url.map(str::trim).filter(|url| !url.is_empty()) {
-            Some(url) => {
-                opp_model::config::normalise_base_url(url).map_err(|e| format!("SITE_URL: {e}"))?
-            }
-            None => config.base_url.clone(),
-        };
-        let base_url = base_url.trim_end_matches('/').to_string();
-        let host = opp_model::urls::host(&base_url).to_string();
-        let register_path = opp_render::site_view::SiteView::from_rules(&config).registration_url;
+        let facts = opp_render::emails::SiteFacts::from_config(&config, base_url)?;
+        let host = opp_model::urls::host(&facts.base_url).to_string();
         Ok(Site {
-            title: config.title.clone(),
-            register_url: absolute(&base_url, &register_path),
+            title: facts.title,
+            register_url: facts.register_url,
             routes: Routes::new(&config.registration_endpoint)?,
-            base_url,
+            base_url: facts.base_url,
             host,
             from,
             emails,
@@ -118,19 +108,17 @@ impl Site {
 
     /// An absolute URL on the site for a root-relative path.
     pub fn url(&self, path: &str) -> String {
-        absolute(&self.base_url, path)
+        self.email_site().url(path)
     }
-}
 
-fn absolute(base_url: &str, path: &str) -> String {
-    if path.starts_with("http://") || path.starts_with("https://") {
-        return path.to_string();
+    /// What the emails say of the site (shared with the back office's preview of a message).
+    pub fn email_site(&self) -> opp_render::emails::EmailSite<'_> {
+        opp_render::emails::EmailSite {
+            title: &self.title,
+            base_url: &self.base_url,
+            register_url: &self.register_url,
+        }
     }
-    format!(
-        "{}/{}",
-        base_url.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
 }
 
 #[cfg(test)]

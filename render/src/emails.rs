@@ -5,6 +5,7 @@
 //! A text template's first line is its subject: `Onderwerp: …`.
 
 use opp_model::messages::site;
+use opp_model::records::MeetingRecord;
 use std::path::Path;
 
 use serde::Serialize;
@@ -46,6 +47,115 @@ pub struct EmailMeeting {
     pub route: Option<String>,
     /// The meeting's page (absolute URL).
     pub url: String,
+}
+
+/// The site's facts every email uses, owned: from config.yaml, with the address the site is served from
+/// when that is not config.yaml's (`SITE_URL`: a stack without its own domain yet, the local preview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFacts {
+    pub title: String,
+    /// Without a trailing slash.
+    pub base_url: String,
+    /// The registration page (absolute).
+    pub register_url: String,
+}
+
+impl SiteFacts {
+    pub fn from_config(
+        config: &opp_model::config::Config,
+        site_url: Option<&str>,
+    ) -> Result<SiteFacts, String> {
+        let base_url = match site_url.map(str::trim).filter(|url| !url.is_empty()) {
+            Some(url) => {
+                opp_model::config::normalise_base_url(url).map_err(|e| format!("SITE_URL: {e}"))?
+            }
+            None => config.base_url.clone(),
+        };
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let register_path = crate::site_view::SiteView::from_rules(config).registration_url;
+        Ok(SiteFacts {
+            title: config.title.clone(),
+            register_url: absolute_url(&base_url, &register_path),
+            base_url,
+        })
+    }
+
+    pub fn email_site(&self) -> EmailSite<'_> {
+        EmailSite {
+            title: &self.title,
+            base_url: &self.base_url,
+            register_url: &self.register_url,
+        }
+    }
+}
+
+/// What an email says of the site: its name, its address and where to register. The mailer builds every
+/// view from it, and the back office its preview of a message, so the preview is the mail.
+#[derive(Debug, Clone, Copy)]
+pub struct EmailSite<'a> {
+    pub title: &'a str,
+    /// Without a trailing slash: `https://www.example.nl`.
+    pub base_url: &'a str,
+    /// The registration page (absolute).
+    pub register_url: &'a str,
+}
+
+impl EmailSite<'_> {
+    /// An absolute URL on the site for a root-relative path (an absolute one stays as it is).
+    pub fn url(&self, path: &str) -> String {
+        absolute_url(self.base_url, path)
+    }
+
+    /// A meeting as the emails show it.
+    pub fn meeting(&self, meeting: &MeetingRecord) -> EmailMeeting {
+        EmailMeeting {
+            title: meeting.title.clone(),
+            date_label: meeting.date_label.clone(),
+            time_label: meeting.time_label.clone(),
+            venue_name: meeting.venue_name.clone(),
+            address: meeting.venue_address.clone(),
+            postcode: meeting.venue_postcode.clone(),
+            city: meeting.city.clone(),
+            route: meeting.venue_route.clone(),
+            url: self.url(&meeting.path),
+        }
+    }
+
+    /// The view of an organiser's message to one registrant (`message.*`), with their personal page and
+    /// cancel link when those can be formed.
+    pub fn message(
+        &self,
+        name: &str,
+        meeting: &MeetingRecord,
+        links: Option<(String, String)>,
+        message: EmailMessage,
+    ) -> EmailView {
+        let (personal_url, cancel_url) = links.unzip();
+        EmailView {
+            kind: "message".to_string(),
+            name: name.to_string(),
+            meeting: Some(self.meeting(meeting)),
+            personal_url,
+            cancel_url,
+            message: Some(message),
+            register_url: self.register_url.to_string(),
+            site_title: self.title.to_string(),
+            site_url: self.base_url.to_string(),
+            ..EmailView::default()
+        }
+    }
+}
+
+/// `path` on the site at `base_url` (an absolute URL stays as it is).
+pub fn absolute_url(base_url: &str, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return path.to_string();
+    }
+    format!(
+        "{}/{}",
+        base_url.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// One live registration in a `link` email.

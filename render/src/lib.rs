@@ -5,13 +5,16 @@
 //!   templates needs;
 //! - [`functions`]: `asset()` and `url_for()`, from the build's maps or from the URL rules alone;
 //! - [`site_view`]: the `site` variable every template gets;
-//! - [`emails`]: the email templates (`theme/emails/`), their context and samples;
+//! - [`emails`]: the email templates (`theme/emails/`), their context and samples, and the views of the site
+//!   and a message every email is built from ([`emails::EmailSite`]);
+//! - [`embedded`]: the email templates and `config.yaml` compiled in (the mailer, the back office's preview);
 //! - [`qr`]: check-in codes as QR codes, inline SVG for pages and PNG for e-mails;
 //! - [`render`]: a named template with a context, errors as one line of text.
 //!
 //! Depends on `opp-model` and Tera; no AWS, no Markdown, no HTTP.
 
 pub mod emails;
+pub mod embedded;
 pub mod functions;
 pub mod locate;
 pub mod qr;

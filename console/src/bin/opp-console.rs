@@ -89,6 +89,10 @@ struct Cli {
     /// Days audit entries are kept.
     #[arg(long, env = "AUDIT_DAYS", default_value_t = 365)]
     audit_days: u32,
+    /// The site's public URL, when it is not config.yaml's base_url: the links in the message preview (the
+    /// mailer's SITE_URL).
+    #[arg(long, env = "SITE_URL")]
+    site_url: Option<String>,
     /// A local DynamoDB-compatible store instead of AWS.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     endpoint_url: Option<String>,
@@ -155,7 +159,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let state = AppState::new(
         Store::new(client, table),
         provider,
-        Pages::embedded()?,
+        Pages::embedded_for(non_empty(cli.site_url.clone()).as_deref())?,
         Settings {
             origin,
             role_claim: RoleClaim {

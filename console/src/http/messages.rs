@@ -237,20 +237,41 @@ pub async fn compose(
         context.insert("group_label", group_label(draft.group));
         context.insert("subject", &draft.subject);
         context.insert("text", &draft.text);
-        context.insert(
-            "paragraphs",
-            &opp_render::emails::EmailMessage::new(&draft.subject, &draft.text).paragraphs,
-        );
         context.insert("recipients", &(recipients.len() - bounced));
         context.insert("bounced", &bounced);
-        context.insert(
-            "recipient_name",
-            &recipients
-                .first()
-                .map(|r| r.name.clone())
-                .unwrap_or_else(|| "Anna de Vries".into()),
-        );
-        return page(&state, Some(&who), "message_preview.html", context);
+        // The mail as the mailer renders it, to the first recipient (their name only: the links are examples).
+        let name = recipients
+            .first()
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| "Anna de Vries".into());
+        let mail = match state
+            .pages
+            .mail
+            .render(&name, &meeting, &draft.subject, &draft.text)
+        {
+            Ok(mail) => mail,
+            Err(err) => {
+                tracing::error!(error = %err, "the message preview could not be rendered");
+                return form_page(
+                    &state,
+                    &who,
+                    &meeting_id,
+                    &fields,
+                    vec![(
+                        "tekst",
+                        "Het voorbeeld kon niet worden gemaakt. Probeer het opnieuw; lukt het niet, meld het dan aan de beheerder van de website.".to_string(),
+                    )],
+                )
+                .await;
+            }
+        };
+        context.insert("mail_subject", &mail.subject);
+        context.insert("mail_html", &mail.html);
+        context.insert("mail_text", &mail.text);
+        let mut response = page(&state, Some(&who), "message_preview.html", context);
+        // The mail's HTML is styled inline, as mail is: this one page lets its frame have inline styles.
+        response.extensions_mut().insert(super::InlineStyles);
+        return response;
     }
     if recipients.len() == bounced {
         return form_page(

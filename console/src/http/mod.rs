@@ -49,6 +49,16 @@ pub fn content_security_policy(provider_origin: &str) -> String {
     )
 }
 
+/// Marks the one answer whose CSP allows inline styles: the message preview, whose frame shows the mail's
+/// own HTML, styled inline as mail is (its text is escaped; scripts stay forbidden).
+#[derive(Debug, Clone, Copy)]
+pub struct InlineStyles;
+
+/// [`content_security_policy`] with inline styles allowed ([`InlineStyles`]).
+fn with_inline_styles(csp: &str) -> String {
+    csp.replacen("style-src 'self'", "style-src 'self' 'unsafe-inline'", 1)
+}
+
 /// The scheme, host and port of a URL (`https://login.example.nl` of `https://login.example.nl/pool/x`).
 fn origin_of(url: &str) -> &str {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
@@ -59,6 +69,15 @@ fn origin_of(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_preview_may_have_inline_styles_and_never_inline_scripts() {
+        let csp = super::content_security_policy("https://login.example.nl");
+        let relaxed = super::with_inline_styles(&csp);
+        assert!(relaxed.contains("style-src 'self' 'unsafe-inline';"));
+        assert!(relaxed.contains("script-src 'self';"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
     #[test]
     fn only_the_door_screen_may_use_the_camera() {
         assert!(super::is_door_screen("/bijeenkomsten/2030-zwolle/deur"));
@@ -280,8 +299,15 @@ async fn security_headers(
     let is_static = request.uri().path().starts_with("/static/");
     let is_door = is_door_screen(request.uri().path());
     let mut response = next.run(request).await;
+    let inline_styles = response.extensions().get::<InlineStyles>().is_some();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, (*csp).clone());
+    let policy = match csp.to_str() {
+        Ok(text) if inline_styles => {
+            HeaderValue::from_str(&with_inline_styles(text)).unwrap_or_else(|_| (*csp).clone())
+        }
+        _ => (*csp).clone(),
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     let mut set = |name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };

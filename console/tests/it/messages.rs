@@ -49,7 +49,7 @@ async fn a_message_is_previewed_then_marks_each_seat_once_and_shows_its_progress
     let path = "/bijeenkomsten/zwolle/berichten";
     let text = "We zitten in zaal 2.\nDe lift is naast de ingang.\n\nTot dinsdag!";
 
-    let (status, _, page) = post(
+    let (status, headers, page) = post(
         &stack.app,
         path,
         Some(&manager),
@@ -60,11 +60,49 @@ async fn a_message_is_previewed_then_marks_each_seat_once_and_shows_its_progress
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
         page.contains("Voorbeeld")
-            && page.contains("De zaal is veranderd")
-            && page.contains("We zitten in zaal 2.<br>De lift is naast de ingang.")
+            && page.contains("<strong>Onderwerp:</strong> De zaal is veranderd")
             && page.contains("Verstuur naar 2 personen")
             && page.contains("1 persoon krijgt het niet"),
         "{page}"
+    );
+    // The mail itself, as the mailer renders it (theme/emails/message.html in base.html), in a sandboxed
+    // frame: the organiser's paragraphs, the meeting, the personal link's button, the greeting and footer.
+    let mail = srcdoc(&page);
+    for part in [
+        "<!DOCTYPE html>",
+        ">De zaal is veranderd</h1>",
+        "<p>We zitten in zaal 2.<br>De lift is naast de ingang.</p>",
+        "<p>Tot dinsdag!</p>",
+        "Je krijgt dit bericht van de organisatie",
+        "Bekijk je aanmelding",
+        "Met vriendelijke groet",
+        "/privacyverklaring/",
+    ] {
+        assert!(mail.contains(part), "{part} in {mail}");
+    }
+    assert!(page.contains("<iframe class=\"mail-preview__frame\" title=\"De e-mail zoals die aankomt\" sandbox srcdoc="));
+    let text_part = page
+        .split("<pre>")
+        .nth(1)
+        .and_then(|t| t.split("</pre>").next())
+        .unwrap();
+    assert!(
+        text_part.contains("We zitten in zaal 2.\nDe lift is naast de ingang.")
+            && text_part.contains("Tot dinsdag!"),
+        "the plain-text part too: {text_part}"
+    );
+    // Inline styles for the mail's frame on this page only; scripts stay 'self'.
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("style-src 'self' 'unsafe-inline'") && csp.contains("script-src 'self';"),
+        "{csp}"
+    );
+    let (_, form_headers, _) = get(&stack.app, path, Some(&manager)).await;
+    assert!(
+        !form_headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("unsafe-inline")
     );
     // A preview stores and sends nothing.
     assert!(stack.store.messages_of(MEETING).await.unwrap().is_empty());
@@ -226,4 +264,17 @@ async fn the_form_says_what_to_fix_and_who_may_send() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(stack.store.messages_of(MEETING).await.unwrap().is_empty());
+}
+
+/// The `srcdoc` of the preview's frame, unescaped: the mail's HTML.
+fn srcdoc(page: &str) -> String {
+    let start = page.find("srcdoc=\"").expect("a frame with the mail") + "srcdoc=\"".len();
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
 }

@@ -1,5 +1,6 @@
-//! Embeds the email templates (`theme/emails/`) and the site configuration, so the Lambda binary sends the
-//! site's wording without files beside it. A wording change therefore needs a function deploy.
+//! Embeds the email templates (`theme/emails/`) and the site configuration (`opp_render::embedded`), so the
+//! mailer sends, and the back office previews, the site's wording without files beside them. A wording change
+//! therefore needs a deploy of both functions.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ fn main() {
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest
         .parent()
-        .expect("the mailer lives in the workspace");
+        .expect("opp-render lives in the workspace");
     let emails = root.join("theme").join("emails");
     let config = root.join("config.yaml");
     println!("cargo:rerun-if-changed={}", emails.display());
