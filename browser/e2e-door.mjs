@@ -2,8 +2,9 @@
 // personal page draws for a real registration becomes a y4m video (Chromium's --use-file-for-fake-video-capture),
 // the screen scans it with the camera (jsQR: Chromium on Linux has no BarcodeDetector) and says "Welkom", the
 // same code again says "al binnen"; a cancelled registration's code and another meeting's are refused. Without
-// JavaScript, search-and-tap and a typed short code work on their own. axe on every state, pa11y and Nu on the
-// screen, screenshots at phone width (target/screenshots/console/deur-*).
+// JavaScript, search-and-tap and a typed short code work on their own. axe on every state; pa11y on the screen
+// and on its answers (welkom, al binnen, onbekende code) reached by a typed code; Nu on the screen and the answer
+// page; screenshots at phone width (target/screenshots/console/deur-*).
 // Run: E2E_SCRIPT=browser/e2e-door.mjs bash browser/run-e2e.sh (scripts/test browser runs it).
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -105,7 +106,7 @@ async function main() {
     report.ok('opp-dev --beheer starts', `${(dev.readyMs / 1000).toFixed(1)} s`);
     const site = dev.origin;
 
-    // Five real registrations: Anna, Dora and Eva have seats in Breda, Bram cancels his, Cees goes to Delft.
+    // Six real registrations: Anna, Dora, Eva and Fien have seats in Breda, Bram cancels his, Cees goes to Delft.
     const anna = await codeOf(site, await register(site, BREDA, 'Anna de Vries', 'anna@example.nl'));
     const bramPage = await register(site, BREDA, 'Bram Çelik', 'bram@example.nl');
     const bram = await codeOf(site, bramPage);
@@ -114,6 +115,7 @@ async function main() {
     const cees = await codeOf(site, await register(site, DELFT, 'Cees Jansen', 'cees@example.nl'));
     await register(site, BREDA, 'Dora Bakker', 'dora@example.nl');
     const eva = await codeOf(site, await register(site, BREDA, 'Eva Smit', 'eva@example.nl'));
+    const fien = await codeOf(site, await register(site, BREDA, 'Fien de Groot', 'fien@example.nl'));
 
     const helper = await launch();
     browsers.push(helper);
@@ -143,7 +145,7 @@ async function main() {
     report.check('scan     Anna\'s QR code checks her in', welcome.text.includes('Welkom, Anna') ? [] : [welcome.text || 'no answer on the screen'], `${welcome.ms} ms from starting the camera`);
     await page.waitForFunction(() => document.querySelector('.door-count').textContent.includes('Binnen: 1 van'), null, { timeout: 5000 }).catch(() => {});
     const count = (await page.textContent('.door-count')).trim();
-    report.check('scan     the live count follows', count.startsWith('Binnen: 1 van 3') ? [] : [count]);
+    report.check('scan     the live count follows', count.startsWith('Binnen: 1 van 4') ? [] : [count]);
     report.check('axe      deur-scan-welkom', await axeCheck(page));
     await screenshot(page, `console/deur-scan-welkom-${PHONE.width}`);
     const again = await scanUntil(page, 'al binnen sinds');
@@ -177,7 +179,7 @@ async function main() {
     }
     await page.goto(`${beheer}/bijeenkomsten/${BREDA}/deur`);
     const after = (await page.textContent('.door-count')).trim();
-    report.check('scan     refused codes check nobody in', after.startsWith('Binnen: 1 van 3') ? [] : [after]);
+    report.check('scan     refused codes check nobody in', after.startsWith('Binnen: 1 van 4') ? [] : [after]);
 
     // 3. Without JavaScript: search and tap, and a typed short form.
     const plain = await launch({ javaScriptEnabled: false, viewport: PHONE });
@@ -204,7 +206,21 @@ async function main() {
     await fs.writeFile(path.join(htmlDir, 'deur-code-welkom.html'), await p.content());
 
     pa11y = await startPa11y({ cookies: await plain.context.cookies(beheer) });
-    report.check('pa11y    deur', await pa11y.check(`${beheer}/bijeenkomsten/${BREDA}/deur`));
+    const door = `${beheer}/bijeenkomsten/${BREDA}/deur`;
+    report.check('pa11y    deur', await pa11y.check(door));
+    // Each answer the door's screen shows, reached as at the door: a typed code, the answer on the same page.
+    for (const [state, code, words] of [
+      ['welkom', fien.short, 'Welkom, Fien'],
+      ['al-binnen', anna.short, 'al binnen sinds'],
+      ['onbekende-code', 'ZZZZ-ZZZZ', 'Onbekende code'],
+    ]) {
+      const actions = [
+        `set field #code to ${code}`,
+        'click element form[data-code-form] button[type=submit]',
+        'wait for element [data-scan-result] h2 to be added',
+      ];
+      report.check(`pa11y    deur-${state}`, await pa11y.check(door, { actions }, words));
+    }
     const nu = await vnuCheck([path.join(htmlDir, 'deur.html'), path.join(htmlDir, 'deur-code-welkom.html')]);
     for (const name of ['deur.html', 'deur-code-welkom.html']) report.check(`nu       ${name}`, nu.get(path.resolve(path.join(htmlDir, name))) || []);
   } finally {

@@ -13,8 +13,10 @@ export const chromeLaunchConfig = { executablePath: CHROMIUM_PATH, args: CHROMIU
  * Starts one Chromium for pa11y, with one tab that every check reuses.
  * @param {object} [options]
  * @param {object[]} [options.cookies] cookies to set first (name, value, domain, path)
- * @returns {Promise<{check: (url: string, options?: object) => Promise<string[]>, close: () => Promise<void>}>}
- *   check() gives one line per error: "code: selector: message"; empty when clean
+ * @returns {Promise<{check: (url: string, options?: object, expectText?: string) => Promise<string[]>, close: () => Promise<void>}>}
+ *   check() gives one line per error: "code: selector: message"; empty when clean. With pa11y's `actions` in
+ *   options the page is tested in the state they lead to; `expectText` must then be in the page, so a check
+ *   of the wrong state cannot pass.
  */
 export async function startPa11y({ cookies = [] } = {}) {
   const browser = await puppeteer.launch(chromeLaunchConfig);
@@ -22,7 +24,7 @@ export async function startPa11y({ cookies = [] } = {}) {
   // Signed-in pages (the back office): the session's cookie, as playwright's context.cookies() gives it.
   if (cookies.length > 0) await page.setCookie(...cookies.map(({ name, value, domain, path: p }) => ({ name, value, domain, path: p })));
   return {
-    async check(url, options = {}) {
+    async check(url, options = {}, expectText = '') {
       // Load the page here: pa11y's own navigation waits for network idle (+0.5 s a page); these pages have
       // no scripts that change them after "load". ignoreUrl makes pa11y test the page as loaded.
       const response = await page.goto(url, { waitUntil: 'load', timeout: 30000 });
@@ -38,9 +40,11 @@ export async function startPa11y({ cookies = [] } = {}) {
         timeout: 30000,
         ...options,
       });
-      return result.issues
+      const issues = result.issues
         .filter((i) => i.type === 'error')
         .map((i) => `${i.code}: ${i.selector}: ${i.message.replace(/\s+/g, ' ')}`);
+      if (expectText && !(await page.content()).includes(expectText)) issues.push(`the page is not in the state that says "${expectText}"`);
+      return issues;
     },
     close: () => browser.close(),
   };
