@@ -24,17 +24,9 @@ impl MailPreview {
             .map_err(|e| format!("config.yaml: {e}"))?
             .checked()
             .map_err(|e| format!("config.yaml: {}", e.message))?;
-        let sources = embedded::EMAILS
-            .iter()
-            .map(|(name, text)| (name.to_string(), text.to_string()))
-            .collect();
-        let emails = Emails::from_sources(sources).map_err(|problems| {
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+        let sources = embedded::email_sources();
+        let emails = Emails::from_sources(sources)
+            .map_err(|problems| opp_render::emails::describe(&problems))?;
         Ok(MailPreview {
             emails,
             facts: SiteFacts::from_config(&config, site_url)?,

@@ -27,14 +27,16 @@ pub struct PopupPage {
 /// Said when the popup's opener is not the editing screen (another site opened the sign-in).
 pub const NOT_FROM_EDITING_SCREEN: &str = "Dit venster is niet vanuit het werkscherm geopend. Er is niets doorgegeven. Open het werkscherm en log daar in.";
 
-pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> PopupPage {
-    let nonce = fresh_nonce();
+/// The page for `outcome`, with a fresh 256-bit nonce; an error when the system has no randomness to give
+/// (then no page is better than one with a guessable nonce).
+pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> Result<PopupPage, String> {
+    let nonce = opp_model::token::new_token().map_err(|err| format!("no randomness: {err}"))?;
     // A refusal keeps its reason on screen, also when no editing screen opened the window.
     let refused = matches!(outcome, Outcome::Refused(_));
     let (title, text, message) = match outcome {
         Outcome::Token(token) => (
             "Inloggen gelukt",
-            "U bent ingelogd. Dit venster sluit vanzelf. Gebeurt dat niet? Sluit het dan zelf en ga verder in het werkscherm.".to_string(),
+            "Je bent ingelogd. Dit venster sluit vanzelf. Gebeurt dat niet? Sluit het dan zelf en ga verder in het werkscherm.".to_string(),
             format!(
                 "authorization:{PROVIDER}:success:{}",
                 serde_json::json!({ "token": token, "provider": PROVIDER })
@@ -73,7 +75,7 @@ pub fn page(outcome: Outcome<'_>, editing_origin: &str) -> PopupPage {
         "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title} | Werkscherm</title>\n<style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;margin:2rem;max-width:36rem;line-height:1.5;color:#1a1a1a}}h1{{font-size:1.5rem}}</style>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n<p id=\"status\" role=\"status\">{text}</p>\n<noscript><p>Zet JavaScript aan om in te loggen in het werkscherm.</p></noscript>\n</main>\n<script nonce=\"{nonce}\">\n{script}\n</script>\n</body>\n</html>\n",
         text = escape_html(&text),
     );
-    PopupPage { html, nonce }
+    Ok(PopupPage { html, nonce })
 }
 
 /// A JavaScript string literal that is safe inside `<script>`: JSON, with `<`, `>`, `&` and the two line
@@ -88,27 +90,13 @@ fn script_string(text: &str) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-fn fresh_nonce() -> String {
-    let mut bytes = [0u8; 16];
-    // The operating system's generator; when it fails, time is no secret, but a nonce only has to be
-    // unguessable for the life of one page, and a failing generator also stops the state cookie.
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        bytes = nanos.to_le_bytes();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_token_is_posted_to_the_editing_origin_only() {
-        let page = page(Outcome::Token("gho_abc123"), "https://redactie.example.nl");
+        let page = page(Outcome::Token("gho_abc123"), "https://redactie.example.nl").unwrap();
         assert!(
             page.html
                 .contains(r#"var origin = "https://redactie.example.nl";"#)
@@ -126,7 +114,7 @@ mod tests {
             page.html
                 .contains(&format!("<script nonce=\"{}\">", page.nonce))
         );
-        assert_eq!(page.nonce.len(), 32);
+        assert_eq!(page.nonce.len(), 43, "256 bits, base64url");
     }
 
     #[test]
@@ -134,7 +122,8 @@ mod tests {
         let page = page(
             Outcome::Refused("GitHub gaf geen toegang."),
             "https://redactie.example.nl",
-        );
+        )
+        .unwrap();
         assert!(page.html.contains("<h1>Inloggen niet gelukt</h1>"));
         assert!(page.html.contains("GitHub gaf geen toegang."));
         assert!(page.html.contains("authorization:github:error:"));
@@ -146,7 +135,10 @@ mod tests {
         let literal = script_string("</script><script>alert(1)</script>&\u{2028}");
         assert!(!literal.contains('<') && !literal.contains('>') && !literal.contains('&'));
         assert!(!literal.contains('\u{2028}'));
-        let fresh = page(Outcome::Token("t"), "https://a.nl").nonce;
-        assert_ne!(fresh, page(Outcome::Token("t"), "https://a.nl").nonce);
+        let fresh = page(Outcome::Token("t"), "https://a.nl").unwrap().nonce;
+        assert_ne!(
+            fresh,
+            page(Outcome::Token("t"), "https://a.nl").unwrap().nonce
+        );
     }
 }

@@ -23,21 +23,6 @@ pub const AUTH_ENDPOINT: &str = "oauth/auth";
 /// `infra/publish-content.sh`, and served from there by `cargo dev --cms`.
 pub const BUNDLE_PATH: &str = "decap/decap-cms.js";
 
-/// The screen's CSP when it saves through `backend`: production's ([`opp_model::cdn::EDITING_SCREEN_CSP`],
-/// which CloudFront's `EditingScreenHeadersPolicy` holds), with the local backend's origin (`cargo dev
-/// --cms`) or the configured API's (`cms.api_root`: GitHub Enterprise, the browser check's stand-in) added.
-pub fn editing_screen_csp(settings: &CmsSettings, backend: &CmsBackend) -> String {
-    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
-    let mut extra = Vec::new();
-    if let CmsBackend::Local { url } = backend {
-        extra.push(origin(url));
-    }
-    if !settings.api_root.is_empty() {
-        extra.push(origin(&settings.api_root));
-    }
-    opp_model::cdn::editing_screen_csp(&extra.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
 /// Which backend the screen saves through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CmsBackend {
@@ -340,7 +325,7 @@ fn fields_yml(fields: &[Field]) -> Value {
 pub fn index_html(site_title: &str) -> String {
     let title = opp_render::escape_attr(site_title);
     format!(
-        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Bewerken | {title}</title>\n<link href=\"config.yml\" type=\"text/yaml\" rel=\"cms-config-url\">\n</head>\n<body>\n<noscript><p>Het bewerkscherm werkt alleen met JavaScript aan.</p></noscript>\n<script src=\"{BUNDLE_PATH}\"></script>\n</body>\n</html>\n"
+        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Bewerken | {title}</title>\n<link href=\"config.yml\" type=\"text/yaml\" rel=\"cms-config-url\">\n</head>\n<body>\n<noscript><p>Het werkscherm werkt alleen met JavaScript aan.</p></noscript>\n<script src=\"{BUNDLE_PATH}\"></script>\n</body>\n</html>\n"
     )
 }
 

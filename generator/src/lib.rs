@@ -299,14 +299,17 @@ impl Prepared {
         if let Err(err) = emails::check(&options.root, &self.site.config.base_url) {
             problems.extend(err.problems);
         }
-        let left_out_links = match self.renderer() {
-            Ok(renderer) => {
-                let (left_out_problems, links) = renderer.check_left_out(collect_links);
-                problems.extend(left_out_problems);
-                links
-            }
-            Err(_) => Vec::new(),
-        };
+        // Only a build with a page left out pays for this: a good build renders nothing twice.
+        let mut left_out_links = Vec::new();
+        // Only a build with a page left out pays for this: a good build renders nothing twice. A renderer
+        // that cannot be made is reported by render_all, which needs it too.
+        if !self.site.left_out().is_empty()
+            && let Ok(renderer) = self.renderer()
+        {
+            let (left_out_problems, links) = renderer.check_left_out(collect_links);
+            problems.extend(left_out_problems);
+            left_out_links = links;
+        }
         match self.render_all(output, collect_links, timings) {
             Ok(mut finished) => {
                 finished.links.extend(left_out_links);

@@ -121,7 +121,7 @@ fn page(id: &str, city: &str, venue: &str, date: &str, capacity: u32) -> String 
         r#"---
 title: {title}
 description: Regiobijeenkomst over het OPP in {city_text}.
-template: meeting.html   # zo staat de bijeenkomst in het bewerkscherm bij Bijeenkomsten
+template: meeting.html   # zo staat de bijeenkomst in het werkscherm bij Bijeenkomsten
 meeting:
   id: {id}   # blijft altijd hetzelfde zodra mensen zich hebben aangemeld
   date: {date}

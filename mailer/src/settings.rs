@@ -59,10 +59,7 @@ impl Site {
     /// The configuration and templates compiled into the binary. `base_url` overrides the configuration's
     /// (`SITE_URL`: a stack without its own domain yet, or the local preview's port).
     pub fn embedded(base_url: Option<&str>, from: Mailbox) -> Result<Site, String> {
-        let sources = embedded::EMAILS
-            .iter()
-            .map(|(name, text)| (name.to_string(), text.to_string()))
-            .collect();
+        let sources = embedded::email_sources();
         Site::new(embedded::CONFIG, sources, base_url, from)
     }
 
@@ -84,13 +81,8 @@ impl Site {
             .map_err(|e| format!("{CONFIG_FILE}: {e}"))?
             .checked()
             .map_err(|e| format!("{CONFIG_FILE}: {}", e.message))?;
-        let emails = Emails::from_sources(sources).map_err(|problems| {
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+        let emails = Emails::from_sources(sources)
+            .map_err(|problems| opp_render::emails::describe(&problems))?;
         let facts = opp_render::emails::SiteFacts::from_config(&config, base_url)?;
         let host = opp_model::urls::host(&facts.base_url).to_string();
         Ok(Site {

@@ -604,7 +604,7 @@ pub mod site {
         CMS_REPO_HINT { nl: "repo: minocw/landelijk-opp", en: "repo: minocw/landelijk-opp" }
         CMS_URL_HINT { nl: "url: https://redactie.example.nl", en: "url: https://editing.example.nl" }
         CMS_URL_HAS_PATH {
-            nl: "`{url}` moet alleen een domein zijn, zonder pad erachter: het bewerkscherm staat op een eigen domein",
+            nl: "`{url}` moet alleen een domein zijn, zonder pad erachter: het werkscherm staat op een eigen domein",
             en: "`{url}` must be an origin only, without a path: the editing screen has a host name of its own",
         }
         CMS_API_ROOT_HINT { nl: "api_root: https://github.example.nl/api/v3", en: "api_root: https://github.example.com/api/v3" }

@@ -269,6 +269,15 @@ impl std::fmt::Display for EmailProblem {
     }
 }
 
+/// Template problems in one line each, for a start-up error.
+pub fn describe(problems: &[EmailProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The parsed email templates.
 pub struct Emails {
     tera: Tera,
